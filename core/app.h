@@ -1,0 +1,51 @@
+// core/app.h — the Tasmota-like application: settings from flash, MQTT over TLS with LWT,
+// telemetry every TelePeriod, commands on cmnd/<topic>/#, Tasmota's reconnect back-off.
+#pragma once
+#include <Arduino.h>
+#include <WiFiClient.h>
+#include <bearssl/bearssl.h>
+
+#include "firmware_entry.h"
+#include "mqtt_client.h"
+#include "settings.h"
+#include "tls_client.h"
+
+class TasmotaApp {
+public:
+  TasmotaApp();
+  bool setup();
+  void loop();
+
+private:
+  bool loadSettings();
+  bool loadTls();
+  void mqttReconnect();
+  void mqttConnected();
+  void publishState();
+  void publish(const char* prefix, const char* suffix, const char* payload, bool retained);
+  void onMessage(char* topic, uint8_t* payload, unsigned int len);
+  static void onMessageThunk(void* ctx, char* topic, uint8_t* payload, unsigned int len);
+  void uptime(char* out, size_t n);
+
+  DeviceSettings _cfg;
+  char _clientId[16];
+  char _topic[24];
+  // Client certificate (TLSKey1/TLSKey2) and the trust anchor, on the heap.
+  br_x509_trust_anchor _ta;
+  bool _haveTa = false;
+  br_x509_certificate _cert;
+  br_ec_private_key _key;
+  uint8_t _keyBytes[32];
+
+  WiFiClient* _tcp = nullptr;
+  TlsClient* _tls = nullptr;
+  MqttClient* _mqtt = nullptr;
+
+  uint32_t _bootMs = 0;
+  uint32_t _nextRetryMs = 0;
+  uint32_t _nextTeleMs = 0;
+  uint16_t _retryCount = 0;
+  uint16_t _mqttCount = 0;
+  bool _wasConnected = false;
+  bool _restartPending = false;
+};

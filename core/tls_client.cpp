@@ -1,0 +1,305 @@
+// core/tls_client.cpp — handshake and record pumping over BearSSL, engine calls via the thunk.
+#include "tls_client.h"
+
+#include <Arduino.h>
+#include <StackThunk.h>
+
+namespace {
+
+const uint16_t kSuitesRsa[] = {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256};
+const uint16_t kSuitesEcdsa[] = {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                                 BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
+
+// Tasmota light's thunk sizes: RSA-only 4800, with ECDSA 6800; with a client cert 5300 / 6300.
+uint32_t defaultThunk(bool ecdsa, bool clientCert) {
+  if (clientCert) return ecdsa ? 6300 : 5300;
+  return ecdsa ? 6800 : 4800;
+}
+
+const uint32_t kDaysTo1970 = 719528;  // days from 0000-01-01 to 1970-01-01 (BearSSL's epoch)
+
+}  // namespace
+
+TlsClient::TlsClient(Client& tcp) : _tcp(tcp) {}
+
+TlsClient::~TlsClient() { stop(0); }
+
+void TlsClient::setTrustAnchors(const br_x509_trust_anchor* tas, size_t count) {
+  _tas = tas;
+  _taCount = count;
+}
+
+void TlsClient::setClientECCert(const br_x509_certificate* cert, const br_ec_private_key* sk) {
+  _clientCert = cert;
+  _clientKey = sk;
+}
+
+uint32_t TlsClient::thunkSize() const {
+  return _thunkSize ? _thunkSize : defaultThunk(_ecdsa, _clientCert != nullptr);
+}
+
+uint32_t TlsClient::utcNow() const { return _utcAtBoot ? _utcAtBoot + millis() / 1000 : 0; }
+
+int TlsClient::connect(IPAddress ip, uint16_t port) {
+  char host[16];
+  snprintf(host, sizeof host, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+  return connect(host, port);
+}
+
+bool TlsClient::allocContexts() {
+  _sc = static_cast<br_ssl_client_context*>(malloc(sizeof(br_ssl_client_context)));
+  _in = static_cast<unsigned char*>(malloc(kBufIn));
+  _out = static_cast<unsigned char*>(malloc(kBufOut));
+  return _sc && _in && _out;
+}
+
+void TlsClient::freeHandshake() {
+  if (_thunkHeld) {
+    stack_thunk_light_del_ref();
+    _thunkHeld = false;
+  }
+  free(_x509);
+  _x509 = nullptr;
+}
+
+void TlsClient::freeContexts() {
+  freeHandshake();
+  free(_sc);
+  free(_in);
+  free(_out);
+  _sc = nullptr;
+  _in = _out = nullptr;
+}
+
+int TlsClient::connect(const char* host, uint16_t port) {
+  stop(0);
+  _lastError = 0;
+  _handshakeMs = 0;
+  uint32_t start = millis();
+  if (!_tcp.connect(host, port)) {
+    _lastError = kTlsErrTcpConnect;
+    return 0;
+  }
+  if (!allocContexts()) {
+    _lastError = kTlsErrOom;
+    freeContexts();
+    _tcp.stop();
+    return 0;
+  }
+  if (!stack_thunk_light_add_ref(thunkSize())) {
+    _lastError = kTlsErrOom;
+    freeContexts();
+    _tcp.stop();
+    return 0;
+  }
+  _thunkHeld = true;
+  _x509 = static_cast<br_x509_minimal_context*>(malloc(sizeof(br_x509_minimal_context)));
+  if (!_x509) {
+    _lastError = kTlsErrOom;
+    freeContexts();
+    _tcp.stop();
+    return 0;
+  }
+
+  br_ssl_client_zero(_sc);
+  br_ssl_engine_context* eng = &_sc->eng;
+  br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+  if (_ecdsa) br_ssl_engine_set_suites(eng, kSuitesEcdsa, sizeof kSuitesEcdsa / sizeof kSuitesEcdsa[0]);
+  else br_ssl_engine_set_suites(eng, kSuitesRsa, 1);
+  br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
+  br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+  br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
+  br_ssl_engine_set_aes_ctr(eng, &br_aes_small_ctr_vtable);
+  br_ssl_engine_set_ghash(eng, &br_ghash_ctmul32);
+  br_ssl_engine_set_ec(eng, &br_ec_p256_m15);
+  br_ssl_engine_set_rsavrfy(eng, &br_rsa_i15_pkcs1_vrfy);
+  if (_ecdsa) br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i15_vrfy_asn1);
+  br_ssl_engine_set_buffers_bidi(eng, _in, kBufIn, _out, kBufOut);
+
+  br_x509_minimal_init(_x509, &br_sha256_vtable, _tas, _taCount);
+  br_x509_minimal_set_hash(_x509, br_sha256_ID, &br_sha256_vtable);  // certificate signatures
+  br_x509_minimal_set_rsa(_x509, &br_rsa_i15_pkcs1_vrfy);
+  br_x509_minimal_set_ecdsa(_x509, &br_ec_p256_m15, &br_ecdsa_i15_vrfy_asn1);
+  uint32_t now = utcNow();
+  br_x509_minimal_set_time(_x509, kDaysTo1970 + now / 86400, now % 86400);
+  br_ssl_engine_set_x509(eng, &_x509->vtable);
+
+  if (_clientCert && _clientKey)
+    br_ssl_client_set_single_ec(_sc, _clientCert, 1, _clientKey, BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN,
+                                BR_KEYTYPE_RSA, &br_ec_p256_m15, &br_ecdsa_i15_sign_asn1);
+
+  uint8_t seed[32];
+  for (size_t i = 0; i < sizeof seed; i += 4) {
+    uint32_t r = esp_random();
+    memcpy(seed + i, &r, 4);
+  }
+  br_ssl_engine_inject_entropy(eng, seed, sizeof seed);
+
+  if (!thunk_br_ssl_client_reset(_sc, host, 0)) {
+    _lastError = br_ssl_engine_last_error(eng);
+    freeContexts();
+    _tcp.stop();
+    return 0;
+  }
+  int rc = runUntil(BR_SSL_SENDAPP, _handshakeTimeout);
+  _handshakeMs = millis() - start;
+  freeHandshake();
+  if (rc != 0) {
+    _lastError = rc;
+    freeContexts();
+    _tcp.stop();
+    return 0;
+  }
+  _connected = true;
+  return 1;
+}
+
+// Moves bytes between the engine and TCP once. Returns false when the engine is closed or the
+// peer went away.
+bool TlsClient::pumpOnce(bool allowWait) {
+  br_ssl_engine_context* eng = &_sc->eng;
+  unsigned state = br_ssl_engine_current_state(eng);
+  if (state & BR_SSL_CLOSED) return false;
+  if (state & BR_SSL_SENDREC) {
+    size_t len;
+    unsigned char* buf = thunk_br_ssl_engine_sendrec_buf(eng, &len);
+    size_t w = _tcp.write(buf, len);
+    if (w == 0) return false;
+    thunk_br_ssl_engine_sendrec_ack(eng, w);
+    _tcp.flush();  // each record waits for its ACK, as Tasmota's client does
+    return true;
+  }
+  if (state & BR_SSL_RECVREC) {
+    int avail = _tcp.available();
+    if (avail > 0) {
+      size_t len;
+      unsigned char* buf = thunk_br_ssl_engine_recvrec_buf(eng, &len);
+      int r = _tcp.read(buf, (size_t)avail < len ? (size_t)avail : len);
+      if (r > 0) thunk_br_ssl_engine_recvrec_ack(eng, (size_t)r);
+      return true;
+    }
+    if (!_tcp.connected()) return false;
+    if (allowWait) delay(1);
+  }
+  return true;
+}
+
+int TlsClient::runUntil(unsigned target, uint32_t timeoutMs) {
+  br_ssl_engine_context* eng = &_sc->eng;
+  uint32_t start = millis();
+  for (;;) {
+    unsigned state = br_ssl_engine_current_state(eng);
+    if (state & BR_SSL_CLOSED) {
+      int err = br_ssl_engine_last_error(eng);
+      return err;  // 0 = closed without a TLS error
+    }
+    if (!(state & BR_SSL_SENDREC) && (state & target)) return 0;
+    if (millis() - start > timeoutMs) return kTlsErrTimeout;
+    if (!pumpOnce(true)) {
+      int err = br_ssl_engine_last_error(eng);
+      return err;
+    }
+  }
+}
+
+size_t TlsClient::write(uint8_t b) { return write(&b, 1); }
+
+size_t TlsClient::write(const uint8_t* buf, size_t size) {
+  if (!_connected || !_sc) return 0;
+  br_ssl_engine_context* eng = &_sc->eng;
+  size_t sent = 0;
+  while (sent < size) {
+    if (runUntil(BR_SSL_SENDAPP, 5000) != 0) {
+      _connected = false;
+      break;
+    }
+    size_t len;
+    unsigned char* dst = thunk_br_ssl_engine_sendapp_buf(eng, &len);
+    if (!dst || len == 0) break;
+    size_t n = size - sent < len ? size - sent : len;
+    memcpy(dst, buf + sent, n);
+    thunk_br_ssl_engine_sendapp_ack(eng, n);
+    thunk_br_ssl_engine_flush(eng, 0);
+    sent += n;
+    // Push the record out now (and wait for its ACK).
+    while (br_ssl_engine_current_state(eng) & BR_SSL_SENDREC)
+      if (!pumpOnce(false)) {
+        _connected = false;
+        return sent;
+      }
+  }
+  return sent;
+}
+
+int TlsClient::available() {
+  if (!_sc || !_connected) return 0;
+  br_ssl_engine_context* eng = &_sc->eng;
+  for (int guard = 0; guard < 8; ++guard) {
+    unsigned state = br_ssl_engine_current_state(eng);
+    if (state & BR_SSL_RECVAPP) {
+      size_t len;
+      thunk_br_ssl_engine_recvapp_buf(eng, &len);
+      return (int)len;
+    }
+    if (state & BR_SSL_CLOSED) {
+      _connected = false;
+      return 0;
+    }
+    if ((state & BR_SSL_RECVREC) && _tcp.available() <= 0) return 0;
+    if (!pumpOnce(false)) {
+      _connected = false;
+      return 0;
+    }
+  }
+  return 0;
+}
+
+int TlsClient::read() {
+  uint8_t b;
+  return read(&b, 1) == 1 ? b : -1;
+}
+
+int TlsClient::read(uint8_t* buf, size_t size) {
+  int avail = available();
+  if (avail <= 0) return -1;
+  size_t len;
+  unsigned char* src = thunk_br_ssl_engine_recvapp_buf(&_sc->eng, &len);
+  size_t n = size < len ? size : len;
+  memcpy(buf, src, n);
+  thunk_br_ssl_engine_recvapp_ack(&_sc->eng, n);
+  return (int)n;
+}
+
+int TlsClient::peek() {
+  if (available() <= 0) return -1;
+  size_t len;
+  unsigned char* src = thunk_br_ssl_engine_recvapp_buf(&_sc->eng, &len);
+  return src[0];
+}
+
+bool TlsClient::flush(unsigned int maxWaitMs) {
+  if (!_connected) return false;
+  return _tcp.flush(maxWaitMs);
+}
+
+bool TlsClient::stop(unsigned int maxWaitMs) {
+  if (_sc && _connected) {
+    br_ssl_engine_close(&_sc->eng);
+    // Best effort close_notify; don't wait for the peer's.
+    if (br_ssl_engine_current_state(&_sc->eng) & BR_SSL_SENDREC) pumpOnce(false);
+  }
+  _connected = false;
+  if (_sc) freeContexts();
+  _tcp.stop();
+  return true;
+}
+
+uint8_t TlsClient::connected() {
+  if (!_connected || !_sc) return 0;
+  if (br_ssl_engine_current_state(&_sc->eng) & BR_SSL_CLOSED) {
+    _connected = false;
+    return 0;
+  }
+  if (!_tcp.connected() && available() <= 0) return 0;
+  return 1;
+}

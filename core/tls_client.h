@@ -1,0 +1,75 @@
+// core/tls_client.h — the device's TLS 1.2 client on BearSSL, in the manner of Tasmota's light
+// BearSSL client: one cipher family (AES-128-GCM, ECDHE on P-256), 1024/1024 buffers (so MFLN is
+// requested), the chip's small-multiply implementations, a thunk stack for the handshake, and
+// Tasmota's error codes. Wraps a plain TCP Client.
+#pragma once
+#include <Client.h>
+#include <bearssl/bearssl.h>
+
+// Firmware-level error codes (Tasmota's table); BearSSL's own codes are 1..62, 256+, 512+.
+static const int kTlsErrOom = -1000;
+static const int kTlsErrTcpConnect = -1002;
+static const int kTlsErrTimeout = -1005;
+
+class TlsClient : public Client {
+public:
+  explicit TlsClient(Client& tcp);
+  ~TlsClient() override;
+
+  // Configuration (before connect). Pointers must outlive the connection.
+  void setTrustAnchors(const br_x509_trust_anchor* tas, size_t count);
+  void setClientECCert(const br_x509_certificate* cert, const br_ec_private_key* sk);
+  void setEcdsa(bool enabled) { _ecdsa = enabled; }
+  void setThunkSize(uint32_t bytes) { _thunkSize = bytes; }
+  void setHandshakeTimeout(uint32_t ms) { _handshakeTimeout = ms; }
+  void setUtcTime(uint32_t utc_at_boot) { _utcAtBoot = utc_at_boot; }
+
+  int connect(IPAddress ip, uint16_t port) override;
+  int connect(const char* host, uint16_t port) override;
+  size_t write(uint8_t b) override;
+  size_t write(const uint8_t* buf, size_t size) override;
+  int available() override;
+  int read() override;
+  int read(uint8_t* buf, size_t size) override;
+  int peek() override;
+  bool flush(unsigned int maxWaitMs) override;
+  bool stop(unsigned int maxWaitMs) override;
+  uint8_t connected() override;
+  operator bool() override { return connected(); }
+  using Client::flush;
+  using Client::stop;
+  using Print::write;
+
+  int lastError() const { return _lastError; }
+  uint32_t handshakeMs() const { return _handshakeMs; }
+  uint32_t thunkSize() const;
+
+  static const uint32_t kBufIn = 1024 + 325;   // payload 1024 + BearSSL record overhead
+  static const uint32_t kBufOut = 1024 + 85;
+
+private:
+  bool allocContexts();
+  void freeContexts();
+  void freeHandshake();
+  int runUntil(unsigned target, uint32_t timeoutMs);
+  bool pumpOnce(bool allowWait);
+  uint32_t utcNow() const;
+
+  Client& _tcp;
+  br_ssl_client_context* _sc = nullptr;
+  br_x509_minimal_context* _x509 = nullptr;
+  unsigned char* _in = nullptr;
+  unsigned char* _out = nullptr;
+  const br_x509_trust_anchor* _tas = nullptr;
+  size_t _taCount = 0;
+  const br_x509_certificate* _clientCert = nullptr;
+  const br_ec_private_key* _clientKey = nullptr;
+  bool _ecdsa = false;
+  bool _thunkHeld = false;
+  bool _connected = false;
+  uint32_t _thunkSize = 0;
+  uint32_t _handshakeTimeout = 10000;
+  uint32_t _utcAtBoot = 0;
+  int _lastError = 0;
+  uint32_t _handshakeMs = 0;
+};

@@ -1,0 +1,42 @@
+// shims/Esp.cpp — the ESP object: a stateless proxy to the current device through the platform.
+#include "Esp.h"
+#include <stdlib.h>
+#include "platform.h"
+
+EspClass ESP;
+
+namespace {
+EspPlatform& plat() {
+  EspPlatform* p = esp_platform();
+  if (!p) abort();  // ESP.* needs a device; unit tests install a platform
+  return *p;
+}
+}  // namespace
+
+uint32_t EspClass::getFreeHeap() { return plat().heap_free_bytes(); }
+uint32_t EspClass::getMaxFreeBlockSize() { return plat().heap_max_block(); }
+uint8_t EspClass::getHeapFragmentation() { return plat().heap_fragmentation(); }
+void EspClass::getHeapStats(uint32_t* free, uint32_t* max_block, uint8_t* frag) {
+  if (free) *free = getFreeHeap();
+  if (max_block) *max_block = getMaxFreeBlockSize();
+  if (frag) *frag = getHeapFragmentation();
+}
+uint32_t EspClass::getCycleCount() { return uint32_t(plat().cycles()); }
+uint8_t EspClass::getCpuFreqMHz() { return uint8_t(plat().cpu_mhz()); }
+uint32_t EspClass::getChipId() { return plat().chip_id(); }
+void EspClass::restart() {
+  plat().restart();
+  __builtin_unreachable();
+}
+void EspClass::reset() {
+  plat().restart();
+  __builtin_unreachable();
+}
+bool EspClass::flashRead(uint32_t address, uint32_t* data, size_t size) {
+  return plat().flash_read(address, data, size);
+}
+bool EspClass::flashWrite(uint32_t address, const uint32_t* data, size_t size) {
+  return plat().flash_write(address, data, size);
+}
+bool EspClass::flashEraseSector(uint32_t sector) { return plat().flash_erase_sector(sector); }
+void EspClass::wdtFeed() {}

@@ -1,0 +1,34 @@
+// shims/WiFiClient.h — a TCP client over the device's (simulated) lwIP stack.
+// connect() blocks up to the timeout; available()/read() never block; flush() waits for the ACK.
+#pragma once
+#include "Client.h"
+
+class WiFiClient : public Client {
+public:
+  WiFiClient();
+  ~WiFiClient() override;
+  WiFiClient(const WiFiClient&) = delete;
+  WiFiClient& operator=(const WiFiClient&) = delete;
+
+  int connect(IPAddress ip, uint16_t port) override;
+  int connect(const char* host, uint16_t port) override;
+  size_t write(uint8_t b) override;
+  size_t write(const uint8_t* buf, size_t size) override;
+  int available() override;
+  int read() override;
+  int read(uint8_t* buf, size_t size) override;
+  int peek() override;
+  bool flush(unsigned int maxWaitMs) override;
+  bool stop(unsigned int maxWaitMs) override;
+  uint8_t connected() override;
+  operator bool() override { return connected(); }
+  void setTimeout(unsigned long ms) { _timeout = ms; Stream::setTimeout(ms); }
+  void setNoDelay(bool) {}
+  using Client::flush;
+  using Client::stop;
+  using Print::write;
+
+private:
+  int _handle = -1;
+  unsigned long _timeout = 5000;
+};

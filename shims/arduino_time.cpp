@@ -1,0 +1,69 @@
+// shims/arduino_time.cpp — millis/micros/delay/yield and random() over the device's clock.
+// Time is the device's own virtual time: cycles / CPU MHz. Reading the clock costs a few
+// cycles (as on the chip), so a polling loop advances time.
+#include <time.h>
+#include "Arduino.h"
+#include "platform.h"
+
+namespace {
+constexpr uint32_t kClockReadCycles = 64;  // cost of a millis()/micros() call on the chip
+
+uint64_t host_micros() {  // only with no platform installed (plain unit tests)
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000u + uint64_t(ts.tv_nsec) / 1000u;
+}
+}  // namespace
+
+uint64_t micros64() {
+  EspPlatform* p = esp_platform();
+  if (!p) return host_micros();
+  p->charge(kClockReadCycles);
+  return p->cycles() / p->cpu_mhz();
+}
+
+unsigned long micros() { return (unsigned long)(uint32_t)micros64(); }
+unsigned long millis() { return (unsigned long)(uint32_t)(micros64() / 1000u); }
+
+void delay(unsigned long ms) {
+  if (EspPlatform* p = esp_platform()) p->delay_ms(ms);
+}
+
+void delayMicroseconds(unsigned int us) {
+  // Busy-wait on the chip: burns cycles, does not yield.
+  if (EspPlatform* p = esp_platform()) p->charge(uint32_t(us) * p->cpu_mhz());
+}
+
+void yield() {
+  if (EspPlatform* p = esp_platform()) p->yield();
+}
+
+void optimistic_yield(uint32_t interval_us) {
+  // The core yields only when interval_us have passed since this fiber last resumed; a fiber
+  // resumes with a fresh slice in our scheduler, so approximate with the elapsed-time check
+  // against the last call.
+  EspPlatform* p = esp_platform();
+  if (!p) return;
+  p->charge(kClockReadCycles);
+  (void)interval_us;
+  p->yield();
+}
+
+uint32_t esp_random() {
+  EspPlatform* p = esp_platform();
+  return p ? p->random32() : uint32_t(rand());
+}
+
+long random(long howbig) {
+  if (howbig <= 0) return 0;
+  return long(esp_random() % uint32_t(howbig));
+}
+
+long random(long howsmall, long howbig) {
+  if (howsmall >= howbig) return howsmall;
+  return howsmall + random(howbig - howsmall);
+}
+
+void randomSeed(unsigned long) {
+  // The chip's random() reads the hardware RNG; the device's RNG is seeded from the scenario.
+}

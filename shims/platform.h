@@ -1,0 +1,66 @@
+// shims/platform.h — the one narrow interface from the Arduino shims down to the host engine.
+//
+// Every shim call that needs the host (clock, heap, network, flash, logging) goes through the
+// EspPlatform object installed by sim/. It always acts on the *current device* (the one whose
+// fiber is running). Included only by shims/*.cpp and sim/ — never by core/ — and kept free of
+// the C++ standard library so it could be built for the chip as well.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+class EspPlatform {
+public:
+  virtual ~EspPlatform() = default;
+
+  // Clock: the device's cycle counter; charge() adds modelled work; delay/yield park the fiber.
+  virtual uint64_t cycles() = 0;
+  virtual uint32_t cpu_mhz() = 0;
+  virtual void charge(uint32_t cycles) = 0;
+  virtual void delay_ms(uint32_t ms) = 0;
+  virtual void yield() = 0;
+
+  // Heap: the device's umm_malloc arena. file/line tag the call site (as the core's debug heap).
+  virtual void* heap_malloc(size_t size, const char* file, int line) = 0;
+  virtual void* heap_calloc(size_t count, size_t size, const char* file, int line) = 0;
+  virtual void* heap_realloc(void* ptr, size_t size, const char* file, int line) = 0;
+  virtual void heap_free(void* ptr, const char* file, int line) = 0;
+  virtual uint32_t heap_free_bytes() = 0;
+  virtual uint32_t heap_max_block() = 0;
+  virtual uint8_t heap_fragmentation() = 0;
+  // `new` failed: the chip prints "Unhandled C++ exception: OOM" and resets (reason 254).
+  [[noreturn]] virtual void oom_abort(size_t size) = 0;
+
+  // Identity and lifecycle.
+  virtual uint32_t chip_id() = 0;
+  [[noreturn]] virtual void restart() = 0;
+  virtual uint32_t random32() = 0;
+  virtual void log_write(const char* text, size_t len) = 0;
+
+  // Flash (the settings sectors).
+  virtual bool flash_read(uint32_t addr, void* data, size_t size) = 0;
+  virtual bool flash_write(uint32_t addr, const void* data, size_t size) = 0;
+  virtual bool flash_erase_sector(uint32_t sector) = 0;
+
+  // TCP (under WiFiClient). Handles are small positive ints; negative = error.
+  virtual int tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) = 0;
+  virtual size_t tcp_write(int h, const uint8_t* buf, size_t len) = 0;
+  virtual int tcp_available(int h) = 0;
+  virtual int tcp_read(int h, uint8_t* buf, size_t len) = 0;
+  virtual int tcp_peek(int h) = 0;
+  virtual bool tcp_flush(int h, uint32_t timeout_ms) = 0;
+  virtual bool tcp_connected(int h) = 0;
+  virtual void tcp_close(int h) = 0;
+  virtual bool host_by_name(const char* host, uint32_t* ipv4) = 0;
+
+  // Stack thunk (BearSSL's second stack): the device-side block and the engine-call boundary.
+  virtual bool thunk_acquire(uint32_t size_bytes) = 0;
+  virtual void thunk_release() = 0;
+  virtual void thunk_enter(void* engine) = 0;   // before a BearSSL engine call
+  virtual void thunk_leave(void* engine) = 0;   // after it: canary check, stats
+  virtual uint32_t thunk_max_usage() = 0;
+};
+
+// The installed platform. With none installed (plain unit tests) the shims fall back to host
+// malloc, a zero clock and no network.
+EspPlatform* esp_platform();
+void esp_set_platform(EspPlatform* p);

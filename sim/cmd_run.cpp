@@ -1,0 +1,295 @@
+// sim/cmd_run.cpp — `espfleet run`: scenario → PKI → broker → devices → engine → reports.
+#include "cmd_run.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "../core/firmware_entry.h"
+#include "broker.h"
+#include "engine.h"
+#include "flash_image.h"
+#include "host_usage.h"
+#include "pki.h"
+#include "report.h"
+#include "scenario.h"
+#include "serial_observer.h"
+
+namespace fs = std::filesystem;
+
+namespace espfleet {
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+struct BrokerTarget {
+  std::string host;
+  uint16_t port = 0;
+  std::vector<uint8_t> ca_der;  // what devices trust
+};
+
+BrokerTarget parse_broker(const std::string& spec) {
+  std::string s = spec;
+  for (const char* scheme : {"mqtts://", "mqtt://", "ssl://", "tcp://"})
+    if (s.rfind(scheme, 0) == 0) s = s.substr(std::strlen(scheme));
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size())
+    throw std::runtime_error("--broker '" + spec + "': expected HOST:PORT (e.g. localhost:8883)");
+  BrokerTarget t;
+  t.host = s.substr(0, colon);
+  int port = 0;
+  try {
+    port = std::stoi(s.substr(colon + 1));
+  } catch (...) {
+  }
+  if (port <= 0 || port > 65535) throw std::runtime_error("--broker '" + spec + "': bad port");
+  t.port = uint16_t(port);
+  return t;
+}
+
+std::vector<uint8_t> pem_file_to_der(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error("--ca " + path + ": cannot read the file");
+  std::string pem((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
+  size_t b = pem.find(begin), e = pem.find(end);
+  if (b == std::string::npos || e == std::string::npos || e < b)
+    throw std::runtime_error("--ca " + path + ": no PEM certificate in the file");
+  std::string body;
+  for (char c : pem.substr(b + begin.size(), e - b - begin.size()))
+    if (!std::isspace(static_cast<unsigned char>(c))) body += c;
+  return base64_decode(body);
+}
+
+// Every device holds a socket: raise the soft open-file limit to the hard one, and say clearly
+// when the fleet cannot fit.
+void ensure_fd_limit(uint32_t devices) {
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  rlim_t need = rlim_t(devices) + 64;
+  if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
+    throw std::runtime_error("fleet.devices = " + std::to_string(devices) + " needs " + std::to_string(need) +
+                             " open files, but this process may hold only " + std::to_string(rl.rlim_cur) +
+                             " (hard limit); run the fleet in shards of at most " +
+                             std::to_string(rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 0) + " devices");
+}
+
+std::string run_dir_name() {
+  auto t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "runs/%Y%m%d-%H%M%S", std::localtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+void add_run_options(CLI::App& cmd, RunOptions& o) {
+  cmd.add_option("SCENARIO", o.scenario, "Scenario file (TOML); see docs/scenario-reference.md")->required();
+  cmd.add_option("--devices", o.devices, "Number of devices (overrides fleet.devices)");
+  cmd.add_option("--duration", o.duration, "Run length in device time, e.g. 60s, 5m (overrides fleet.duration)");
+  cmd.add_option("--seed", o.seed, "Master seed (overrides fleet.seed)");
+  cmd.add_option("--mode", o.mode, "realtime (default: devices never run ahead of the wall clock) or fast");
+  cmd.add_option("--broker", o.broker, "Use your broker at HOST:PORT instead of the embedded Mosquitto");
+  cmd.add_option("--ca", o.ca, "Trust anchor (PEM CA certificate) for --broker");
+  cmd.add_option("--device-ca-cert", o.device_ca_cert,
+                 "CA certificate (PEM) that signs every device's client certificate (CN = client id), for your broker")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--device-ca-key", o.device_ca_key, "Private key (PEM) of --device-ca-cert")->check(CLI::ExistingFile);
+  cmd.add_option("--out", o.out, "Run directory (default: runs/YYYYmmdd-HHMMSS)");
+  cmd.add_option("--set", o.sets, "Override any scenario key, e.g. --set device.cpu_mhz=160 (repeatable)");
+  cmd.add_flag("--quiet", o.quiet, "No live progress line");
+  cmd.add_flag("--json", o.json, "Print summary.json to stdout instead of the table");
+}
+
+int cmd_run(const RunOptions& o) {
+  try {
+    std::vector<std::string> sets = o.sets;
+    if (o.devices >= 0) sets.push_back("fleet.devices=" + std::to_string(o.devices));
+    if (!o.duration.empty()) sets.push_back("fleet.duration=\"" + o.duration + "\"");
+    if (!o.seed.empty()) sets.push_back("fleet.seed=" + o.seed);
+    if (!o.mode.empty()) sets.push_back("fleet.mode=\"" + o.mode + "\"");
+    Scenario sc = load_scenario(o.scenario, sets);
+    const uint32_t n = sc.fleet.devices;
+    ensure_fd_limit(n);
+
+    fs::path dir = o.out.empty() ? fs::path(run_dir_name()) : fs::path(o.out);
+    fs::create_directories(dir);
+    {
+      std::ofstream f(dir / "scenario.resolved.json");
+      f << sc.resolved().dump(2) << "\n";
+    }
+    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "devices.log").string(), true);
+    auto dlog = std::make_shared<spdlog::logger>("device", sink);
+    dlog->set_pattern("%v");
+    dlog->flush_on(spdlog::level::warn);
+
+    // Device configurations and the PKI they need.
+    std::vector<DeviceConfig> cfgs;
+    cfgs.reserve(n);
+    bool any_tls = false, any_plain = false, any_cert = false;
+    size_t max_heap = 0;
+    for (uint32_t id = 0; id < n; ++id) {
+      cfgs.push_back(sc.for_device(id));
+      any_tls |= cfgs.back().tls_enabled;
+      any_plain |= !cfgs.back().tls_enabled;
+      any_cert |= cfgs.back().tls_enabled && cfgs.back().client_cert;
+      max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
+    }
+
+    std::optional<CertificateAuthority> ca;
+    std::unique_ptr<EmbeddedBroker> broker;
+    BrokerTarget target;
+    uint16_t plain_port = 0;
+    std::string broker_url = o.broker.empty() ? sc.broker.url : o.broker;
+    if (broker_url.empty()) {
+      fs::path pki_dir = dir / "pki";
+      ca = CertificateAuthority::create(KeyType::rsa2048, "espfleet run CA", kCaValidityDays, sc.fleet.seed);
+      ca->save(pki_dir, true);
+      IssuedCert server = ca->issue_server("localhost", loopback_server_sans(), parse_key_type(sc.broker.server_key));
+      write_pem_files(server, pki_dir / "server.crt", pki_dir / "server.key", true);
+      BrokerOptions bo;
+      bo.dir = dir / "broker";
+      bo.cafile = CertificateAuthority::cert_path(pki_dir);
+      bo.certfile = pki_dir / "server.crt";
+      bo.keyfile = pki_dir / "server.key";
+      bo.require_certificate = sc.broker.require_certificate && any_cert;
+      bo.use_identity_as_username = bo.require_certificate;
+      bo.plain_listener = any_plain;
+      broker = std::make_unique<EmbeddedBroker>();
+      broker->start(bo);
+      target.host = "localhost";
+      target.port = broker->tls_port();
+      plain_port = broker->plain_port();
+      target.ca_der = ca->cert_der();
+      std::fprintf(stderr, "espfleet: embedded mosquitto pid %d on %s:%u (TLS)%s\n", int(broker->pid()),
+                   target.host.c_str(), unsigned(target.port),
+                   any_plain ? (", plain " + std::to_string(plain_port)).c_str() : "");
+    } else {
+      target = parse_broker(broker_url);
+      plain_port = target.port;
+      if (!o.ca.empty()) target.ca_der = pem_file_to_der(o.ca);
+      else if (any_tls)
+        throw std::runtime_error("--broker " + broker_url + ": TLS devices need a trust anchor: pass --ca FILE");
+      if (o.device_ca_cert.empty() != o.device_ca_key.empty())
+        throw std::runtime_error("--device-ca-cert and --device-ca-key go together");
+      if (!o.device_ca_cert.empty()) ca = CertificateAuthority::load(o.device_ca_cert, o.device_ca_key, sc.fleet.seed);
+      else if (any_cert)
+        throw std::runtime_error("--broker " + broker_url +
+                                 ": devices with tls.client_cert need a CA to sign their certificates: pass "
+                                 "--device-ca-cert FILE --device-ca-key FILE (or set tls.client_cert = false)");
+    }
+
+    EngineOptions eo;
+    eo.realtime = sc.fleet.mode != "fast";
+    eo.duration = VTime::from_us(sc.fleet.duration.us);
+    eo.program = &tasmota_main;
+    eo.device_log = dlog;
+    eo.on_serial_line = [](Device& d, const char* t, size_t len) { observe_serial_line(d, std::string_view(t, len)); };
+    if (n > 20000)
+      for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
+    Engine engine(eo, n, max_heap);
+
+    uint64_t rss_before = rss_bytes();
+    double cpu_before = cpu_seconds_self();
+    uint32_t utc = uint32_t(std::time(nullptr));
+    Rng boot_rng(mix_seed(sc.fleet.seed, uint64_t(SeedPurpose::boot)));
+    auto t0 = std::chrono::steady_clock::now();
+    for (uint32_t id = 0; id < n; ++id) {
+      const DeviceConfig& c = cfgs[id];
+      FlashInputs fi;
+      fi.mqtt_host = target.host;
+      fi.mqtt_port = c.tls_enabled ? target.port : plain_port;
+      fi.utc_at_boot = utc;
+      if (c.tls_enabled) {
+        fi.ca_der = target.ca_der;
+        if (c.client_cert && ca) {
+          DeviceCert dc = ca->issue_device(client_id_for(chip_id_for(id, sc.fleet.seed)));
+          fi.client_key.assign(dc.private_scalar.begin(), dc.private_scalar.end());
+          fi.client_cert = dc.cert_der;
+        }
+      }
+      int64_t spread_us = sc.fleet.connect_spread.us;
+      VTime boot_at = VTime::from_us(spread_us > 0 ? int64_t(boot_rng.below(uint64_t(spread_us))) : 0);
+      engine.add_device(id, c, sc.fleet.seed, build_flash_image(c, fi), boot_at);
+    }
+    double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::fprintf(stderr, "espfleet: %u devices ready (%.2f s to provision), %s mode, %.0f s of device time\n", n,
+                 setup_s, eo.realtime ? "realtime" : "fast", eo.duration.seconds());
+
+    g_interrupted = 0;
+    auto prev_int = std::signal(SIGINT, [](int) { g_interrupted = 1; });
+    auto prev_term = std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+    bool tty = isatty(STDERR_FILENO);
+    Engine* ep = &engine;
+    engine.set_on_tick([&, ep]() {
+      if (g_interrupted) ep->request_stop();
+      if (o.quiet) return;
+      uint32_t conn = 0, fail = 0, crash = 0;
+      uint64_t pub = 0;
+      for (auto& d : ep->devices()) {
+        conn += d->stats.state == "connected";
+        fail += d->stats.connect_failures;
+        crash += uint32_t(d->stats.crash_reasons.size());
+        pub += d->stats.published;
+      }
+      std::fprintf(stderr, "%s[%7.1fs] connected %u/%u  failures %u  crashes %u  published %llu%s",
+                   tty ? "\r" : "", ep->now().seconds(), conn, n, fail, crash, (unsigned long long)pub,
+                   tty ? "   " : "\n");
+    });
+    engine.run();
+    std::signal(SIGINT, prev_int);
+    std::signal(SIGTERM, prev_term);
+    if (!o.quiet && tty) std::fprintf(stderr, "\n");
+
+    {
+      std::ofstream f(dir / "devices.jsonl");
+      for (auto& d : engine.devices()) f << device_record(*d).dump() << "\n";
+    }
+    nlohmann::ordered_json summary = fleet_summary(engine.devices(), engine.stats());
+    summary["interrupted"] = bool(g_interrupted);
+    {
+      auto& h = summary["host"];
+      uint64_t rss_after = rss_bytes();
+      h["rss_bytes"] = rss_after;
+      h["rss_per_device_bytes"] = n ? (rss_after > rss_before ? (rss_after - rss_before) / n : 0) : 0;
+      h["cpu_s"] = cpu_seconds_self() - cpu_before;
+      h["provision_s"] = setup_s;
+      uint64_t hs = summary["handshakes"];
+      h["cpu_ms_per_handshake"] = hs ? double(h["cpu_s"]) * 1000.0 / double(hs) : 0.0;
+      if (broker && broker->pid() > 0) {
+        h["broker_rss_bytes"] = rss_bytes(broker->pid());
+        h["broker_cpu_s"] = cpu_seconds_of(broker->pid());
+      }
+    }
+    summary["run_dir"] = dir.string();
+    {
+      std::ofstream f(dir / "summary.json");
+      f << summary.dump(2) << "\n";
+    }
+    dlog->flush();
+    if (broker) broker->stop();
+    if (o.json) std::cout << summary.dump(2) << "\n";
+    else std::cout << "espfleet run: " << o.scenario << "\n" << summary_table(summary) << "  outputs            " << dir.string() << "/{summary.json,devices.jsonl,devices.log}\n";
+    return g_interrupted ? 130 : 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "espfleet run: %s\n", e.what());
+    return 2;
+  }
+}
+
+}  // namespace espfleet

@@ -1,0 +1,30 @@
+// sim/cmd_run.h — `espfleet run SCENARIO.toml`: build the fleet, start (or reach) the broker,
+// run, and write the run directory.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace CLI { class App; }
+
+namespace espfleet {
+
+struct RunOptions {
+  std::string scenario;
+  std::vector<std::string> sets;
+  int devices = -1;            // --devices overrides fleet.devices
+  std::string duration;        // --duration overrides fleet.duration
+  std::string seed;            // --seed overrides fleet.seed
+  std::string mode;            // --mode realtime|fast
+  std::string broker;          // --broker HOST:PORT (or mqtts://HOST:PORT): the user's broker
+  std::string ca;              // --ca FILE: trust anchor for the user's broker
+  std::string device_ca_cert;  // --device-ca-cert FILE: mint device certificates from this CA
+  std::string device_ca_key;   // --device-ca-key FILE
+  std::string out;             // --out DIR
+  bool quiet = false;          // no progress line
+  bool json = false;           // print summary.json instead of the table
+};
+
+void add_run_options(CLI::App& cmd, RunOptions& o);
+int cmd_run(const RunOptions& o);
+
+}  // namespace espfleet

@@ -1,0 +1,105 @@
+// sim/device.h — one virtual ESP8266: its fiber (cont), heap arena, cycle clock, sockets, flash,
+// seeds and the figures it reports. Everything of one device lives here (Shadow's "host").
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fiber.h"
+#include "heap_umm.h"
+#include "rng.h"
+#include "scenario.h"
+#include "sim_time.h"
+
+namespace espfleet {
+
+struct DeviceSocket;
+
+// The chip id of device `id` in a fleet seeded with master_seed: unique for ids below 2^24.
+uint32_t chip_id_for(uint32_t id, uint64_t master_seed);
+std::string client_id_for(uint32_t chip_id);  // DVES_%06X, as Tasmota
+std::string topic_for(uint32_t chip_id);      // tasmota_%06X
+
+struct DeviceStats {
+  uint32_t boots = 0;
+  uint32_t tcp_connects = 0;
+  uint32_t mqtt_connects = 0;
+  uint32_t connect_failures = 0;
+  uint32_t published = 0;
+  uint32_t received = 0;
+  int tls_error = 0;                 // last TLS error code the firmware reported (0 = none)
+  std::vector<uint32_t> handshake_ms;
+  uint32_t heap_free_min = UINT32_MAX;
+  uint32_t heap_max_block_min = UINT32_MAX;
+  uint32_t heap_frag_max = 0;
+  uint32_t thunk_peak = 0;
+  uint32_t oom_count = 0;            // failed device allocations
+  std::vector<std::string> crash_reasons;
+  std::string state = "off";         // off | booting | connecting | connected | disconnected | crashed
+  VTime first_connected{-1};
+  uint64_t rx_bytes = 0, tx_bytes = 0;
+  uint32_t stack_high_water = 0;
+};
+
+class Device {
+public:
+  Device(uint32_t id, const DeviceConfig& cfg, uint64_t master_seed, void* stack, size_t stack_bytes,
+         void* heap_mem);
+  ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  uint32_t id() const { return id_; }
+  uint32_t chip_id() const { return chip_id_; }
+  const std::string& client_id() const { return client_id_; }
+  const std::string& topic() const { return topic_; }
+  const DeviceConfig& config() const { return cfg_; }
+  uint64_t seed() const { return seed_; }
+
+  // Clock.
+  uint64_t cycles = 0;
+  uint32_t mhz() const { return cfg_.cpu_mhz; }
+  VTime now() const { return cycles_to_time(cycles, cfg_.cpu_mhz); }
+  void charge(uint64_t c) { cycles += c; }
+  void advance_to(VTime t) {
+    uint64_t c = time_to_cycles(t, cfg_.cpu_mhz);
+    if (c > cycles) cycles = c;
+  }
+
+  // Heap (re-created on every boot).
+  UmmHeap& heap() { return *heap_; }
+  void reset_heap();
+  void note_heap();  // update the minimum/maximum figures
+
+  Fiber fiber;
+  void* stack_mem;
+  size_t stack_bytes;
+
+  Rng rng_tls, rng_net, rng_app;
+  std::vector<uint8_t> flash;                         // the settings sectors
+  std::vector<std::unique_ptr<DeviceSocket>> sockets;  // handle h ↔ sockets[h-1]
+
+  // Scheduling state (owned by the Engine).
+  uint64_t wake_seq = 0;
+  bool waiting_io = false;
+  bool io_signalled = false;
+  std::optional<int> reboot_reason;  // set by restart/crash; the engine reboots the fiber
+  std::string crash_text;
+  uint32_t thunk_size = 0;            // current thunk block (0 = none)
+  void* thunk_block = nullptr;
+  VTime boot_at{};
+
+  DeviceStats stats;
+
+private:
+  uint32_t id_, chip_id_;
+  DeviceConfig cfg_;
+  uint64_t seed_;
+  void* heap_mem_;
+  std::string client_id_, topic_;
+  std::unique_ptr<UmmHeap> heap_;
+};
+
+}  // namespace espfleet

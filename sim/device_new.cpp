@@ -1,0 +1,53 @@
+// sim/device_new.cpp — program-wide operator new/delete. While a device's own code runs (no
+// HostSection open), `new` takes from that device's umm heap and a failure aborts the device
+// the chip's way ("Unhandled C++ exception: OOM"); everywhere else it is the host's allocator.
+// `delete` finds the owner by address: a pointer inside a device arena goes back to that heap.
+#include <cstdlib>
+#include <new>
+
+#include "engine.h"
+#include "platform.h"
+
+namespace espfleet {
+namespace {
+
+void* device_new(size_t n, bool nothrow) {
+  Device* d = alloc_device();
+  if (!d) {
+    void* p = std::malloc(n ? n : 1);
+    if (!p && !nothrow) throw std::bad_alloc();
+    return p;
+  }
+  void* p = esp_platform()->heap_malloc(n ? n : 1, "new", 0);
+  if (!p && !nothrow) esp_platform()->oom_abort(n);
+  return p;
+}
+
+void device_delete(void* p) {
+  if (!p) return;
+  if (EspPlatform* plat = esp_platform()) {
+    Device* d = alloc_device();
+    if (d && d->heap().contains(p)) {
+      plat->heap_free(p, "delete", 0);
+      return;
+    }
+  }
+  // A device object deleted from host code (rare: teardown) is simply left in its arena, which
+  // is reset or unmapped as a whole; anything else is the host's.
+  if (owned_by_device_arena(p)) return;
+  std::free(p);
+}
+
+}  // namespace
+}  // namespace espfleet
+
+void* operator new(size_t n) { return espfleet::device_new(n, false); }
+void* operator new[](size_t n) { return espfleet::device_new(n, false); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return espfleet::device_new(n, true); }
+void* operator new[](size_t n, const std::nothrow_t&) noexcept { return espfleet::device_new(n, true); }
+void operator delete(void* p) noexcept { espfleet::device_delete(p); }
+void operator delete[](void* p) noexcept { espfleet::device_delete(p); }
+void operator delete(void* p, size_t) noexcept { espfleet::device_delete(p); }
+void operator delete[](void* p, size_t) noexcept { espfleet::device_delete(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { espfleet::device_delete(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { espfleet::device_delete(p); }

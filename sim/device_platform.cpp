@@ -1,0 +1,209 @@
+// sim/device_platform.cpp — the platform calls of the current device: clock, heap, flash, log,
+// TCP and the thunk boundary. Host work here runs inside a HostSection so that it allocates
+// from the host, never from the device's heap.
+#include "device_platform.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "bearssl_cost.h"
+#include "cost_model.h"
+#include "engine.h"
+#include "net_socket.h"
+
+namespace espfleet {
+
+Device& DevicePlatform::dev() {
+  Device* d = eng_.current();
+  if (!d) {
+    spdlog::critical("platform call outside a device fiber");
+    std::abort();
+  }
+  return *d;
+}
+
+uint64_t DevicePlatform::cycles() { return dev().cycles; }
+uint32_t DevicePlatform::cpu_mhz() { return dev().mhz(); }
+void DevicePlatform::charge(uint32_t c) { dev().charge(c); }
+
+void DevicePlatform::delay_ms(uint32_t ms) {
+  Device& d = dev();
+  HostSection host;
+  d.charge(cost::kYieldUs * d.mhz());
+  eng_.park_until(d, d.now() + VTime::from_ms(ms));
+}
+
+void DevicePlatform::yield() {
+  Device& d = dev();
+  HostSection host;
+  d.charge(cost::kYieldUs * d.mhz());
+  eng_.park_until(d, d.now());
+}
+
+void* DevicePlatform::heap_malloc(size_t size, const char*, int) {
+  Device& d = dev();
+  d.charge(cost::kMalloc);
+  void* p = d.heap().malloc(size);
+  if (!p && size) d.stats.oom_count++;
+  d.note_heap();
+  return p;
+}
+
+void* DevicePlatform::heap_calloc(size_t count, size_t size, const char*, int) {
+  Device& d = dev();
+  d.charge(cost::kMalloc);
+  void* p = d.heap().calloc(count, size);
+  if (!p && count && size) d.stats.oom_count++;
+  d.note_heap();
+  return p;
+}
+
+void* DevicePlatform::heap_realloc(void* ptr, size_t size, const char*, int) {
+  Device& d = dev();
+  d.charge(cost::kMalloc);
+  void* p = d.heap().realloc(ptr, size);
+  if (!p && size) d.stats.oom_count++;
+  d.note_heap();
+  return p;
+}
+
+void DevicePlatform::heap_free(void* ptr, const char*, int) {
+  Device& d = dev();
+  d.charge(cost::kFree);
+  d.heap().free(ptr);
+}
+
+uint32_t DevicePlatform::heap_free_bytes() { return dev().heap().free_bytes(); }
+uint32_t DevicePlatform::heap_max_block() { return dev().heap().max_free_block(); }
+uint8_t DevicePlatform::heap_fragmentation() { return uint8_t(dev().heap().fragmentation()); }
+
+void DevicePlatform::oom_abort(size_t size) {
+  Device& d = dev();
+  HostSection host;
+  eng_.crash(d, 254, "Unhandled C++ exception: OOM (last failed alloc size " + std::to_string(size) + ")");
+}
+
+uint32_t DevicePlatform::chip_id() { return dev().chip_id(); }
+
+void DevicePlatform::restart() {
+  Device& d = dev();
+  HostSection host;
+  eng_.crash(d, 4, "ESP.restart()");
+}
+
+uint32_t DevicePlatform::random32() { return dev().rng_tls.next32(); }
+
+void DevicePlatform::log_write(const char* text, size_t len) {
+  Device& d = dev();
+  HostSection host;
+  eng_.log().info("[{:>11.6f}] dev {} {}", d.now().seconds(), d.id(), std::string_view(text, len));
+  if (eng_.options().on_serial_line) eng_.options().on_serial_line(d, text, len);
+}
+
+bool DevicePlatform::flash_read(uint32_t addr, void* data, size_t size) {
+  Device& d = dev();
+  if (uint64_t(addr) + size > d.flash.size()) return false;
+  std::memcpy(data, d.flash.data() + addr, size);
+  return true;
+}
+
+bool DevicePlatform::flash_write(uint32_t addr, const void* data, size_t size) {
+  Device& d = dev();
+  if (uint64_t(addr) + size > d.flash.size()) return false;
+  // NOR flash: writing can only clear bits.
+  auto* dst = d.flash.data() + addr;
+  auto* src = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < size; ++i) dst[i] &= src[i];
+  d.charge(size * 20);
+  return true;
+}
+
+bool DevicePlatform::flash_erase_sector(uint32_t sector) {
+  Device& d = dev();
+  uint64_t start = uint64_t(sector) * 4096;
+  if (start + 4096 > d.flash.size()) return false;
+  std::memset(d.flash.data() + start, 0xFF, 4096);
+  d.charge(uint64_t(d.mhz()) * 30000);  // ~30 ms sector erase
+  return true;
+}
+
+int DevicePlatform::tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) {
+  Device& d = dev();
+  HostSection h;
+  return socket_connect(eng_, d, host, port, timeout_ms);
+}
+size_t DevicePlatform::tcp_write(int hd, const uint8_t* buf, size_t len) {
+  Device& d = dev();
+  HostSection h;
+  return socket_write(eng_, d, hd, buf, len);
+}
+int DevicePlatform::tcp_available(int hd) {
+  Device& d = dev();
+  HostSection h;
+  return socket_available(eng_, d, hd);
+}
+int DevicePlatform::tcp_read(int hd, uint8_t* buf, size_t len) {
+  Device& d = dev();
+  HostSection h;
+  return socket_read(eng_, d, hd, buf, len);
+}
+int DevicePlatform::tcp_peek(int hd) {
+  Device& d = dev();
+  HostSection h;
+  return socket_peek(eng_, d, hd);
+}
+bool DevicePlatform::tcp_flush(int hd, uint32_t timeout_ms) {
+  Device& d = dev();
+  HostSection h;
+  return socket_flush(eng_, d, hd, timeout_ms);
+}
+bool DevicePlatform::tcp_connected(int hd) {
+  Device& d = dev();
+  HostSection h;
+  return socket_connected(eng_, d, hd);
+}
+void DevicePlatform::tcp_close(int hd) {
+  Device& d = dev();
+  HostSection h;
+  socket_close(eng_, d, hd);
+}
+bool DevicePlatform::host_by_name(const char* host, uint32_t* ipv4) {
+  HostSection h;
+  return resolve_host(host, ipv4);
+}
+
+bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
+  Device& d = dev();
+  if (d.thunk_block) return true;  // already held (refcount 1 is all the firmware uses)
+  void* p = d.heap().malloc(size_bytes);
+  d.note_heap();
+  if (!p) {
+    d.stats.oom_count++;
+    return false;
+  }
+  d.thunk_block = p;
+  d.thunk_size = size_bytes;
+  return true;
+}
+
+void DevicePlatform::thunk_release() {
+  Device& d = dev();
+  if (!d.thunk_block) return;
+  d.heap().free(d.thunk_block);
+  d.thunk_block = nullptr;
+  d.thunk_size = 0;
+}
+
+void DevicePlatform::thunk_enter(void* engine) {
+  Device& d = dev();
+  d.charge(cost::cycles(cost::kEngineCall, d.mhz()));
+  install_cost_hooks(engine);
+}
+
+void DevicePlatform::thunk_leave(void*) {}
+
+uint32_t DevicePlatform::thunk_max_usage() { return dev().stats.thunk_peak; }
+
+}  // namespace espfleet

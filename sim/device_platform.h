@@ -1,0 +1,60 @@
+// sim/device_platform.h — the host engine's side of shims/platform.h: every shim call lands here
+// and acts on the engine's current device.
+#pragma once
+#include "platform.h"
+
+namespace espfleet {
+
+class Engine;
+class Device;
+
+class DevicePlatform final : public EspPlatform {
+public:
+  explicit DevicePlatform(Engine& eng) : eng_(eng) {}
+
+  uint64_t cycles() override;
+  uint32_t cpu_mhz() override;
+  void charge(uint32_t cycles) override;
+  void delay_ms(uint32_t ms) override;
+  void yield() override;
+
+  void* heap_malloc(size_t size, const char* file, int line) override;
+  void* heap_calloc(size_t count, size_t size, const char* file, int line) override;
+  void* heap_realloc(void* ptr, size_t size, const char* file, int line) override;
+  void heap_free(void* ptr, const char* file, int line) override;
+  uint32_t heap_free_bytes() override;
+  uint32_t heap_max_block() override;
+  uint8_t heap_fragmentation() override;
+  [[noreturn]] void oom_abort(size_t size) override;
+
+  uint32_t chip_id() override;
+  [[noreturn]] void restart() override;
+  uint32_t random32() override;
+  void log_write(const char* text, size_t len) override;
+
+  bool flash_read(uint32_t addr, void* data, size_t size) override;
+  bool flash_write(uint32_t addr, const void* data, size_t size) override;
+  bool flash_erase_sector(uint32_t sector) override;
+
+  int tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) override;
+  size_t tcp_write(int h, const uint8_t* buf, size_t len) override;
+  int tcp_available(int h) override;
+  int tcp_read(int h, uint8_t* buf, size_t len) override;
+  int tcp_peek(int h) override;
+  bool tcp_flush(int h, uint32_t timeout_ms) override;
+  bool tcp_connected(int h) override;
+  void tcp_close(int h) override;
+  bool host_by_name(const char* host, uint32_t* ipv4) override;
+
+  bool thunk_acquire(uint32_t size_bytes) override;
+  void thunk_release() override;
+  void thunk_enter(void* engine) override;
+  void thunk_leave(void* engine) override;
+  uint32_t thunk_max_usage() override;
+
+private:
+  Device& dev();
+  Engine& eng_;
+};
+
+}  // namespace espfleet

@@ -1,0 +1,224 @@
+// sim/engine.cpp — the scheduler loop: timers in virtual time, fibers, libuv I/O, reboots.
+#include "engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "device_platform.h"
+#include "net_socket.h"
+
+namespace espfleet {
+
+namespace {
+thread_local Device* t_alloc_device = nullptr;
+constexpr VTime kBootTime = VTime::from_ms(300);        // reset → setup()
+constexpr uint64_t kQuietNs = 1500ull * 1000 * 1000;    // fast mode: a silent exchange stops holding time
+}  // namespace
+
+Device* alloc_device() { return t_alloc_device; }
+void set_alloc_device(Device* d) { t_alloc_device = d; }
+
+Engine::Engine(EngineOptions opts, size_t max_devices, size_t max_heap_bytes)
+    : opts_(std::move(opts)), arenas_(max_devices, opts_.stack_bytes, max_heap_bytes) {
+  if (!opts_.program) throw std::invalid_argument("engine: no device program");
+  if (!opts_.device_log) opts_.device_log = spdlog::default_logger();
+  uv_loop_init(&loop_);
+  uv_timer_init(&loop_, &guard_);
+  platform_ = std::make_unique<DevicePlatform>(*this);
+  esp_set_platform(platform_.get());
+  devices_.reserve(max_devices);
+}
+
+Engine::~Engine() {
+  for (auto& d : devices_) socket_close_all(*this, *d);
+  uv_close(reinterpret_cast<uv_handle_t*>(&guard_), nullptr);
+  for (int i = 0; i < 100 && uv_run(&loop_, UV_RUN_NOWAIT); ++i) {}
+  uv_loop_close(&loop_);
+  esp_set_platform(nullptr);
+}
+
+Device& Engine::add_device(uint32_t id, const DeviceConfig& cfg, uint64_t master_seed,
+                           std::vector<uint8_t> flash, VTime boot_at) {
+  size_t slot = devices_.size();
+  if (slot >= arenas_.slots()) throw std::length_error("engine: more devices than arena slots");
+  if (cfg.heap_bytes > arenas_.heap_bytes())
+    throw std::invalid_argument("engine: device heap larger than the arena slot");
+  auto d = std::make_unique<Device>(id, cfg, master_seed, arenas_.stack(slot), arenas_.stack_bytes(),
+                                    arenas_.heap(slot));
+  d->flash = std::move(flash);
+  d->boot_at = boot_at;
+  Device& ref = *d;
+  devices_.push_back(std::move(d));
+  ref.advance_to(boot_at);
+  boot(ref);
+  return ref;
+}
+
+void Engine::boot(Device& d) {
+  d.fiber.arm(d.stack_mem, d.stack_bytes, &Engine::fiber_entry, this);
+  d.stats.boots++;
+  d.stats.state = "booting";
+  schedule(d, d.now());
+}
+
+void Engine::fiber_entry(void* arg) {
+  auto* eng = static_cast<Engine*>(arg);
+  eng->opts_.program();  // the firmware never returns; if it does, the device restarts
+  HostSection host;
+  eng->crash(*eng->current_, 4, "firmware main returned");
+}
+
+VTime Engine::wall_now() const { return VTime::from_ns(int64_t(uv_hrtime() - wall_origin_ns_)); }
+VTime Engine::now() const { return opts_.realtime ? wall_now() : virt_now_; }
+
+void Engine::schedule(Device& d, VTime at) {
+  d.wake_seq++;
+  timers_.push(Timer{at, seq_++, &d, d.wake_seq});
+}
+
+void Engine::park_until(Device& d, VTime t) {
+  d.waiting_io = false;
+  schedule(d, t);
+  d.fiber.suspend();
+  set_alloc_device(nullptr);  // parks happen inside a HostSection
+}
+
+void Engine::park_io(Device& d, VTime deadline) {
+  d.waiting_io = true;
+  d.io_signalled = false;
+  schedule(d, deadline);
+  d.fiber.suspend();
+  set_alloc_device(nullptr);
+  d.waiting_io = false;
+}
+
+void Engine::signal_io(Device& d, VTime visible_at) {
+  if (!d.waiting_io || d.io_signalled) return;
+  d.io_signalled = true;
+  schedule(d, std::max(visible_at, d.now()));
+}
+
+void Engine::sync_to_wall(Device& d) {
+  if (!opts_.realtime) return;
+  if (d.now() > wall_now() + VTime::from_ms(1)) park_until(d, d.now());
+}
+
+void Engine::crash(Device& d, int reason, const std::string& record) {
+  d.reboot_reason = reason;
+  d.crash_text = record;
+  d.fiber.suspend();
+  __builtin_unreachable();
+}
+
+const std::string& Engine::source_address_for(const Device& d) const {
+  static const std::string none;
+  if (opts_.source_addresses.empty()) return none;
+  return opts_.source_addresses[d.id() % opts_.source_addresses.size()];
+}
+
+bool Engine::fire_due() {
+  VTime now = this->now();
+  bool any = false;
+  while (!timers_.empty() && timers_.top().at <= now) {
+    Timer t = timers_.top();
+    timers_.pop();
+    if (t.dev_seq != t.dev->wake_seq) continue;  // superseded
+    t.dev->advance_to(t.at);
+    if (opts_.realtime) {
+      double lag = (now - t.at).ms_f();
+      stats_.lag_max_ms = std::max(stats_.lag_max_ms, lag);
+      if (lag > 50) stats_.lagged_wakeups++;
+    }
+    stats_.wakeups++;
+    ready_.push_back(t.dev);
+    any = true;
+  }
+  return any;
+}
+
+void Engine::run_device(Device& d) {
+  current_ = &d;
+  set_alloc_device(&d);
+  d.fiber.resume();
+  set_alloc_device(nullptr);
+  current_ = nullptr;
+  if (d.fiber.stack_smashed() && !d.reboot_reason) {
+    d.reboot_reason = 2;
+    d.crash_text = "host fiber stack overflow (device stack canary overwritten)";
+  }
+  if (d.reboot_reason) reboot(d);
+}
+
+void Engine::reboot(Device& d) {
+  int reason = *d.reboot_reason;
+  d.reboot_reason.reset();
+  d.stats.stack_high_water = std::max<uint32_t>(d.stats.stack_high_water, uint32_t(d.fiber.stack_high_water()));
+  std::string text = d.crash_text;
+  d.crash_text.clear();
+  if (reason != 4) {
+    d.stats.crash_reasons.push_back(text);
+    d.stats.state = "crashed";
+  }
+  opts_.device_log->warn("[{:>11.6f}] dev {} reset reason {}: {}", d.now().seconds(), d.id(), reason, text);
+  socket_close_all(*this, d);
+  d.thunk_block = nullptr;
+  d.thunk_size = 0;
+  d.reset_heap();
+  d.charge(time_to_cycles(kBootTime, d.mhz()));
+  boot(d);
+}
+
+void Engine::wait_for_events() {
+  uint64_t timeout_ms = 100;
+  if (opts_.realtime) {
+    if (!timers_.empty()) {
+      VTime gap = timers_.top().at - wall_now();
+      timeout_ms = gap.ns <= 0 ? 0 : std::min<uint64_t>(100, uint64_t(gap.ns + 999999) / 1000000);
+    }
+  } else {
+    if (inflight_ > 0) inflight_ -= socket_expire_awaiting(*this, uv_hrtime(), kQuietNs);
+    if (inflight_ <= 0) {
+      inflight_ = 0;
+      if (!timers_.empty()) virt_now_ = std::max(virt_now_, std::min(timers_.top().at, opts_.duration));
+      else virt_now_ = opts_.duration;
+      uv_run(&loop_, UV_RUN_NOWAIT);
+      return;
+    }
+    timeout_ms = 5;
+  }
+  if (timeout_ms == 0) {
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    return;
+  }
+  uv_timer_start(&guard_, [](uv_timer_t*) {}, timeout_ms, 0);
+  uv_run(&loop_, UV_RUN_ONCE);
+  uv_timer_stop(&guard_);
+}
+
+void Engine::run() {
+  wall_origin_ns_ = uv_hrtime();
+  uint64_t last_tick = wall_origin_ns_;
+  std::vector<Device*> batch;
+  while (!stop_) {
+    fire_due();
+    batch.swap(ready_);
+    for (Device* d : batch) run_device(*d);
+    batch.clear();
+    if (now() >= opts_.duration) break;
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    if (ready_.empty() && (timers_.empty() || timers_.top().at > now())) wait_for_events();
+    uint64_t w = uv_hrtime();
+    if (opts_.on_tick && w - last_tick > 250000000ull) {
+      last_tick = w;
+      opts_.on_tick();
+    }
+  }
+  stats_.wall_seconds = double(uv_hrtime() - wall_origin_ns_) / 1e9;
+  for (auto& d : devices_) {
+    d->stats.stack_high_water = std::max<uint32_t>(d->stats.stack_high_water, uint32_t(d->fiber.stack_high_water()));
+    d->note_heap();
+  }
+}
+
+}  // namespace espfleet

@@ -1,0 +1,123 @@
+// sim/engine.h — the scheduler: many devices, one libuv loop, virtual time.
+//
+// Devices run one at a time on their fibers. A parked device waits on a timer ordered by
+// (virtual time, sequence number) — ties run in a fixed order. Realtime mode fires a timer when
+// the wall clock reaches it (no device runs ahead of the wall clock); fast mode jumps virtual
+// time to the next timer once no exchange with the broker is in flight.
+#pragma once
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "arena.h"
+#include "device.h"
+#include "sim_time.h"
+
+namespace spdlog { class logger; }
+
+namespace espfleet {
+
+class DevicePlatform;
+
+struct EngineOptions {
+  bool realtime = true;
+  VTime duration = VTime::from_s(60);
+  size_t stack_bytes = 64 * 1024;   // host stack per device fiber
+  void (*program)() = nullptr;      // the firmware entry point (never returns)
+  std::shared_ptr<spdlog::logger> device_log;  // shared by every device
+  std::function<void(Device&, const char*, size_t)> on_serial_line;  // observer of device logs
+  std::function<void()> on_tick;    // called about every 250 ms of wall time (progress)
+  std::vector<std::string> source_addresses;  // bind devices round-robin (loopback only)
+};
+
+struct EngineStats {
+  double lag_max_ms = 0;       // realtime: worst wall-clock lag of a device wake-up
+  uint64_t wakeups = 0;
+  uint64_t lagged_wakeups = 0; // woke more than 50 ms late
+  double wall_seconds = 0;
+};
+
+class Engine {
+public:
+  Engine(EngineOptions opts, size_t max_devices, size_t max_heap_bytes);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Device& add_device(uint32_t id, const DeviceConfig& cfg, uint64_t master_seed,
+                     std::vector<uint8_t> flash, VTime boot_at);
+  void run();
+  void request_stop() { stop_ = true; }
+  void set_on_tick(std::function<void()> f) { opts_.on_tick = std::move(f); }
+
+  std::vector<std::unique_ptr<Device>>& devices() { return devices_; }
+  const EngineOptions& options() const { return opts_; }
+  const EngineStats& stats() const { return stats_; }
+  uv_loop_t* loop() { return &loop_; }
+  spdlog::logger& log() { return *opts_.device_log; }
+
+  // The clock every device is held to: wall time since start (realtime) or virtual time (fast).
+  VTime now() const;
+  VTime wall_now() const;
+
+  // --- for the platform (called on a device fiber) ---
+  Device* current() const { return current_; }
+  void park_until(Device& d, VTime t);          // sleep; returns at virtual time ≥ t
+  void park_io(Device& d, VTime deadline);      // until signal_io() or the deadline
+  void signal_io(Device& d, VTime visible_at);  // from libuv callbacks
+  void sync_to_wall(Device& d);                 // realtime: wait until the wall reaches d.now()
+  [[noreturn]] void crash(Device& d, int reason, const std::string& record);
+  void inflight_add(int n) { inflight_ += n; }
+  const std::string& source_address_for(const Device& d) const;
+
+private:
+  struct Timer {
+    VTime at;
+    uint64_t seq;
+    Device* dev;
+    uint64_t dev_seq;
+    bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  void schedule(Device& d, VTime at);
+  void run_device(Device& d);
+  void reboot(Device& d);
+  void boot(Device& d);
+  bool fire_due();
+  void wait_for_events();
+  static void fiber_entry(void* arg);
+
+  EngineOptions opts_;
+  uv_loop_t loop_{};
+  uv_timer_t guard_{};
+  ArenaPool arenas_;
+  std::vector<std::unique_ptr<Device>> devices_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
+  std::vector<Device*> ready_;
+  uint64_t seq_ = 0;
+  Device* current_ = nullptr;
+  VTime virt_now_{};
+  uint64_t wall_origin_ns_ = 0;
+  int inflight_ = 0;
+  bool stop_ = false;
+  EngineStats stats_;
+  std::unique_ptr<DevicePlatform> platform_;
+};
+
+// Host allocations vs device allocations: while a device's code runs, `new` takes from its heap.
+// Host code running on a device fiber (the platform) holds a HostSection.
+Device* alloc_device();
+void set_alloc_device(Device* d);
+class HostSection {
+public:
+  HostSection() : saved_(alloc_device()) { set_alloc_device(nullptr); }
+  ~HostSection() { set_alloc_device(saved_); }
+private:
+  Device* saved_;
+};
+
+}  // namespace espfleet

@@ -1,0 +1,58 @@
+// sim/flash_image.cpp — fills core/settings.h's structures into a flash image (erased = 0xFF).
+#include "flash_image.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "../core/settings.h"
+
+namespace espfleet {
+
+std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInputs& in) {
+  std::vector<uint8_t> flash(kFlashImageSize, 0xFF);
+  DeviceSettings s;
+  std::memset(&s, 0, sizeof s);
+  s.magic = kSettingsMagic;
+  s.version = kSettingsVersion;
+  s.size = sizeof s;
+  if (in.mqtt_host.size() >= sizeof s.mqtt_host)
+    throw std::invalid_argument("broker host name longer than the firmware's 63 characters: " + in.mqtt_host);
+  std::memcpy(s.mqtt_host, in.mqtt_host.data(), in.mqtt_host.size());
+  s.mqtt_port = in.mqtt_port;
+  int64_t tele = cfg.tele_period.us / 1000000;
+  s.tele_period = uint16_t(std::clamp<int64_t>(tele, 10, 3600));
+  s.mqtt_keepalive = uint16_t(std::clamp<int64_t>(cfg.keepalive.us / 1000000, 1, 65535));
+  s.tls_enabled = cfg.tls_enabled;
+  s.validation = cfg.validation == "fingerprint" ? kValidateFingerprint : kValidateCa;
+  s.ecdsa = cfg.ecdsa;
+  s.client_cert = cfg.client_cert && !in.client_cert.empty();
+  s.thunk_size = uint16_t(cfg.thunk_size);
+  s.utc_at_boot = in.utc_at_boot;
+  std::memcpy(flash.data() + kSettingsFlashAddr, &s, sizeof s);
+
+  if (cfg.tls_enabled) {
+    TlsSettings t;
+    std::memset(&t, 0, sizeof t);
+    t.magic = kSettingsMagic;
+    if (!in.client_key.empty()) {
+      if (in.client_key.size() != 32) throw std::invalid_argument("TLSKey1 must be a 32-byte P-256 scalar");
+      t.key_len = 32;
+      std::memcpy(t.key, in.client_key.data(), 32);
+    }
+    if (in.client_cert.size() > sizeof t.cert)
+      throw std::invalid_argument("TLSKey2 (client certificate) larger than the firmware's " +
+                                  std::to_string(sizeof t.cert) + " bytes");
+    t.cert_len = uint16_t(in.client_cert.size());
+    if (!in.client_cert.empty()) std::memcpy(t.cert, in.client_cert.data(), in.client_cert.size());
+    if (in.ca_der.size() > sizeof t.ca)
+      throw std::invalid_argument("trust anchor certificate larger than the firmware's " +
+                                  std::to_string(sizeof t.ca) + " bytes");
+    t.ca_len = uint16_t(in.ca_der.size());
+    if (!in.ca_der.empty()) std::memcpy(t.ca, in.ca_der.data(), in.ca_der.size());
+    std::memcpy(flash.data() + kTlsFlashAddr, &t, sizeof t);
+  }
+  return flash;
+}
+
+}  // namespace espfleet

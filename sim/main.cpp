@@ -1,0 +1,45 @@
+// sim/main.cpp — the espfleet command line: run, heap (and more as they land).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cmd_heap.h"
+#include "cmd_run.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"espfleet — fleets of virtual ESP8266 devices (BearSSL TLS + MQTT firmware) against a real broker"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "espfleet 0.1.0");
+
+  espfleet::RunOptions run;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run a fleet scenario against a broker (embedded Mosquitto by default)");
+  espfleet::add_run_options(*run_cmd, run);
+
+  std::string trace;
+  size_t heap_bytes = 49152;
+  CLI::App* heap_cmd = app.add_subcommand(
+      "heap", "Replay an allocation trace on the umm_malloc model; one JSON line per operation");
+  heap_cmd->add_option("--heap-bytes", heap_bytes, "Heap size in bytes (multiple of 8)")->capture_default_str();
+  heap_cmd->add_option("TRACE", trace, "Trace file (malloc ID SIZE | free ID | realloc ID SIZE | calloc ID COUNT SIZE), '-' for stdin")
+      ->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (*run_cmd) return espfleet::cmd_run(run);
+  if (*heap_cmd) {
+    if (trace == "-") return espfleet::run_heap_trace(std::cin, "<stdin>", heap_bytes, std::cout, std::cerr);
+    std::ifstream in(trace);
+    if (!in) {
+      std::cerr << "espfleet heap: cannot open trace file '" << trace << "'\n";
+      return 2;
+    }
+    return espfleet::run_heap_trace(in, trace, heap_bytes, std::cout, std::cerr);
+  }
+  return 0;
+}

@@ -1,0 +1,131 @@
+// sim/pki.h — the fleet's PKI, in process with OpenSSL libcrypto: a CA (create/save/load),
+// server certificates for the broker, and per-device P-256 client certificates with the
+// reduced extensions of the Tasmota TLS guide (seed 001), plus the TLSKey1/TLSKey2 encodings.
+#pragma once
+#include <openssl/types.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace espfleet {
+
+// Every PKI failure: the message names the operation, the file if any, and OpenSSL's errors.
+class PkiError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class KeyType { rsa2048, rsa4096, ec256 };
+KeyType parse_key_type(std::string_view s);   // "rsa2048" | "rsa4096" | "ec256", else PkiError
+std::string_view key_type_name(KeyType t);
+
+// Default validity periods (days), after Easy-RSA's defaults quoted in seed 001
+// (EASYRSA_CA_EXPIRE 3650, EASYRSA_CERT_EXPIRE 1800); servers get Easy-RSA's 825.
+inline constexpr int kCaValidityDays = 3650;
+inline constexpr int kServerValidityDays = 825;
+inline constexpr int kDeviceValidityDays = 1800;
+
+// Explicit notBefore/notAfter, overriding "now − 1 h … now + days" (e.g. an expired cert).
+struct ValidityWindow {
+  std::chrono::sys_seconds not_before;
+  std::chrono::sys_seconds not_after;
+};
+
+// A key + certificate pair.
+struct IssuedCert {
+  std::vector<uint8_t> cert_der;
+  std::string cert_pem;
+  std::string key_pem;  // PKCS#8 "PRIVATE KEY", unencrypted
+};
+
+// A device credential: P-256 key, client certificate, and the raw forms Tasmota stores.
+struct DeviceCert : IssuedCert {
+  std::array<uint8_t, 32> private_scalar{};  // big-endian, left-padded with zeros
+  std::string tls_key1() const;              // base64(private_scalar) — the TLSKey1 argument
+  std::string tls_key2() const;              // base64(cert_der)       — the TLSKey2 argument
+};
+
+std::string base64(const uint8_t* data, size_t len);  // standard alphabet, padded, one line
+inline std::string base64(const std::vector<uint8_t>& v) { return base64(v.data(), v.size()); }
+std::vector<uint8_t> base64_decode(std::string_view text);  // strict; PkiError when malformed
+
+// "localhost", "127.0.0.1" as DNS and IP, and `bind` (if another address) as DNS and IP.
+// BearSSL matches the MQTT host only against dNSName entries, so an IP host needs DNS:<ip>.
+std::vector<std::string> loopback_server_sans(std::string_view bind = "127.0.0.1");
+
+// A certificate authority. Not thread-safe: use one per thread (or lock) when issuing in parallel.
+class CertificateAuthority {
+ public:
+  // Self-signed CA: basicConstraints CA:TRUE (critical), keyUsage keyCertSign+cRLSign
+  // (critical), subjectKeyIdentifier. `serial_seed` makes the serial numbers reproducible.
+  static CertificateAuthority create(KeyType type, std::string_view common_name,
+                                     int validity_days = kCaValidityDays,
+                                     std::optional<uint64_t> serial_seed = std::nullopt);
+  // From a PEM certificate and a PEM private key (PKCS#8 or traditional). PkiError naming the
+  // file when missing or unparsable, when the key does not match, or when it is not a CA.
+  static CertificateAuthority load(const std::filesystem::path& cert_pem_file,
+                                   const std::filesystem::path& key_pem_file,
+                                   std::optional<uint64_t> serial_seed = std::nullopt);
+
+  CertificateAuthority(CertificateAuthority&&) noexcept;
+  CertificateAuthority& operator=(CertificateAuthority&&) noexcept;
+  ~CertificateAuthority();
+
+  // Writes DIR/ca.crt (0644) and DIR/ca.key (0600), creating DIR. Refuses to overwrite
+  // unless `force`.
+  void save(const std::filesystem::path& dir, bool force = false) const;
+  static std::filesystem::path cert_path(const std::filesystem::path& dir) { return dir / "ca.crt"; }
+  static std::filesystem::path key_path(const std::filesystem::path& dir) { return dir / "ca.key"; }
+
+  // Server certificate: CN = name, SAN from `sans` ("DNS:x", "IP:x", or bare: IP literals
+  // become IP entries, anything else DNS; empty: `name` alone), basicConstraints CA:FALSE, keyUsage
+  // digitalSignature (+keyEncipherment for RSA, needed by RSA key exchange), EKU serverAuth,
+  // SKI, AKI.
+  IssuedCert issue_server(std::string_view name, const std::vector<std::string>& sans,
+                          KeyType type = KeyType::rsa2048, int validity_days = kServerValidityDays,
+                          std::optional<ValidityWindow> window = std::nullopt);
+
+  // Device certificate (seed 001's reduced "tasmota" type + clientAuth): P-256 key, CN = cn,
+  // basicConstraints CA:FALSE (critical), keyUsage digitalSignature (critical), SKI, AKI
+  // (keyid), extendedKeyUsage clientAuth.
+  DeviceCert issue_device(std::string_view cn, int validity_days = kDeviceValidityDays,
+                          std::optional<ValidityWindow> window = std::nullopt);
+
+  void set_serial_seed(uint64_t seed);  // deterministic serials from here on
+
+  std::string cert_pem() const;
+  std::string key_pem() const;
+  std::vector<uint8_t> cert_der() const;
+  std::optional<KeyType> key_type() const { return key_type_; }  // nullopt: loaded, other kind
+  std::string common_name() const;
+  X509* x509() const;        // borrowed
+  EVP_PKEY* pkey() const;    // borrowed
+
+ private:
+  struct Impl;
+  explicit CertificateAuthority(std::unique_ptr<Impl> impl, std::optional<KeyType> type);
+  std::unique_ptr<Impl> impl_;
+  std::optional<KeyType> key_type_;
+};
+
+// Writes `content` to `path`. Secret files are created 0600 (and an overwritten one is set
+// to 0600). Existing files are refused unless `force`; a forced write goes through a
+// temporary file and rename, so readers never see a half-written key.
+void write_output_file(const std::filesystem::path& path, std::string_view content, bool secret,
+                       bool force = false);
+// Writes a cert (0644) and its key (0600), creating parent directories. Checks both paths
+// before writing either.
+void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file,
+                     const std::filesystem::path& key_file, bool force = false);
+// Reads a whole file; PkiError naming the file on failure.
+std::string read_whole_file(const std::filesystem::path& path);
+
+}  // namespace espfleet

@@ -1,0 +1,128 @@
+// sim/report.cpp — per-device records and the fleet summary.
+#include "report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "device.h"
+#include "engine.h"
+#include "tls_errors.h"
+
+namespace espfleet {
+
+using json = nlohmann::ordered_json;
+
+uint32_t percentile(const std::vector<uint32_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t rank = size_t(p / 100.0 * double(sorted.size()) + 0.999999);
+  rank = std::clamp<size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
+
+json device_record(const Device& d) {
+  const DeviceStats& s = d.stats;
+  json j;
+  j["id"] = d.id();
+  j["client_id"] = d.client_id();
+  j["topic"] = d.topic();
+  j["group"] = d.config().group;
+  j["cpu_mhz"] = d.mhz();
+  j["state"] = s.state;
+  j["tls_error"] = s.tls_error;
+  j["tls_error_name"] = tls_error_name(s.tls_error);
+  j["connects"] = s.mqtt_connects;
+  j["connect_failures"] = s.connect_failures;
+  j["handshake_ms"] = s.handshake_ms.empty() ? json(nullptr) : json(s.handshake_ms.front());
+  j["handshakes_ms"] = s.handshake_ms;
+  j["first_connected_s"] = s.first_connected.ns < 0 ? json(nullptr) : json(s.first_connected.seconds());
+  j["published"] = s.published;
+  j["received"] = s.received;
+  j["heap_bytes"] = d.config().heap_bytes;
+  j["heap_free_min"] = s.heap_free_min;
+  j["heap_max_block_min"] = s.heap_max_block_min;
+  j["heap_frag_max"] = s.heap_frag_max;
+  j["heap_alloc_failures"] = s.oom_count;
+  j["boots"] = s.boots;
+  j["crashes"] = s.crash_reasons.size();
+  j["crash_reasons"] = s.crash_reasons;
+  j["rx_bytes"] = s.rx_bytes;
+  j["tx_bytes"] = s.tx_bytes;
+  j["virtual_time_s"] = d.now().seconds();
+  j["host_stack_high_water"] = s.stack_high_water;
+  return j;
+}
+
+json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const EngineStats& es) {
+  std::vector<uint32_t> hs;
+  uint64_t published = 0, failures = 0, crashes = 0, connected = 0, ever = 0, received = 0;
+  uint32_t heap_min = UINT32_MAX, block_min = UINT32_MAX, frag_max = 0;
+  std::map<std::string, uint64_t> errors;
+  for (auto& d : devices) {
+    const DeviceStats& s = d->stats;
+    hs.insert(hs.end(), s.handshake_ms.begin(), s.handshake_ms.end());
+    published += s.published;
+    received += s.received;
+    failures += s.connect_failures;
+    crashes += s.crash_reasons.size();
+    if (s.state == "connected") connected++;
+    if (s.mqtt_connects > 0) ever++;
+    heap_min = std::min(heap_min, s.heap_free_min);
+    block_min = std::min(block_min, s.heap_max_block_min);
+    frag_max = std::max(frag_max, s.heap_frag_max);
+    if (s.tls_error) errors[std::to_string(s.tls_error) + " " + tls_error_name(s.tls_error)]++;
+  }
+  std::sort(hs.begin(), hs.end());
+  std::vector<uint32_t> first_ms;
+  for (auto& d : devices)
+    if (d->stats.first_connected.ns >= 0) first_ms.push_back(uint32_t(d->stats.first_connected.ms()));
+  std::sort(first_ms.begin(), first_ms.end());
+  json j;
+  j["devices"] = devices.size();
+  j["connected"] = connected;
+  j["ever_connected"] = ever;
+  j["connect_failures"] = failures;
+  j["crashes"] = crashes;
+  j["published"] = published;
+  j["received"] = received;
+  j["handshakes"] = hs.size();
+  j["handshake_ms"] = {{"p50", percentile(hs, 50)}, {"p99", percentile(hs, 99)}, {"max", hs.empty() ? 0 : hs.back()}};
+  j["first_connect_ms"] = {{"p50", percentile(first_ms, 50)}, {"p99", percentile(first_ms, 99)},
+                           {"max", first_ms.empty() ? 0 : first_ms.back()}};
+  j["connect_rate_per_s"] = first_ms.empty() || first_ms.back() == 0 ? 0.0 : double(first_ms.size()) * 1000.0 / double(first_ms.back());
+  j["heap_free_min"] = devices.empty() ? 0 : heap_min;
+  j["heap_max_block_min"] = devices.empty() ? 0 : block_min;
+  j["heap_frag_max"] = frag_max;
+  j["tls_errors"] = errors;
+  j["host"] = {{"wall_s", es.wall_seconds}, {"lag_max_ms", es.lag_max_ms}, {"wakeups", es.wakeups},
+               {"lagged_wakeups", es.lagged_wakeups}};
+  return j;
+}
+
+std::string summary_table(const json& s) {
+  char buf[2048];
+  const json& h = s["handshake_ms"];
+  int n = snprintf(buf, sizeof buf,
+                   "  devices            %llu\n"
+                   "  connected (end)    %llu   (ever: %llu)\n"
+                   "  connect failures   %llu\n"
+                   "  crashes            %llu\n"
+                   "  published          %llu\n"
+                   "  handshake ms       p50 %u   p99 %u   max %u   (%llu handshakes, device time)\n"
+                   "  heap free min      %u B   max block min %u B   frag max %u %%\n"
+                   "  host               %.1f s wall, worst wake-up lag %.1f ms\n",
+                   (unsigned long long)s["devices"], (unsigned long long)s["connected"],
+                   (unsigned long long)s["ever_connected"], (unsigned long long)s["connect_failures"],
+                   (unsigned long long)s["crashes"], (unsigned long long)s["published"], (unsigned)h["p50"],
+                   (unsigned)h["p99"], (unsigned)h["max"], (unsigned long long)s["handshakes"],
+                   (unsigned)s["heap_free_min"], (unsigned)s["heap_max_block_min"], (unsigned)s["heap_frag_max"],
+                   double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
+  std::string out(buf, size_t(std::max(n, 0)));
+  if (!s["tls_errors"].empty()) {
+    out += "  TLS errors (last per device):\n";
+    for (auto& [k, v] : s["tls_errors"].items()) out += "    " + k + ": " + std::to_string(v.get<uint64_t>()) + "\n";
+  }
+  return out;
+}
+
+}  // namespace espfleet

@@ -1,0 +1,21 @@
+// sim/report.h — the run's outputs: devices.jsonl (one object per device), summary.json (stable
+// keys, docs/outputs.md) and the summary table printed at the end.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace espfleet {
+
+class Device;
+struct EngineStats;
+
+nlohmann::ordered_json device_record(const Device& d);
+nlohmann::ordered_json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const EngineStats& es);
+// Percentile (nearest rank) of a sorted vector; 0 when empty.
+uint32_t percentile(const std::vector<uint32_t>& sorted, double p);
+std::string summary_table(const nlohmann::ordered_json& summary);
+
+}  // namespace espfleet

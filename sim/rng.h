@@ -1,0 +1,42 @@
+// sim/rng.h — deterministic randomness: a seed tree (master seed → device → purpose) and a small
+// fast generator. Our own distributions, so results never depend on the standard library.
+#pragma once
+#include <cstdint>
+
+namespace espfleet {
+
+constexpr uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// device_seed = mix(master, global id); purpose seeds split from it.
+constexpr uint64_t mix_seed(uint64_t a, uint64_t b) { return splitmix64(splitmix64(a) ^ (b + 0x632be59bd9b4e019ull)); }
+
+enum class SeedPurpose : uint64_t { tls = 1, net = 2, faults = 3, app = 4, boot = 5 };
+
+class Rng {
+public:
+  Rng() = default;
+  explicit Rng(uint64_t seed) { reseed(seed); }
+  void reseed(uint64_t seed) {
+    for (auto& w : s_) { seed = splitmix64(seed); w = seed; }
+  }
+  uint64_t next() {  // xoshiro256**
+    uint64_t r = rotl(s_[1] * 5, 7) * 9, t = s_[1] << 17;
+    s_[2] ^= s_[0]; s_[3] ^= s_[1]; s_[1] ^= s_[2]; s_[0] ^= s_[3]; s_[2] ^= t; s_[3] = rotl(s_[3], 45);
+    return r;
+  }
+  uint32_t next32() { return uint32_t(next() >> 32); }
+  // Uniform in [0, n) without modulo bias worth caring about (Lemire's multiply).
+  uint64_t below(uint64_t n) { return n ? uint64_t((__uint128_t(next()) * n) >> 64) : 0; }
+  double unit() { return double(next() >> 11) * 0x1.0p-53; }
+
+private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t s_[4]{};
+};
+
+}  // namespace espfleet

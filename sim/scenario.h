@@ -1,0 +1,104 @@
+// sim/scenario.h — a fleet scenario: the TOML file plus --set overrides, validated and resolved
+// into plain config structs (fleet, broker, and one DeviceConfig per device via its group).
+// Every key, its type and default: docs/scenario-reference.md (and scenario_options()).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "units.h"
+
+namespace espfleet {
+
+// Everything one device needs; resolved per device (defaults, then its group's overrides).
+struct DeviceConfig {
+  uint32_t cpu_mhz = 80;                     // device.cpu_mhz: 80 | 160
+  uint32_t heap_bytes = 49152;               // device.heap_bytes (multiple of 8, 4096..81920)
+  bool tls_enabled = true;                   // tls.enabled
+  std::string validation = "ca";             // tls.validation: ca | fingerprint
+  bool client_cert = true;                   // tls.client_cert
+  bool ecdsa = false;                        // tls.ecdsa (SetOption165)
+  std::string fingerprint1, fingerprint2;    // tls.fingerprint1/2 (hex strings, validated later)
+  uint32_t thunk_size = 0;                   // tls.thunk_size bytes, 0 = firmware default
+  Duration tele_period = Duration::from_s(300);  // app.tele_period
+  Duration keepalive = Duration::from_s(30);     // mqtt.keepalive
+  Duration rtt = Duration::from_ms(2);           // net.rtt (link model, virtual time)
+  Duration jitter = Duration::from_us(0);        // net.jitter
+  std::string group;                         // the device's group ("" = defaults)
+};
+
+struct FleetConfig {
+  uint32_t devices = 10;                         // fleet.devices
+  Duration duration = Duration::from_s(60);      // fleet.duration
+  uint64_t seed = 1;                             // fleet.seed
+  std::string mode = "realtime";                 // fleet.mode: realtime | fast
+  Duration connect_spread = Duration::from_us(0);  // fleet.connect_spread: boots spread over it
+};
+
+struct BrokerConfig {
+  std::string server_key = "rsa2048";  // broker.server_key: rsa2048 | rsa4096 | ec256
+  bool require_certificate = true;     // broker.require_certificate
+  std::string url;                     // broker.url: "" = embedded Mosquitto
+};
+
+// Invalid scenario. what() holds every problem found, one per line, each starting with
+// "FILE:LINE:COLUMN: KEY = VALUE: " or "--set KEY=VALUE: ".
+struct ScenarioError : std::runtime_error {
+  explicit ScenarioError(std::vector<std::string> messages);
+  const std::vector<std::string>& messages() const { return messages_; }
+
+ private:
+  std::vector<std::string> messages_;
+};
+
+struct Scenario {
+  struct Group {
+    std::string name;
+    uint32_t first_id = 0;               // devices [first_id, first_id + count)
+    uint32_t count = 0;                  // resolved (from count, or fraction of fleet.devices)
+    std::optional<double> fraction;      // as written, when sized by fraction
+    std::vector<std::string> overrides;  // device-level keys the group sets ("device.cpu_mhz")
+    DeviceConfig config;                 // defaults + overrides; config.group == name
+  };
+
+  std::string source;             // the file path (or name given to parse_scenario)
+  std::vector<std::string> sets;  // the --set arguments applied, in order
+  FleetConfig fleet;
+  BrokerConfig broker;
+  DeviceConfig defaults;          // for devices in no group
+  std::vector<Group> groups;      // in file order; ids assigned in that order from 0
+
+  // Groups take ids in file order: the first [0, count), the next the following ones; the
+  // rest up to fleet.devices use `defaults`. Throws std::out_of_range for id >= fleet.devices.
+  DeviceConfig for_device(uint32_t id) const;
+  const Group* group_of(uint32_t id) const;  // nullptr: defaults (or out of range)
+  uint32_t default_count() const;            // devices in no group
+
+  // The fully resolved scenario (written to the run dir); durations as strings ("10s").
+  nlohmann::ordered_json resolved() const;
+};
+
+// Reads and validates a scenario file; `sets` are "key=value" overrides (see the reference).
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {});
+// Same from text; `name` is used as the file name in error messages and as Scenario::source.
+Scenario parse_scenario(std::string_view text, const std::string& name,
+                        const std::vector<std::string>& sets = {});
+
+// One documented option, for --help and the reference page. `default_value` is the resolved
+// JSON form of the default (durations as strings).
+struct ScenarioOption {
+  std::string key;            // "device.cpu_mhz"
+  std::string type;           // "frequency", "duration", "bytes", "integer", "bool", "string", "enum"
+  std::string default_value;  // e.g. "80", "\"ca\"", "\"5m\""
+  std::string unit;           // "MHz", "bytes", "" ...
+  std::string doc;            // one line
+  bool per_device;            // may be set in a [[group]]
+};
+const std::vector<ScenarioOption>& scenario_options();
+
+}  // namespace espfleet

@@ -1,0 +1,86 @@
+# tests/integration/lib.sh — shared helpers for the integration tests: a scratch dir, a free
+# loopback port, a PKI made with the openssl CLI (independent of espfleet's own), and a
+# Mosquitto started by the test and stopped by its own pid.
+set -euo pipefail
+
+WORK="$(mktemp -d /tmp/espfleet-it.XXXXXX)"
+PIDS=()
+
+cleanup() {
+  local p
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] || continue
+    if kill -0 "$p" 2>/dev/null; then
+      kill -TERM "$p" 2>/dev/null || true
+      for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$p" 2>/dev/null || true
+    fi
+    wait "$p" 2>/dev/null || true
+  done
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# make_pki DIR: ca.crt/ca.key (RSA-2048), server.crt/key (RSA-2048, SAN localhost/127.0.0.1),
+# client.crt/key (P-256, CN=checker) for the independent mosquitto_sub.
+make_pki() {
+  local d="$1"
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.crt" -days 30 \
+    -subj "/CN=integration test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=localhost" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$d/server.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 30 \
+    -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/client.key" -out "$d/client.csr" \
+    -subj "/CN=checker" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' > "$d/client.ext"
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 30 \
+    -extfile "$d/client.ext" -out "$d/client.crt" 2>/dev/null
+  chmod 600 "$d"/*.key
+}
+
+# start_mosquitto DIR PORT REQUIRE_CERT(true|false): sets MOSQ_PID.
+start_mosquitto() {
+  local d="$1" port="$2" req="$3"
+  cat > "$d/mosquitto.conf" <<CONF
+user root
+per_listener_settings false
+allow_anonymous true
+persistence false
+log_dest file $d/mosquitto.log
+log_type error
+log_type warning
+log_type notice
+listener $port 127.0.0.1
+cafile $d/ca.crt
+certfile $d/server.crt
+keyfile $d/server.key
+require_certificate $req
+use_identity_as_username $req
+CONF
+  ( ulimit -n "$(ulimit -Hn)"; exec mosquitto -c "$d/mosquitto.conf" ) &
+  MOSQ_PID=$!
+  PIDS+=("$MOSQ_PID")
+  for _ in $(seq 1 100); do
+    if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$MOSQ_PID" 2>/dev/null || { cat "$d/mosquitto.log" >&2 || true; fail "mosquitto exited at start"; }
+    sleep 0.1
+  done
+  fail "mosquitto did not listen on $port within 10 s"
+}
+
+json_get() {  # json_get FILE KEY  (top-level or dotted)
+  python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v=v[k]
+print(v)' "$1" "$2"
+}

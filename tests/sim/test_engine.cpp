@@ -1,0 +1,182 @@
+// tests/sim/test_engine.cpp — the device engine: clock per CPU frequency, device allocations on
+// the device heap, OOM abort and reboot, fast-mode virtual time, deterministic interleaving.
+#include <doctest/doctest.h>
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "platform.h"
+// Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
+#include <Arduino.h>
+
+using namespace espfleet;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> quiet_logger() {
+  return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+DeviceConfig cfg_at(uint32_t mhz, uint32_t heap = 49152) {
+  DeviceConfig c;
+  c.cpu_mhz = mhz;
+  c.heap_bytes = heap;
+  c.tls_enabled = false;
+  return c;
+}
+
+EngineOptions fast_options(void (*program)(), double seconds) {
+  EngineOptions o;
+  o.realtime = false;
+  o.duration = VTime::from_s(seconds);
+  o.program = program;
+  o.device_log = quiet_logger();
+  return o;
+}
+
+// Results recorded by the test programs (host memory: recorded inside a HostSection).
+struct Record {
+  uint32_t device;
+  uint64_t value;
+  std::string what;
+};
+std::vector<Record> g_records;
+void record(const char* what, uint64_t v) {
+  HostSection host;
+  g_records.push_back({uint32_t(ESP.getChipId()), v, what});
+}
+uint64_t find(const char* what, uint32_t chip) {
+  for (auto& r : g_records)
+    if (r.what == what && r.device == chip) return r.value;
+  FAIL("no record " << what);
+  return 0;
+}
+
+void fixed_work_program() {
+  uint32_t t0 = micros();
+  for (int i = 0; i < 1000; ++i) delayMicroseconds(0), (void)ESP.getCycleCount();
+  esp_platform()->charge(8000000);  // the same modelled work at any clock
+  record("elapsed_us", micros() - t0);
+  for (;;) delay(1000);
+}
+
+void heap_program() {
+  uint32_t before = ESP.getFreeHeap();
+  int* p = new int[100];  // 400 B + 4 B header → 51 blocks → 408 B
+  uint32_t after = ESP.getFreeHeap();
+  record("new_cost", before - after);
+  record("in_device_heap", esp_platform() != nullptr && alloc_device()->heap().contains(p));
+  void* m = malloc(1000);
+  record("malloc_cost", after - ESP.getFreeHeap());
+  free(m);
+  delete[] p;
+  record("restored", ESP.getFreeHeap() == before);
+  for (;;) delay(1000);
+}
+
+char* volatile g_sink;
+void oom_program() {
+  record("boot", ESP.getFreeHeap());
+  char* big = new char[30000];  // more than the heap: the chip aborts ("Unhandled C++ exception: OOM")
+  g_sink = big;  // escapes: the allocation cannot be elided
+  record("survived", 1);
+  for (;;) delay(1000);
+}
+
+void sleepy_program() {
+  for (;;) {
+    delay(60000);
+    record("tick", millis());
+  }
+}
+
+void jitter_program() {
+  for (int i = 0; i < 20; ++i) {
+    delay(1 + esp_random() % 50);
+    record("step", millis());
+  }
+  for (;;) delay(100000);
+}
+
+}  // namespace
+
+TEST_CASE("clock: the same cycles take twice as long at 80 MHz as at 160 MHz") {
+  CHECK(cycles_to_time(160000000, 80) == VTime::from_s(2));
+  CHECK(cycles_to_time(160000000, 160) == VTime::from_s(1));
+  g_records.clear();
+  {
+    Engine eng(fast_options(&fixed_work_program, 2), 2, 49152);
+    Device& slow = eng.add_device(0, cfg_at(80), 7, {}, VTime{});
+    Device& fast = eng.add_device(1, cfg_at(160), 7, {}, VTime{});
+    eng.run();
+    uint64_t t80 = find("elapsed_us", slow.chip_id()), t160 = find("elapsed_us", fast.chip_id());
+    REQUIRE(t160 > 0);
+    // Same cycle count in both: time differs by exactly the clock ratio (±1 µs of rounding).
+    CHECK(t80 >= 2 * t160 - 2);
+    CHECK(t80 <= 2 * t160 + 2);
+    CHECK(t80 >= 100000);  // 8 M cycles at 80 MHz is 100 ms at least
+  }
+}
+
+TEST_CASE("device code allocates from its own umm heap; new[] of 400 B costs 408 B") {
+  g_records.clear();
+  Engine eng(fast_options(&heap_program, 2), 1, 49152);
+  Device& d = eng.add_device(0, cfg_at(80), 1, {}, VTime{});
+  eng.run();
+  CHECK(find("new_cost", d.chip_id()) == 408);
+  CHECK(find("in_device_heap", d.chip_id()) == 1);
+  CHECK(find("malloc_cost", d.chip_id()) == 1008);  // ceil((1000+4)/8) = 126 blocks
+  CHECK(find("restored", d.chip_id()) == 1);
+}
+
+TEST_CASE("new beyond the heap aborts only that device with OOM (reason 254) and it reboots") {
+  g_records.clear();
+  Engine eng(fast_options(&oom_program, 5), 2, 49152);
+  Device& victim = eng.add_device(0, cfg_at(80, 16384), 1, {}, VTime{});
+  Device& healthy = eng.add_device(1, cfg_at(80, 49152), 1, {}, VTime{});
+  eng.run();
+  CHECK(victim.stats.boots >= 2);
+  REQUIRE(!victim.stats.crash_reasons.empty());
+  CHECK(victim.stats.crash_reasons[0].find("OOM") != std::string::npos);
+  CHECK(healthy.stats.crash_reasons.empty());
+  CHECK(healthy.stats.boots == 1);
+  CHECK(find("survived", healthy.chip_id()) == 1);
+}
+
+TEST_CASE("fast mode: an hour of delay() takes no wall time and lands on exact virtual times") {
+  g_records.clear();
+  auto t0 = std::chrono::steady_clock::now();
+  Engine eng(fast_options(&sleepy_program, 3600), 1, 49152);
+  Device& d = eng.add_device(0, cfg_at(160), 1, {}, VTime{});
+  eng.run();
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(wall < 5.0);
+  size_t ticks = 0;
+  for (auto& r : g_records)
+    if (r.what == "tick" && r.device == d.chip_id()) ticks++;
+  CHECK(ticks >= 59);
+  CHECK(ticks <= 60);
+  CHECK(find("tick", d.chip_id()) >= 60000);
+  CHECK(find("tick", d.chip_id()) < 60010);
+}
+
+TEST_CASE("the same seed gives the same interleaving of 50 devices; another seed does not") {
+  auto run = [](uint64_t seed) {
+    g_records.clear();
+    Engine eng(fast_options(&jitter_program, 10), 50, 16384);
+    for (uint32_t i = 0; i < 50; ++i) eng.add_device(i, cfg_at(i % 2 ? 80 : 160, 16384), seed, {}, VTime{});
+    eng.run();
+    std::string out;
+    for (auto& r : g_records) out += std::to_string(r.device) + ":" + std::to_string(r.value) + " ";
+    return out;
+  };
+  std::string a = run(42), b = run(42), c = run(43);
+  CHECK(a.size() > 100);
+  CHECK(a == b);
+  CHECK(a != c);
+}
