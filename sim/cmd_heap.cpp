@@ -1,11 +1,13 @@
-// sim/cmd_heap.cpp — the trace replayer: IDs act like a C caller's pointer variables.
+// sim/cmd_heap.cpp — the trace replayer behind `espfleet heap`: parses trace lines, keeps each ID
+// bound to a pointer the way a C caller's variable would be, and reports the model's metrics.
 #include "cmd_heap.h"
 
+#include <algorithm>
 #include <charconv>
 #include <istream>
 #include <memory>
 #include <ostream>
-#include <sstream>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -15,64 +17,97 @@ namespace espfleet {
 
 namespace {
 
-bool parse_u64(const std::string& s, uint64_t& v) {
-  if (s.empty() || s[0] == '-' || s[0] == '+') return false;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+constexpr uint64_t kMaxSize = 0xFFFFFFFFu;
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+  if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+  std::vector<std::string_view> fields;
+  const char* blanks = " \t\r\v\f";
+  for (size_t i = line.find_first_not_of(blanks); i != std::string_view::npos;
+       i = line.find_first_not_of(blanks, i)) {
+    size_t end = std::min(line.find_first_of(blanks, i), line.size());
+    fields.push_back(line.substr(i, end - i));
+    i = end;
+  }
+  return fields;
+}
+
+// A decimal number 0..2^32-1 (no sign), or false.
+bool parse_size(std::string_view s, uint64_t& v) {
+  if (s.empty() || s[0] < '0' || s[0] > '9') return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && ptr == s.data() + s.size() && v <= kMaxSize;
+}
+
+const char* usage_of(std::string_view op) {
+  if (op == "malloc") return "malloc ID SIZE";
+  if (op == "free") return "free ID";
+  if (op == "realloc") return "realloc ID SIZE";
+  if (op == "calloc") return "calloc ID COUNT SIZE";
+  return nullptr;
 }
 
 }  // namespace
 
 int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes, std::ostream& out,
                    std::ostream& err) {
-  if (heap_bytes % 8 != 0 || heap_bytes < 64 || heap_bytes / 8 > 32768) {
-    err << "espfleet heap: --heap-bytes " << heap_bytes
-        << ": must be a multiple of 8 between 64 and 262144 (umm_malloc's 8-byte blocks, 15-bit block numbers)\n";
+  if (std::string why = UmmHeap::size_problem(heap_bytes); !why.empty()) {
+    err << "espfleet heap: --heap-bytes " << heap_bytes << ": " << why << "\n";
     return 2;
   }
-  std::unique_ptr<uint64_t[]> mem(new uint64_t[heap_bytes / 8]);
-  UmmHeap heap(mem.get(), heap_bytes);
-  std::unordered_map<std::string, void*> ids;
+  std::unique_ptr<uint64_t[]> arena(new uint64_t[heap_bytes / 8]());
+  UmmHeap heap(arena.get(), heap_bytes);
+  std::unordered_map<std::string, void*> ids;  // absent = unbound (NULL)
+
   std::string line;
   for (size_t lineno = 1; std::getline(in, line); ++lineno) {
-    if (size_t hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-    std::istringstream ls(line);
-    std::vector<std::string> f;
-    for (std::string w; ls >> w;) f.push_back(w);
+    std::vector<std::string_view> f = split_fields(line);
     if (f.empty()) continue;
-    auto bad = [&](const std::string& why) {
-      err << name << ":" << lineno << ": " << why << " (expected 'malloc ID SIZE', 'free ID', 'realloc ID SIZE' or "
-          << "'calloc ID COUNT SIZE')\n";
+    const char* usage = usage_of(f[0]);
+    if (!usage) {
+      err << name << ":" << lineno << ": unknown op '" << f[0]
+          << "' (expected malloc ID SIZE, free ID, realloc ID SIZE or calloc ID COUNT SIZE)\n";
       return 2;
-    };
-    const std::string& op = f[0];
-    size_t want = op == "malloc" || op == "realloc" ? 3 : op == "free" ? 2 : op == "calloc" ? 4 : 0;
-    if (!want) return bad("unknown operation '" + op + "'");
-    if (f.size() != want) return bad("'" + op + "' takes " + std::to_string(want - 1) + " argument(s), got " +
-                                     std::to_string(f.size() - 1));
-    uint64_t a = 0, b = 0;
-    if (want >= 3 && !parse_u64(f[2], a)) return bad("'" + f[2] + "' is not a non-negative integer");
-    if (want == 4 && !parse_u64(f[3], b)) return bad("'" + f[3] + "' is not a non-negative integer");
-    auto it = ids.find(f[1]);
-    void* cur = it == ids.end() ? nullptr : it->second;
-    void* res = nullptr;
-    bool ok = true;
-    if (op == "malloc" || op == "calloc") {
-      res = op == "malloc" ? heap.malloc(size_t(a)) : heap.calloc(size_t(a), size_t(b));
-      ok = res != nullptr;
-      if (res) ids[f[1]] = res;
-      else ids.erase(f[1]);
-    } else if (op == "free") {
-      heap.free(cur);
-      ids.erase(f[1]);
-    } else {  // realloc
-      res = heap.realloc(cur, size_t(a));
-      ok = res != nullptr;
-      if (res) ids[f[1]] = res;
-      else if (a == 0) ids.erase(f[1]);
     }
+    size_t want = f[0] == "free" ? 2 : f[0] == "calloc" ? 4 : 3;
+    if (f.size() != want) {
+      err << name << ":" << lineno << ": expected '" << usage << "' (" << (f.size() < want ? "missing" : "extra")
+          << " field)\n";
+      return 2;
+    }
+    uint64_t num[2] = {0, 0};
+    for (size_t i = 2; i < want; ++i) {
+      if (!parse_size(f[i], num[i - 2])) {
+        err << name << ":" << lineno << ": expected '" << usage << "': '" << f[i]
+            << "' is not a size (a whole number 0..4294967295)\n";
+        return 2;
+      }
+    }
+
+    std::string id(f[1]);
+    auto it = ids.find(id);
+    void* bound = it == ids.end() ? nullptr : it->second;
+    void* result = nullptr;
+    bool ok = true;
+    auto bind = [&](void* p) {
+      if (p) ids[id] = p;
+      else ids.erase(id);
+    };
+    if (f[0] == "malloc" || f[0] == "calloc") {  // p = malloc(...): NULL also overwrites (leaks)
+      result = f[0] == "malloc" ? heap.malloc(size_t(num[0])) : heap.calloc(size_t(num[0]), size_t(num[1]));
+      ok = result != nullptr;
+      bind(result);
+    } else if (f[0] == "free") {  // free(p); p = NULL
+      heap.free(bound);
+      bind(nullptr);
+    } else {  // q = realloc(p, n); if (q || n == 0) p = q
+      result = heap.realloc(bound, size_t(num[0]));
+      ok = result != nullptr;
+      if (result || num[0] == 0) bind(result);
+    }
+
     out << "{\"op\": " << lineno << ", \"ok\": " << (ok ? "true" : "false") << ", \"offset\": ";
-    if (res) out << (static_cast<uint8_t*>(res) - heap.base());
+    if (result) out << static_cast<const uint8_t*>(result) - heap.base();
     else out << "null";
     out << ", \"free\": " << heap.free_bytes() << ", \"max_block\": " << heap.max_free_block()
         << ", \"frag\": " << unsigned(heap.fragmentation()) << "}\n";

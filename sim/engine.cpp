@@ -191,7 +191,10 @@ void Engine::wait_for_events() {
     uv_run(&loop_, UV_RUN_NOWAIT);
     return;
   }
-  uv_timer_start(&guard_, [](uv_timer_t*) {}, timeout_ms, 0);
+  // The guard bounds the poll. It repeats: UV_RUN_ONCE runs due timers *before* polling, and a
+  // one-shot guard that fell due in between would leave the poll with no timeout at all.
+  uv_update_time(&loop_);
+  uv_timer_start(&guard_, [](uv_timer_t*) {}, timeout_ms, timeout_ms);
   uv_run(&loop_, UV_RUN_ONCE);
   uv_timer_stop(&guard_);
 }

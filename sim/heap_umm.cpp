@@ -1,264 +1,279 @@
-// sim/heap_umm.cpp — umm_malloc's algorithms on the in-arena block layout (see heap_umm.h).
+// sim/heap_umm.cpp — umm_malloc's algorithms (malloc, free, realloc, calloc, metrics) on the
+// in-arena block layout described in heap_umm.h, step for step as DESIGN §4 lays them out.
 #include "heap_umm.h"
 
-#include <cstring>
 #include <stdexcept>
+#include <vector>
 
 namespace espfleet {
 
 namespace {
-uint32_t isqrt(uint64_t v) {  // exact floor square root
-  uint64_t r = 0, bit = uint64_t(1) << 62;
+
+// Exact floor square root, bit by bit.
+uint64_t isqrt(uint64_t v) {
+  uint64_t root = 0, bit = uint64_t(1) << 62;
   while (bit > v) bit >>= 2;
-  while (bit) {
-    if (v >= r + bit) {
-      v -= r + bit;
-      r = (r >> 1) + bit;
+  for (; bit != 0; bit >>= 2) {
+    if (v >= root + bit) {
+      v -= root + bit;
+      root = (root >> 1) + bit;
     } else {
-      r >>= 1;
+      root >>= 1;
     }
-    bit >>= 2;
   }
-  return uint32_t(r);
+  return root;
 }
+
 }  // namespace
 
+std::string UmmHeap::size_problem(size_t bytes) {
+  if (bytes % kBlockBytes != 0) return "must be a multiple of 8 (umm_malloc's block size)";
+  if (bytes < 64) return "must be at least 64 bytes";
+  if (bytes > kMaxBytes) return "must be at most 262144 bytes (32768 blocks: 15-bit block numbers)";
+  return "";
+}
+
 UmmHeap::UmmHeap(void* mem, size_t bytes) : base_(static_cast<uint8_t*>(mem)), bytes_(bytes) {
-  if (bytes % 8 != 0) throw std::invalid_argument("heap size " + std::to_string(bytes) + " is not a multiple of 8");
-  if (bytes < 64) throw std::invalid_argument("heap size " + std::to_string(bytes) + " is below 64 bytes");
-  if (bytes / 8 > 32768) throw std::invalid_argument("heap size " + std::to_string(bytes) + " exceeds 32768 blocks");
-  last_ = uint16_t(bytes / 8 - 1);
-  std::memset(base_, 0, 16);
-  raw_next(0) = 1;
-  pblock(0) = 0;
-  nfree(0) = 1;
-  pfree(0) = 1;
-  raw_next(1) = uint16_t(last_ | kFree);
-  pblock(1) = 0;
-  nfree(1) = 0;
-  pfree(1) = 0;
-  raw_next(last_) = 0;
-  pblock(last_) = 1;
+  if (std::string why = size_problem(bytes); !why.empty())
+    throw std::invalid_argument("UmmHeap: heap size " + std::to_string(bytes) + " " + why);
+  if (!mem) throw std::invalid_argument("UmmHeap: no memory given");
+  // Like umm_init, minus clearing the whole arena (fresh mappings are zero already, and leaving
+  // them alone keeps untouched pages uncommitted).
+  last_ = uint32_t(bytes / kBlockBytes - 1);
+  set_word(0, 0, 1);  // block 0: the free-list head, physically followed by block 1
+  set_word(0, 1, 0);
+  set_word(0, 2, 1);
+  set_word(0, 3, 1);  // the head's prev-free link names the list's tail
+  set_word(1, 0, last_ | kFree);  // one free chunk over blocks 1..last-1
+  set_word(1, 1, 0);
+  set_word(1, 2, 0);
+  set_word(1, 3, 0);
+  set_word(last_, 0, 0);  // the end marker
+  set_word(last_, 1, 1);
+  set_word(last_, 2, 0);
+  set_word(last_, 3, 0);
+  count_free(last_ - 1);
 }
 
-uint32_t UmmHeap::blocks_for(size_t n) {
-  if (n == 0) return 0;
-  if (n <= 4) return 1;
-  size_t b = 2 + (n - 5) / 8;
-  return b >= 0x8000 ? 0 : uint32_t(b);
-}
-
-long UmmHeap::block_of(const void* p) const {
-  auto* b = static_cast<const uint8_t*>(p);
-  if (!contains(p)) return -1;
-  size_t off = size_t(b - base_);
-  if (off % 8 != 4) return -1;
-  long c = long(off / 8);
-  if (c < 1 || c >= last_ || is_free(uint16_t(c))) return -1;
+uint32_t UmmHeap::chunk_of(const void* p) const {
+  if (!contains(p)) return 0;
+  size_t off = size_t(reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(base_));
+  if (off % kBlockBytes != 4) return 0;
+  uint32_t c = uint32_t(off / kBlockBytes);
+  if (c == 0 || c >= last_ || is_free(c)) return 0;
+  // A live chunk is linked from both physical neighbours (rejects double frees and pointers
+  // into the middle of a chunk).
+  uint32_t n = next(c), p_ = prev(c);
+  if (n <= c || n > last_ || prev(n) != c) return 0;
+  if (p_ >= c || next(p_) != c) return 0;
   return c;
 }
 
-void UmmHeap::disconnect(uint16_t c) {
-  nfree(pfree(c)) = nfree(c);
-  pfree(nfree(c)) = pfree(c);
-  raw_next(c) &= kMask;
+void UmmHeap::unlink(uint32_t c) {
+  set_word(pfree(c), 2, nfree(c));
+  set_word(nfree(c), 3, pfree(c));
+  set_word(c, 0, next(c));
 }
 
-void UmmHeap::assimilate_up(uint16_t c) {
-  uint16_t next = nblock(c);
-  if (is_free(next)) {
-    disconnect(next);
-    pblock(nblock(next)) = c;
-    raw_next(c) = nblock(next);
-  }
+void UmmHeap::absorb_next(uint32_t c) {
+  uint32_t n = next(c);
+  if (!is_free(n)) return;
+  uncount_free(next(n) - n);
+  unlink(n);
+  uint32_t nn = next(n);
+  set_word(nn, 1, c);
+  set_word(c, 0, nn | (word(c, 0) & kFree));
 }
 
-uint16_t UmmHeap::assimilate_down(uint16_t c, uint16_t freemask) {
-  uint16_t prev = pblock(c);
-  raw_next(prev) = uint16_t(nblock(c) | freemask);
-  pblock(nblock(c)) = prev;
-  return prev;
+// Cut c after `blocks` blocks; c loses its free flag, the tail gets tail_flag. Lists untouched.
+void UmmHeap::split(uint32_t c, uint32_t blocks, uint16_t tail_flag) {
+  uint32_t tail = c + blocks, n = next(c);
+  set_word(tail, 0, n | tail_flag);
+  set_word(tail, 1, c);
+  set_word(n, 1, tail);
+  set_word(c, 0, tail);
 }
 
-void UmmHeap::split(uint16_t c, uint16_t blocks, uint16_t freemask) {
-  uint16_t tail = uint16_t(c + blocks);
-  raw_next(tail) = uint16_t(nblock(c) | freemask);
-  pblock(tail) = c;
-  pblock(nblock(c)) = tail;
-  raw_next(c) = tail;  // c keeps no free flag (callers set it)
-}
-
-void* UmmHeap::malloc_core(size_t n) {
-  uint32_t blocks = blocks_for(n);
-  if (blocks == 0) return nullptr;
-  uint16_t best = 0;
-  uint32_t best_size = 0x7FFF;
-  for (uint16_t cf = nfree(0); cf != 0; cf = nfree(cf)) {
-    uint32_t size = uint32_t(nblock(cf) - cf);
-    if (size >= blocks && size < best_size) {
+uint32_t UmmHeap::alloc_blocks(uint32_t blocks) {
+  uint32_t best = 0, best_size = kMaxChunkBlocks + 1;
+  for (uint32_t cf = nfree(0); cf != 0; cf = nfree(cf)) {
+    uint32_t s = next(cf) - cf;
+    if (s >= blocks && s < best_size) {
       best = cf;
-      best_size = size;
+      best_size = s;
+      if (s == blocks) break;  // nothing later can beat an exact fit (ties keep the first)
     }
   }
-  if (best_size == 0x7FFF) return nullptr;
-  uint16_t cf = best;
+  if (best == 0) return 0;
+  uncount_free(best_size);
   if (best_size == blocks) {
-    disconnect(cf);
+    unlink(best);
   } else {
-    // Take the low end; the remainder keeps cf's place in the free list.
-    split(cf, uint16_t(blocks), kFree);
-    uint16_t rest = uint16_t(cf + blocks);
-    nfree(pfree(cf)) = rest;
-    pfree(nfree(cf)) = rest;
-    pfree(rest) = pfree(cf);
-    nfree(rest) = nfree(cf);
+    // Take the low end; the remainder inherits best's slot in the free list.
+    split(best, blocks, kFree);
+    uint32_t rest = best + blocks, nf = nfree(best), pf = pfree(best);
+    set_word(rest, 2, nf);
+    set_word(rest, 3, pf);
+    set_word(pf, 2, rest);
+    set_word(nf, 3, rest);
+    count_free(best_size - blocks);
   }
-  return data(cf);
+  return best;
+}
+
+void UmmHeap::free_chunk(uint32_t c) {
+  absorb_next(c);
+  uint32_t p = prev(c), n = next(c);
+  if (is_free(p)) {  // grow the previous chunk, which keeps its list slot
+    uncount_free(c - p);
+    set_word(p, 0, n | kFree);
+    set_word(n, 1, p);
+    count_free(n - p);
+  } else {  // push on the head of the free list
+    uint32_t head = nfree(0);
+    set_word(head, 3, c);
+    set_word(c, 2, head);
+    set_word(c, 3, 0);
+    set_word(0, 2, c);
+    set_word(c, 0, n | kFree);
+    count_free(n - c);
+  }
 }
 
 void* UmmHeap::malloc(size_t n) {
   if (n == 0) return nullptr;
-  void* p = malloc_core(n);
-  if (!p) last_failed_ = n;
-  return p;
+  size_t blocks = blocks_for(n);
+  uint32_t c = blocks > kMaxChunkBlocks ? 0 : alloc_blocks(uint32_t(blocks));
+  if (c == 0) {
+    last_failed_ = n;
+    return nullptr;
+  }
+  return data(c);
 }
 
 void* UmmHeap::calloc(size_t count, size_t size) {
-  if (count == 0 || size == 0) return nullptr;
-  size_t total = (size > SIZE_MAX / count) ? SIZE_MAX : count * size;
-  void* p = malloc(total);
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total)) total = SIZE_MAX;
+  void* p = malloc(total);  // a zero product gives NULL
   if (p) std::memset(p, 0, total);
   return p;
 }
 
-void UmmHeap::free_core(uint16_t c) {
-  assimilate_up(c);
-  if (is_free(pblock(c))) {
-    assimilate_down(c, kFree);  // the previous chunk keeps its list slot
-  } else {
-    pfree(nfree(0)) = c;
-    nfree(c) = nfree(0);
-    pfree(c) = 0;
-    nfree(0) = c;
-    raw_next(c) |= kFree;
-  }
-}
-
 void UmmHeap::free(void* p) {
   if (!p) return;
-  long c = block_of(p);
-  if (c < 0) {
-    bad_frees_++;
+  uint32_t c = chunk_of(p);
+  if (c == 0) {
+    ++bad_frees_;
     return;
   }
-  free_core(uint16_t(c));
+  free_chunk(c);
 }
 
-void* UmmHeap::realloc(void* ptr, size_t n) {
-  if (!ptr) return malloc(n);
+void* UmmHeap::realloc(void* p, size_t n) {
+  if (!p) return malloc(n);
+  uint32_t c = chunk_of(p);
+  if (c == 0) {
+    ++bad_frees_;
+    return nullptr;
+  }
   if (n == 0) {
-    free(ptr);
+    free_chunk(c);
     return nullptr;
   }
-  long cl = block_of(ptr);
-  if (cl < 0) {
-    bad_frees_++;
-    return nullptr;
-  }
-  uint32_t blocks = blocks_for(n);
-  if (blocks == 0) {
+  size_t need_sz = blocks_for(n);
+  if (need_sz > kMaxChunkBlocks) {  // no chunk can ever be this large
     last_failed_ = n;
     return nullptr;
   }
-  uint16_t c = uint16_t(cl);
-  uint32_t block_size = uint32_t(nblock(c) - c);
-  size_t cur_bytes = size_t(block_size) * 8 - 4;
-  uint16_t next = nblock(c), prev = pblock(c);
-  uint32_t next_size = is_free(next) ? uint32_t(nblock(next) - next) : 0;
-  uint32_t prev_size = is_free(prev) ? uint32_t(c - prev) : 0;
+  uint32_t need = uint32_t(need_sz);
+  uint32_t cur = next(c) - c, nx = next(c), pv = prev(c);
+  uint32_t next_sz = is_free(nx) ? next(nx) - nx : 0;
+  uint32_t prev_sz = is_free(pv) ? c - pv : 0;
+  size_t payload = size_t(cur) * kBlockBytes - 4;  // what the old chunk holds, copied whole
+  uint32_t have = cur;
 
-  if (prev_size && prev_size + block_size + next_size >= blocks) {  // (1) merge down, move data
-    disconnect(prev);
-    c = assimilate_down(c, 0);
-    std::memmove(data(c), ptr, cur_bytes);
-    ptr = data(c);
-    block_size += prev_size;
-    if (block_size < blocks) {
-      assimilate_up(c);
-      block_size += next_size;
+  if (prev_sz > 0 && prev_sz + cur + next_sz >= need) {  // (1) into the previous chunk
+    uncount_free(prev_sz);
+    unlink(pv);
+    set_word(pv, 0, nx);
+    set_word(nx, 1, pv);
+    c = pv;
+    have += prev_sz;
+    if (have < need) {
+      absorb_next(c);
+      have += next_sz;
     }
-  } else if (block_size >= blocks) {  // (2) fits in place
-  } else if (block_size + next_size >= blocks) {  // (3) absorb the next chunk
-    assimilate_up(c);
-    block_size += next_size;
-  } else {  // (4) elsewhere, while the old block is still held
-    void* np = malloc_core(n);
-    if (!np) {
+    std::memmove(data(c), p, payload);
+  } else if (cur >= need) {  // (2) stays
+  } else if (cur + next_sz >= need) {  // (3) grows into the next chunk
+    absorb_next(c);
+    have += next_sz;
+  } else {  // (4) elsewhere, found while the old chunk is still held
+    uint32_t d = alloc_blocks(need);
+    if (d == 0) {
       last_failed_ = n;
       return nullptr;
     }
-    std::memcpy(np, ptr, cur_bytes);
-    free_core(c);
-    return np;
+    std::memcpy(data(d), p, payload);
+    free_chunk(c);
+    return data(d);
   }
-  if (block_size > blocks) {
-    split(c, uint16_t(blocks), 0);
-    free_core(uint16_t(c + blocks));
+  if (have > need) {  // give the tail back through the normal free path
+    split(c, need, 0);
+    free_chunk(c + need);
   }
-  return ptr;
-}
-
-uint32_t UmmHeap::free_bytes() const {
-  uint32_t blocks = 0;
-  for (uint16_t cf = nfree(0); cf != 0; cf = nfree(cf)) blocks += uint32_t(nblock(cf) - cf);
-  return blocks * 8;
+  return data(c);
 }
 
 uint32_t UmmHeap::max_free_block() const {
   uint32_t best = 0;
-  for (uint16_t cf = nfree(0); cf != 0; cf = nfree(cf)) {
-    uint32_t s = uint32_t(nblock(cf) - cf);
+  for (uint32_t cf = nfree(0); cf != 0; cf = nfree(cf)) {
+    uint32_t s = next(cf) - cf;
     if (s > best) best = s;
   }
-  return best * 8;
+  return best * uint32_t(kBlockBytes);
 }
 
 uint8_t UmmHeap::fragmentation() const {
-  uint64_t sum = 0, squares = 0;
-  for (uint16_t cf = nfree(0); cf != 0; cf = nfree(cf)) {
-    uint64_t s = uint64_t(nblock(cf) - cf);
-    sum += s;
-    squares += s * s;
-  }
-  if (sum == 0) return 0;
-  return uint8_t(100 - uint64_t(isqrt(squares)) * 100 / sum);
+  if (free_blocks_ == 0) return 0;
+  return uint8_t(100 - isqrt(free_squares_) * 100 / free_blocks_);
 }
 
 std::string UmmHeap::check_integrity() const {
-  // Physical chain.
-  uint32_t free_phys = 0, steps = 0;
-  bool prev_free = false;
-  for (uint16_t c = nblock(0); c != last_; c = nblock(c)) {
-    if (c == 0 || c > last_ || nblock(c) <= c) return "bad physical link at block " + std::to_string(c);
-    if (pblock(nblock(c)) != c) return "prev link of block " + std::to_string(nblock(c)) + " does not point back";
+  auto at = [](const char* what, uint32_t c) { return std::string(what) + " at block " + std::to_string(c); };
+  if (next(0) != 1 || prev(0) != 0 || is_free(0)) return "list head (block 0) header damaged";
+  if (word(last_, 0) != 0) return "end marker damaged";
+  // Physical chain from block 1 to the end marker.
+  std::vector<bool> free_start(last_ + 1, false);
+  uint32_t free_chunks = 0, blocks = 0, sum = 0;
+  uint64_t squares = 0;
+  bool prev_was_free = false;
+  for (uint32_t c = 1, p = 0; c != last_; p = c, c = next(c)) {
+    uint32_t n = next(c);
+    if (n <= c || n > last_) return at("bad next link", c);
+    if (prev(c) != p) return at("prev link disagrees with the chain", c);
     if (is_free(c)) {
-      if (prev_free) return "two adjacent free chunks at block " + std::to_string(c);
-      free_phys += uint32_t(nblock(c) - c);
+      if (prev_was_free) return at("two adjacent free chunks", c);
+      free_start[c] = true;
+      ++free_chunks;
+      sum += n - c;
+      squares += uint64_t(n - c) * (n - c);
     }
-    prev_free = is_free(c);
-    if (++steps > last_) return "physical chain loops";
+    prev_was_free = is_free(c);
+    blocks += n - c;
   }
-  // Free list.
-  uint32_t free_list = 0;
-  steps = 0;
-  for (uint16_t cf = nfree(0), p = 0; cf != 0; p = cf, cf = nfree(cf)) {
-    if (!is_free(cf)) return "block " + std::to_string(cf) + " on the free list is not marked free";
-    if (pfree(cf) != p) return "free-list back link wrong at block " + std::to_string(cf);
-    free_list += uint32_t(nblock(cf) - cf);
-    if (++steps > last_) return "free list loops";
+  if (blocks != last_ - 1) return "chunk sizes do not add up to the heap";
+  // Free list: a cycle through block 0 visiting exactly the free chunks.
+  uint32_t listed = 0, p = 0;
+  for (uint32_t cf = nfree(0); cf != 0; p = cf, cf = nfree(cf)) {
+    if (cf >= last_ || !free_start[cf]) return at("free list loops or holds a chunk that is not free", cf);
+    if (pfree(cf) != p) return at("free-list back link wrong", cf);
+    free_start[cf] = false;  // a second visit means a loop
+    ++listed;
   }
-  if (free_list != free_phys) return "free list (" + std::to_string(free_list) + " blocks) disagrees with the chain (" +
-                                     std::to_string(free_phys) + ")";
+  if (pfree(0) != p) return "list head's back link does not name the tail";
+  if (listed != free_chunks) return "free list misses free chunks";
+  if (sum != free_blocks_ || squares != free_squares_) return "free-block counters disagree with the heap";
   return "";
 }
 
