@@ -41,6 +41,8 @@ struct DeviceStats {
   VTime first_connected{-1};
   uint64_t rx_bytes = 0, tx_bytes = 0;
   uint32_t stack_high_water = 0;
+  uint64_t host_ns = 0;            // host time spent running this device's fiber
+  uint64_t host_handshake_ns = 0;  // … of it while a TLS handshake was under way (thunk held)
 };
 
 class Device {

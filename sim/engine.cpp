@@ -140,9 +140,14 @@ bool Engine::fire_due() {
 void Engine::run_device(Device& d) {
   current_ = &d;
   set_alloc_device(&d);
+  bool in_handshake = d.thunk_block != nullptr;
+  uint64_t t0 = uv_hrtime();  // fibers never block inside a slice: wall time is CPU time
   d.fiber.resume();
+  uint64_t dt = uv_hrtime() - t0;
   set_alloc_device(nullptr);
   current_ = nullptr;
+  d.stats.host_ns += dt;
+  if (in_handshake || d.thunk_block) d.stats.host_handshake_ns += dt;
   if (d.fiber.stack_smashed() && !d.reboot_reason) {
     d.reboot_reason = 2;
     d.crash_text = "host fiber stack overflow (device stack canary overwritten)";

@@ -25,12 +25,15 @@ public:
   void suspend();
   bool finished() const { return finished_; }
   bool armed() const { return ctx_ != nullptr; }
-  // Bytes of the stack ever touched (the painted pattern is gone), and whether the lowest
-  // word (the canary) was overwritten.
+  // Bytes of the stack ever touched (the painted pattern is gone, measured within the painted
+  // top kPaintBytes), and whether the lowest word (the canary) was overwritten.
   size_t stack_high_water() const;
   bool stack_smashed() const;
 
   static constexpr uint32_t kPaint = 0xfeefeffe;  // the ESP8266 cont's stack paint
+  // Only the top of the stack is painted (plus the canary word at the bottom): painting all of
+  // it would make every page of every device's stack resident.
+  static constexpr size_t kPaintBytes = 16 * 1024;
 
 private:
   friend struct FiberBackend;

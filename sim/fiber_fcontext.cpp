@@ -4,6 +4,8 @@
 
 #include <boost/context/detail/fcontext.hpp>
 
+#include <algorithm>
+
 #if defined(__SANITIZE_ADDRESS__)
 #define ESPFLEET_ASAN 1
 #include <sanitizer/common_interface_defs.h>
@@ -34,7 +36,9 @@ void Fiber::arm(void* stack, size_t size, Entry entry, void* arg) {
   arg_ = arg;
   finished_ = false;
   auto* w = static_cast<uint32_t*>(stack);
-  for (size_t i = 0; i < size / 4; ++i) w[i] = kPaint;
+  size_t words = size / 4, painted = std::min(words, kPaintBytes / 4);
+  for (size_t i = words - painted; i < words; ++i) w[i] = kPaint;
+  w[0] = kPaint;  // the canary
   ctx_ = bctx::make_fcontext(static_cast<char*>(stack) + size, size, &FiberBackend::entry);
 }
 
@@ -63,7 +67,7 @@ void Fiber::suspend() {
 
 size_t Fiber::stack_high_water() const {
   const auto* w = static_cast<const uint32_t*>(stack_);
-  size_t words = size_ / 4, i = 0;
+  size_t words = size_ / 4, i = words - std::min(words, kPaintBytes / 4);
   while (i < words && w[i] == kPaint) ++i;
   return (words - i) * 4;
 }

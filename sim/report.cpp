@@ -57,11 +57,14 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
   std::vector<uint32_t> hs;
   uint64_t published = 0, failures = 0, crashes = 0, connected = 0, ever = 0, received = 0;
   uint32_t heap_min = UINT32_MAX, block_min = UINT32_MAX, frag_max = 0;
+  uint64_t host_ns = 0, host_hs_ns = 0;
   std::map<std::string, uint64_t> errors;
   for (auto& d : devices) {
     const DeviceStats& s = d->stats;
     hs.insert(hs.end(), s.handshake_ms.begin(), s.handshake_ms.end());
     published += s.published;
+    host_ns += s.host_ns;
+    host_hs_ns += s.host_handshake_ns;
     received += s.received;
     failures += s.connect_failures;
     crashes += s.crash_reasons.size();
@@ -94,8 +97,12 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
   j["heap_max_block_min"] = devices.empty() ? 0 : block_min;
   j["heap_frag_max"] = frag_max;
   j["tls_errors"] = errors;
-  j["host"] = {{"wall_s", es.wall_seconds}, {"lag_max_ms", es.lag_max_ms}, {"wakeups", es.wakeups},
-               {"lagged_wakeups", es.lagged_wakeups}};
+  j["host"] = {{"wall_s", es.wall_seconds},
+               {"lag_max_ms", es.lag_max_ms},
+               {"wakeups", es.wakeups},
+               {"lagged_wakeups", es.lagged_wakeups},
+               {"device_code_s", double(host_ns) / 1e9},
+               {"handshake_ms_host", hs.empty() ? 0.0 : double(host_hs_ns) / 1e6 / double(hs.size())}};
   return j;
 }
 
