@@ -90,6 +90,8 @@ public:
   std::optional<int> reboot_reason;  // set by restart/crash; the engine reboots the fiber
   std::string crash_text;
   uint32_t thunk_size = 0;            // current thunk block (0 = none)
+  uintptr_t thunk_sp = 0;             // shallowest host stack pointer at a thunked call
+  uint32_t thunk_last_peak = 0;       // host bytes the last handshake's engine calls used
   void* thunk_block = nullptr;
   VTime boot_at{};
 

@@ -72,6 +72,20 @@ size_t Fiber::stack_high_water() const {
   return (words - i) * 4;
 }
 
+void Fiber::repaint_below(const void* below) {
+  auto* w = static_cast<uint32_t*>(stack_);
+  size_t words = size_ / 4, first = words - std::min(words, kPaintBytes / 4);
+  size_t end = std::min(words, size_t(static_cast<const uint32_t*>(below) - w));
+  for (size_t i = first; i < end; ++i) w[i] = kPaint;
+}
+
+uintptr_t Fiber::lowest_touched() const {
+  const auto* w = static_cast<const uint32_t*>(stack_);
+  size_t words = size_ / 4, i = words - std::min(words, kPaintBytes / 4);
+  while (i < words && w[i] == kPaint) ++i;
+  return reinterpret_cast<uintptr_t>(w + i);
+}
+
 bool Fiber::stack_smashed() const {
   return stack_ && *static_cast<const uint32_t*>(stack_) != kPaint;
 }

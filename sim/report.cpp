@@ -50,6 +50,7 @@ json device_record(const Device& d) {
   j["tx_bytes"] = s.tx_bytes;
   j["virtual_time_s"] = d.now().seconds();
   j["host_stack_high_water"] = s.stack_high_water;
+  j["thunk_peak_host_bytes"] = s.thunk_peak;
   return j;
 }
 

@@ -1,0 +1,312 @@
+// sim/cmd_fingerprint.cpp — `espfleet fingerprint`: the Tasmota v2 fingerprint of a server
+// certificate, read from a file (PEM or DER) or taken from a live TLS server with OpenSSL libssl
+// (handshake without verification: the point is to learn the key, as Tasmota's auto-learn does).
+#include "cmd_fingerprint.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "fingerprint.h"
+#include "pki.h"
+#include "units.h"
+
+namespace espfleet {
+
+namespace {
+
+// An error for the user, already naming the file or peer (exit 2).
+struct CmdError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct SslCtxFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+struct SslFree {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string openssl_error() {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (!e) return {};
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return buf;
+}
+
+// ---- from a file -------------------------------------------------------------------------
+
+X509Ptr load_cert_file(const std::string& path) {
+  const std::string text = read_whole_file(path);  // PkiError names the file
+  if (text.find("-----BEGIN") != std::string::npos) {
+    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      if (text.find("PRIVATE KEY-----") != std::string::npos)
+        throw CmdError(path + ": holds a private key, not a certificate (give the .crt file)");
+      if (text.find("CERTIFICATE REQUEST-----") != std::string::npos)
+        throw CmdError(path + ": is a certificate request, not a certificate");
+      throw CmdError(path + ": no PEM certificate in it (no BEGIN CERTIFICATE block)");
+    }
+    std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+    X509Ptr x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!x) throw CmdError(path + ": the PEM certificate does not decode: " + openssl_error());
+    return x;
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(text.size())));
+  if (!x) {
+    ERR_clear_error();
+    throw CmdError(path + ": not a certificate (neither PEM nor DER X.509)");
+  }
+  return x;
+}
+
+// ---- from a TLS server -------------------------------------------------------------------
+
+struct Peer {
+  std::string host, port;
+  std::string str() const { return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port; }
+};
+
+Peer parse_peer(std::string s) {
+  for (const char* scheme : {"mqtts://", "ssl://", "tls://"})
+    if (s.rfind(scheme, 0) == 0) s = s.substr(std::strlen(scheme));
+  Peer p;
+  size_t colon;
+  if (!s.empty() && s.front() == '[') {
+    size_t close = s.find(']');
+    if (close == std::string::npos) throw CmdError("--connect '" + s + "': missing ']' after an IPv6 address");
+    p.host = s.substr(1, close - 1);
+    colon = close + 1 < s.size() && s[close + 1] == ':' ? close + 1 : std::string::npos;
+  } else {
+    colon = s.rfind(':');
+    p.host = s.substr(0, colon);
+  }
+  if (colon == std::string::npos) throw CmdError("--connect '" + s + "': wants HOST:PORT, e.g. mqtt.lan:8883");
+  p.port = s.substr(colon + 1);
+  const bool digits = !p.port.empty() && p.port.size() <= 5 &&
+                      std::all_of(p.port.begin(), p.port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (p.host.empty() || !digits || std::stoi(p.port) < 1 || std::stoi(p.port) > 65535)
+    throw CmdError("--connect '" + s + "': wants HOST:PORT with a port 1-65535, e.g. mqtt.lan:8883");
+  return p;
+}
+
+using Clock = std::chrono::steady_clock;
+
+int ms_left(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left > 0 ? static_cast<int>(left) : 0;
+}
+
+// Waits for `events` on fd; false on timeout.
+bool wait_fd(int fd, short events, Clock::time_point deadline) {
+  pollfd pfd{fd, events, 0};
+  for (;;) {
+    int r = ::poll(&pfd, 1, ms_left(deadline));
+    if (r > 0) return true;
+    if (r == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+// A non-blocking TCP connection to the first address that answers.
+int tcp_connect(const Peer& peer, Clock::time_point deadline, const std::string& timeout_str) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(peer.host.c_str(), peer.port.c_str(), &hints, &res); rc != 0)
+    throw CmdError(peer.str() + ": cannot resolve '" + peer.host + "': " + gai_strerror(rc));
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> owner(res, freeaddrinfo);
+  std::string last = "no address";
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    Fd s{::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)};
+    if (s.fd < 0) {
+      last = std::strerror(errno);
+      continue;
+    }
+    if (::connect(s.fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      if (errno != EINPROGRESS) {
+        last = std::strerror(errno);
+        continue;
+      }
+      if (!wait_fd(s.fd, POLLOUT, deadline)) throw CmdError(peer.str() + ": TCP connect timed out after " + timeout_str);
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err != 0) {
+        last = std::strerror(err);
+        continue;
+      }
+    }
+    int fd = s.fd;
+    s.fd = -1;
+    return fd;
+  }
+  throw CmdError(peer.str() + ": cannot connect: " + last);
+}
+
+X509Ptr fetch_leaf(const Peer& peer, Duration timeout) {
+  const std::string timeout_str = format_duration(timeout);
+  const Clock::time_point deadline = Clock::now() + std::chrono::microseconds(timeout.us);
+  ::signal(SIGPIPE, SIG_IGN);  // a peer that hangs up mid-handshake must not kill the process
+  Fd sock{tcp_connect(peer, deadline, timeout_str)};
+
+  std::unique_ptr<SSL_CTX, SslCtxFree> ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) throw CmdError("OpenSSL: cannot create a TLS context: " + openssl_error());
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // learning the key, not trusting it
+  std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
+  if (!ssl || SSL_set_fd(ssl.get(), sock.fd) != 1) throw CmdError("OpenSSL: cannot set up TLS: " + openssl_error());
+  unsigned char addr[16];
+  if (inet_pton(AF_INET, peer.host.c_str(), addr) != 1 && inet_pton(AF_INET6, peer.host.c_str(), addr) != 1)
+    SSL_set_tlsext_host_name(ssl.get(), peer.host.c_str());  // SNI, as BearSSL sends it
+
+  for (;;) {
+    ERR_clear_error();
+    int r = SSL_connect(ssl.get());
+    if (r == 1) break;
+    int err = SSL_get_error(ssl.get(), r);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      if (!wait_fd(sock.fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline))
+        throw CmdError(peer.str() + ": TLS handshake timed out after " + timeout_str);
+      continue;
+    }
+    std::string why = openssl_error();
+    if (why.empty()) why = "the peer closed the connection during the handshake (is it a TLS port?)";
+    throw CmdError(peer.str() + ": TLS handshake failed: " + why);
+  }
+  X509Ptr leaf(SSL_get1_peer_certificate(ssl.get()));
+  if (!leaf) throw CmdError(peer.str() + ": the server sent no certificate");
+  SSL_shutdown(ssl.get());  // best effort close_notify
+  return leaf;
+}
+
+// ---- output ------------------------------------------------------------------------------
+
+std::string subject_of(X509* x) {
+  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+std::string key_of(X509* x) {
+  EVP_PKEY* k = X509_get0_pubkey(x);
+  if (!k) return "unknown";
+  switch (EVP_PKEY_get_base_id(k)) {
+    case EVP_PKEY_RSA:
+      return "RSA-" + std::to_string(EVP_PKEY_get_bits(k));
+    case EVP_PKEY_EC: {
+      char group[64] = {};
+      size_t len = 0;
+      if (EVP_PKEY_get_utf8_string_param(k, "group", group, sizeof group, &len) == 1) {
+        const char* nist = EC_curve_nid2nist(OBJ_sn2nid(group));
+        return std::string("EC-") + (nist ? nist : group);
+      }
+      return "EC-" + std::to_string(EVP_PKEY_get_bits(k));
+    }
+    default:
+      return OBJ_nid2sn(EVP_PKEY_get_base_id(k));
+  }
+}
+
+}  // namespace
+
+CLI::App* add_fingerprint_command(CLI::App& app, FingerprintOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "fingerprint", "Print a server key's Tasmota fingerprint (v2) and the MqttFingerprint command that sets it");
+  c->add_option("CERT", o.cert, "Server certificate file (PEM or DER)");
+  c->add_option("--connect", o.connect, "Take the certificate from the TLS server at HOST:PORT instead (not verified)");
+  c->add_option("--timeout", o.timeout, "Time limit for --connect (TCP connect and handshake)")->capture_default_str();
+  c->add_option("--slot", o.slot, "Fingerprint slot for the command: 1 (MqttFingerprint1) or 2")
+      ->check(CLI::Range(1, 2))
+      ->capture_default_str();
+  c->add_flag("--json", o.json, "Print {\"fingerprint\", \"command\", \"subject\", \"key\", \"source\"}");
+  return c;
+}
+
+int cmd_fingerprint(const FingerprintOptions& o) {
+  try {
+    if (o.cert.empty() == o.connect.empty())
+      throw CmdError(o.cert.empty() ? "give a certificate file or --connect HOST:PORT"
+                                    : "give a certificate file or --connect HOST:PORT, not both");
+    X509Ptr x;
+    std::string source;
+    if (!o.connect.empty()) {
+      Duration timeout;
+      try {
+        timeout = parse_duration(o.timeout);
+      } catch (const std::exception& e) {
+        throw CmdError(std::string("--timeout: ") + e.what());
+      }
+      if (timeout.us <= 0) throw CmdError("--timeout must be more than 0s");
+      Peer peer = parse_peer(o.connect);
+      x = fetch_leaf(peer, timeout);
+      source = peer.str();
+    } else {
+      x = load_cert_file(o.cert);
+      source = o.cert;
+    }
+    int len = i2d_X509(x.get(), nullptr);
+    if (len <= 0) throw CmdError(source + ": cannot re-encode the certificate: " + openssl_error());
+    std::vector<uint8_t> der(static_cast<size_t>(len));
+    unsigned char* p = der.data();
+    i2d_X509(x.get(), &p);
+    std::string error;
+    std::optional<Fingerprint> fp = fingerprint_v2_of_cert_der(der, &error);
+    if (!fp) throw CmdError(source + ": " + error);
+
+    const std::string text = format_fingerprint(*fp);
+    const std::string command = "MqttFingerprint" + std::to_string(o.slot) + " " + text;
+    if (o.json) {
+      nlohmann::ordered_json j;
+      j["fingerprint"] = text;
+      j["command"] = command;
+      j["subject"] = subject_of(x.get());
+      j["key"] = key_of(x.get());
+      j["source"] = source;
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cout << text << "\n" << command << "\n";
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "espfleet fingerprint: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace espfleet
