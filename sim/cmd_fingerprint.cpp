@@ -3,6 +3,7 @@
 // (handshake without verification: the point is to learn the key, as Tasmota's auto-learn does).
 #include "cmd_fingerprint.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <openssl/bio.h>
@@ -18,12 +19,15 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
 
 #include "fingerprint.h"
 #include "pki.h"
@@ -70,7 +74,14 @@ std::string openssl_error() {
 // ---- from a file -------------------------------------------------------------------------
 
 X509Ptr load_cert_file(const std::string& path) {
-  const std::string text = read_whole_file(path);  // PkiError names the file
+  std::string text;
+  try {
+    text = read_whole_file(path);
+  } catch (const PkiError& e) {  // "pki: read PATH: reason"
+    std::string m = e.what();
+    if (m.rfind("pki: ", 0) == 0) m = m.substr(5);
+    throw CmdError(m.rfind("read ", 0) == 0 ? "cannot " + m : m);
+  }
   if (text.find("-----BEGIN") != std::string::npos) {
     if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
       if (text.find("PRIVATE KEY-----") != std::string::npos)

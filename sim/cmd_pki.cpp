@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <initializer_list>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -76,6 +77,14 @@ std::vector<std::string> server_sans(const std::string& name, const std::vector<
   return out;
 }
 
+// --key VALUE (default "rsa2048"), one of `allowed`.
+KeyType key_option(const std::string& value, std::initializer_list<KeyType> allowed, const char* list) {
+  const std::string v = value.empty() ? "rsa2048" : value;
+  for (KeyType t : allowed)
+    if (key_type_name(t) == v) return t;
+  throw CmdError("--key '" + v + "': expected " + list);
+}
+
 CertificateAuthority load_ca(const PkiOptions& o) {
   if (o.ca_cert.empty() != o.ca_key.empty()) throw CmdError("--ca-cert and --ca-key go together: give both or neither");
   if (!o.ca_cert.empty()) return CertificateAuthority::load(o.ca_cert, o.ca_key);
@@ -87,8 +96,7 @@ CertificateAuthority load_ca(const PkiOptions& o) {
 }
 
 int pki_init(const PkiOptions& o) {
-  const KeyType type = parse_key_type(o.key.empty() ? "rsa2048" : o.key);
-  if (type == KeyType::rsa4096) throw CmdError("pki init --key: rsa2048 or ec256 (got rsa4096)");
+  const KeyType type = key_option(o.key, {KeyType::rsa2048, KeyType::ec256}, "rsa2048 or ec256");
   check_writable({CertificateAuthority::cert_path(o.dir), CertificateAuthority::key_path(o.dir)}, o.force);
   CertificateAuthority ca = CertificateAuthority::create(type, o.cn.empty() ? "espfleet CA" : o.cn,
                                                          o.days > 0 ? o.days : kCaValidityDays);
@@ -104,7 +112,8 @@ int pki_init(const PkiOptions& o) {
 
 int pki_server(const PkiOptions& o) {
   check_name(o.name, "server");
-  const KeyType type = parse_key_type(o.key.empty() ? "rsa2048" : o.key);
+  const KeyType type =
+      key_option(o.key, {KeyType::rsa2048, KeyType::rsa4096, KeyType::ec256}, "rsa2048, rsa4096 or ec256");
   const fs::path cert = fs::path(o.dir) / (o.name + ".crt"), key = fs::path(o.dir) / (o.name + ".key");
   check_writable({cert, key}, o.force);
   CertificateAuthority ca = load_ca(o);
@@ -164,8 +173,8 @@ CLI::App* add_pki_command(CLI::App& app, PkiOptions& o) {
   o.server->add_option("NAME", o.name, "Server name: the CN, the first SAN and the file names")->required();
   o.server->add_option("--key", o.key, "Server key: rsa2048 (default), rsa4096 or ec256");
   o.server->add_option("--san", o.sans,
-                       "Subject alternative name, DNS or IP (repeatable; IPv4 addresses also go in as DNS). "
-                       "Default: NAME, localhost and 127.0.0.1")
+                       "Subject alternative name, DNS or IP (repeatable; IPv4 addresses also go in as DNS). NAME is "
+                       "always one; without --san, localhost and 127.0.0.1 are added")
       ->delimiter(',');
 
   o.device = pki->add_subcommand(

@@ -5,7 +5,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "cmd_fingerprint.h"
 #include "cmd_heap.h"
+#include "cmd_pki.h"
 #include "cmd_run.h"
 
 int main(int argc, char** argv) {
@@ -25,6 +27,11 @@ int main(int argc, char** argv) {
   heap_cmd->add_option("TRACE", trace, "Trace file (malloc ID SIZE | free ID | realloc ID SIZE | calloc ID COUNT SIZE), '-' for stdin")
       ->required();
 
+  espfleet::PkiOptions pki;
+  CLI::App* pki_cmd = espfleet::add_pki_command(app, pki);
+  espfleet::FingerprintOptions fingerprint;
+  CLI::App* fingerprint_cmd = espfleet::add_fingerprint_command(app, fingerprint);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -32,6 +39,8 @@ int main(int argc, char** argv) {
   }
 
   if (*run_cmd) return espfleet::cmd_run(run);
+  if (*pki_cmd) return espfleet::cmd_pki(pki);
+  if (*fingerprint_cmd) return espfleet::cmd_fingerprint(fingerprint);
   if (*heap_cmd) {
     if (trace == "-") return espfleet::run_heap_trace(std::cin, "<stdin>", heap_bytes, std::cout, std::cerr);
     std::ifstream in(trace);

@@ -11,7 +11,7 @@ std::string tls_error_name(int code) {
     case -1000: return "OUT_OF_MEMORY";
     case -1002: return "TCP_CONNECT_FAILED";
     case -1005: return "HANDSHAKE_TIMEOUT";
-    case BR_ERR_BAD_PARAM: return "BAD_PARAM";
+    case BR_ERR_BAD_PARAM: return "BAD_FINGERPRINT";  // the firmware's fingerprint check returns 1
     case BR_ERR_BAD_STATE: return "BAD_STATE";
     case BR_ERR_UNSUPPORTED_VERSION: return "UNSUPPORTED_VERSION";
     case BR_ERR_BAD_VERSION: return "BAD_VERSION";

@@ -47,33 +47,65 @@ make_pki() {
   chmod 600 "$d"/*.key
 }
 
-# start_mosquitto DIR PORT REQUIRE_CERT(true|false): sets MOSQ_PID.
+# make_server_cert DIR NAME CA DAYS SAN [KEYOPT...]: DIR/NAME.crt/.key signed by DIR/CA.crt/.key
+# (CA=self for a self-signed certificate); DAYS may be -1 (already expired); KEYOPT default
+# rsa:2048 (e.g. "rsa:4096" or "ec -pkeyopt ec_paramgen_curve:P-256").
+make_server_cert() {
+  local d="$1" name="$2" ca="$3" days="$4" san="$5"; shift 5
+  local key=("$@")
+  [ ${#key[@]} -gt 0 ] || key=(rsa:2048)
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" > "$d/$name.ext"
+  if [ "$ca" = self ]; then
+    openssl req -x509 -newkey "${key[@]}" -nodes -keyout "$d/$name.key" -out "$d/$name.crt" -days "$days" \
+      -subj "/CN=$name" -addext "subjectAltName=$san" 2>/dev/null
+  else
+    openssl req -newkey "${key[@]}" -nodes -keyout "$d/$name.key" -out "$d/$name.csr" -subj "/CN=$name" 2>/dev/null
+    openssl x509 -req -in "$d/$name.csr" -CA "$d/$ca.crt" -CAkey "$d/$ca.key" -CAcreateserial -days "$days" \
+      -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
+  fi
+  chmod 600 "$d/$name.key"
+}
+
+# make_ca DIR NAME: another CA (RSA-2048) DIR/NAME.crt/.key
+make_ca() {
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1/$2.key" -out "$1/$2.crt" -days 30 -subj "/CN=$2" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+
+# start_mosquitto DIR PORT REQUIRE_CERT(true|false) [CERTNAME]: a TLS listener with DIR/CERTNAME.crt
+# (default: server) — or CERTNAME=plain for a plain MQTT listener; sets MOSQ_PID.
 start_mosquitto() {
-  local d="$1" port="$2" req="$3"
-  cat > "$d/mosquitto.conf" <<CONF
+  local d="$1" port="$2" req="$3" cert="${4:-server}"
+  local conf="$d/mosquitto-$port.conf" log="$d/mosquitto-$port.log"
+  if [ "$cert" = plain ]; then
+    printf 'user root\nallow_anonymous true\npersistence false\nlog_dest file %s\nlistener %s 127.0.0.1\n' \
+      "$log" "$port" > "$conf"
+  else
+  cat > "$conf" <<CONF
 user root
 per_listener_settings false
 allow_anonymous true
 persistence false
-log_dest file $d/mosquitto.log
+log_dest file $log
 log_type error
 log_type warning
 log_type notice
 listener $port 127.0.0.1
 cafile $d/ca.crt
-certfile $d/server.crt
-keyfile $d/server.key
+certfile $d/$cert.crt
+keyfile $d/$cert.key
 require_certificate $req
 use_identity_as_username $req
 CONF
-  ( ulimit -n "$(ulimit -Hn)"; exec mosquitto -c "$d/mosquitto.conf" ) &
+  fi
+  ( ulimit -n "$(ulimit -Hn)"; exec mosquitto -c "$conf" ) &
   MOSQ_PID=$!
   PIDS+=("$MOSQ_PID")
   for _ in $(seq 1 100); do
     if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; then
       return 0
     fi
-    kill -0 "$MOSQ_PID" 2>/dev/null || { cat "$d/mosquitto.log" >&2 || true; fail "mosquitto exited at start"; }
+    kill -0 "$MOSQ_PID" 2>/dev/null || { cat "$log" >&2 || true; fail "mosquitto exited at start"; }
     sleep 0.1
   done
   fail "mosquitto did not listen on $port within 10 s"
