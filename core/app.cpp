@@ -7,6 +7,7 @@
 #include <StackThunk.h>
 
 #include "trust_anchor.h"
+#include "x509_checks.h"
 
 namespace {
 const uint32_t kLoopSleepMs = 50;       // Tasmota's default (dynamic) sleep
@@ -27,6 +28,47 @@ bool TasmotaApp::loadSettings() {
   if (!ESP.flashRead(kSettingsFlashAddr, reinterpret_cast<uint32_t*>(&_cfg), sizeof _cfg)) return false;
   return _cfg.magic == kSettingsMagic && _cfg.version == kSettingsVersion;
 }
+
+void TasmotaApp::saveSettings() {
+  // Settings live in sector 0; erase it and write the whole record back (as SettingsSave).
+  if (!ESP.flashEraseSector(kSettingsFlashAddr / 4096) ||
+      !ESP.flashWrite(kSettingsFlashAddr, reinterpret_cast<const uint32_t*>(&_cfg), sizeof _cfg))
+    Serial.printf("APP: settings not saved (flash write failed)\n");
+}
+
+namespace {
+void formatFingerprint(const uint8_t* fp, char* out, size_t n) {
+  size_t pos = 0;
+  out[0] = 0;
+  for (size_t i = 0; i < kFingerprintLen && pos + 3 < n; ++i)
+    pos += (size_t)snprintf(out + pos, n - pos, i ? " %02X" : "%02X", fp[i]);
+}
+
+// 20 hex bytes separated by spaces or colons; a lone "0" means all zeros (learn). Returns false
+// (and leaves out alone) for anything else.
+bool parseFingerprint(const char* text, uint8_t* out) {
+  uint8_t fp[kFingerprintLen];
+  size_t count = 0;
+  const char* p = text;
+  for (;;) {
+    while (*p == ' ' || *p == ':' || *p == '\t') ++p;
+    if (!*p) break;
+    char* end = nullptr;
+    unsigned long v = strtoul(p, &end, 16);
+    if (end == p || end - p > 2 || v > 0xFF || count == kFingerprintLen) return false;
+    if (*end && *end != ' ' && *end != ':' && *end != '\t') return false;
+    fp[count++] = (uint8_t)v;
+    p = end;
+  }
+  if (count == 1 && fp[0] == 0) {
+    memset(out, 0, kFingerprintLen);
+    return true;
+  }
+  if (count != kFingerprintLen) return false;
+  memcpy(out, fp, kFingerprintLen);
+  return true;
+}
+}  // namespace
 
 bool TasmotaApp::loadTls() {
   TlsSettings hdr;
@@ -75,7 +117,6 @@ bool TasmotaApp::setup() {
     _tls = new TlsClient(*_tcp);
     if (_haveTa) _tls->setTrustAnchors(&_ta, 1);
     if (_cert.data) _tls->setClientECCert(&_cert, &_key);
-    _tls->setEcdsa(_cfg.ecdsa != 0);
     _tls->setThunkSize(_cfg.thunk_size);
     _tls->setUtcTime(_cfg.utc_at_boot);
     net = _tls;
@@ -98,8 +139,38 @@ void TasmotaApp::publish(const char* prefix, const char* suffix, const char* pay
     Serial.printf("MQT: %s = %s\n", topic, payload);
 }
 
+// Applied before every connect: the options may have changed by command since the last one.
+void TasmotaApp::configureTls() {
+  _learn[0] = _learn[1] = false;
+  if (!_tls) return;
+  _tls->setEcdsa(_cfg.ecdsa != 0);
+  if (_cfg.validation != kValidateFingerprint) {
+    _tls->setCaValidation();
+    return;
+  }
+  _learn[0] = fingerprint_is_all(_cfg.fingerprint[0], 0x00);
+  _learn[1] = fingerprint_is_all(_cfg.fingerprint[1], 0x00);
+  bool any = _learn[0] || _learn[1] || fingerprint_is_all(_cfg.fingerprint[0], 0xFF) ||
+             fingerprint_is_all(_cfg.fingerprint[1], 0xFF);
+  _tls->setFingerprints(_cfg.fingerprint[0], _cfg.fingerprint[1], any);
+}
+
+void TasmotaApp::learnFingerprints() {
+  if (!_tls || !_tls->fingerprintMode() || !(_learn[0] || _learn[1])) return;
+  const uint8_t* got = _tls->receivedFingerprint();
+  char text[64];
+  formatFingerprint(got, text, sizeof text);
+  for (int i = 0; i < 2; ++i)
+    if (_learn[i]) {
+      memcpy(_cfg.fingerprint[i], got, kFingerprintLen);
+      Serial.printf("MQT: Fingerprint%d learned: %s\n", i + 1, text);
+    }
+  saveSettings();
+}
+
 void TasmotaApp::mqttReconnect() {
   Serial.printf("MQT: Attempting connection...\n");
+  configureTls();
   char will[64];
   snprintf(will, sizeof will, "tele/%s/LWT", _topic);
   bool ok = _mqtt->connect(_clientId, nullptr, nullptr, will, 1, true, "Offline", true);
@@ -107,10 +178,16 @@ void TasmotaApp::mqttReconnect() {
     Serial.printf("TLS: connected in %u ms, max ThunkStack used %u\n", (unsigned)_tls->handshakeMs(),
                   (unsigned)stack_thunk_light_get_max_usage());
   if (ok) {
+    learnFingerprints();
     mqttConnected();
     return;
   }
   int tlsErr = _tls ? _tls->lastError() : 0;
+  if (tlsErr == (int)kX509ErrBadFingerprint && _tls->fingerprintMode()) {
+    char text[64];
+    formatFingerprint(_tls->receivedFingerprint(), text, sizeof text);
+    Serial.printf("TLS: server fingerprint %s matches neither MqttFingerprint1 nor MqttFingerprint2\n", text);
+  }
   if (_retryCount < kRetryMaxS / kRetryStepS) _retryCount++;
   uint16_t delayS = (uint16_t)(_retryCount * kRetryStepS);
   Serial.printf("MQT: Connect failed to %s:%u, rc %d, tls %d. Retry in %u sec\n", _cfg.mqtt_host,
@@ -156,12 +233,12 @@ void TasmotaApp::onMessageThunk(void* ctx, char* topic, uint8_t* payload, unsign
 void TasmotaApp::onMessage(char* topic, uint8_t* payload, unsigned int len) {
   const char* cmd = strrchr(topic, '/');
   cmd = cmd ? cmd + 1 : topic;
-  char arg[32];
+  char arg[80];
   size_t n = len < sizeof arg - 1 ? len : sizeof arg - 1;
   memcpy(arg, payload, n);
   arg[n] = 0;
   Serial.printf("MQT: received %s = %s\n", topic, arg);
-  char reply[160];
+  char reply[400];
   if (strcasecmp(cmd, "TelePeriod") == 0) {
     if (n) {
       long v = atol(arg);
@@ -170,9 +247,11 @@ void TasmotaApp::onMessage(char* topic, uint8_t* payload, unsigned int len) {
     }
     snprintf(reply, sizeof reply, "{\"TelePeriod\":%u}", (unsigned)_cfg.tele_period);
   } else if (strcasecmp(cmd, "Status") == 0) {
-    snprintf(reply, sizeof reply, "{\"StatusMEM\":{\"Heap\":%u,\"MaxBlock\":%u,\"Frag\":%u},\"TLS\":%u}",
-             (unsigned)ESP.getFreeHeap(), (unsigned)ESP.getMaxFreeBlockSize(),
-             (unsigned)ESP.getHeapFragmentation(), (unsigned)_cfg.tls_enabled);
+    statusReply(reply, sizeof reply);
+  } else if (strcasecmp(cmd, "MqttFingerprint1") == 0 || strcasecmp(cmd, "MqttFingerprint2") == 0) {
+    commandFingerprint(cmd[15] - '1', n ? arg : nullptr, reply, sizeof reply);
+  } else if (strcasecmp(cmd, "SetOption132") == 0 || strcasecmp(cmd, "SetOption165") == 0) {
+    commandOption(cmd, n ? arg : nullptr, reply, sizeof reply);
   } else if (strcasecmp(cmd, "Restart") == 0) {
     snprintf(reply, sizeof reply, "{\"Restart\":\"Restarting\"}");
     _restartPending = true;
@@ -180,6 +259,52 @@ void TasmotaApp::onMessage(char* topic, uint8_t* payload, unsigned int len) {
     snprintf(reply, sizeof reply, "{\"Command\":\"Unknown\"}");
   }
   publish("stat", "RESULT", reply, false);
+}
+
+bool TasmotaApp::commandFingerprint(int slot, const char* arg, char* reply, size_t n) {
+  char text[64];
+  if (arg) {
+    if (!parseFingerprint(arg, _cfg.fingerprint[slot])) {
+      snprintf(reply, n, "{\"MqttFingerprint%d\":\"Error: expected 20 hex bytes separated by spaces\"}", slot + 1);
+      return false;
+    }
+    saveSettings();
+  }
+  formatFingerprint(_cfg.fingerprint[slot], text, sizeof text);
+  snprintf(reply, n, "{\"MqttFingerprint%d\":\"%s\"}", slot + 1, text);
+  return true;
+}
+
+bool TasmotaApp::commandOption(const char* cmd, const char* arg, char* reply, size_t n) {
+  bool is132 = strcasecmp(cmd, "SetOption132") == 0;
+  uint8_t* opt = is132 ? &_cfg.validation : &_cfg.ecdsa;
+  if (arg) {
+    if (strcmp(arg, "0") == 0 || strcasecmp(arg, "off") == 0) *opt = 0;
+    else if (strcmp(arg, "1") == 0 || strcasecmp(arg, "on") == 0) *opt = 1;
+    else {
+      snprintf(reply, n, "{\"%s\":\"Error: expected 0 or 1\"}", is132 ? "SetOption132" : "SetOption165");
+      return false;
+    }
+    saveSettings();
+  }
+  snprintf(reply, n, "{\"%s\":\"%s\"}", is132 ? "SetOption132" : "SetOption165", *opt ? "ON" : "OFF");
+  return true;
+}
+
+void TasmotaApp::statusReply(char* reply, size_t n) {
+  char fp1[64], fp2[64];
+  formatFingerprint(_cfg.fingerprint[0], fp1, sizeof fp1);
+  formatFingerprint(_cfg.fingerprint[1], fp2, sizeof fp2);
+  int tlsErr = _tls ? _tls->lastError() : 0;
+  snprintf(reply, n,
+           "{\"StatusMEM\":{\"Heap\":%u,\"MaxBlock\":%u,\"Frag\":%u},"
+           "\"StatusTLS\":{\"Enabled\":%u,\"Validation\":\"%s\",\"ECDSA\":%u,\"ClientCert\":%u,"
+           "\"HandshakeMs\":%u,\"ThunkSize\":%u,\"ThunkMax\":%u,\"LastError\":%d,"
+           "\"MqttFingerprint1\":\"%s\",\"MqttFingerprint2\":\"%s\"}}",
+           (unsigned)ESP.getFreeHeap(), (unsigned)ESP.getMaxFreeBlockSize(), (unsigned)ESP.getHeapFragmentation(),
+           (unsigned)_cfg.tls_enabled, _cfg.validation == kValidateFingerprint ? "Fingerprint" : "CA",
+           (unsigned)_cfg.ecdsa, (unsigned)(_cert.data != nullptr), (unsigned)(_tls ? _tls->handshakeMs() : 0),
+           (unsigned)(_tls ? _tls->thunkSize() : 0), (unsigned)stack_thunk_light_get_max_usage(), tlsErr, fp1, fp2);
 }
 
 void TasmotaApp::loop() {
@@ -191,7 +316,7 @@ void TasmotaApp::loop() {
     }
   } else {
     if (_wasConnected) {
-      Serial.printf("MQT: Disconnected, rc %d\n", _mqtt->state());
+      Serial.printf("MQT: Disconnected, rc %d, tls %d\n", _mqtt->state(), _tls ? _tls->lastError() : 0);
       _wasConnected = false;
       _retryCount = 0;
       if (_tls) _tls->stop();

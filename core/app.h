@@ -19,6 +19,12 @@ public:
 private:
   bool loadSettings();
   bool loadTls();
+  void saveSettings();
+  void configureTls();
+  void learnFingerprints();
+  bool commandFingerprint(int slot, const char* arg, char* reply, size_t n);
+  bool commandOption(const char* cmd, const char* arg, char* reply, size_t n);
+  void statusReply(char* reply, size_t n);
   void mqttReconnect();
   void mqttConnected();
   void publishState();
@@ -48,4 +54,5 @@ private:
   uint16_t _mqttCount = 0;
   bool _wasConnected = false;
   bool _restartPending = false;
+  bool _learn[2] = {false, false};  // slots learning on this connect
 };

@@ -34,8 +34,17 @@ void TlsClient::setClientECCert(const br_x509_certificate* cert, const br_ec_pri
   _clientKey = sk;
 }
 
+void TlsClient::setFingerprints(const uint8_t* fp1, const uint8_t* fp2, bool allowAny) {
+  _fpMode = true;
+  _fp1 = fp1;
+  _fp2 = fp2;
+  _fpAllowAny = allowAny;
+}
+
+bool TlsClient::ecdsaOffered() const { return _ecdsa && !_fpMode; }
+
 uint32_t TlsClient::thunkSize() const {
-  return _thunkSize ? _thunkSize : defaultThunk(_ecdsa, _clientCert != nullptr);
+  return _thunkSize ? _thunkSize : defaultThunk(ecdsaOffered(), _clientCert != nullptr);
 }
 
 uint32_t TlsClient::utcNow() const { return _utcAtBoot ? _utcAtBoot + millis() / 1000 : 0; }
@@ -58,7 +67,8 @@ void TlsClient::freeHandshake() {
     stack_thunk_light_del_ref();
     _thunkHeld = false;
   }
-  free(_x509);
+  if (_x509 && _fpMode) x509_fingerprint_received(_x509, _recvFp);
+  x509_engine_free(_x509);
   _x509 = nullptr;
 }
 
@@ -93,7 +103,10 @@ int TlsClient::connect(const char* host, uint16_t port) {
     return 0;
   }
   _thunkHeld = true;
-  _x509 = static_cast<br_x509_minimal_context*>(malloc(sizeof(br_x509_minimal_context)));
+  memset(_recvFp, 0, sizeof _recvFp);
+  uint32_t now = utcNow();
+  if (_fpMode) _x509 = x509_fingerprint_new(_fp1, _fp2, _fpAllowAny);
+  else _x509 = x509_ca_new(_tas, _taCount, kDaysTo1970 + now / 86400, now % 86400);
   if (!_x509) {
     _lastError = kTlsErrOom;
     freeContexts();
@@ -104,7 +117,8 @@ int TlsClient::connect(const char* host, uint16_t port) {
   br_ssl_client_zero(_sc);
   br_ssl_engine_context* eng = &_sc->eng;
   br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
-  if (_ecdsa) br_ssl_engine_set_suites(eng, kSuitesEcdsa, sizeof kSuitesEcdsa / sizeof kSuitesEcdsa[0]);
+  bool ecdsa = ecdsaOffered();
+  if (ecdsa) br_ssl_engine_set_suites(eng, kSuitesEcdsa, sizeof kSuitesEcdsa / sizeof kSuitesEcdsa[0]);
   else br_ssl_engine_set_suites(eng, kSuitesRsa, 1);
   br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
   br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
@@ -113,16 +127,10 @@ int TlsClient::connect(const char* host, uint16_t port) {
   br_ssl_engine_set_ghash(eng, &br_ghash_ctmul32);
   br_ssl_engine_set_ec(eng, &br_ec_p256_m15);
   br_ssl_engine_set_rsavrfy(eng, &br_rsa_i15_pkcs1_vrfy);
-  if (_ecdsa) br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i15_vrfy_asn1);
+  if (ecdsa) br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i15_vrfy_asn1);
   br_ssl_engine_set_buffers_bidi(eng, _in, kBufIn, _out, kBufOut);
 
-  br_x509_minimal_init(_x509, &br_sha256_vtable, _tas, _taCount);
-  br_x509_minimal_set_hash(_x509, br_sha256_ID, &br_sha256_vtable);  // certificate signatures
-  br_x509_minimal_set_rsa(_x509, &br_rsa_i15_pkcs1_vrfy);
-  br_x509_minimal_set_ecdsa(_x509, &br_ec_p256_m15, &br_ecdsa_i15_vrfy_asn1);
-  uint32_t now = utcNow();
-  br_x509_minimal_set_time(_x509, kDaysTo1970 + now / 86400, now % 86400);
-  br_ssl_engine_set_x509(eng, &_x509->vtable);
+  br_ssl_engine_set_x509(eng, _x509);
 
   if (_clientCert && _clientKey)
     br_ssl_client_set_single_ec(_sc, _clientCert, 1, _clientKey, BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN,
@@ -141,10 +149,11 @@ int TlsClient::connect(const char* host, uint16_t port) {
     _tcp.stop();
     return 0;
   }
-  int rc = runUntil(BR_SSL_SENDAPP, _handshakeTimeout);
+  int rc = 0;
+  bool ok = runUntil(BR_SSL_SENDAPP, _handshakeTimeout, &rc);
   _handshakeMs = millis() - start;
   freeHandshake();
-  if (rc != 0) {
+  if (!ok) {
     _lastError = rc;
     freeContexts();
     _tcp.stop();
@@ -184,20 +193,25 @@ bool TlsClient::pumpOnce(bool allowWait) {
   return true;
 }
 
-int TlsClient::runUntil(unsigned target, uint32_t timeoutMs) {
+// Pumps until the engine reaches `target`. False when it closed, failed, the peer went away or
+// the time ran out; *err then holds the code (0 = the peer closed without a TLS error).
+bool TlsClient::runUntil(unsigned target, uint32_t timeoutMs, int* err) {
   br_ssl_engine_context* eng = &_sc->eng;
   uint32_t start = millis();
   for (;;) {
     unsigned state = br_ssl_engine_current_state(eng);
     if (state & BR_SSL_CLOSED) {
-      int err = br_ssl_engine_last_error(eng);
-      return err;  // 0 = closed without a TLS error
+      *err = br_ssl_engine_last_error(eng);
+      return false;
     }
-    if (!(state & BR_SSL_SENDREC) && (state & target)) return 0;
-    if (millis() - start > timeoutMs) return kTlsErrTimeout;
+    if (!(state & BR_SSL_SENDREC) && (state & target)) return true;
+    if (millis() - start > timeoutMs) {
+      *err = kTlsErrTimeout;
+      return false;
+    }
     if (!pumpOnce(true)) {
-      int err = br_ssl_engine_last_error(eng);
-      return err;
+      *err = br_ssl_engine_last_error(eng);
+      return false;
     }
   }
 }
@@ -209,7 +223,9 @@ size_t TlsClient::write(const uint8_t* buf, size_t size) {
   br_ssl_engine_context* eng = &_sc->eng;
   size_t sent = 0;
   while (sent < size) {
-    if (runUntil(BR_SSL_SENDAPP, 5000) != 0) {
+    int rc = 0;
+    if (!runUntil(BR_SSL_SENDAPP, 5000, &rc)) {
+      _lastError = rc;
       _connected = false;
       break;
     }
@@ -242,11 +258,13 @@ int TlsClient::available() {
       return (int)len;
     }
     if (state & BR_SSL_CLOSED) {
+      _lastError = br_ssl_engine_last_error(eng);
       _connected = false;
       return 0;
     }
     if ((state & BR_SSL_RECVREC) && _tcp.available() <= 0) return 0;
     if (!pumpOnce(false)) {
+      _lastError = br_ssl_engine_last_error(eng);
       _connected = false;
       return 0;
     }
@@ -297,6 +315,7 @@ bool TlsClient::stop(unsigned int maxWaitMs) {
 uint8_t TlsClient::connected() {
   if (!_connected || !_sc) return 0;
   if (br_ssl_engine_current_state(&_sc->eng) & BR_SSL_CLOSED) {
+    _lastError = br_ssl_engine_last_error(&_sc->eng);
     _connected = false;
     return 0;
   }

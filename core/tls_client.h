@@ -6,6 +6,8 @@
 #include <Client.h>
 #include <bearssl/bearssl.h>
 
+#include "x509_checks.h"
+
 // Firmware-level error codes (Tasmota's table); BearSSL's own codes are 1..62, 256+, 512+.
 static const int kTlsErrOom = -1000;
 static const int kTlsErrTcpConnect = -1002;
@@ -20,6 +22,11 @@ public:
   void setTrustAnchors(const br_x509_trust_anchor* tas, size_t count);
   void setClientECCert(const br_x509_certificate* cert, const br_ec_private_key* sk);
   void setEcdsa(bool enabled) { _ecdsa = enabled; }
+  // Fingerprint mode (SetOption132 1): the slots are read at connect time and must outlive it;
+  // allowAny accepts any key (learning, or a slot of all 0xFF). Fingerprint mode offers only the
+  // RSA suite, as the firmware does. setCaValidation() goes back to CA mode.
+  void setFingerprints(const uint8_t* fp1, const uint8_t* fp2, bool allowAny);
+  void setCaValidation() { _fpMode = false; }
   void setThunkSize(uint32_t bytes) { _thunkSize = bytes; }
   void setHandshakeTimeout(uint32_t ms) { _handshakeTimeout = ms; }
   void setUtcTime(uint32_t utc_at_boot) { _utcAtBoot = utc_at_boot; }
@@ -43,6 +50,11 @@ public:
   int lastError() const { return _lastError; }
   uint32_t handshakeMs() const { return _handshakeMs; }
   uint32_t thunkSize() const;
+  bool ecdsaOffered() const;  // SetOption165 and not in fingerprint mode
+  // The v2 fingerprint of the key the broker presented on the last connect attempt (fingerprint
+  // mode only; all zero otherwise or when the key was not RSA).
+  const uint8_t* receivedFingerprint() const { return _recvFp; }
+  bool fingerprintMode() const { return _fpMode; }
 
   static const uint32_t kBufIn = 1024 + 325;   // payload 1024 + BearSSL record overhead
   static const uint32_t kBufOut = 1024 + 85;
@@ -51,13 +63,13 @@ private:
   bool allocContexts();
   void freeContexts();
   void freeHandshake();
-  int runUntil(unsigned target, uint32_t timeoutMs);
+  bool runUntil(unsigned target, uint32_t timeoutMs, int* err);
   bool pumpOnce(bool allowWait);
   uint32_t utcNow() const;
 
   Client& _tcp;
   br_ssl_client_context* _sc = nullptr;
-  br_x509_minimal_context* _x509 = nullptr;
+  const br_x509_class** _x509 = nullptr;
   unsigned char* _in = nullptr;
   unsigned char* _out = nullptr;
   const br_x509_trust_anchor* _tas = nullptr;
@@ -65,6 +77,11 @@ private:
   const br_x509_certificate* _clientCert = nullptr;
   const br_ec_private_key* _clientKey = nullptr;
   bool _ecdsa = false;
+  bool _fpMode = false;
+  bool _fpAllowAny = false;
+  const uint8_t* _fp1 = nullptr;
+  const uint8_t* _fp2 = nullptr;
+  uint8_t _recvFp[kFingerprintLen] = {0};
   bool _thunkHeld = false;
   bool _connected = false;
   uint32_t _thunkSize = 0;

@@ -141,11 +141,12 @@ int cmd_run(const RunOptions& o) {
     // Device configurations and the PKI they need.
     std::vector<DeviceConfig> cfgs;
     cfgs.reserve(n);
-    bool any_tls = false, any_plain = false, any_cert = false;
+    bool any_tls = false, any_plain = false, any_cert = false, any_ca_mode = false;
     size_t max_heap = 0;
     for (uint32_t id = 0; id < n; ++id) {
       cfgs.push_back(sc.for_device(id));
       any_tls |= cfgs.back().tls_enabled;
+      any_ca_mode |= cfgs.back().tls_enabled && cfgs.back().validation == "ca";
       any_plain |= !cfgs.back().tls_enabled;
       any_cert |= cfgs.back().tls_enabled && cfgs.back().client_cert;
       max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
@@ -183,8 +184,9 @@ int cmd_run(const RunOptions& o) {
       target = parse_broker(broker_url);
       plain_port = target.port;
       if (!o.ca.empty()) target.ca_der = pem_file_to_der(o.ca);
-      else if (any_tls)
-        throw std::runtime_error("--broker " + broker_url + ": TLS devices need a trust anchor: pass --ca FILE");
+      else if (any_ca_mode)
+        throw std::runtime_error("--broker " + broker_url +
+                                 ": devices validating by CA (tls.validation = \"ca\") need a trust anchor: pass --ca FILE");
       if (o.device_ca_cert.empty() != o.device_ca_key.empty())
         throw std::runtime_error("--device-ca-cert and --device-ca-key go together");
       if (!o.device_ca_cert.empty()) ca = CertificateAuthority::load(o.device_ca_cert, o.device_ca_key, sc.fleet.seed);

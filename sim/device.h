@@ -2,6 +2,7 @@
 // seeds and the figures it reports. Everything of one device lives here (Shadow's "host").
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@ struct DeviceStats {
   uint32_t published = 0;
   uint32_t received = 0;
   int tls_error = 0;                 // last TLS error code the firmware reported (0 = none)
+  std::map<int, uint32_t> tls_error_counts;  // every failed connect / drop, by its TLS code
   std::vector<uint32_t> handshake_ms;
   uint32_t heap_free_min = UINT32_MAX;
   uint32_t heap_max_block_min = UINT32_MAX;

@@ -194,4 +194,15 @@ bool is_any(const Fingerprint& fp) {
   return std::all_of(fp.begin(), fp.end(), [](uint8_t b) { return b == 0xFF; });
 }
 
+Fingerprint parse_fingerprint_slot(std::string_view text) {
+  if (text == "learn") return Fingerprint{};
+  if (text == "any") {
+    Fingerprint fp;
+    fp.fill(0xFF);
+    return fp;
+  }
+  if (text.empty()) return parse_fingerprint("DA39A3EE5E6B4B0D3255BFEF95601890AFD80709");  // SHA-1("")
+  return parse_fingerprint(text);
+}
+
 }  // namespace espfleet

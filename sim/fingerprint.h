@@ -50,6 +50,12 @@ std::string format_fingerprint(const Fingerprint& fp);
 // (32 bytes) and `openssl x509 -fingerprint` output get a message saying why they do not fit.
 Fingerprint parse_fingerprint(std::string_view text);
 
+// A scenario's fingerprint slot (tls.fingerprint1/2): 20 hex bytes as parse_fingerprint takes
+// them, or "learn" (all 0x00: learn on the next connect), "any" (all 0xFF: accept any key), or
+// "" (unset: SHA-1 of nothing, DA 39 A3 EE …, which no key's fingerprint equals). Throws
+// FingerprintError.
+Fingerprint parse_fingerprint_slot(std::string_view text);
+
 // All 0x00: learn the server's fingerprint on the next connect. All 0xFF: accept any key.
 bool is_learn(const Fingerprint& fp);
 bool is_any(const Fingerprint& fp);

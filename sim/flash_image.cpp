@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "../core/settings.h"
+#include "fingerprint.h"
 
 namespace espfleet {
 
@@ -26,6 +27,9 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
   s.tls_enabled = cfg.tls_enabled;
   s.validation = cfg.validation == "fingerprint" ? kValidateFingerprint : kValidateCa;
   s.ecdsa = cfg.ecdsa;
+  const Fingerprint fp1 = parse_fingerprint_slot(cfg.fingerprint1), fp2 = parse_fingerprint_slot(cfg.fingerprint2);
+  std::memcpy(s.fingerprint[0], fp1.data(), fp1.size());
+  std::memcpy(s.fingerprint[1], fp2.data(), fp2.size());
   s.client_cert = cfg.client_cert && !in.client_cert.empty();
   s.thunk_size = uint16_t(cfg.thunk_size);
   s.utc_at_boot = in.utc_at_boot;

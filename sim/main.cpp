@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 
@@ -11,6 +12,9 @@
 #include "cmd_run.h"
 
 int main(int argc, char** argv) {
+  // A device writing to a connection its peer already closed gets EPIPE, as lwIP reports an
+  // error: never a process-wide SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"espfleet — fleets of virtual ESP8266 devices (BearSSL TLS + MQTT firmware) against a real broker"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "espfleet 0.1.0");

@@ -1,6 +1,7 @@
 // sim/net_socket.cpp — device TCP over libuv with lwIP's memory behaviour and the link model.
 #include "net_socket.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <netdb.h>
 
@@ -36,7 +37,10 @@ VTime link_delay(Device& d) {
 VTime stamp(DeviceSocket& s) {
   Engine& eng = *s.engine;
   VTime base = eng.options().realtime ? eng.wall_now() : s.last_tx;
-  return base + link_delay(*s.dev);
+  // TCP delivers in order: jitter never lets a later event (bytes, the close) overtake an earlier.
+  VTime t = std::max(base + link_delay(*s.dev), s.last_stamp);
+  s.last_stamp = t;
+  return t;
 }
 
 void set_awaiting(DeviceSocket& s, bool on) {
@@ -229,7 +233,8 @@ int socket_connect(Engine& eng, Device& d, const char* host, uint16_t port, uint
 
 size_t socket_write(Engine& eng, Device& d, int h, const uint8_t* buf, size_t len) {
   DeviceSocket* s = sock_of(d, h);
-  if (!s || s->state != DeviceSocket::State::connected || s->peer_closed || len == 0) return 0;
+  if (!s || s->state != DeviceSocket::State::connected || len == 0) return 0;
+  if (s->peer_closed && s->peer_closed_at <= d.now()) return 0;  // the close has reached the device
   d.charge(cost::kTcpCall + cost::kTcpByte * len);
   eng.sync_to_wall(d);
   s = sock_of(d, h);

@@ -38,6 +38,7 @@ struct DeviceSocket {
   std::deque<Pbuf> rx;           // received, visible from visible_at on
   std::string backlog;           // received but no heap for a pbuf yet (lwIP would drop + retransmit)
   VTime backlog_visible_at{};
+  VTime last_stamp{};  // the latest arrival stamped on this socket (arrivals stay in order)
   size_t rx_held = 0;            // bytes held in pbufs
   bool reading = false;
   bool peer_closed = false;

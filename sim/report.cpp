@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
+#include "../core/settings.h"
 #include "device.h"
 #include "engine.h"
+#include "fingerprint.h"
 #include "tls_errors.h"
 
 namespace espfleet {
@@ -20,6 +23,22 @@ uint32_t percentile(const std::vector<uint32_t>& sorted, double p) {
   return sorted[rank - 1];
 }
 
+// The TLS options as the device's flash holds them at the end of the run: commands and learned
+// fingerprints change them.
+static void add_tls_settings(json& j, const Device& d) {
+  DeviceSettings cfg;
+  if (d.flash.size() < kSettingsFlashAddr + sizeof cfg) return;
+  std::memcpy(&cfg, d.flash.data() + kSettingsFlashAddr, sizeof cfg);
+  if (cfg.magic != kSettingsMagic || !cfg.tls_enabled) return;
+  j["validation"] = cfg.validation == kValidateFingerprint ? "fingerprint" : "ca";
+  j["ecdsa"] = cfg.ecdsa != 0;
+  for (int i = 0; i < 2; ++i) {
+    Fingerprint fp;
+    std::memcpy(fp.data(), cfg.fingerprint[i], fp.size());
+    j[i ? "fingerprint2" : "fingerprint1"] = format_fingerprint(fp);
+  }
+}
+
 json device_record(const Device& d) {
   const DeviceStats& s = d.stats;
   json j;
@@ -31,6 +50,10 @@ json device_record(const Device& d) {
   j["state"] = s.state;
   j["tls_error"] = s.tls_error;
   j["tls_error_name"] = tls_error_name(s.tls_error);
+  json counts = json::object();
+  for (auto& [code, n] : s.tls_error_counts) counts[std::to_string(code)] = n;
+  j["tls_errors"] = counts;
+  add_tls_settings(j, d);
   j["connects"] = s.mqtt_connects;
   j["connect_failures"] = s.connect_failures;
   j["handshake_ms"] = s.handshake_ms.empty() ? json(nullptr) : json(s.handshake_ms.front());

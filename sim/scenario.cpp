@@ -13,6 +13,8 @@
 
 #include <toml++/toml.h>
 
+#include "fingerprint.h"
+
 namespace espfleet {
 namespace {
 
@@ -48,6 +50,16 @@ int64_t read_int(const toml::node& n, int64_t lo, int64_t hi) {
 std::string read_string(const toml::node& n) {
   if (auto* s = n.as_string()) return s->get();
   bad("expected a string");
+}
+
+std::string read_fingerprint(const toml::node& n) {
+  std::string text = read_string(n);
+  try {
+    parse_fingerprint_slot(text);
+  } catch (const FingerprintError& e) {
+    bad(e.what());
+  }
+  return text;
 }
 
 template <typename Parse>
@@ -192,11 +204,11 @@ const std::vector<Option>& options() {
       {"tls.ecdsa", "bool", "", "also offer ECDHE_ECDSA suites (SetOption165)", true,
        [](Settings& s, const toml::node& n) { s.device.ecdsa = read_bool(n); },
        [](const Settings& s) { return json(s.device.ecdsa); }},
-      {"tls.fingerprint1", "string", "", "fingerprint slot 1 (MqttFingerprint1), 20 hex bytes; \"\" = none", true,
-       [](Settings& s, const toml::node& n) { s.device.fingerprint1 = read_string(n); },
+      {"tls.fingerprint1", "string", "", "fingerprint slot 1 (MqttFingerprint1): 20 hex bytes, \"learn\" (all 00), \"any\" (all FF) or \"\" (matches no key)", true,
+       [](Settings& s, const toml::node& n) { s.device.fingerprint1 = read_fingerprint(n); },
        [](const Settings& s) { return json(s.device.fingerprint1); }},
       {"tls.fingerprint2", "string", "", "fingerprint slot 2 (MqttFingerprint2), same form", true,
-       [](Settings& s, const toml::node& n) { s.device.fingerprint2 = read_string(n); },
+       [](Settings& s, const toml::node& n) { s.device.fingerprint2 = read_fingerprint(n); },
        [](const Settings& s) { return json(s.device.fingerprint2); }},
       {"tls.thunk_size", "bytes", "bytes", "BearSSL thunk stack allocated per handshake; 0 = firmware default", true,
        [](Settings& s, const toml::node& n) {

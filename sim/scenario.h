@@ -23,7 +23,8 @@ struct DeviceConfig {
   std::string validation = "ca";             // tls.validation: ca | fingerprint
   bool client_cert = true;                   // tls.client_cert
   bool ecdsa = false;                        // tls.ecdsa (SetOption165)
-  std::string fingerprint1, fingerprint2;    // tls.fingerprint1/2 (hex strings, validated later)
+  std::string fingerprint1 = "learn";        // tls.fingerprint1 (see parse_fingerprint_slot)
+  std::string fingerprint2;                  // tls.fingerprint2 ("" = matches no key)
   uint32_t thunk_size = 0;                   // tls.thunk_size bytes, 0 = firmware default
   Duration tele_period = Duration::from_s(300);  // app.tele_period
   Duration keepalive = Duration::from_s(30);     // mqtt.keepalive

@@ -35,9 +35,16 @@ void observe_serial_line(Device& d, std::string_view line) {
     if (st.first_connected.ns < 0) st.first_connected = d.now();
   } else if (starts(line, "MQT: Connect failed")) {
     st.connect_failures++;
-    if (int_after(line, ", tls ", v)) st.tls_error = int(v);
+    if (int_after(line, ", tls ", v)) {
+      st.tls_error = int(v);
+      st.tls_error_counts[st.tls_error]++;
+    }
     st.state = "disconnected";
   } else if (starts(line, "MQT: Disconnected")) {
+    if (int_after(line, ", tls ", v) && v != 0) {
+      st.tls_error = int(v);
+      st.tls_error_counts[st.tls_error]++;
+    }
     st.state = "disconnected";
   } else if (starts(line, "MQT: Attempting connection")) {
     if (st.state != "connected") st.state = "connecting";

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/integration/test_mutual_tls.sh — seed 001's broker (require_certificate,
 # use_identity_as_username): a device without a certificate and a device whose certificate comes
-# from another CA are refused; an accepted device's broker username is its certificate CN (its
+# from another CA are refused (the device records the broker's alert: 296 / 304); an accepted device's broker username is its certificate CN (its
 # client id), as Mosquitto's own log shows.
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
@@ -31,7 +31,9 @@ import json, sys
 for line in open(sys.argv[1]):
     d = json.loads(line)
     assert d["connects"] == 0 and d["connect_failures"] >= 1, d
-    # Mosquitto drops the connection without an alert, so the device sees "peer closed" (0).
+    # OpenSSL's alerts: no certificate -> handshake_failure (40), unknown CA -> unknown_ca (48).
+    want = {"nocert": 256 + 40, "otherca": 256 + 48}[sys.argv[2]]
+    assert d["tls_error"] == want, (want, d)
     print(sys.argv[2], d["client_id"], "refused: tls_error", d["tls_error"], d["tls_error_name"])
 PY
 done

@@ -2,8 +2,9 @@
 # tests/integration/test_tls_errors.sh — the device's TLS error codes against real Mosquittos
 # with crafted certificates (Tasmota's table, DESIGN §7): untrusted chain 62, expired 54, wrong
 # host name 56, plain MQTT port 0, TCP refused -1002, a stalled handshake -1005, a heap too
-# small for the handshake -1000, an EC-only server with the RSA-only profile (what the engine
-# gives), and a good broker as the control. Each case is one device; cases run in parallel.
+# small for the handshake -1000, an RSA-4096 server key 23 (the chip's 2048-bit limit), an
+# EC-only server with the RSA-only profile (what the engine gives) and with SetOption165 (connects;
+# but not in fingerprint mode, which forces the RSA-only profile), and a good broker as the control. Each case is one device; cases run in parallel.
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 P="$WORK/pki"
@@ -14,9 +15,10 @@ make_server_cert "$P" selfsigned self 30 "DNS:localhost"
 make_server_cert "$P" expired ca -1 "DNS:localhost"
 make_server_cert "$P" wrongname ca 30 "DNS:broker.example"
 make_server_cert "$P" ecserver ca 30 "DNS:localhost" ec -pkeyopt ec_paramgen_curve:P-256
+make_server_cert "$P" rsa4096 ca 30 "DNS:localhost" rsa:4096
 
 declare -A PORT
-for c in good other selfsigned expired wrongname ecserver plain; do
+for c in good other selfsigned expired wrongname ecserver rsa4096 plain; do
   PORT[$c]="$(free_port)"
   case $c in
     good) start_mosquitto "$P" "${PORT[$c]}" false server ;;
@@ -53,6 +55,9 @@ run_case selfsigned "${PORT[selfsigned]}" 5s &
 run_case expired "${PORT[expired]}" 5s &
 run_case wrongname "${PORT[wrongname]}" 5s &
 run_case ecserver "${PORT[ecserver]}" 5s &
+run_case ecdsa "${PORT[ecserver]}" 5s --set tls.ecdsa=true &
+run_case ecdsa_fp "${PORT[ecserver]}" 5s --set tls.ecdsa=true --set tls.validation=fingerprint --set tls.fingerprint1=any &
+run_case rsa4096 "${PORT[rsa4096]}" 5s &
 run_case plain "${PORT[plain]}" 5s &
 run_case refused "${PORT[refused]}" 5s &
 run_case stall "${PORT[stall]}" 13s &
@@ -68,7 +73,7 @@ check() {  # check CASE EXPECTED_CODE
   echo "$1: tls_error $got"
   set -- "$1" "$2" $got
   [ "$3" = "$2" ] || fail "$1: expected tls_error $2, got $3 ($4)"
-  if [ "$1" != good ]; then [ "$5" = 0 ] || fail "$1: the device connected"; fi
+  case $1 in good|ecdsa) [ "$5" -ge 1 ] || fail "$1: the device did not connect" ;; *) [ "$5" = 0 ] || fail "$1: the device connected" ;; esac
 }
 check good 0
 [ "$(json_get "$WORK/good/summary.json" connected)" = 1 ] || fail "good: not connected"
@@ -80,8 +85,15 @@ check plain 0
 check refused -1002
 check stall -1005
 check smallheap -1000
+check rsa4096 23
+check ecdsa 0
+[ "$(json_get "$WORK/ecdsa/summary.json" connected)" = 1 ] || fail "ecdsa: SetOption165 device did not connect to the EC server"
 # The EC-only server cannot serve ECDHE_RSA: record what the engine reports (docs/security.md).
 ec=$(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); print(d["tls_error"])' "$WORK/ecserver/devices.jsonl")
 echo "ecserver (RSA-only profile vs ECDSA certificate): tls_error $ec"
 [ "$ec" != 0 ] || fail "ecserver: expected a TLS error"
+ec=$(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); print(d["tls_error"], d["connects"])' "$WORK/ecdsa_fp/devices.jsonl")
+echo "ecdsa_fp (SetOption165 but fingerprint mode vs ECDSA certificate): tls_error/connects $ec"
+[ "${ec% *}" = "$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["tls_error"])' "$WORK/ecserver/devices.jsonl")" ] \
+  || fail "ecdsa_fp: fingerprint mode should fail as the RSA-only profile does"
 echo PASS

@@ -200,3 +200,12 @@ TEST_CASE("fingerprint_v2_of_cert_der refuses EC keys and non-certificates") {
   CHECK(error == "not a DER X.509 certificate");
   CHECK_FALSE(fingerprint_v2_of_cert_der({}, nullptr).has_value());
 }
+
+TEST_CASE("parse_fingerprint_slot: learn, any, empty (SHA-1 of nothing) and plain values") {
+  CHECK(is_learn(parse_fingerprint_slot("learn")));
+  CHECK(is_any(parse_fingerprint_slot("any")));
+  CHECK(format_fingerprint(parse_fingerprint_slot("")) == "DA 39 A3 EE 5E 6B 4B 0D 32 55 BF EF 95 60 18 90 AF D8 07 09");
+  CHECK(format_fingerprint(parse_fingerprint_slot("a5:02:ff:13:99:9f:8b:39:8e:f1:83:4f:11:23:65:0b:32:36:fc:07")) ==
+        "A5 02 FF 13 99 9F 8B 39 8E F1 83 4F 11 23 65 0B 32 36 FC 07");
+  CHECK_THROWS_AS(parse_fingerprint_slot("learn "), FingerprintError);
+}

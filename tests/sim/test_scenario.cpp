@@ -196,7 +196,7 @@ device.cpu_mhz = 160
 name = "fp"
 count = 2
 tls.validation = "fingerprint"
-tls.fingerprint1 = "AA BB"
+tls.fingerprint1 = "A5 02 FF 13 99 9F 8B 39 8E F1 83 4F 11 23 65 0B 32 36 FC 07"
 [group.net]
 rtt = "40ms"
 )", "groups.toml", {});
@@ -215,7 +215,7 @@ rtt = "40ms"
     CHECK(c.group == "fp");
     CHECK(c.cpu_mhz == 80);
     CHECK(c.validation == "fingerprint");
-    CHECK(c.fingerprint1 == "AA BB");
+    CHECK(c.fingerprint1 == "A5 02 FF 13 99 9F 8B 39 8E F1 83 4F 11 23 65 0B 32 36 FC 07");
     CHECK(c.rtt == Duration::from_ms(40));
   }
   for (uint32_t id : {5u, 9u}) {
@@ -258,7 +258,7 @@ device.cpu_mhz = 160
 )";
   Scenario s = parse_scenario(text, "set.toml",
                               {"fleet.devices=1000", "app.tele_period=10s", "device.heap_bytes=40K",
-                               "tls.validation=fingerprint", "tls.fingerprint1=\"AA:BB\"", "broker.url=",
+                               "tls.validation=fingerprint", "tls.fingerprint1=\"A5:02:FF:13:99:9F:8B:39:8E:F1:83:4F:11:23:65:0B:32:36:FC:07\"", "broker.url=",
                                "fleet.mode = fast"});
   CHECK(s.fleet.devices == 1000);
   CHECK(s.fleet.mode == "fast");
@@ -266,7 +266,7 @@ device.cpu_mhz = 160
   CHECK(s.defaults.tele_period == Duration::from_s(10));
   CHECK(s.defaults.heap_bytes == 40960);
   CHECK(s.defaults.validation == "fingerprint");
-  CHECK(s.defaults.fingerprint1 == "AA:BB");
+  CHECK(s.defaults.fingerprint1 == "A5:02:FF:13:99:9F:8B:39:8E:F1:83:4F:11:23:65:0B:32:36:FC:07");
   CHECK(s.broker.url.empty());
   DeviceConfig fast = s.for_device(0);
   CHECK(fast.cpu_mhz == 160);                          // the group's own value
@@ -427,4 +427,23 @@ TEST_CASE("the reference page documents every option with its default") {
     std::string line = doc.substr(row, doc.find('\n', row) - row);
     CHECK(line.find("`" + o.default_value + "`") != std::string::npos);
   }
+}
+
+TEST_CASE("fingerprint slots: learn/any/empty keywords, and a bad value names file, line and key") {
+  Scenario s = parse_scenario("[tls]\nfingerprint2 = \"any\"\n", "fp.toml", {});
+  CHECK(s.defaults.fingerprint1 == "learn");  // the default: learn on the first connect
+  CHECK(s.defaults.fingerprint2 == "any");
+  try {
+    parse_scenario("[tls]\nvalidation = \"fingerprint\"\nfingerprint1 = \"AA BB\"\n", "bad.toml", {});
+    FAIL("a 2-byte fingerprint was accepted");
+  } catch (const ScenarioError& e) {
+    std::string m = e.what();
+    CHECK(m.find("bad.toml:3:") != std::string::npos);
+    CHECK(m.find("tls.fingerprint1") != std::string::npos);
+    CHECK(m.find("20 hex bytes") != std::string::npos);
+  }
+  std::string sha256(95, ':');
+  for (size_t i = 0; i < 32; ++i) sha256[i * 3] = 'A', sha256[i * 3 + 1] = 'B';
+  CHECK_THROWS_WITH_AS(parse_scenario("", "s.toml", {"tls.fingerprint2=" + sha256}),
+                       doctest::Contains("SHA-256"), ScenarioError);
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# tests/integration/test_fingerprint.sh — fingerprint validation (SetOption132 1) against real
+# Mosquittos: a wrong fingerprint → 1; all-FF accepts a broker no CA vouches for; a learning slot
+# stores the broker's key fingerprint (checked against one computed here from openssl's output)
+# and the next connect to the same key works; after learning, a broker whose key changed → 1,
+# unless MqttFingerprint2 (sent over MQTT, answered on stat/<topic>/RESULT) names the new key.
+ESPFLEET="$1"; ROOT="$2"
+source "$ROOT/tests/integration/lib.sh"
+P="$WORK/pki"
+make_pki "$P"
+make_server_cert "$P" keyb ca 30 "DNS:localhost"          # the same CA, a new key
+make_server_cert "$P" selfsigned self 30 "DNS:localhost"
+
+# v2 fingerprint computed from openssl's view of the certificate, independently of espfleet.
+fp_openssl() {
+  local mod exp
+  mod=$(openssl x509 -noout -modulus -in "$1" | cut -d= -f2)
+  exp=$(openssl x509 -noout -text -in "$1" | sed -n 's/.*Exponent: \([0-9]*\).*/\1/p' | head -1)
+  python3 - "$mod" "$exp" <<'PY'
+import hashlib, struct, sys
+n = bytes.fromhex(sys.argv[1]).lstrip(b"\0")
+ev = int(sys.argv[2]); e = ev.to_bytes((ev.bit_length() + 7) // 8, "big")
+h = hashlib.sha1()
+for item in (b"ssh-rsa", e, n):
+    h.update(struct.pack(">I", len(item)) + item)
+print(" ".join("%02X" % b for b in h.digest()))
+PY
+}
+FPA=$(fp_openssl "$P/server.crt")
+FPB=$(fp_openssl "$P/keyb.crt")
+echo "broker key A: $FPA"
+echo "broker key B: $FPB"
+
+declare -A PORT MPID
+for c in wrong any same change; do PORT[$c]="$(free_port)"; done
+start_mosquitto "$P" "${PORT[wrong]}" false server
+start_mosquitto "$P" "${PORT[any]}" false selfsigned
+start_mosquitto "$P" "${PORT[same]}" false server; MPID[same]=$MOSQ_PID
+start_mosquitto "$P" "${PORT[change]}" false server; MPID[change]=$MOSQ_PID
+
+run_case() {  # run_case NAME DEVICES DURATION [args]
+  local name="$1" n="$2" dur="$3"; shift 3
+  "$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices "$n" --duration "$dur" --quiet \
+    --set fleet.connect_spread=0s --set tls.client_cert=false --set tls.validation=fingerprint \
+    --broker "localhost:${PORT[$name]}" --out "$WORK/$name" "$@" > "$WORK/$name.out" 2>&1 \
+    || { cat "$WORK/$name.out"; echo "FAIL: $name: espfleet run failed" >&2; exit 1; }
+}
+WRONG="01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F 10 11 12 13 14"
+run_case wrong 1 5s --set "tls.fingerprint1=$WRONG" --set tls.fingerprint2= & R1=$!
+run_case any 1 5s --set tls.fingerprint1=any --set tls.fingerprint2= & R2=$!
+run_case same 1 16s --set tls.fingerprint1=learn & R3=$!
+run_case change 2 16s --set tls.fingerprint1=learn & R4=$!
+
+# Watch the 'change' broker with an independent client; command the first device that comes up.
+SUB_LOG="$WORK/sub.log"
+mosquitto_sub -h 127.0.0.1 -p "${PORT[change]}" --cafile "$P/ca.crt" -v -t 'tele/+/LWT' -t 'stat/+/RESULT' \
+  > "$SUB_LOG" 2>&1 & SUB_PID=$!
+PIDS+=("$SUB_PID")
+for _ in $(seq 1 80); do [ "$(grep -c ' Online$' "$SUB_LOG" || true)" -ge 2 ] && break; sleep 0.1; done
+[ "$(grep -c ' Online$' "$SUB_LOG" || true)" -ge 2 ] || { cat "$SUB_LOG"; fail "change: devices did not come online"; }
+TOPIC=$(grep ' Online$' "$SUB_LOG" | head -1 | cut -d/ -f2)
+pub() { mosquitto_pub -h 127.0.0.1 -p "${PORT[change]}" --cafile "$P/ca.crt" -t "cmnd/$TOPIC/$1" -m "$2"; }
+pub MqttFingerprint2 "$FPB"
+pub SetOption132 ""
+pub Status ""
+for _ in $(seq 1 50); do grep -q "stat/$TOPIC/RESULT {\"StatusMEM" "$SUB_LOG" && break; sleep 0.1; done
+cat "$SUB_LOG"
+grep -qF "stat/$TOPIC/RESULT {\"MqttFingerprint2\":\"$FPB\"}" "$SUB_LOG" || fail "MqttFingerprint2 reply missing"
+grep -qF "stat/$TOPIC/RESULT {\"SetOption132\":\"ON\"}" "$SUB_LOG" || fail "SetOption132 reply missing"
+grep -F "stat/$TOPIC/RESULT {\"StatusMEM" "$SUB_LOG" | grep -qF "\"Validation\":\"Fingerprint\"" \
+  || fail "Status reply lacks the TLS figures"
+grep -F "stat/$TOPIC/RESULT {\"StatusMEM" "$SUB_LOG" | grep -qF "\"MqttFingerprint1\":\"$FPA\"" \
+  || fail "Status does not show the learned fingerprint"
+kill -TERM "$SUB_PID"; wait "$SUB_PID" 2>/dev/null || true
+
+# Restart both learning brokers: 'same' with its key, 'change' with key B.
+sleep 1
+kill -TERM "${MPID[same]}" "${MPID[change]}"; wait "${MPID[same]}" "${MPID[change]}" 2>/dev/null || true
+start_mosquitto "$P" "${PORT[same]}" false server
+start_mosquitto "$P" "${PORT[change]}" false keyb
+for r in "$R1" "$R2" "$R3" "$R4"; do wait "$r" || fail "a run failed"; done
+
+field() {  # field CASE INDEX KEY
+  python3 -c 'import json,sys; d=[json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2])]; print(d[sys.argv[3]])' \
+    "$WORK/$1/devices.jsonl" "$2" "$3"
+}
+show() { echo "$1[$2] $(field "$1" "$2" client_id): tls_error $(field "$1" "$2" tls_error) ($(field "$1" "$2" tls_error_name)), connects $(field "$1" "$2" connects), fingerprint1 $(field "$1" "$2" fingerprint1)"; }
+show wrong 0; show any 0; show same 0; show change 0; show change 1
+
+[ "$(field wrong 0 tls_error)" = 1 ] || fail "wrong fingerprint: expected tls_error 1"
+[ "$(field wrong 0 connects)" = 0 ] || fail "wrong fingerprint: the device connected"
+[ "$(field any 0 tls_error)" = 0 ] && [ "$(field any 0 connects)" = 1 ] || fail "all-FF: did not connect to a self-signed broker"
+[ "$(field same 0 fingerprint1)" = "$FPA" ] || fail "learn: slot 1 holds $(field same 0 fingerprint1), expected $FPA"
+[ "$(field same 0 connects)" -ge 2 ] && [ "$(field same 0 tls_error)" = 0 ] || fail "learn: reconnect to the same key failed"
+# In 'change', the commanded device (its topic is TOPIC) follows the key to B; the other fails with 1.
+for i in 0 1; do
+  t=$(field change "$i" topic)
+  [ "$(field change "$i" fingerprint1)" = "$FPA" ] || fail "change[$i]: did not learn key A"
+  if [ "$t" = "$TOPIC" ]; then
+    [ "$(field change "$i" fingerprint2)" = "$FPB" ] || fail "change[$i]: MqttFingerprint2 not stored"
+    [ "$(field change "$i" connects)" -ge 2 ] && [ "$(field change "$i" tls_error)" = 0 ] \
+      || fail "change[$i]: slot 2 names key B but the reconnect failed"
+  else
+    [ "$(field change "$i" tls_error)" = 1 ] || fail "change[$i]: key changed after learning: expected tls_error 1"
+    [ "$(field change "$i" connects)" = 1 ] || fail "change[$i]: connected to the changed key"
+  fi
+done
+grep -q "matches neither MqttFingerprint1 nor MqttFingerprint2" "$WORK/change/devices.log" || fail "no mismatch log line"
+echo PASS
