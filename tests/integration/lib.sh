@@ -55,11 +55,11 @@ make_server_cert() {
   local key=("$@")
   [ ${#key[@]} -gt 0 ] || key=(rsa:2048)
   printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" > "$d/$name.ext"
+  openssl req -newkey "${key[@]}" -nodes -keyout "$d/$name.key" -out "$d/$name.csr" -subj "/CN=$name" 2>/dev/null
   if [ "$ca" = self ]; then
-    openssl req -x509 -newkey "${key[@]}" -nodes -keyout "$d/$name.key" -out "$d/$name.crt" -days "$days" \
-      -subj "/CN=$name" -addext "subjectAltName=$san" 2>/dev/null
+    openssl x509 -req -in "$d/$name.csr" -signkey "$d/$name.key" -days "$days" \
+      -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
   else
-    openssl req -newkey "${key[@]}" -nodes -keyout "$d/$name.key" -out "$d/$name.csr" -subj "/CN=$name" 2>/dev/null
     openssl x509 -req -in "$d/$name.csr" -CA "$d/$ca.crt" -CAkey "$d/$ca.key" -CAcreateserial -days "$days" \
       -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
   fi
