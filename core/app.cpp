@@ -6,6 +6,7 @@
 #include <Esp.h>
 #include <StackThunk.h>
 
+#include "builtin_anchors.h"
 #include "trust_anchor.h"
 #include "x509_checks.h"
 
@@ -18,7 +19,6 @@ const uint16_t kRetryMaxS = 120;
 
 TasmotaApp::TasmotaApp() {
   memset(&_cfg, 0, sizeof _cfg);
-  memset(&_ta, 0, sizeof _ta);
   memset(&_cert, 0, sizeof _cert);
   memset(&_key, 0, sizeof _key);
   _clientId[0] = _topic[0] = 0;
@@ -87,16 +87,66 @@ bool TasmotaApp::loadTls() {
     _key.x = _keyBytes;
     _key.xlen = 32;
   }
-  if (hdr.ca_len > 0 && hdr.ca_len <= sizeof hdr.ca) {
-    uint32_t len4 = (hdr.ca_len + 3u) & ~3u;
-    uint8_t* der = static_cast<uint8_t*>(malloc(len4));
-    if (!der) return false;
-    ESP.flashRead(kTlsFlashAddr + offsetof(TlsSettings, ca), reinterpret_cast<uint32_t*>(der), len4);
-    _haveTa = trust_anchor_from_der(der, hdr.ca_len, &_ta);
-    free(der);
-    if (!_haveTa) Serial.printf("TLS: trust anchor in flash is not a valid certificate\n");
-  }
+  loadAnchors(hdr.ca_len <= sizeof hdr.ca ? hdr.ca_len : 0);
   return true;
+}
+
+namespace {
+const uint32_t kCaFlashAddr = kTlsFlashAddr + offsetof(TlsSettings, ca);
+static_assert(kCaFlashAddr % 4 == 0, "flash reads are whole words");
+
+// Length (header included) of the DER certificate at byte pos of the CA area, or 0 when none
+// fits in caLen. Certificates lie back to back, so pos may be unaligned: read aligned words.
+size_t caCertLength(size_t pos, size_t caLen) {
+  uint32_t words[2];
+  size_t skew = pos & 3u;
+  if (pos + 2 > caLen || !ESP.flashRead(kCaFlashAddr + pos - skew, words, sizeof words)) return 0;
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(words) + skew;
+  size_t len = p[1], hdr = 2;
+  if (p[0] != 0x30) return 0;
+  if (len == 0x81) len = p[2], hdr = 3;
+  else if (len == 0x82) len = (size_t)p[2] << 8 | p[3], hdr = 4;
+  else if (len & 0x80) return 0;
+  return pos + hdr + len <= caLen ? hdr + len : 0;
+}
+
+bool caCertAnchor(size_t pos, size_t len, br_x509_trust_anchor* ta) {
+  size_t skew = pos & 3u;
+  size_t len4 = (skew + len + 3u) & ~(size_t)3u;
+  uint32_t* buf = static_cast<uint32_t*>(malloc(len4));
+  bool ok = buf && ESP.flashRead(kCaFlashAddr + pos - skew, buf, len4) &&
+            trust_anchor_from_der(reinterpret_cast<uint8_t*>(buf) + skew, len, ta);
+  free(buf);
+  return ok;
+}
+}  // namespace
+
+// The trust anchors, in one heap array: the CA certificates in flash (DER, back to back, at most
+// kMaxFlashAnchors), decoded to the heap, then the built-in roots the settings select, copied by
+// value (their pointers point at constant data).
+void TasmotaApp::loadAnchors(size_t caLen) {
+  const br_x509_trust_anchor* builtin[kBuiltinAnchorCount];
+  size_t nBuiltin = builtin_anchors(_cfg.builtin_anchors, builtin, kBuiltinAnchorCount);
+  size_t nFile = 0, pos = 0;
+  for (size_t len; nFile < kMaxFlashAnchors && (len = caCertLength(pos, caLen)) > 0; pos += len) nFile++;
+  if (pos < caLen) Serial.printf("TLS: trust anchors in flash: %u bytes after certificate %u ignored\n",
+                                 (unsigned)(caLen - pos), (unsigned)nFile);
+  if (nFile + nBuiltin == 0) return;
+  _tas = static_cast<br_x509_trust_anchor*>(malloc((nFile + nBuiltin) * sizeof(br_x509_trust_anchor)));
+  if (!_tas) {
+    Serial.printf("TLS: no heap for %u trust anchors\n", (unsigned)(nFile + nBuiltin));
+    return;
+  }
+  pos = 0;
+  for (size_t i = 0; i < nFile; ++i) {
+    size_t len = caCertLength(pos, caLen);
+    if (caCertAnchor(pos, len, &_tas[_taCount])) _taCount++;
+    else Serial.printf("TLS: trust anchor %u in flash is not a valid certificate\n", (unsigned)(i + 1));
+    pos += len;
+  }
+  size_t fromFlash = _taCount;
+  for (size_t i = 0; i < nBuiltin; ++i) _tas[_taCount++] = *builtin[i];
+  Serial.printf("TLS: trust anchors: %u from flash, %u built in\n", (unsigned)fromFlash, (unsigned)nBuiltin);
 }
 
 bool TasmotaApp::setup() {
@@ -115,7 +165,7 @@ bool TasmotaApp::setup() {
   Client* net = _tcp;
   if (_cfg.tls_enabled) {
     _tls = new TlsClient(*_tcp);
-    if (_haveTa) _tls->setTrustAnchors(&_ta, 1);
+    if (_taCount) _tls->setTrustAnchors(_tas, _taCount);
     if (_cert.data) _tls->setClientECCert(&_cert, &_key);
     _tls->setThunkSize(_cfg.thunk_size);
     _tls->setUtcTime(_cfg.utc_at_boot);

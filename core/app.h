@@ -19,6 +19,7 @@ public:
 private:
   bool loadSettings();
   bool loadTls();
+  void loadAnchors(size_t caLen);
   void saveSettings();
   void configureTls();
   void learnFingerprints();
@@ -36,9 +37,10 @@ private:
   DeviceSettings _cfg;
   char _clientId[16];
   char _topic[24];
-  // Client certificate (TLSKey1/TLSKey2) and the trust anchor, on the heap.
-  br_x509_trust_anchor _ta;
-  bool _haveTa = false;
+  // Client certificate (TLSKey1/TLSKey2) and the trust anchors, on the heap: the CA
+  // certificates in flash, then the built-in roots the settings select (loadAnchors).
+  br_x509_trust_anchor* _tas = nullptr;
+  size_t _taCount = 0;
   br_x509_certificate _cert;
   br_ec_private_key _key;
   uint8_t _keyBytes[32];

@@ -7,8 +7,10 @@
 static const uint32_t kSettingsMagic = 0x46505345u;  // "ESPF"
 static const uint16_t kSettingsVersion = 1;
 static const uint32_t kSettingsFlashAddr = 0x0000;   // sector 0
-static const uint32_t kTlsFlashAddr = 0x1000;        // sector 1: keys, certificate, trust anchor
+static const uint32_t kTlsFlashAddr = 0x1000;        // sector 1: keys, certificate, trust anchors
 static const uint32_t kFlashImageSize = 0x2000;
+
+static const size_t kMaxFlashAnchors = 4;            // CA certificates in TlsSettings.ca
 
 enum ValidationMode : uint8_t { kValidateCa = 0, kValidateFingerprint = 1 };  // SetOption132
 
@@ -26,7 +28,8 @@ struct DeviceSettings {
   uint8_t client_cert;       // present TLSKey1/TLSKey2
   uint8_t fingerprint[2][20];
   uint16_t thunk_size;       // 0 = firmware default
-  uint16_t reserved;
+  uint8_t builtin_anchors;   // BuiltinAnchor bits (core/builtin_anchors.h): roots trusted besides ca[]
+  uint8_t reserved;
   uint32_t utc_at_boot;      // wall time at boot (what NTP would give); 0 = clock not set
 };
 
@@ -34,7 +37,7 @@ struct TlsSettings {
   uint32_t magic;
   uint16_t key_len;          // TLSKey1: raw P-256 private scalar (32)
   uint16_t cert_len;         // TLSKey2: client certificate DER
-  uint16_t ca_len;           // trust anchor: CA certificate DER
+  uint16_t ca_len;           // trust anchors: CA certificates, DER, concatenated (at most kMaxFlashAnchors)
   uint16_t reserved;
   uint8_t key[32];
   uint8_t cert[1200];

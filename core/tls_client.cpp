@@ -7,11 +7,14 @@
 namespace {
 
 const uint16_t kSuitesRsa[] = {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256};
+const uint16_t kSuitesRsaKx[] = {BR_TLS_RSA_WITH_AES_128_GCM_SHA256};
 const uint16_t kSuitesEcdsa[] = {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
                                  BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
 
-// Tasmota light's thunk sizes: RSA-only 4800, with ECDSA 6800; with a client cert 5300 / 6300.
-uint32_t defaultThunk(bool ecdsa, bool clientCert) {
+// Tasmota light's thunk sizes: RSA-only 4800, with ECDSA 6800; with a client cert 5300 / 6300;
+// RSA key exchange (no ECDHE) 3600, the seed's "LetsEncrypt or regular TLS" figure.
+uint32_t defaultThunk(bool ecdsa, bool clientCert, bool rsaKx) {
+  if (rsaKx) return 3600;
   if (clientCert) return ecdsa ? 6300 : 5300;
   return ecdsa ? 6800 : 4800;
 }
@@ -44,7 +47,7 @@ void TlsClient::setFingerprints(const uint8_t* fp1, const uint8_t* fp2, bool all
 bool TlsClient::ecdsaOffered() const { return _ecdsa && !_fpMode; }
 
 uint32_t TlsClient::thunkSize() const {
-  return _thunkSize ? _thunkSize : defaultThunk(ecdsaOffered(), _clientCert != nullptr);
+  return _thunkSize ? _thunkSize : defaultThunk(ecdsaOffered(), _clientCert != nullptr, rsaKeyExchange());
 }
 
 uint32_t TlsClient::utcNow() const { return _utcAtBoot ? _utcAtBoot + millis() / 1000 : 0; }
@@ -119,7 +122,9 @@ int TlsClient::connect(const char* host, uint16_t port) {
   br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
   bool ecdsa = ecdsaOffered();
   if (ecdsa) br_ssl_engine_set_suites(eng, kSuitesEcdsa, sizeof kSuitesEcdsa / sizeof kSuitesEcdsa[0]);
+  else if (rsaKeyExchange()) br_ssl_engine_set_suites(eng, kSuitesRsaKx, 1);
   else br_ssl_engine_set_suites(eng, kSuitesRsa, 1);
+  br_ssl_client_set_rsapub(_sc, &br_rsa_i15_public);  // RSA key exchange: encrypt the premaster
   br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
   br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
   br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);

@@ -27,6 +27,9 @@ public:
   // RSA suite, as the firmware does. setCaValidation() goes back to CA mode.
   void setFingerprints(const uint8_t* fp1, const uint8_t* fp2, bool allowAny);
   void setCaValidation() { _fpMode = false; }
+  // RSA key exchange (TLS_RSA_WITH_AES_128_GCM_SHA256), as older Tasmota builds used with
+  // Let's Encrypt / plain TLS brokers; ignored when ECDSA or a client certificate is in use.
+  void setRsaKeyExchange(bool enabled) { _rsaKx = enabled; }
   void setThunkSize(uint32_t bytes) { _thunkSize = bytes; }
   void setHandshakeTimeout(uint32_t ms) { _handshakeTimeout = ms; }
   void setUtcTime(uint32_t utc_at_boot) { _utcAtBoot = utc_at_boot; }
@@ -51,6 +54,7 @@ public:
   uint32_t handshakeMs() const { return _handshakeMs; }
   uint32_t thunkSize() const;
   bool ecdsaOffered() const;  // SetOption165 and not in fingerprint mode
+  bool rsaKeyExchange() const { return _rsaKx && !ecdsaOffered() && !_clientCert; }
   // The v2 fingerprint of the key the broker presented on the last connect attempt (fingerprint
   // mode only; all zero otherwise or when the key was not RSA).
   const uint8_t* receivedFingerprint() const { return _recvFp; }
@@ -78,6 +82,7 @@ private:
   const br_ec_private_key* _clientKey = nullptr;
   bool _ecdsa = false;
   bool _fpMode = false;
+  bool _rsaKx = false;
   bool _fpAllowAny = false;
   const uint8_t* _fp1 = nullptr;
   const uint8_t* _fp2 = nullptr;

@@ -16,6 +16,7 @@
 #include <iostream>
 
 #include "../core/firmware_entry.h"
+#include "../core/settings.h"
 #include "broker.h"
 #include "engine.h"
 #include "flash_image.h"
@@ -58,18 +59,57 @@ BrokerTarget parse_broker(const std::string& spec) {
   return t;
 }
 
+// Length of the DER element at der[0] (header included) when it is one SEQUENCE, else 0.
+size_t der_sequence_length(const std::vector<uint8_t>& der) {
+  if (der.size() < 2 || der[0] != 0x30) return 0;
+  size_t len = der[1], hdr = 2;
+  if (len & 0x80) {
+    size_t n = len & 0x7F;
+    if (n == 0 || n > 3 || der.size() < 2 + n) return 0;
+    len = 0;
+    for (size_t i = 0; i < n; ++i) len = len << 8 | der[2 + i];
+    hdr += n;
+  }
+  return hdr + len;
+}
+
+// Every certificate of a PEM file (a bundle is fine), as DER back to back: the firmware's CA
+// slot (TlsSettings.ca) holds at most kMaxFlashAnchors of them in sizeof(TlsSettings::ca) bytes.
 std::vector<uint8_t> pem_file_to_der(const std::string& path) {
   std::ifstream f(path);
   if (!f) throw std::runtime_error("--ca " + path + ": cannot read the file");
   std::string pem((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   const std::string begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
-  size_t b = pem.find(begin), e = pem.find(end);
-  if (b == std::string::npos || e == std::string::npos || e < b)
-    throw std::runtime_error("--ca " + path + ": no PEM certificate in the file");
-  std::string body;
-  for (char c : pem.substr(b + begin.size(), e - b - begin.size()))
-    if (!std::isspace(static_cast<unsigned char>(c))) body += c;
-  return base64_decode(body);
+  std::vector<uint8_t> all;
+  size_t count = 0;
+  for (size_t b = pem.find(begin); b != std::string::npos; b = pem.find(begin, b + 1)) {
+    size_t e = pem.find(end, b);
+    if (e == std::string::npos)
+      throw std::runtime_error("--ca " + path + ": certificate " + std::to_string(count + 1) + " has no END line");
+    std::string body;
+    for (char c : pem.substr(b + begin.size(), e - b - begin.size()))
+      if (!std::isspace(static_cast<unsigned char>(c))) body += c;
+    std::vector<uint8_t> der;
+    try {
+      der = base64_decode(body);
+    } catch (const std::exception& ex) {
+      throw std::runtime_error("--ca " + path + ": certificate " + std::to_string(count + 1) + ": " + ex.what());
+    }
+    if (der_sequence_length(der) != der.size())
+      throw std::runtime_error("--ca " + path + ": certificate " + std::to_string(count + 1) +
+                               " is not one DER certificate");
+    all.insert(all.end(), der.begin(), der.end());
+    ++count;
+  }
+  if (count == 0) throw std::runtime_error("--ca " + path + ": no PEM certificate in the file");
+  if (count > kMaxFlashAnchors)
+    throw std::runtime_error("--ca " + path + ": " + std::to_string(count) + " certificates, but the firmware holds at most " +
+                             std::to_string(kMaxFlashAnchors) + " CA certificates (tls.builtin_anchors adds roots besides)");
+  if (all.size() > sizeof(TlsSettings::ca))
+    throw std::runtime_error("--ca " + path + ": " + std::to_string(count) + " certificate" + (count > 1 ? "s" : "") +
+                             " take " + std::to_string(all.size()) + " bytes in DER, more than the firmware's " +
+                             std::to_string(sizeof(TlsSettings::ca)) + "-byte trust anchor slot");
+  return all;
 }
 
 // Every device holds a socket: raise the soft open-file limit to the hard one, and say clearly
@@ -141,12 +181,12 @@ int cmd_run(const RunOptions& o) {
     // Device configurations and the PKI they need.
     std::vector<DeviceConfig> cfgs;
     cfgs.reserve(n);
-    bool any_tls = false, any_plain = false, any_cert = false, any_ca_mode = false;
+    bool any_tls = false, any_plain = false, any_cert = false, any_ca_without_builtin = false;
     size_t max_heap = 0;
     for (uint32_t id = 0; id < n; ++id) {
       cfgs.push_back(sc.for_device(id));
       any_tls |= cfgs.back().tls_enabled;
-      any_ca_mode |= cfgs.back().tls_enabled && cfgs.back().validation == "ca";
+      any_ca_without_builtin |= cfgs.back().tls_enabled && cfgs.back().validation == "ca" && !cfgs.back().builtin_anchors;
       any_plain |= !cfgs.back().tls_enabled;
       any_cert |= cfgs.back().tls_enabled && cfgs.back().client_cert;
       max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
@@ -184,9 +224,10 @@ int cmd_run(const RunOptions& o) {
       target = parse_broker(broker_url);
       plain_port = target.port;
       if (!o.ca.empty()) target.ca_der = pem_file_to_der(o.ca);
-      else if (any_ca_mode)
+      else if (any_ca_without_builtin)
         throw std::runtime_error("--broker " + broker_url +
-                                 ": devices validating by CA (tls.validation = \"ca\") need a trust anchor: pass --ca FILE");
+                                 ": devices validating by CA (tls.validation = \"ca\") need a trust anchor: pass --ca FILE "
+                                 "(or select built-in roots with tls.builtin_anchors)");
       if (o.device_ca_cert.empty() != o.device_ca_key.empty())
         throw std::runtime_error("--device-ca-cert and --device-ca-key go together");
       if (!o.device_ca_cert.empty()) ca = CertificateAuthority::load(o.device_ca_cert, o.device_ca_key, sc.fleet.seed);

@@ -12,6 +12,7 @@
 #include "bearssl_cost.h"
 #include "cost_model.h"
 #include "engine.h"
+#include "heap_events.h"
 #include "net_socket.h"
 
 namespace espfleet {
@@ -43,37 +44,56 @@ void DevicePlatform::yield() {
   eng_.park_until(d, d.now());
 }
 
-void* DevicePlatform::heap_malloc(size_t size, const char*, int) {
+namespace {
+// Tells the heap observer (espfleet profile), if one is set.
+void observe(Device& d, HeapEvent::Kind kind, const char* file, int line, size_t size, const void* p,
+             const void* old, uint32_t before) {
+  if (const HeapObserver& o = heap_observer()) {
+    HostSection host;
+    o(d, HeapEvent{kind, file, line, size, p, old, before, d.heap().free_bytes()});
+  }
+}
+}  // namespace
+
+void* DevicePlatform::heap_malloc(size_t size, const char* file, int line) {
   Device& d = dev();
   d.charge(cost::kMalloc);
+  uint32_t before = d.heap().free_bytes();
   void* p = d.heap().malloc(size);
   if (!p && size) d.stats.oom_count++;
   d.note_heap();
+  observe(d, HeapEvent::alloc, file, line, size, p, nullptr, before);
   return p;
 }
 
-void* DevicePlatform::heap_calloc(size_t count, size_t size, const char*, int) {
+void* DevicePlatform::heap_calloc(size_t count, size_t size, const char* file, int line) {
   Device& d = dev();
   d.charge(cost::kMalloc);
+  uint32_t before = d.heap().free_bytes();
   void* p = d.heap().calloc(count, size);
   if (!p && count && size) d.stats.oom_count++;
   d.note_heap();
+  observe(d, HeapEvent::alloc, file, line, count * size, p, nullptr, before);
   return p;
 }
 
-void* DevicePlatform::heap_realloc(void* ptr, size_t size, const char*, int) {
+void* DevicePlatform::heap_realloc(void* ptr, size_t size, const char* file, int line) {
   Device& d = dev();
   d.charge(cost::kMalloc);
+  uint32_t before = d.heap().free_bytes();
   void* p = d.heap().realloc(ptr, size);
   if (!p && size) d.stats.oom_count++;
   d.note_heap();
+  observe(d, HeapEvent::resize, file, line, size, p, ptr, before);
   return p;
 }
 
-void DevicePlatform::heap_free(void* ptr, const char*, int) {
+void DevicePlatform::heap_free(void* ptr, const char* file, int line) {
   Device& d = dev();
   d.charge(cost::kFree);
+  uint32_t before = d.heap().free_bytes();
   d.heap().free(ptr);
+  observe(d, HeapEvent::release, file, line, 0, ptr, nullptr, before);
 }
 
 uint32_t DevicePlatform::heap_free_bytes() { return dev().heap().free_bytes(); }
@@ -178,8 +198,10 @@ bool DevicePlatform::host_by_name(const char* host, uint32_t* ipv4) {
 bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
   Device& d = dev();
   if (d.thunk_block) return true;  // already held (refcount 1 is all the firmware uses)
+  uint32_t before = d.heap().free_bytes();
   void* p = d.heap().malloc(size_bytes);
   d.note_heap();
+  observe(d, HeapEvent::alloc, "StackThunk.cpp", 0, size_bytes, p, nullptr, before);
   if (!p) {
     d.stats.oom_count++;
     return false;

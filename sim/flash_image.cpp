@@ -32,6 +32,7 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
   std::memcpy(s.fingerprint[1], fp2.data(), fp2.size());
   s.client_cert = cfg.client_cert && !in.client_cert.empty();
   s.thunk_size = uint16_t(cfg.thunk_size);
+  s.builtin_anchors = cfg.builtin_anchors;
   s.utc_at_boot = in.utc_at_boot;
   std::memcpy(flash.data() + kSettingsFlashAddr, &s, sizeof s);
 
@@ -50,8 +51,9 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
     t.cert_len = uint16_t(in.client_cert.size());
     if (!in.client_cert.empty()) std::memcpy(t.cert, in.client_cert.data(), in.client_cert.size());
     if (in.ca_der.size() > sizeof t.ca)
-      throw std::invalid_argument("trust anchor certificate larger than the firmware's " +
-                                  std::to_string(sizeof t.ca) + " bytes");
+      throw std::invalid_argument("trust anchor certificates (" + std::to_string(in.ca_der.size()) +
+                                  " bytes of DER) larger than the firmware's " + std::to_string(sizeof t.ca) +
+                                  "-byte slot");
     t.ca_len = uint16_t(in.ca_der.size());
     if (!in.ca_der.empty()) std::memcpy(t.ca, in.ca_der.data(), in.ca_der.size());
     std::memcpy(flash.data() + kTlsFlashAddr, &t, sizeof t);

@@ -9,6 +9,7 @@
 #include "cmd_fingerprint.h"
 #include "cmd_heap.h"
 #include "cmd_pki.h"
+#include "cmd_profile.h"
 #include "cmd_run.h"
 
 int main(int argc, char** argv) {
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
 
   espfleet::PkiOptions pki;
   CLI::App* pki_cmd = espfleet::add_pki_command(app, pki);
+  espfleet::ProfileOptions profile;
+  CLI::App* profile_cmd = espfleet::add_profile_command(app, profile);
   espfleet::FingerprintOptions fingerprint;
   CLI::App* fingerprint_cmd = espfleet::add_fingerprint_command(app, fingerprint);
 
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
 
   if (*run_cmd) return espfleet::cmd_run(run);
   if (*pki_cmd) return espfleet::cmd_pki(pki);
+  if (*profile_cmd) return espfleet::cmd_profile(profile);
   if (*fingerprint_cmd) return espfleet::cmd_fingerprint(fingerprint);
   if (*heap_cmd) {
     if (trace == "-") return espfleet::run_heap_trace(std::cin, "<stdin>", heap_bytes, std::cout, std::cerr);

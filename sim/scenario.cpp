@@ -13,6 +13,7 @@
 
 #include <toml++/toml.h>
 
+#include "../core/builtin_anchors.h"
 #include "fingerprint.h"
 
 namespace espfleet {
@@ -130,6 +131,42 @@ std::string read_enum(const toml::node& n, const std::vector<std::string>& choic
   bad(msg);
 }
 
+// tls.builtin_anchors: the root CAs compiled into the firmware, by name, in bit order.
+const std::pair<const char*, uint8_t> kBuiltinAnchorNames[] = {
+    {"isrg_root_x1", kAnchorIsrgX1}, {"amazon_root_ca1", kAnchorAmazonCa1}, {"amazon_root_ca3", kAnchorAmazonCa3}};
+
+// A list of built-in anchor names (a single name is a list of one); duplicates are harmless.
+uint8_t read_builtin_anchors(const toml::node& n) {
+  std::vector<const toml::node*> items;
+  if (auto* a = n.as_array())
+    for (const toml::node& e : *a) items.push_back(&e);
+  else if (n.is_string())
+    items.push_back(&n);
+  else
+    bad("expected a list of names such as [\"isrg_root_x1\", \"amazon_root_ca1\"]");
+  std::vector<std::string> names;
+  for (const auto& [name, bit] : kBuiltinAnchorNames) names.push_back(name);
+  uint8_t mask = 0;
+  for (const toml::node* e : items) {
+    if (!e->is_string()) bad("expected a list of names (strings) such as [\"isrg_root_x1\"]");
+    try {
+      std::string name = read_enum(*e, names);
+      for (const auto& [known, bit] : kBuiltinAnchorNames)
+        if (name == known) mask |= bit;
+    } catch (const FieldError& err) {
+      bad("unknown built-in anchor " + json(e->as_string()->get()).dump() + ": " + err.msg);
+    }
+  }
+  return mask;
+}
+
+json builtin_anchor_names(uint8_t mask) {
+  json out = json::array();
+  for (const auto& [name, bit] : kBuiltinAnchorNames)
+    if (mask & bit) out.push_back(name);
+  return out;
+}
+
 // ---- the options -----------------------------------------------------------------------------
 
 struct Option {
@@ -218,6 +255,9 @@ const std::vector<Option>& options() {
          s.device.thunk_size = uint32_t(v);
        },
        [](const Settings& s) { return json(s.device.thunk_size); }},
+      {"tls.builtin_anchors", "list", "", "root CAs compiled into the firmware, trusted besides the CA file: any of \"isrg_root_x1\", \"amazon_root_ca1\", \"amazon_root_ca3\"", true,
+       [](Settings& s, const toml::node& n) { s.device.builtin_anchors = read_builtin_anchors(n); },
+       [](const Settings& s) { return builtin_anchor_names(s.device.builtin_anchors); }},
       {"mqtt.keepalive", "duration", "", "MQTT keepalive, whole seconds, 1s .. 65535s", true,
        [](Settings& s, const toml::node& n) {
          s.device.keepalive = read_duration(n, Duration::from_s(1), Duration::from_s(65535), true);
@@ -276,7 +316,11 @@ json to_json(const Settings& s, bool per_device) {
 std::string show(const toml::node& n) {
   if (auto* s = n.as_string()) return json(s->get()).dump();
   if (n.is_table()) return "{...}";
-  if (n.is_array()) return "[...]";
+  if (auto* a = n.as_array()) {
+    std::string out = "[";
+    for (size_t i = 0; i < a->size(); ++i) out += (i ? ", " : "") + show((*a)[i]);
+    return out + "]";
+  }
   std::ostringstream o;
   n.visit([&](auto&& v) { o << v; });
   return o.str();

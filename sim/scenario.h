@@ -26,6 +26,7 @@ struct DeviceConfig {
   std::string fingerprint1 = "learn";        // tls.fingerprint1 (see parse_fingerprint_slot)
   std::string fingerprint2;                  // tls.fingerprint2 ("" = matches no key)
   uint32_t thunk_size = 0;                   // tls.thunk_size bytes, 0 = firmware default
+  uint8_t builtin_anchors = 0;               // tls.builtin_anchors: BuiltinAnchor bits (core/builtin_anchors.h)
   Duration tele_period = Duration::from_s(300);  // app.tele_period
   Duration keepalive = Duration::from_s(30);     // mqtt.keepalive
   Duration rtt = Duration::from_ms(2);           // net.rtt (link model, virtual time)
@@ -94,7 +95,7 @@ Scenario parse_scenario(std::string_view text, const std::string& name,
 // JSON form of the default (durations as strings).
 struct ScenarioOption {
   std::string key;            // "device.cpu_mhz"
-  std::string type;           // "frequency", "duration", "bytes", "integer", "bool", "string", "enum"
+  std::string type;           // "frequency", "duration", "bytes", "integer", "bool", "string", "enum", "list"
   std::string default_value;  // e.g. "80", "\"ca\"", "\"5m\""
   std::string unit;           // "MHz", "bytes", "" ...
   std::string doc;            // one line

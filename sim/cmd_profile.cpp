@@ -1,0 +1,311 @@
+// sim/cmd_profile.cpp — `espfleet profile`: one device's first connect, measured.
+//
+// Memory: every device heap operation is observed (sim/heap_events.h) with its call site and the
+// free heap before and after; a row is the sum of the free-heap drops of the allocations made
+// at one place in the firmware (the BearSSL context and buffers in tls_client.cpp, the thunk
+// block in StackThunk.cpp, the X.509 engine in x509_checks.cpp, the MQTT buffer), which is how
+// the seed's figures were taken (struct size plus umm rounding and header).
+// Time: the device's own clock at the points the firmware passes (TCP connected = the BearSSL
+// context allocation that follows it; "TLS: connected"; "MQT: Connected").
+#include "cmd_profile.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "../core/firmware_entry.h"
+#include "../core/tls_client.h"
+#include "broker.h"
+#include "engine.h"
+#include "fingerprint.h"
+#include "flash_image.h"
+#include "heap_events.h"
+#include "pki.h"
+#include "units.h"
+
+namespace fs = std::filesystem;
+
+namespace espfleet {
+
+namespace {
+
+// One observed allocation during the connect.
+struct Alloc {
+  std::string site;  // file basename
+  size_t size;
+  uint32_t drop;     // free_before - free_after
+  VTime at;
+};
+
+struct Capture {
+  std::vector<Alloc> allocs;
+  uint32_t free_min = UINT32_MAX;
+  uint32_t free_before_connect = 0;
+  bool connecting = false;
+  std::optional<VTime> attempt, tcp_up, tls_done, connack, failed;
+  bool tls_logged = false;
+  std::string failure;
+  uint32_t handshake_ms_logged = 0;
+  uint32_t thunk_used_logged = 0;
+  uint32_t mqtt_buffer = 0;  // MQTT client allocations up to CONNACK (setup included)
+};
+
+std::string basename_of(const char* file) {
+  if (!file) return "(operator new)";
+  std::string_view v(file);
+  size_t slash = v.find_last_of('/');
+  return std::string(slash == std::string_view::npos ? v : v.substr(slash + 1));
+}
+
+struct TempDir {
+  fs::path path;
+  bool keep = false;
+  ~TempDir() {
+    std::error_code ec;
+    if (!keep && !path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "profile", "One device, fast mode, against the embedded broker: the heap and time its first TLS connect costs");
+  cmd->add_option("--cpu", o.cpu_mhz, "CPU clock in MHz")->check(CLI::IsMember({80, 160}))->capture_default_str();
+  cmd->add_option("--validation", o.validation, "ca (chain to the broker's CA) or fingerprint (pinned key)")
+      ->check(CLI::IsMember({"ca", "fingerprint"}))
+      ->capture_default_str();
+  cmd->add_flag("--client-cert", o.client_cert, "present a P-256 client certificate (the broker requires it)");
+  cmd->add_option("--server-key", o.server_key, "the broker's key: rsa2048 or ec256 (ec256 enables SetOption165)")
+      ->check(CLI::IsMember({"rsa2048", "ec256"}))
+      ->capture_default_str();
+  cmd->add_option("--key-exchange", o.key_exchange,
+                  "ecdhe (ECDHE_RSA/ECDSA) or rsa (TLS_RSA_WITH_AES_128_GCM_SHA256, older Tasmota)")
+      ->check(CLI::IsMember({"ecdhe", "rsa"}))
+      ->capture_default_str();
+  cmd->add_option("--rtt", o.rtt, "link round-trip time added in virtual time (e.g. 2ms on a LAN, 80ms to a cloud)")
+      ->capture_default_str();
+  cmd->add_option("--seed", o.seed, "device seed")->capture_default_str();
+  cmd->add_option("--out", o.out, "keep the device log, broker files and PKI in DIR");
+  cmd->add_flag("--json", o.json, "print the result as JSON");
+  return cmd;
+}
+
+nlohmann::ordered_json run_profile(const ProfileOptions& o) {
+  using json = nlohmann::ordered_json;
+  if (o.validation == "fingerprint" && o.server_key != "rsa2048")
+    throw std::runtime_error("--validation fingerprint needs an RSA server key: the fingerprint is defined for RSA keys");
+  if (o.key_exchange == "rsa" && o.server_key != "rsa2048")
+    throw std::runtime_error("--key-exchange rsa needs an RSA server key");
+
+  TempDir tmp;
+  if (o.out.empty()) {
+    char tmpl[] = "/tmp/espfleet-profile.XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory in /tmp");
+    tmp.path = tmpl;
+  } else {
+    tmp.path = o.out;
+    tmp.keep = true;
+    fs::create_directories(tmp.path);
+  }
+
+  DeviceConfig cfg;
+  cfg.cpu_mhz = o.cpu_mhz;
+  cfg.tls_enabled = true;
+  cfg.validation = o.validation;
+  cfg.client_cert = o.client_cert;
+  cfg.ecdsa = o.server_key == "ec256";
+  if (o.key_exchange == "rsa") throw std::runtime_error("--key-exchange rsa: not wired into the firmware yet");
+  cfg.rtt = parse_duration(o.rtt);
+  cfg.jitter = Duration::from_us(0);
+
+  // PKI and broker.
+  fs::path pki_dir = tmp.path / "pki";
+  CertificateAuthority ca = CertificateAuthority::create(KeyType::rsa2048, "espfleet profile CA", kCaValidityDays, o.seed);
+  ca.save(pki_dir, true);
+  IssuedCert server = ca.issue_server("localhost", loopback_server_sans(), parse_key_type(o.server_key));
+  write_pem_files(server, pki_dir / "server.crt", pki_dir / "server.key", true);
+  if (o.validation == "fingerprint") {
+    std::string err;
+    auto fp = fingerprint_v2_of_cert_der(server.cert_der, &err);
+    if (!fp) throw std::runtime_error("server certificate: " + err);
+    cfg.fingerprint1 = format_fingerprint(*fp);
+    cfg.fingerprint2 = "";
+  }
+  BrokerOptions bo;
+  bo.dir = tmp.path / "broker";
+  bo.cafile = CertificateAuthority::cert_path(pki_dir);
+  bo.certfile = pki_dir / "server.crt";
+  bo.keyfile = pki_dir / "server.key";
+  bo.require_certificate = o.client_cert;
+  bo.use_identity_as_username = o.client_cert;
+  EmbeddedBroker broker;
+  broker.start(bo);
+
+  std::shared_ptr<spdlog::logger> dlog;
+  if (tmp.keep) {
+    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>((tmp.path / "devices.log").string(), true);
+    dlog = std::make_shared<spdlog::logger>("profile-device", sink);
+  } else {
+    dlog = std::make_shared<spdlog::logger>("profile-device", std::make_shared<spdlog::sinks::null_sink_mt>());
+  }
+  dlog->set_pattern("%v");
+
+  Capture cap;
+  Engine* engine_ptr = nullptr;
+  EngineOptions eo;
+  eo.realtime = false;
+  eo.duration = VTime::from_s(60);
+  eo.program = &tasmota_main;
+  eo.device_log = dlog;
+  eo.on_serial_line = [&](Device& d, const char* t, size_t len) {
+    std::string_view line(t, len);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.rfind("MQT: Attempting connection", 0) == 0 && !cap.attempt) {
+      cap.attempt = d.now();
+      cap.connecting = true;
+      cap.free_before_connect = d.heap().free_bytes();
+    } else if (line.rfind("TLS: connected in ", 0) == 0 && !cap.tls_logged) {
+      cap.tls_logged = true;
+      unsigned ms = 0, used = 0;
+      std::sscanf(std::string(line).c_str(), "TLS: connected in %u ms, max ThunkStack used %u", &ms, &used);
+      cap.handshake_ms_logged = ms;
+      cap.thunk_used_logged = used;
+    } else if (line == "MQT: Connected" && !cap.connack) {
+      cap.connack = d.now();
+      cap.connecting = false;
+      engine_ptr->request_stop();
+    } else if (line.rfind("MQT: Connect failed", 0) == 0 && !cap.failed) {
+      cap.failed = d.now();
+      cap.failure = std::string(line.substr(5));
+      cap.connecting = false;
+      engine_ptr->request_stop();
+    }
+  };
+  set_heap_observer([&](Device& d, const HeapEvent& e) {
+    std::string site = basename_of(e.file);
+    if (e.kind == HeapEvent::alloc && e.ptr && site == "mqtt_client.cpp" && !cap.connack)
+      cap.mqtt_buffer += e.free_before > e.free_after ? e.free_before - e.free_after : 0;
+    if (!cap.connecting) return;
+    cap.free_min = std::min(cap.free_min, e.free_after);
+    // The X.509 engine is freed as soon as the handshake ends (TlsClient::freeHandshake).
+    if (e.kind == HeapEvent::release && site == "x509_checks.cpp" && !cap.tls_done) cap.tls_done = d.now();
+    if (e.kind != HeapEvent::alloc || !e.ptr) return;
+    if (site == "tls_client.cpp" && !cap.tcp_up) cap.tcp_up = d.now();  // the first thing after TCP connect
+    cap.allocs.push_back(Alloc{site, e.size, e.free_before > e.free_after ? e.free_before - e.free_after : 0, d.now()});
+  });
+  struct ObserverReset {
+    ~ObserverReset() { set_heap_observer(nullptr); }
+  } reset_observer;
+
+  Engine engine(eo, 1, cfg.heap_bytes);
+  engine_ptr = &engine;
+  FlashInputs fi;
+  fi.mqtt_host = "localhost";
+  fi.mqtt_port = broker.tls_port();
+  fi.utc_at_boot = uint32_t(std::time(nullptr));
+  fi.ca_der = ca.cert_der();
+  if (o.client_cert) {
+    DeviceCert dc = ca.issue_device(client_id_for(chip_id_for(0, o.seed)));
+    fi.client_key.assign(dc.private_scalar.begin(), dc.private_scalar.end());
+    fi.client_cert = dc.cert_der;
+  }
+  engine.add_device(0, cfg, o.seed, build_flash_image(cfg, fi), VTime{});
+  engine.run();
+  broker.stop();
+
+  if (cap.connack && !cap.tls_done) cap.tls_done = cap.connack;
+  if (!cap.connack) {
+    std::string why = cap.failed ? cap.failure : "no connection within 60 s of device time";
+    throw std::runtime_error("the device did not connect: " + why +
+                             (tmp.keep ? " (device log: " + (tmp.path / "devices.log").string() + ")" : ""));
+  }
+
+  // Memory rows.
+  uint32_t ctx = 0, buffers = 0, thunk = 0, decoder = 0, largest = 0;
+  const uint32_t mqtt = cap.mqtt_buffer;
+  for (const Alloc& a : cap.allocs) {
+    largest = std::max(largest, a.drop);
+    if (a.site == "tls_client.cpp") {
+      if (a.size == TlsClient::kBufIn || a.size == TlsClient::kBufOut) buffers += a.drop;
+      else ctx += a.drop;
+    } else if (a.site == "StackThunk.cpp") {
+      thunk += a.drop;
+    } else if (a.site == "x509_checks.cpp") {
+      decoder += a.drop;
+    }
+  }
+  auto ms = [](VTime a, VTime b) { return (b - a).seconds() * 1000.0; };
+  json r;
+  r["config"] = {{"cpu_mhz", o.cpu_mhz},
+                 {"validation", o.validation},
+                 {"client_cert", o.client_cert},
+                 {"server_key", o.server_key},
+                 {"key_exchange", o.key_exchange},
+                 {"rtt", o.rtt},
+                 {"seed", o.seed}};
+  VTime tcp_up = cap.tcp_up.value_or(*cap.attempt);
+  r["time_ms"] = {{"tcp_connect", ms(*cap.attempt, tcp_up)},
+                  {"tls_handshake", ms(tcp_up, *cap.tls_done)},
+                  {"tls_connect_logged", cap.handshake_ms_logged},
+                  {"mqtt_connack", ms(*cap.tls_done, *cap.connack)},
+                  {"total", ms(*cap.attempt, *cap.connack)}};
+  r["memory"] = {{"client_context", ctx},
+                 {"buffers", buffers},
+                 {"thunk_stack", thunk},
+                 {"thunk_peak", cap.thunk_used_logged},
+                 {"decoder", decoder},
+                 {"mqtt_buffer", mqtt},
+                 {"steady_total", ctx + buffers},
+                 {"handshake_total", thunk + decoder},
+                 {"free_before_connect", cap.free_before_connect},
+                 {"free_min", cap.free_min == UINT32_MAX ? 0 : cap.free_min},
+                 {"largest_block", largest}};
+  return r;
+}
+
+int cmd_profile(const ProfileOptions& o) {
+  try {
+    nlohmann::ordered_json r = run_profile(o);
+    if (o.json) {
+      std::cout << r.dump(2) << "\n";
+      return 0;
+    }
+    const auto& t = r["time_ms"];
+    const auto& m = r["memory"];
+    std::printf("espfleet profile: %u MHz, %s validation%s, %s server key, %s key exchange, RTT %s\n\n", o.cpu_mhz,
+                o.validation.c_str(), o.client_cert ? ", client certificate" : "", o.server_key.c_str(),
+                o.key_exchange.c_str(), o.rtt.c_str());
+    std::printf("Memory (free-heap drop of each allocation, bytes)\n");
+    std::printf("  BearSSL client context   %6u\n", unsigned(m["client_context"]));
+    std::printf("  I/O buffers (in + out)   %6u\n", unsigned(m["buffers"]));
+    std::printf("  steady total             %6u   (held while connected)\n", unsigned(m["steady_total"]));
+    std::printf("  thunk stack              %6u   (peak used %u)\n", unsigned(m["thunk_stack"]), unsigned(m["thunk_peak"]));
+    std::printf("  X.509 decoder context    %6u\n", unsigned(m["decoder"]));
+    std::printf("  handshake total          %6u   (held during the handshake only)\n", unsigned(m["handshake_total"]));
+    std::printf("  MQTT buffer              %6u\n", unsigned(m["mqtt_buffer"]));
+    std::printf("  free heap before connect %6u, minimum during it %u, largest block needed %u\n\n",
+                unsigned(m["free_before_connect"]), unsigned(m["free_min"]), unsigned(m["largest_block"]));
+    std::printf("Time (device clock, ms)\n");
+    std::printf("  TCP connect              %8.1f\n", double(t["tcp_connect"]));
+    std::printf("  TLS handshake            %8.1f\n", double(t["tls_handshake"]));
+    std::printf("  MQTT CONNACK             %8.1f\n", double(t["mqtt_connack"]));
+    std::printf("  total                    %8.1f   (firmware's \"TLS: connected in\" %u ms)\n", double(t["total"]),
+                unsigned(t["tls_connect_logged"]));
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "espfleet profile: %s\n", e.what());
+    return 2;
+  }
+}
+
+}  // namespace espfleet
