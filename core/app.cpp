@@ -194,6 +194,7 @@ void TasmotaApp::configureTls() {
   _learn[0] = _learn[1] = false;
   if (!_tls) return;
   _tls->setEcdsa(_cfg.ecdsa != 0);
+  _tls->setRsaKeyExchange(_cfg.key_exchange == 1);
   if (_cfg.validation != kValidateFingerprint) {
     _tls->setCaValidation();
     return;

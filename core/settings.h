@@ -29,7 +29,7 @@ struct DeviceSettings {
   uint8_t fingerprint[2][20];
   uint16_t thunk_size;       // 0 = firmware default
   uint8_t builtin_anchors;   // BuiltinAnchor bits (core/builtin_anchors.h): roots trusted besides ca[]
-  uint8_t reserved;
+  uint8_t key_exchange;      // 0 = ECDHE, 1 = RSA key exchange (TLS_RSA_WITH_AES_128_GCM_SHA256)
   uint32_t utc_at_boot;      // wall time at boot (what NTP would give); 0 = clock not set
 };
 

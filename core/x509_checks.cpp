@@ -164,8 +164,10 @@ const br_x509_class** x509_fingerprint_new(const uint8_t* fp1, const uint8_t* fp
   return &e->vtable;
 }
 
+// Not by vtable identity: the host simulator swaps the engine's vtable pointer for a costing
+// wrapper during the handshake (the chip's firmware would not, but the check is not needed).
 void x509_fingerprint_received(const br_x509_class** engine, uint8_t out[kFingerprintLen]) {
-  if (engine && *engine == &kFingerprintVtable) memcpy(out, fpe(engine)->received, kFingerprintLen);
+  if (engine) memcpy(out, fpe(engine)->received, kFingerprintLen);
   else memset(out, 0, kFingerprintLen);
 }
 

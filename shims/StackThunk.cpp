@@ -1,20 +1,24 @@
 // shims/StackThunk.cpp — the thunk boundary: each BearSSL engine call made by the firmware passes
-// here, so the platform can account the device's thunk stack and charge the engine's work.
+// here and is handed to the platform, which runs it on the thunk stack while the device holds its
+// thunk block (as the core's make_stack_thunk does), accounts the stack it used, checks the
+// block's canary and charges the engine's work (sim/thunk_stack.h). Without a platform (plain
+// unit tests) calls run in place.
 #include "StackThunk.h"
 #include "platform.h"
 
 namespace {
 uint32_t thunk_refcnt_fallback = 0;  // only without a platform (unit tests)
 
-struct ThunkScope {  // brackets one engine call
-  void* eng;
-  explicit ThunkScope(const void* e) : eng(const_cast<void*>(e)) {
-    if (EspPlatform* p = esp_platform()) p->thunk_enter(eng);
+// Runs f() through the platform's thunk; f is a lambda capturing the call's arguments and result.
+template <class F>
+void thunked(const void* eng, F f) {
+  EspPlatform* p = esp_platform();
+  if (!p) {
+    f();
+    return;
   }
-  ~ThunkScope() {
-    if (EspPlatform* p = esp_platform()) p->thunk_leave(eng);
-  }
-};
+  p->thunk_call(const_cast<void*>(eng), [](void* a) { (*static_cast<F*>(a))(); }, &f);
+}
 }  // namespace
 
 extern "C" {
@@ -38,44 +42,44 @@ uint32_t stack_thunk_light_get_max_usage(void) {
 }
 
 unsigned char* thunk_br_ssl_engine_recvapp_buf(const br_ssl_engine_context* cc, size_t* len) {
-  ThunkScope s(cc);
-  return br_ssl_engine_recvapp_buf(cc, len);
+  unsigned char* r = nullptr;
+  thunked(cc, [&] { r = br_ssl_engine_recvapp_buf(cc, len); });
+  return r;
 }
 void thunk_br_ssl_engine_recvapp_ack(br_ssl_engine_context* cc, size_t len) {
-  ThunkScope s(cc);
-  br_ssl_engine_recvapp_ack(cc, len);
+  thunked(cc, [&] { br_ssl_engine_recvapp_ack(cc, len); });
 }
 unsigned char* thunk_br_ssl_engine_recvrec_buf(const br_ssl_engine_context* cc, size_t* len) {
-  ThunkScope s(cc);
-  return br_ssl_engine_recvrec_buf(cc, len);
+  unsigned char* r = nullptr;
+  thunked(cc, [&] { r = br_ssl_engine_recvrec_buf(cc, len); });
+  return r;
 }
 void thunk_br_ssl_engine_recvrec_ack(br_ssl_engine_context* cc, size_t len) {
-  ThunkScope s(cc);
-  br_ssl_engine_recvrec_ack(cc, len);
+  thunked(cc, [&] { br_ssl_engine_recvrec_ack(cc, len); });
 }
 unsigned char* thunk_br_ssl_engine_sendapp_buf(const br_ssl_engine_context* cc, size_t* len) {
-  ThunkScope s(cc);
-  return br_ssl_engine_sendapp_buf(cc, len);
+  unsigned char* r = nullptr;
+  thunked(cc, [&] { r = br_ssl_engine_sendapp_buf(cc, len); });
+  return r;
 }
 void thunk_br_ssl_engine_sendapp_ack(br_ssl_engine_context* cc, size_t len) {
-  ThunkScope s(cc);
-  br_ssl_engine_sendapp_ack(cc, len);
+  thunked(cc, [&] { br_ssl_engine_sendapp_ack(cc, len); });
 }
 unsigned char* thunk_br_ssl_engine_sendrec_buf(const br_ssl_engine_context* cc, size_t* len) {
-  ThunkScope s(cc);
-  return br_ssl_engine_sendrec_buf(cc, len);
+  unsigned char* r = nullptr;
+  thunked(cc, [&] { r = br_ssl_engine_sendrec_buf(cc, len); });
+  return r;
 }
 void thunk_br_ssl_engine_sendrec_ack(br_ssl_engine_context* cc, size_t len) {
-  ThunkScope s(cc);
-  br_ssl_engine_sendrec_ack(cc, len);
+  thunked(cc, [&] { br_ssl_engine_sendrec_ack(cc, len); });
 }
 void thunk_br_ssl_engine_flush(br_ssl_engine_context* cc, int force) {
-  ThunkScope s(cc);
-  br_ssl_engine_flush(cc, force);
+  thunked(cc, [&] { br_ssl_engine_flush(cc, force); });
 }
 int thunk_br_ssl_client_reset(br_ssl_client_context* cc, const char* server_name, int resume) {
-  ThunkScope s(&cc->eng);
-  return br_ssl_client_reset(cc, server_name, resume);
+  int r = 0;
+  thunked(&cc->eng, [&] { r = br_ssl_client_reset(cc, server_name, resume); });
+  return r;
 }
 
 }  // extern "C"

@@ -58,6 +58,13 @@ public:
   virtual void thunk_enter(void* engine) = 0;   // before a BearSSL engine call
   virtual void thunk_leave(void* engine) = 0;   // after it: canary check, stats
   virtual uint32_t thunk_max_usage() = 0;
+  // One BearSSL engine call, fn(arg): the host engine runs it on the thunk stack while the device
+  // holds its thunk block (and may reset the device after it: "BSSL stack smashing").
+  virtual void thunk_call(void* engine, void (*fn)(void* arg), void* arg) {
+    thunk_enter(engine);
+    fn(arg);
+    thunk_leave(engine);
+  }
 };
 
 // The installed platform. With none installed (plain unit tests) the shims fall back to host

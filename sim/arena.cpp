@@ -1,6 +1,8 @@
 // sim/arena.cpp — the big mapping behind device stacks and heaps.
 #include "arena.h"
 
+#include "heap_umm.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -33,8 +35,11 @@ bool owned_by_device_arena(const void* p) {
 }
 
 ArenaPool::ArenaPool(size_t slots, size_t stack_bytes, size_t heap_bytes)
-    : slots_(slots), stack_bytes_(page_round(stack_bytes)), heap_bytes_(heap_bytes) {
-  stride_ = stack_bytes_ + page_round(heap_bytes);
+    : slots_(slots),
+      stack_bytes_(page_round(stack_bytes)),
+      heap_bytes_(heap_bytes),
+      heap_span_(UmmHeap::arena_bytes(heap_bytes)) {
+  stride_ = stack_bytes_ + page_round(heap_span_);
   mapped_ = stride_ * (slots ? slots : 1);
   void* m = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
@@ -56,7 +61,7 @@ long ArenaPool::heap_slot_of(const void* p) const {
   size_t off = size_t(b - base_);
   size_t slot = off / stride_;
   size_t in = off % stride_;
-  if (in < stack_bytes_ || in >= stack_bytes_ + heap_bytes_) return -1;
+  if (in < stack_bytes_ || in >= stack_bytes_ + heap_span_) return -1;
   return long(slot);
 }
 

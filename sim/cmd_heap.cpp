@@ -55,7 +55,8 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
     err << "espfleet heap: --heap-bytes " << heap_bytes << ": " << why << "\n";
     return 2;
   }
-  std::unique_ptr<uint64_t[]> arena(new uint64_t[heap_bytes / 8]());
+  // Trace sizes are the chip's: charged and held as they are, so every chunk stays in place.
+  std::unique_ptr<uint64_t[]> arena(new uint64_t[(UmmHeap::arena_bytes(heap_bytes) + 7) / 8]());
   UmmHeap heap(arena.get(), heap_bytes);
   std::unordered_map<std::string, void*> ids;  // absent = unbound (NULL)
 
@@ -107,7 +108,7 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
     }
 
     out << "{\"op\": " << lineno << ", \"ok\": " << (ok ? "true" : "false") << ", \"offset\": ";
-    if (result) out << static_cast<const uint8_t*>(result) - heap.base();
+    if (result) out << heap.offset_of(result);
     else out << "null";
     out << ", \"free\": " << heap.free_bytes() << ", \"max_block\": " << heap.max_free_block()
         << ", \"frag\": " << unsigned(heap.fragmentation()) << "}\n";

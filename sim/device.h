@@ -13,6 +13,7 @@
 #include "rng.h"
 #include "scenario.h"
 #include "sim_time.h"
+#include "watchdog.h"
 
 namespace espfleet {
 
@@ -36,7 +37,9 @@ struct DeviceStats {
   uint32_t heap_free_min = UINT32_MAX;
   uint32_t heap_max_block_min = UINT32_MAX;
   uint32_t heap_frag_max = 0;
-  uint32_t thunk_peak = 0;
+  uint32_t thunk_size = 0;           // bytes of the last thunk block allocated (0 = never)
+  uint32_t thunk_peak = 0;           // host bytes: deepest thunked BearSSL call (thunk stack paint)
+  uint32_t thunk_peak_target = 0;    // … estimated on the chip (sim/thunk_stack.h)
   uint32_t oom_count = 0;            // failed device allocations
   std::vector<std::string> crash_reasons;
   std::string state = "off";         // off | booting | connecting | connected | disconnected | crashed
@@ -66,7 +69,12 @@ public:
   uint64_t cycles = 0;
   uint32_t mhz() const { return cfg_.cpu_mhz; }
   VTime now() const { return cycles_to_time(cycles, cfg_.cpu_mhz); }
-  void charge(uint64_t c) { cycles += c; }
+  // Every charge is a watchdog check point (sim/watchdog.h).
+  void charge(uint64_t c) {
+    cycles += c;
+    if (cycles >= wdt.deadline) watchdog_expired(*this);
+  }
+  Watchdog wdt;
   void advance_to(VTime t) {
     uint64_t c = time_to_cycles(t, cfg_.cpu_mhz);
     if (c > cycles) cycles = c;
@@ -90,10 +98,14 @@ public:
   bool waiting_io = false;
   bool io_signalled = false;
   std::optional<int> reboot_reason;  // set by restart/crash; the engine reboots the fiber
-  std::string crash_text;
+  std::string crash_text;    // one line: the reason as devices.jsonl lists it
+  std::string crash_record;  // the post-mortem text the chip prints (may be empty)
+  // Thunk block (sim/thunk_stack.h).
   uint32_t thunk_size = 0;            // current thunk block (0 = none)
-  uintptr_t thunk_sp = 0;             // shallowest host stack pointer at a thunked call
+  uintptr_t thunk_sp = 0;             // fiber stack pointer at the thunked call under way (0 = none)
   uint32_t thunk_last_peak = 0;       // host bytes the last handshake's engine calls used
+  uint32_t thunk_last_peak_target = 0;  // … estimated target bytes
+  uint32_t thunk_mirrored = 0;        // target bytes written into the block so far
   void* thunk_block = nullptr;
   VTime boot_at{};
 

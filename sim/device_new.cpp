@@ -1,12 +1,14 @@
 // sim/device_new.cpp — program-wide operator new/delete. While a device's own code runs (no
 // HostSection open), `new` takes from that device's umm heap and a failure aborts the device
 // the chip's way ("Unhandled C++ exception: OOM"); everywhere else it is the host's allocator.
-// `delete` finds the owner by address: a pointer inside a device arena goes back to that heap.
+// `delete` finds the owner by address: a pointer inside a device arena (in place or in the heap's
+// data arena) goes back to that heap.
 #include <cstdlib>
 #include <new>
 
 #include "engine.h"
 #include "platform.h"
+#include "target_sizes.h"
 
 namespace espfleet {
 namespace {
@@ -18,8 +20,10 @@ void* device_new(size_t n, bool nothrow) {
     if (!p && !nothrow) throw std::bad_alloc();
     return p;
   }
+  // The platform charges a listed type's target size (target_sizes.h); the chip's OOM message
+  // names that size too.
   void* p = esp_platform()->heap_malloc(n ? n : 1, "new", 0);
-  if (!p && !nothrow) esp_platform()->oom_abort(n);
+  if (!p && !nothrow) esp_platform()->oom_abort(target_size_of(n));
   return p;
 }
 

@@ -14,6 +14,8 @@
 #include "engine.h"
 #include "heap_events.h"
 #include "net_socket.h"
+#include "target_sizes.h"
+#include "thunk_stack.h"
 
 namespace espfleet {
 
@@ -59,10 +61,11 @@ void* DevicePlatform::heap_malloc(size_t size, const char* file, int line) {
   Device& d = dev();
   d.charge(cost::kMalloc);
   uint32_t before = d.heap().free_bytes();
-  void* p = d.heap().malloc(size);
+  size_t charged = target_size_of(size);  // the chip's request for a listed type (target_sizes.h)
+  void* p = d.heap().malloc(charged, size);
   if (!p && size) d.stats.oom_count++;
   d.note_heap();
-  observe(d, HeapEvent::alloc, file, line, size, p, nullptr, before);
+  observe(d, HeapEvent::alloc, file, line, charged, p, nullptr, before);
   return p;
 }
 
@@ -70,10 +73,13 @@ void* DevicePlatform::heap_calloc(size_t count, size_t size, const char* file, i
   Device& d = dev();
   d.charge(cost::kMalloc);
   uint32_t before = d.heap().free_bytes();
-  void* p = d.heap().calloc(count, size);
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total)) total = SIZE_MAX;  // fails, as umm_calloc's
+  size_t charged = target_size_of(total);
+  void* p = d.heap().zalloc(charged, total);
   if (!p && count && size) d.stats.oom_count++;
   d.note_heap();
-  observe(d, HeapEvent::alloc, file, line, count * size, p, nullptr, before);
+  observe(d, HeapEvent::alloc, file, line, charged, p, nullptr, before);
   return p;
 }
 
@@ -81,10 +87,11 @@ void* DevicePlatform::heap_realloc(void* ptr, size_t size, const char* file, int
   Device& d = dev();
   d.charge(cost::kMalloc);
   uint32_t before = d.heap().free_bytes();
-  void* p = d.heap().realloc(ptr, size);
+  size_t charged = target_size_of(size);
+  void* p = d.heap().realloc(ptr, charged, size);
   if (!p && size) d.stats.oom_count++;
   d.note_heap();
-  observe(d, HeapEvent::resize, file, line, size, p, ptr, before);
+  observe(d, HeapEvent::resize, file, line, charged, p, ptr, before);
   return p;
 }
 
@@ -206,42 +213,34 @@ bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
     d.stats.oom_count++;
     return false;
   }
-  d.thunk_block = p;
-  d.thunk_size = size_bytes;
-  // Measure this handshake's engine calls: repaint the stack below us, note the call depth.
-  auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) - 256;
-  d.fiber.repaint_below(reinterpret_cast<const void*>(here));
-  d.thunk_sp = 0;
+  thunk_block_adopt(d, p, size_bytes);  // painted; its lowest word is the canary
   return true;
 }
 
 void DevicePlatform::thunk_release() {
   Device& d = dev();
   if (!d.thunk_block) return;
-  if (d.thunk_sp) {
-    uintptr_t low = d.fiber.lowest_touched();
-    d.thunk_last_peak = d.thunk_sp > low ? uint32_t(d.thunk_sp - low) : 0;
-    d.stats.thunk_peak = std::max(d.stats.thunk_peak, d.thunk_last_peak);
-  }
-  d.heap().free(d.thunk_block);
-  d.thunk_block = nullptr;
-  d.thunk_size = 0;
+  void* p = d.thunk_block;
+  thunk_block_forget(d);
+  d.heap().free(p);
 }
 
+// Charges the engine's work and installs the cost hooks; thunk_call runs the call itself.
 void DevicePlatform::thunk_enter(void* engine) {
   Device& d = dev();
   d.charge(cost::cycles(cost::kEngineCall, d.mhz()));
   install_cost_hooks(engine);
-  if (d.thunk_block) {
-    auto sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
-    if (sp > d.thunk_sp) d.thunk_sp = sp;
-  }
 }
 
 void DevicePlatform::thunk_leave(void*) {}
 
-// Host bytes (x86-64) the last handshake's BearSSL calls used below the thunk boundary; the
-// chip's figure differs (target estimate: fidelity work, docs/architecture.md).
-uint32_t DevicePlatform::thunk_max_usage() { return dev().thunk_last_peak; }
+void DevicePlatform::thunk_call(void* engine, void (*fn)(void*), void* arg) {
+  thunk_enter(engine);
+  thunk_block_call(eng_, dev(), fn, arg);  // on the thunk stack; may reset the device after it
+}
+
+// What the chip's stack_thunk_get_max_usage() would say: the last handshake's deepest call in
+// estimated target bytes (sim/thunk_stack.h); the host bytes are in devices.jsonl.
+uint32_t DevicePlatform::thunk_max_usage() { return thunk_block_max_usage(dev()); }
 
 }  // namespace espfleet

@@ -51,6 +51,7 @@ public:
   void thunk_enter(void* engine) override;
   void thunk_leave(void* engine) override;
   uint32_t thunk_max_usage() override;
+  void thunk_call(void* engine, void (*fn)(void*), void* arg) override;
 
 private:
   Device& dev();

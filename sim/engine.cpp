@@ -5,18 +5,23 @@
 
 #include <algorithm>
 
+#include "crash_record.h"
 #include "device_platform.h"
 #include "net_socket.h"
+#include "thunk_stack.h"
+#include "watchdog.h"
 
 namespace espfleet {
 
 namespace {
 thread_local Device* t_alloc_device = nullptr;
+thread_local Engine* t_running = nullptr;  // set while one of its devices runs
 constexpr VTime kBootTime = VTime::from_ms(300);        // reset → setup()
 constexpr uint64_t kQuietNs = 1500ull * 1000 * 1000;    // fast mode: a silent exchange stops holding time
 }  // namespace
 
 Device* alloc_device() { return t_alloc_device; }
+Engine* Engine::running() { return t_running; }
 void set_alloc_device(Device* d) { t_alloc_device = d; }
 
 Engine::Engine(EngineOptions opts, size_t max_devices, size_t max_heap_bytes)
@@ -57,6 +62,7 @@ Device& Engine::add_device(uint32_t id, const DeviceConfig& cfg, uint64_t master
 
 void Engine::boot(Device& d) {
   d.fiber.arm(d.stack_mem, d.stack_bytes, &Engine::fiber_entry, this);
+  watchdog_arm(d, opts_.soft_wdt, opts_.hardware_wdt);
   d.stats.boots++;
   d.stats.state = "booting";
   schedule(d, d.now());
@@ -77,20 +83,38 @@ void Engine::schedule(Device& d, VTime at) {
   timers_.push(Timer{at, seq_++, &d, d.wake_seq});
 }
 
-void Engine::park_until(Device& d, VTime t) {
+namespace {
+void check_not_in_thunk(const Device& d) {
+  // BearSSL never yields inside an engine call; the shared thunk stack relies on it.
+  if (ThunkStack::in_use()) {
+    spdlog::critical("dev {}: a device parked inside a thunked BearSSL call", d.id());
+    std::abort();
+  }
+}
+}  // namespace
+
+void Engine::park(Device& d, VTime t) {
+  check_not_in_thunk(d);
   d.waiting_io = false;
   schedule(d, t);
   d.fiber.suspend();
   set_alloc_device(nullptr);  // parks happen inside a HostSection
 }
 
+void Engine::park_until(Device& d, VTime t) {
+  park(d, t);
+  watchdog_feed(d);  // the device yielded to the SDK
+}
+
 void Engine::park_io(Device& d, VTime deadline) {
+  check_not_in_thunk(d);
   d.waiting_io = true;
   d.io_signalled = false;
   schedule(d, deadline);
   d.fiber.suspend();
   set_alloc_device(nullptr);
   d.waiting_io = false;
+  watchdog_feed(d);
 }
 
 void Engine::signal_io(Device& d, VTime visible_at) {
@@ -101,12 +125,13 @@ void Engine::signal_io(Device& d, VTime visible_at) {
 
 void Engine::sync_to_wall(Device& d) {
   if (!opts_.realtime) return;
-  if (d.now() > wall_now() + VTime::from_ms(1)) park_until(d, d.now());
+  if (d.now() > wall_now() + VTime::from_ms(1)) park(d, d.now());  // host pacing: not a yield
 }
 
-void Engine::crash(Device& d, int reason, const std::string& record) {
+void Engine::crash(Device& d, int reason, const std::string& summary, const std::string& record) {
   d.reboot_reason = reason;
-  d.crash_text = record;
+  d.crash_text = summary;
+  d.crash_record = record;
   d.fiber.suspend();
   __builtin_unreachable();
 }
@@ -139,6 +164,7 @@ bool Engine::fire_due() {
 
 void Engine::run_device(Device& d) {
   current_ = &d;
+  t_running = this;
   set_alloc_device(&d);
   bool in_handshake = d.thunk_block != nullptr;
   uint64_t t0 = uv_hrtime();  // fibers never block inside a slice: wall time is CPU time
@@ -146,6 +172,9 @@ void Engine::run_device(Device& d) {
   uint64_t dt = uv_hrtime() - t0;
   set_alloc_device(nullptr);
   current_ = nullptr;
+  t_running = nullptr;
+  // A device that reset inside a thunked call left the shared thunk stack mid-call.
+  if (ThunkStack::in_use()) ThunkStack::for_this_thread().abandon();
   d.stats.host_ns += dt;
   if (in_handshake || d.thunk_block) d.stats.host_handshake_ns += dt;
   if (d.fiber.stack_smashed() && !d.reboot_reason) {
@@ -159,16 +188,27 @@ void Engine::reboot(Device& d) {
   int reason = *d.reboot_reason;
   d.reboot_reason.reset();
   d.stats.stack_high_water = std::max<uint32_t>(d.stats.stack_high_water, uint32_t(d.fiber.stack_high_water()));
-  std::string text = d.crash_text;
+  std::string text = std::move(d.crash_text), record = std::move(d.crash_record);
   d.crash_text.clear();
-  if (reason != 4) {
+  d.crash_record.clear();
+  // The post-mortem, line by line, as the device's serial would show it.
+  for (size_t at = 0; at < record.size();) {
+    size_t nl = record.find('\n', at);
+    if (nl == std::string::npos) nl = record.size();
+    opts_.device_log->info("[{:>11.6f}] dev {} {}", d.now().seconds(), d.id(), std::string_view(record).substr(at, nl - at));
+    at = nl + 1;
+  }
+  if (reason != kResetSoftRestart) {
     d.stats.crash_reasons.push_back(text);
     d.stats.state = "crashed";
+    if (opts_.on_crash) opts_.on_crash(d, reason, text, record);
   }
   opts_.device_log->warn("[{:>11.6f}] dev {} reset reason {}: {}", d.now().seconds(), d.id(), reason, text);
   socket_close_all(*this, d);
-  d.thunk_block = nullptr;
+  d.thunk_block = nullptr;  // the heap is reset below
   d.thunk_size = 0;
+  d.thunk_sp = 0;
+  d.thunk_mirrored = 0;
   d.reset_heap();
   d.charge(time_to_cycles(kBootTime, d.mhz()));
   boot(d);

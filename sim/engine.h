@@ -4,6 +4,9 @@
 // (virtual time, sequence number) — ties run in a fixed order. Realtime mode fires a timer when
 // the wall clock reaches it (no device runs ahead of the wall clock); fast mode jumps virtual
 // time to the next timer once no exchange with the broker is in flight.
+//
+// A device that resets (OOM, BSSL stack smashing, a watchdog: sim/crash_record.h) leaves its
+// fiber at once; the engine logs its post-mortem, resets its heap and boots it again.
 #pragma once
 #include <uv.h>
 
@@ -33,6 +36,12 @@ struct EngineOptions {
   std::function<void(Device&, const char*, size_t)> on_serial_line;  // observer of device logs
   std::function<void()> on_tick;    // called about every 250 ms of wall time (progress)
   std::vector<std::string> source_addresses;  // bind devices round-robin (loopback only)
+  // Watchdogs, in the device's virtual time since its last yield (VTime{} = off; sim/watchdog.h).
+  VTime soft_wdt = Watchdog::kSoftDefault;
+  VTime hardware_wdt = Watchdog::kHardwareDefault;
+  // Called when a device resets for any reason but a requested restart, before it reboots:
+  // reset reason (ESP8266 rst_info.reason), the one-line summary, the post-mortem text.
+  std::function<void(Device&, int, const std::string&, const std::string&)> on_crash;
 };
 
 struct EngineStats {
@@ -67,11 +76,16 @@ public:
 
   // --- for the platform (called on a device fiber) ---
   Device* current() const { return current_; }
+  static Engine* running();                     // the engine whose device runs on this thread
+  // Parking is the device yielding: park_until and park_io feed its watchdogs when it resumes;
+  // sync_to_wall does not (host pacing: the chip would not have yielded there).
   void park_until(Device& d, VTime t);          // sleep; returns at virtual time ≥ t
   void park_io(Device& d, VTime deadline);      // until signal_io() or the deadline
   void signal_io(Device& d, VTime visible_at);  // from libuv callbacks
   void sync_to_wall(Device& d);                 // realtime: wait until the wall reaches d.now()
-  [[noreturn]] void crash(Device& d, int reason, const std::string& record);
+  // Reset the device now (it reboots): reason as rst_info.reason (sim/crash_record.h); summary:
+  // one line for devices.jsonl; record: the post-mortem text for its log.
+  [[noreturn]] void crash(Device& d, int reason, const std::string& summary, const std::string& record = {});
   void inflight_add(int n) { inflight_ += n; }
   const std::string& source_address_for(const Device& d) const;
 
@@ -84,6 +98,7 @@ private:
     bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   void schedule(Device& d, VTime at);
+  void park(Device& d, VTime t);
   void run_device(Device& d);
   void reboot(Device& d);
   void boot(Device& d);

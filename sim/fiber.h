@@ -29,10 +29,8 @@ public:
   // top kPaintBytes), and whether the lowest word (the canary) was overwritten.
   size_t stack_high_water() const;
   bool stack_smashed() const;
-  // For measuring one call tree (the thunk stack): repaint the painted window below `below`, and
-  // later read the lowest address touched since.
-  void repaint_below(const void* below);
-  uintptr_t lowest_touched() const;
+  // The stack's highest address (where the fiber's frames start).
+  const void* stack_top() const { return static_cast<const char*>(stack_) + size_; }
 
   static constexpr uint32_t kPaint = 0xfeefeffe;  // the ESP8266 cont's stack paint
   // Only the top of the stack is painted (plus the canary word at the bottom): painting all of

@@ -8,6 +8,7 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ESPFLEET_ASAN 1
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -35,6 +36,10 @@ void Fiber::arm(void* stack, size_t size, Entry entry, void* arg) {
   entry_ = entry;
   arg_ = arg;
   finished_ = false;
+#ifdef ESPFLEET_ASAN
+  // A re-armed stack (reboot, or an arena slot reused) still carries the abandoned frames' poison.
+  __asan_unpoison_memory_region(stack, size);
+#endif
   auto* w = static_cast<uint32_t*>(stack);
   size_t words = size / 4, painted = std::min(words, kPaintBytes / 4);
   for (size_t i = words - painted; i < words; ++i) w[i] = kPaint;
@@ -70,20 +75,6 @@ size_t Fiber::stack_high_water() const {
   size_t words = size_ / 4, i = words - std::min(words, kPaintBytes / 4);
   while (i < words && w[i] == kPaint) ++i;
   return (words - i) * 4;
-}
-
-void Fiber::repaint_below(const void* below) {
-  auto* w = static_cast<uint32_t*>(stack_);
-  size_t words = size_ / 4, first = words - std::min(words, kPaintBytes / 4);
-  size_t end = std::min(words, size_t(static_cast<const uint32_t*>(below) - w));
-  for (size_t i = first; i < end; ++i) w[i] = kPaint;
-}
-
-uintptr_t Fiber::lowest_touched() const {
-  const auto* w = static_cast<const uint32_t*>(stack_);
-  size_t words = size_ / 4, i = words - std::min(words, kPaintBytes / 4);
-  while (i < words && w[i] == kPaint) ++i;
-  return reinterpret_cast<uintptr_t>(w + i);
 }
 
 bool Fiber::stack_smashed() const {

@@ -27,6 +27,7 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
   s.tls_enabled = cfg.tls_enabled;
   s.validation = cfg.validation == "fingerprint" ? kValidateFingerprint : kValidateCa;
   s.ecdsa = cfg.ecdsa;
+  s.key_exchange = cfg.key_exchange == "rsa" ? 1 : 0;
   const Fingerprint fp1 = parse_fingerprint_slot(cfg.fingerprint1), fp2 = parse_fingerprint_slot(cfg.fingerprint2);
   std::memcpy(s.fingerprint[0], fp1.data(), fp1.size());
   std::memcpy(s.fingerprint[1], fp2.data(), fp2.size());

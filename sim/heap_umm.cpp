@@ -2,6 +2,7 @@
 // in-arena block layout described in heap_umm.h, step for step as DESIGN §4 lays them out.
 #include "heap_umm.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
@@ -37,6 +38,12 @@ UmmHeap::UmmHeap(void* mem, size_t bytes) : base_(static_cast<uint8_t*>(mem)), b
   if (std::string why = size_problem(bytes); !why.empty())
     throw std::invalid_argument("UmmHeap: heap size " + std::to_string(bytes) + " " + why);
   if (!mem) throw std::invalid_argument("UmmHeap: no memory given");
+  // The data pool and map: 16-aligned (as the host's malloc), 2N bytes each, never formatted.
+  auto end = reinterpret_cast<uintptr_t>(base_) + bytes_;
+  pool_mem_ = base_ + ((end + 15) / 16 * 16 - reinterpret_cast<uintptr_t>(base_));
+  pool_rows_ = uint32_t(2 * bytes_ / kPoolRowBytes);
+  map_ = pool_mem_ + 2 * bytes_;
+  span_ = size_t(map_ - base_) + bytes_ / kBlockBytes * kDataBytesPerBlock;
   // Like umm_init, minus clearing the whole arena (fresh mappings are zero already, and leaving
   // them alone keeps untouched pages uncommitted).
   last_ = uint32_t(bytes / kBlockBytes - 1);
@@ -55,18 +62,82 @@ UmmHeap::UmmHeap(void* mem, size_t bytes) : base_(static_cast<uint8_t*>(mem)), b
   count_free(last_ - 1);
 }
 
-uint32_t UmmHeap::chunk_of(const void* p) const {
-  if (!contains(p)) return 0;
-  size_t off = size_t(reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(base_));
-  if (off % kBlockBytes != 4) return 0;
-  uint32_t c = uint32_t(off / kBlockBytes);
-  if (c == 0 || c >= last_ || is_free(c)) return 0;
+bool UmmHeap::live_chunk(uint32_t c) const {
+  if (c == 0 || c >= last_ || is_free(c)) return false;
   // A live chunk is linked from both physical neighbours (rejects double frees and pointers
   // into the middle of a chunk).
-  uint32_t n = next(c), p_ = prev(c);
-  if (n <= c || n > last_ || prev(n) != c) return 0;
-  if (p_ >= c || next(p_) != c) return 0;
-  return c;
+  uint32_t n = next(c), p = prev(c);
+  if (n <= c || n > last_ || prev(n) != c) return false;
+  if (p >= c || next(p) != c) return false;
+  return true;
+}
+
+uint32_t UmmHeap::chunk_of(const void* p) const {
+  if (!contains(p)) return 0;
+  auto a = reinterpret_cast<uintptr_t>(p);
+  uint32_t c;
+  if (a < reinterpret_cast<uintptr_t>(pool_mem_)) {  // in place: 8c+4 in the model arena
+    size_t off = size_t(a - reinterpret_cast<uintptr_t>(base_));
+    if (off >= bytes_ || off % kBlockBytes != 4) return 0;
+    c = uint32_t(off / kBlockBytes);
+  } else if (a < reinterpret_cast<uintptr_t>(map_)) {  // a pool object names its chunk
+    uint32_t row = pool_row_of(p);
+    if (row == kPoolEnd) return 0;
+    c = pool_tag(row).chunk;
+  } else {  // mapped: 16c in the data map
+    size_t off = size_t(a - reinterpret_cast<uintptr_t>(map_));
+    if (off % kDataBytesPerBlock != 0) return 0;
+    c = uint32_t(off / kDataBytesPerBlock);
+  }
+  return live_chunk(c) ? c : 0;
+}
+
+// ---- the data pool: an address-ordered list of tagged objects, first fit --------------------
+
+uint8_t* UmmHeap::pool_place(uint32_t c, size_t host_bytes) {
+  size_t rows_sz = 1 + host_bytes / kPoolRowBytes + (host_bytes % kPoolRowBytes != 0);
+  if (rows_sz > pool_rows_) return nullptr;
+  uint32_t rows = uint32_t(rows_sz), at = 0, before = kPoolEnd, after = pool_head_;
+  for (; after != kPoolEnd; before = after, after = pool_tag(after).next) {
+    if (after - at >= rows) break;  // the gap below this object
+    at = after + pool_tag(after).rows;
+  }
+  if (after == kPoolEnd && pool_rows_ - at < rows) return nullptr;
+  set_pool_tag(at, PoolTag{kPoolTag, c, rows, after});
+  if (before == kPoolEnd) {
+    pool_head_ = at;
+  } else {
+    PoolTag b = pool_tag(before);
+    b.next = at;
+    set_pool_tag(before, b);
+  }
+  return pool_mem_ + size_t(at + 1) * kPoolRowBytes;
+}
+
+uint32_t UmmHeap::pool_row_of(const void* p) const {
+  auto a = reinterpret_cast<uintptr_t>(p), b = reinterpret_cast<uintptr_t>(pool_mem_);
+  if (a < b + kPoolRowBytes || a >= reinterpret_cast<uintptr_t>(map_) || (a - b) % kPoolRowBytes != 0)
+    return kPoolEnd;
+  uint32_t want = uint32_t((a - b) / kPoolRowBytes) - 1;
+  // Only a listed object counts (a stale or forged pointer is not one); the list is short.
+  for (uint32_t r = pool_head_; r != kPoolEnd && r <= want; r = pool_tag(r).next)
+    if (r == want) return r;
+  return kPoolEnd;
+}
+
+void UmmHeap::pool_release(uint32_t row) {
+  PoolTag t = pool_tag(row);
+  if (pool_head_ == row) {
+    pool_head_ = t.next;
+  } else {
+    uint32_t r = pool_head_;
+    while (pool_tag(r).next != row) r = pool_tag(r).next;
+    PoolTag b = pool_tag(r);
+    b.next = t.next;
+    set_pool_tag(r, b);
+  }
+  t.tag = 0;
+  set_pool_tag(row, t);
 }
 
 void UmmHeap::unlink(uint32_t c) {
@@ -140,23 +211,28 @@ void UmmHeap::free_chunk(uint32_t c) {
   }
 }
 
-void* UmmHeap::malloc(size_t n) {
-  if (n == 0) return nullptr;
-  size_t blocks = blocks_for(n);
+void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
+  charge = effective_charge(charge, host_bytes);
+  if (charge == 0) return nullptr;
+  size_t blocks = blocks_for(charge);
   uint32_t c = blocks > kMaxChunkBlocks ? 0 : alloc_blocks(uint32_t(blocks));
   if (c == 0) {
-    last_failed_ = n;
+    last_failed_ = charge;
     return nullptr;
   }
-  return data(c);
+  return place(c, uint32_t(blocks), host_bytes);
+}
+
+void* UmmHeap::zalloc(size_t charge, size_t host_bytes) {
+  void* p = malloc(charge, host_bytes);
+  if (p) std::memset(p, 0, host_bytes);
+  return p;
 }
 
 void* UmmHeap::calloc(size_t count, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(count, size, &total)) total = SIZE_MAX;
-  void* p = malloc(total);  // a zero product gives NULL
-  if (p) std::memset(p, 0, total);
-  return p;
+  return zalloc(total, total);  // a zero product gives NULL
 }
 
 void UmmHeap::free(void* p) {
@@ -166,63 +242,116 @@ void UmmHeap::free(void* p) {
     ++bad_frees_;
     return;
   }
+  if (uint32_t row = pool_row_of(p); row != kPoolEnd) pool_release(row);
   free_chunk(c);
 }
 
-void* UmmHeap::realloc(void* p, size_t n) {
-  if (!p) return malloc(n);
+void* UmmHeap::realloc(void* p, size_t charge, size_t host_bytes) {
+  charge = effective_charge(charge, host_bytes);
+  if (!p) return malloc(charge, host_bytes);
   uint32_t c = chunk_of(p);
   if (c == 0) {
     ++bad_frees_;
     return nullptr;
   }
-  if (n == 0) {
+  uint32_t old_row = pool_row_of(p);
+  if (charge == 0) {
+    if (old_row != kPoolEnd) pool_release(old_row);
     free_chunk(c);
     return nullptr;
   }
-  size_t need_sz = blocks_for(n);
+  size_t need_sz = blocks_for(charge);
   if (need_sz > kMaxChunkBlocks) {  // no chunk can ever be this large
-    last_failed_ = n;
+    last_failed_ = charge;
     return nullptr;
   }
   uint32_t need = uint32_t(need_sz);
   uint32_t cur = next(c) - c, nx = next(c), pv = prev(c);
   uint32_t next_sz = is_free(nx) ? next(nx) - nx : 0;
   uint32_t prev_sz = is_free(pv) ? c - pv : 0;
-  size_t payload = size_t(cur) * kBlockBytes - 4;  // what the old chunk holds, copied whole
-  uint32_t have = cur;
+  // What the old chunk may hold: its whole room wherever it is (the caller's size is not
+  // recorded); what the new one keeps of it: no more than its host bytes.
+  size_t old_room = room_at(p);
+  size_t keep = std::min(old_room, host_bytes);
+  uint32_t d = c, have = cur;
+  bool moved_elsewhere = false;
 
+  // The model steps below only write headers outside the old data and below the new data's end
+  // (a split header lands at block d+need, past `keep` bytes in place), so one move after the
+  // relinking and before the split is safe in every case and for every placement.
   if (prev_sz > 0 && prev_sz + cur + next_sz >= need) {  // (1) into the previous chunk
     uncount_free(prev_sz);
     unlink(pv);
     set_word(pv, 0, nx);
     set_word(nx, 1, pv);
-    c = pv;
+    d = pv;
     have += prev_sz;
     if (have < need) {
-      absorb_next(c);
+      absorb_next(d);
       have += next_sz;
     }
-    std::memmove(data(c), p, payload);
   } else if (cur >= need) {  // (2) stays
   } else if (cur + next_sz >= need) {  // (3) grows into the next chunk
     absorb_next(c);
     have += next_sz;
   } else {  // (4) elsewhere, found while the old chunk is still held
-    uint32_t d = alloc_blocks(need);
+    d = alloc_blocks(need);
     if (d == 0) {
-      last_failed_ = n;
+      last_failed_ = charge;
       return nullptr;
     }
-    std::memcpy(data(d), p, payload);
+    moved_elsewhere = true;
+  }
+  uint8_t* dst;
+  if (fits_in_place(need, host_bytes)) {
+    dst = data(d);
+  } else if (old_row != kPoolEnd && host_bytes <= old_room) {  // the pool object still fits: keep it
+    dst = static_cast<uint8_t*>(p);
+    PoolTag t = pool_tag(old_row);
+    t.chunk = d;
+    set_pool_tag(old_row, t);
+  } else {
+    dst = place(d, need, host_bytes);  // a new pool object (the old one is still held) or the map
+  }
+  if (dst != p) {
+    std::memmove(dst, p, keep);
+    if (old_row != kPoolEnd) pool_release(old_row);
+  }
+  if (moved_elsewhere) {
     free_chunk(c);
-    return data(d);
+  } else if (have > need) {  // give the tail back through the normal free path
+    split(d, need, 0);
+    free_chunk(d + need);
   }
-  if (have > need) {  // give the tail back through the normal free path
-    split(c, need, 0);
-    free_chunk(c + need);
+  return dst;
+}
+
+UmmHeap::Placement UmmHeap::placement_of(const void* p) const {
+  if (chunk_of(p) == 0) return Placement::none;
+  auto a = reinterpret_cast<uintptr_t>(p);
+  if (a < reinterpret_cast<uintptr_t>(pool_mem_)) return Placement::in_place;
+  return a < reinterpret_cast<uintptr_t>(map_) ? Placement::pool : Placement::map;
+}
+
+size_t UmmHeap::offset_of(const void* p) const {
+  if (!contains(p)) return SIZE_MAX;
+  auto a = reinterpret_cast<uintptr_t>(p);
+  if (a < reinterpret_cast<uintptr_t>(pool_mem_)) {
+    size_t off = size_t(a - reinterpret_cast<uintptr_t>(base_));
+    return off < bytes_ ? off : SIZE_MAX;  // not the alignment gap before the pool
   }
-  return data(c);
+  uint32_t c = chunk_of(p);
+  return c == 0 ? SIZE_MAX : c * kBlockBytes + 4;
+}
+
+size_t UmmHeap::room_at(const void* p) const {
+  uint32_t c = chunk_of(p);
+  if (c == 0) return 0;
+  size_t blocks = next(c) - c;
+  auto a = reinterpret_cast<uintptr_t>(p);
+  if (a < reinterpret_cast<uintptr_t>(pool_mem_)) return blocks * kBlockBytes - 4;
+  if (a < reinterpret_cast<uintptr_t>(map_)) return size_t(pool_tag(pool_row_of(p)).rows - 1) * kPoolRowBytes;
+  return blocks * kDataBytesPerBlock;
 }
 
 uint32_t UmmHeap::max_free_block() const {
@@ -274,6 +403,23 @@ std::string UmmHeap::check_integrity() const {
   if (pfree(0) != p) return "list head's back link does not name the tail";
   if (listed != free_chunks) return "free list misses free chunks";
   if (sum != free_blocks_ || squares != free_squares_) return "free-block counters disagree with the heap";
+  // The data pool: an address-ordered list of tagged, disjoint objects inside the pool, each
+  // belonging to a different used chunk.
+  auto row_at = [](const char* what, uint32_t r) {
+    return std::string("data pool: ") + what + " at row " + std::to_string(r);
+  };
+  std::vector<bool> owned(last_ + 1, false);
+  uint32_t end = 0, objects = 0;
+  for (uint32_t r = pool_head_; r != kPoolEnd; r = pool_tag(r).next) {
+    PoolTag t = pool_tag(r);
+    if (++objects > pool_rows_ || r < end || r >= pool_rows_) return row_at("list out of order or looping", r);
+    if (t.tag != kPoolTag) return row_at("tag damaged", r);
+    if (t.rows == 0 || t.rows > pool_rows_ - r) return row_at("object size out of the pool", r);
+    if (!live_chunk(t.chunk)) return row_at("object of no used chunk", r);
+    if (owned[t.chunk]) return row_at("second object of one chunk", r);
+    owned[t.chunk] = true;
+    end = r + t.rows;
+  }
   return "";
 }
 

@@ -73,7 +73,9 @@ json device_record(const Device& d) {
   j["tx_bytes"] = s.tx_bytes;
   j["virtual_time_s"] = d.now().seconds();
   j["host_stack_high_water"] = s.stack_high_water;
+  j["thunk_size"] = s.thunk_size;
   j["thunk_peak_host_bytes"] = s.thunk_peak;
+  j["thunk_peak_target_bytes"] = s.thunk_peak_target;
   return j;
 }
 

@@ -23,6 +23,7 @@ struct DeviceConfig {
   std::string validation = "ca";             // tls.validation: ca | fingerprint
   bool client_cert = true;                   // tls.client_cert
   bool ecdsa = false;                        // tls.ecdsa (SetOption165)
+  std::string key_exchange = "ecdhe";        // tls.key_exchange: ecdhe | rsa
   std::string fingerprint1 = "learn";        // tls.fingerprint1 (see parse_fingerprint_slot)
   std::string fingerprint2;                  // tls.fingerprint2 ("" = matches no key)
   uint32_t thunk_size = 0;                   // tls.thunk_size bytes, 0 = firmware default

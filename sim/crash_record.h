@@ -1,0 +1,59 @@
+// sim/crash_record.h — the ESP8266 core's post-mortem text for the resets the engine models
+// (soft WDT, hardware WDT, BSSL stack smashing), written to the device's log when it resets.
+//
+// The format is the core's (cores/esp8266/core_esp8266_postmortem.cpp, StackThunk.cpp,
+// hwdt_app_entry.cpp): "CUT HERE" rulers, the reason line, ">>>stack>>>", a "ctx:" section per
+// stack with "sp: end: offset:" and 16-byte rows "addr:  w0 w1 w2 w3", "<<<stack<<<", then the
+// boot ROM's " ets Jan  8 2013,rst cause:N, boot mode:(3,6)" line of the restart. Addresses are the
+// chip's (device heap at the top of DRAM, cont stack ending at 0x3fffffc0); rows are printed only
+// for memory the model holds (the thunk block: painted 0xdeadbeef, the part a call used written
+// as zeros), at most kMaxRows of them, and the rest is counted.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace espfleet {
+
+class Device;
+
+// ESP8266 reset reasons (rst_info.reason; 253/254 are the core's own).
+enum ResetReason : int {
+  kResetHardwareWdt = 1,   // REASON_WDT_RST
+  kResetException = 2,     // REASON_EXCEPTION_RST
+  kResetSoftWdt = 3,       // REASON_SOFT_WDT_RST
+  kResetSoftRestart = 4,   // REASON_SOFT_RESTART (ESP.restart)
+  kResetStackSmash = 253,  // REASON_USER_STACK_SMASH
+  kResetSwException = 254, // REASON_USER_SWEXCEPTION_RST (abort, OOM in new)
+};
+
+struct StackSection {
+  std::string ctx;              // "cont", "bearssl", "sys"
+  uint32_t sp = 0, end = 0, offset = 0;
+  uint32_t rows_from = 0;       // device address of the first row (sp + offset, 16-aligned)
+  std::vector<uint32_t> words;  // memory from rows_from upward (may be shorter than end - rows_from)
+};
+
+inline constexpr uint32_t kContStackEnd = 0x3fffffc0;  // the cont stack's end on the chip
+inline constexpr uint32_t kContStackBytes = 4096;
+inline constexpr size_t kMaxRows = 8;                  // rows printed per section
+
+// Post-mortem texts (lines separated by '\n').
+std::string postmortem_soft_wdt(const std::vector<StackSection>& stacks);
+std::string postmortem_hardware_wdt(const std::vector<StackSection>& stacks);
+std::string postmortem_bssl_smashing(const std::vector<StackSection>& stacks);
+// The boot ROM's first line after the reset (rst cause: 2 for software resets, 4 for the
+// hardware watchdog).
+std::string rom_boot_banner(int reset_reason);
+
+// The device's stacks as the post-mortem shows them: a "bearssl" section when the reset comes
+// from inside a thunked call (thunk_depth = target bytes in use on the thunk block, 0 = not in
+// one), then "cont" (cont_depth = target bytes in use on the cont stack). offset: the core's
+// per-reason offset (0x1a0 soft WDT, 0x10 hardware WDT, 0 stack smash).
+std::vector<StackSection> device_stacks(Device& d, uint32_t thunk_depth, uint32_t cont_depth, uint32_t offset);
+
+// Target bytes of cont stack the device uses at this moment, estimated from its fiber's host
+// depth at host_sp (an address in a frame on the fiber) — or, inside a thunked call, at the call.
+uint32_t cont_depth_estimate(Device& d, const void* host_sp);
+
+}  // namespace espfleet

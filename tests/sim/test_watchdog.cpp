@@ -1,0 +1,186 @@
+// tests/sim/test_watchdog.cpp — the soft and hardware watchdogs in virtual time: a device that
+// never yields is reset at 3.2 s (soft) or, with the soft WDT disabled, 8.2 s (hardware) of its
+// own clock, within one charge, with the core's post-mortem in its record; then it reboots. A
+// device that yields (or waits in delay) keeps running.
+#include <doctest/doctest.h>
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <vector>
+
+#include "crash_record.h"
+#include "engine.h"
+#include "platform.h"
+#include "watchdog.h"
+// Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
+#include <Arduino.h>
+
+using namespace espfleet;
+
+namespace {
+
+struct Reset {
+  uint32_t device;
+  int reason;
+  VTime at;        // the device's clock when it reset
+  uint64_t fed_at; // cycles of its last feed
+  std::string summary, record;
+};
+std::vector<Reset> g_resets;
+
+EngineOptions options(void (*program)(), double seconds) {
+  EngineOptions o;
+  o.realtime = false;
+  o.duration = VTime::from_s(seconds);
+  o.program = program;
+  o.device_log = std::make_shared<spdlog::logger>("wdt", std::make_shared<spdlog::sinks::null_sink_mt>());
+  o.on_crash = [](Device& d, int reason, const std::string& summary, const std::string& record) {
+    g_resets.push_back({d.id(), reason, d.now(), d.wdt.fed_at, summary, record});
+  };
+  return o;
+}
+
+DeviceConfig cfg(uint32_t mhz) {
+  DeviceConfig c;
+  c.cpu_mhz = mhz;
+  c.heap_bytes = 16384;
+  c.tls_enabled = false;
+  return c;
+}
+
+// The cheapest charge a polling loop makes: a millis() read (64 cycles).
+constexpr uint64_t kClockReadCycles = 64;
+
+void spin_forever() {
+  for (;;) (void)millis();
+}
+
+void spin_without_soft_wdt() {
+  watchdog_enable_soft(*Engine::running()->current(), false);  // ESP.wdtDisable()
+  for (;;) (void)millis();
+}
+
+// 100 ms of busy work (delayMicroseconds does not yield), then a yield: forever.
+void busy_then_yield() {
+  for (;;) {
+    delayMicroseconds(100000);
+    yield();
+  }
+}
+
+// Just under the soft timeout between yields: 3.1 s of work, then delay(1).
+void long_bursts() {
+  for (;;) {
+    for (int i = 0; i < 31; ++i) delayMicroseconds(100000);
+    delay(1);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("watchdog: a loop that never yields gets a soft WDT reset at 3.2 s of its clock, then reboots") {
+  for (uint32_t mhz : {80u, 160u}) {
+    g_resets.clear();
+    Engine eng(options(&spin_forever, 10), 1, 16384);
+    Device& d = eng.add_device(0, cfg(mhz), 1, {}, VTime{});
+    eng.run();
+    REQUIRE(g_resets.size() >= 2);
+    const Reset& r = g_resets[0];
+    CHECK(r.reason == kResetSoftWdt);
+    // 3.2 s after its boot (the last feed), within one charge.
+    VTime since = r.at - cycles_to_time(r.fed_at, mhz);
+    CHECK(since >= VTime::from_ms(3200));
+    CHECK(since <= VTime::from_ms(3200) + cycles_to_time(kClockReadCycles, mhz) + VTime::from_ns(1));
+    CHECK(r.at >= VTime::from_ms(3200));
+    CHECK(r.at <= VTime::from_ms(3201));
+    CHECK(r.summary.find("Soft WDT reset") == 0);
+    for (const char* line : {"--------------- CUT HERE FOR EXCEPTION DECODER ---------------", "\nSoft WDT reset\n",
+                             ">>>stack>>>", "ctx: cont", "sp: ", "offset: 01a0", "<<<stack<<<",
+                             "ets Jan  8 2013,rst cause:2, boot mode:(3,6)"})
+      CHECK_MESSAGE(r.record.find(line) != std::string::npos, line);
+    CHECK(r.record.find("ctx: bearssl") == std::string::npos);
+    // It rebooted (300 ms of boot) and was reset again 3.2 s after that boot.
+    CHECK(g_resets[1].reason == kResetSoftWdt);
+    VTime gap = g_resets[1].at - r.at;
+    CHECK(gap >= VTime::from_ms(3500));
+    CHECK(gap <= VTime::from_ms(3501));
+    CHECK(d.stats.boots == g_resets.size() + 1);
+    CHECK(d.stats.crash_reasons.size() == g_resets.size());
+    CHECK(d.stats.crash_reasons[0].find("Soft WDT reset") == 0);
+  }
+}
+
+TEST_CASE("watchdog: with the soft WDT disabled the hardware WDT resets at 8.2 s (reason 1)") {
+  g_resets.clear();
+  Engine eng(options(&spin_without_soft_wdt, 12), 1, 16384);
+  Device& d = eng.add_device(0, cfg(80), 1, {}, VTime{});
+  eng.run();
+  REQUIRE(!g_resets.empty());
+  const Reset& r = g_resets[0];
+  CHECK(r.reason == kResetHardwareWdt);
+  VTime since = r.at - cycles_to_time(r.fed_at, 80);
+  CHECK(since >= VTime::from_ms(8200));
+  CHECK(since <= VTime::from_ms(8200) + cycles_to_time(kClockReadCycles, 80) + VTime::from_ns(1));
+  CHECK(r.summary.find("Hardware WDT reset") == 0);
+  CHECK(r.record.find("Hardware WDT reset") != std::string::npos);
+  CHECK(r.record.find(">>>stack>>>") != std::string::npos);
+  CHECK(r.record.find("rst cause:4, boot mode:(3,6)") != std::string::npos);
+  CHECK(r.record.find("wdt reset") != std::string::npos);
+  // It rebooted; spinning again, it is reset again 8.2 s after that boot (a device that never
+  // yields runs on past the end of the run until something stops it).
+  REQUIRE(g_resets.size() >= 2);
+  CHECK(g_resets[1].reason == kResetHardwareWdt);
+  CHECK(g_resets[1].at - r.at >= VTime::from_ms(8500));
+  CHECK(d.stats.boots == g_resets.size() + 1);
+}
+
+TEST_CASE("watchdog: a device that yields, or waits in delay(), keeps running") {
+  g_resets.clear();
+  Engine eng(options(&busy_then_yield, 20), 2, 16384);
+  Device& a = eng.add_device(0, cfg(80), 1, {}, VTime{});
+  Device& b = eng.add_device(1, cfg(160), 1, {}, VTime{});
+  eng.run();
+  CHECK(g_resets.empty());
+  CHECK(a.stats.boots == 1);
+  CHECK(b.stats.boots == 1);
+  CHECK(a.now() >= VTime::from_s(19));
+
+  g_resets.clear();
+  Engine eng2(options(&long_bursts, 20), 1, 16384);
+  Device& c = eng2.add_device(0, cfg(80), 1, {}, VTime{});
+  eng2.run();
+  CHECK(g_resets.empty());
+  CHECK(c.stats.boots == 1);
+}
+
+TEST_CASE("watchdog: one device's reset leaves the others running") {
+  g_resets.clear();
+  // Device 0 spins, device 1 yields: only device 0 resets.
+  auto program = [] {
+    if (Engine::running()->current()->id() == 0) spin_forever();
+    busy_then_yield();
+  };
+  Engine eng(options(program, 8), 2, 16384);
+  Device& spinner = eng.add_device(0, cfg(80), 1, {}, VTime{});
+  Device& healthy = eng.add_device(1, cfg(80), 1, {}, VTime{});
+  eng.run();
+  CHECK(spinner.stats.boots >= 2);
+  CHECK(healthy.stats.boots == 1);
+  CHECK(healthy.stats.crash_reasons.empty());
+  for (auto& r : g_resets) CHECK(r.device == 0);
+}
+
+TEST_CASE("watchdog: off when the engine sets no timeouts") {
+  g_resets.clear();
+  EngineOptions o = options(&spin_forever, 1);
+  o.soft_wdt = VTime{};
+  o.hardware_wdt = VTime{};
+  o.duration = VTime::from_s(1);
+  // A spinning device with no watchdog would never return to the scheduler: check only the arming.
+  Engine eng(o, 1, 16384);
+  DeviceConfig c = cfg(80);
+  Device& d = eng.add_device(0, c, 1, {}, VTime{});
+  CHECK(d.wdt.deadline == UINT64_MAX);
+}
