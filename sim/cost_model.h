@@ -72,11 +72,11 @@ inline constexpr uint64_t kYieldUs = 20;
 
 // --- Instructions → cycles ----------------------------------------------------------------------
 // Cycles per instruction per clock: the only fitted factors (tools/bench/fidelity --fit, against
-// the seed's connection times with AWS IoT at 30 ms RTT and a LAN broker at 5 ms;
-// docs/calibration.md §4). More cycles per instruction at 160 MHz: flash-cache misses cost twice
+// the seed's connection times with AWS IoT at 40 ms RTT and a LAN broker at 20 ms — the
+// ESP8266's Wi-Fi modem sleep included; docs/calibration.md §4). More cycles per instruction at 160 MHz: flash-cache misses cost twice
 // as many CPU cycles when the core runs twice as fast.
-inline constexpr double kCpi80 = 1.834;
-inline constexpr double kCpi160 = 2.204;
+inline constexpr double kCpi80 = 1.665;
+inline constexpr double kCpi160 = 1.75;
 inline constexpr double cpi(uint32_t mhz) { return mhz >= 160 ? kCpi160 : kCpi80; }
 inline constexpr uint64_t cycles(uint64_t instructions, uint32_t mhz) {
   return uint64_t(double(instructions) * cpi(mhz));

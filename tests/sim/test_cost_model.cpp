@@ -218,7 +218,7 @@ TEST_CASE("cost model: an EC mul costs instructions x CPI(clock); 160 MHz is not
   CHECK(double(c160) / double(c80) == doctest::Approx(cost::cpi(160) / cost::cpi(80)).epsilon(1e-6));
   double t80 = double(cycles_to_time(c80, 80).ns), t160 = double(cycles_to_time(c160, 160).ns);
   CHECK(t160 / t80 == doctest::Approx(cost::cpi(160) / cost::cpi(80) * 80.0 / 160.0).epsilon(1e-5));
-  CHECK(t160 / t80 > 0.55);  // not simply twice as fast
+  CHECK(t160 / t80 > 0.51);  // not simply twice as fast (flash wait states: CPI(160) > CPI(80))
 }
 
 TEST_CASE("cost model: host speed does not leak into virtual time") {
