@@ -21,6 +21,7 @@
 #include "bearssl_cost.h"
 #include "cost_model.h"
 #include "engine.h"
+#include "device_test_support.h"
 #include "platform.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
 #include <Arduino.h>
@@ -29,38 +30,10 @@ using namespace espfleet;
 
 namespace {
 
-struct Rec {
-  uint32_t device;
-  uint64_t value;
-  std::string what;
-};
-std::vector<Rec> g_recs;
-void rec(const char* what, uint64_t v) {
-  HostSection host;
-  g_recs.push_back({uint32_t(ESP.getChipId()), v, what});
-}
-uint64_t got(const char* what, uint32_t chip) {
-  for (auto& r : g_recs)
-    if (r.what == what && r.device == chip) return r.value;
-  FAIL("no record " << what);
-  return 0;
-}
-
-EngineOptions options(void (*program)()) {
-  EngineOptions o;
-  o.realtime = false;
-  o.duration = VTime::from_s(5);
-  o.program = program;
-  o.device_log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-  return o;
-}
-DeviceConfig at(uint32_t mhz) {
-  DeviceConfig c;
-  c.cpu_mhz = mhz;
-  c.heap_bytes = 49152;
-  c.tls_enabled = false;
-  return c;
-}
+void rec(const char* what, uint64_t v) { test::record(what, v); }
+uint64_t got(const char* what, uint32_t chip) { return test::find(what, chip); }
+EngineOptions options(void (*program)()) { return test::fast_options(program, 5); }
+DeviceConfig at(uint32_t mhz) { return test::plain_device(mhz); }
 
 // An engine context configured like the firmware's (core/tls_client.cpp), in host memory; each
 // program sets it up and uses it without parking, so devices never share it mid-use.
@@ -201,7 +174,7 @@ TEST_CASE("cost table: the compiled table is sim/chip_costs.json's") {
 }
 
 TEST_CASE("cost model: an EC mul costs instructions x CPI(clock); 160 MHz is not twice as fast") {
-  g_recs.clear();
+  test::records().clear();
   Engine eng(options(&ec_mul_program), 2, 49152);
   Device& d80 = eng.add_device(0, at(80), 3, {}, VTime{});
   Device& d160 = eng.add_device(2, at(160), 3, {}, VTime{});
@@ -222,7 +195,7 @@ TEST_CASE("cost model: an EC mul costs instructions x CPI(clock); 160 MHz is not
 }
 
 TEST_CASE("cost model: host speed does not leak into virtual time") {
-  g_recs.clear();
+  test::records().clear();
   Engine eng(options(&ec_mul_program), 2, 49152);
   // Chip ids differ in their low bit: one of the two sleeps on the host inside the window.
   Device& x = eng.add_device(0, at(80), 5, {}, VTime{});
@@ -234,7 +207,7 @@ TEST_CASE("cost model: host speed does not leak into virtual time") {
 }
 
 TEST_CASE("cost model: hash blocks, the PRF and GCM records are charged per block from the table") {
-  g_recs.clear();
+  test::records().clear();
   Engine eng(options(&symmetric_program), 1, 49152);
   Device& d = eng.add_device(0, at(80), 9, {}, VTime{});
   eng.run();

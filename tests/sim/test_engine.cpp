@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine.h"
+#include "device_test_support.h"
 #include "platform.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
 #include <Arduino.h>
@@ -18,44 +19,11 @@ using namespace espfleet;
 
 namespace {
 
-std::shared_ptr<spdlog::logger> quiet_logger() {
-  return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
-
-DeviceConfig cfg_at(uint32_t mhz, uint32_t heap = 49152) {
-  DeviceConfig c;
-  c.cpu_mhz = mhz;
-  c.heap_bytes = heap;
-  c.tls_enabled = false;
-  return c;
-}
-
-EngineOptions fast_options(void (*program)(), double seconds) {
-  EngineOptions o;
-  o.realtime = false;
-  o.duration = VTime::from_s(seconds);
-  o.program = program;
-  o.device_log = quiet_logger();
-  return o;
-}
-
-// Results recorded by the test programs (host memory: recorded inside a HostSection).
-struct Record {
-  uint32_t device;
-  uint64_t value;
-  std::string what;
-};
-std::vector<Record> g_records;
-void record(const char* what, uint64_t v) {
-  HostSection host;
-  g_records.push_back({uint32_t(ESP.getChipId()), v, what});
-}
-uint64_t find(const char* what, uint32_t chip) {
-  for (auto& r : g_records)
-    if (r.what == what && r.device == chip) return r.value;
-  FAIL("no record " << what);
-  return 0;
-}
+using test::fast_options;
+using test::find;
+using test::quiet_logger;
+using test::record;
+DeviceConfig cfg_at(uint32_t mhz, uint32_t heap = 49152) { return test::plain_device(mhz, heap); }
 
 void fixed_work_program() {
   uint32_t t0 = micros();
@@ -108,7 +76,7 @@ void jitter_program() {
 TEST_CASE("clock: the same cycles take twice as long at 80 MHz as at 160 MHz") {
   CHECK(cycles_to_time(160000000, 80) == VTime::from_s(2));
   CHECK(cycles_to_time(160000000, 160) == VTime::from_s(1));
-  g_records.clear();
+  test::records().clear();
   {
     Engine eng(fast_options(&fixed_work_program, 2), 2, 49152);
     Device& slow = eng.add_device(0, cfg_at(80), 7, {}, VTime{});
@@ -124,7 +92,7 @@ TEST_CASE("clock: the same cycles take twice as long at 80 MHz as at 160 MHz") {
 }
 
 TEST_CASE("device code allocates from its own umm heap; new[] of 400 B costs 408 B") {
-  g_records.clear();
+  test::records().clear();
   Engine eng(fast_options(&heap_program, 2), 1, 49152);
   Device& d = eng.add_device(0, cfg_at(80), 1, {}, VTime{});
   eng.run();
@@ -135,7 +103,7 @@ TEST_CASE("device code allocates from its own umm heap; new[] of 400 B costs 408
 }
 
 TEST_CASE("new beyond the heap aborts only that device with OOM (reason 254) and it reboots") {
-  g_records.clear();
+  test::records().clear();
   Engine eng(fast_options(&oom_program, 5), 2, 49152);
   Device& victim = eng.add_device(0, cfg_at(80, 16384), 1, {}, VTime{});
   Device& healthy = eng.add_device(1, cfg_at(80, 49152), 1, {}, VTime{});
@@ -149,7 +117,7 @@ TEST_CASE("new beyond the heap aborts only that device with OOM (reason 254) and
 }
 
 TEST_CASE("fast mode: an hour of delay() takes no wall time and lands on exact virtual times") {
-  g_records.clear();
+  test::records().clear();
   auto t0 = std::chrono::steady_clock::now();
   Engine eng(fast_options(&sleepy_program, 3600), 1, 49152);
   Device& d = eng.add_device(0, cfg_at(160), 1, {}, VTime{});
@@ -157,7 +125,7 @@ TEST_CASE("fast mode: an hour of delay() takes no wall time and lands on exact v
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   CHECK(wall < 5.0);
   size_t ticks = 0;
-  for (auto& r : g_records)
+  for (auto& r : test::records())
     if (r.what == "tick" && r.device == d.chip_id()) ticks++;
   CHECK(ticks >= 59);
   CHECK(ticks <= 60);
@@ -167,12 +135,12 @@ TEST_CASE("fast mode: an hour of delay() takes no wall time and lands on exact v
 
 TEST_CASE("the same seed gives the same interleaving of 50 devices; another seed does not") {
   auto run = [](uint64_t seed) {
-    g_records.clear();
+    test::records().clear();
     Engine eng(fast_options(&jitter_program, 10), 50, 16384);
     for (uint32_t i = 0; i < 50; ++i) eng.add_device(i, cfg_at(i % 2 ? 80 : 160, 16384), seed, {}, VTime{});
     eng.run();
     std::string out;
-    for (auto& r : g_records) out += std::to_string(r.device) + ":" + std::to_string(r.value) + " ";
+    for (auto& r : test::records()) out += std::to_string(r.device) + ":" + std::to_string(r.value) + " ";
     return out;
   };
   std::string a = run(42), b = run(42), c = run(43);

@@ -12,6 +12,7 @@
 
 #include "crash_record.h"
 #include "engine.h"
+#include "device_test_support.h"
 #include "platform.h"
 #include "watchdog.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
@@ -31,24 +32,14 @@ struct Reset {
 std::vector<Reset> g_resets;
 
 EngineOptions options(void (*program)(), double seconds) {
-  EngineOptions o;
-  o.realtime = false;
-  o.duration = VTime::from_s(seconds);
-  o.program = program;
-  o.device_log = std::make_shared<spdlog::logger>("wdt", std::make_shared<spdlog::sinks::null_sink_mt>());
+  EngineOptions o = test::fast_options(program, seconds);
   o.on_crash = [](Device& d, int reason, const std::string& summary, const std::string& record) {
     g_resets.push_back({d.id(), reason, d.now(), d.wdt.fed_at, summary, record});
   };
   return o;
 }
 
-DeviceConfig cfg(uint32_t mhz) {
-  DeviceConfig c;
-  c.cpu_mhz = mhz;
-  c.heap_bytes = 16384;
-  c.tls_enabled = false;
-  return c;
-}
+DeviceConfig cfg(uint32_t mhz) { return test::plain_device(mhz, 16384); }
 
 // The cheapest charge a polling loop makes: a millis() read (64 cycles).
 constexpr uint64_t kClockReadCycles = 64;
