@@ -160,6 +160,10 @@ bool TasmotaApp::setup() {
     return false;
   }
   if (_cfg.tls_enabled && !loadTls()) Serial.printf("TLS: no keys in flash\n");
+  if (_cfg.heap_boot_used || _cfg.workload_count) {
+    _heap = new HeapWorkload();
+    _heap->begin(_cfg);
+  }
 
   _tcp = new WiFiClient();
   Client* net = _tcp;
@@ -376,6 +380,7 @@ void TasmotaApp::loop() {
     }
     if ((int32_t)(millis() - _nextRetryMs) >= 0) mqttReconnect();
   }
+  if (_heap) _heap->loop();
   if (_restartPending) {
     delay(100);
     ESP.restart();

@@ -6,6 +6,7 @@
 #include <bearssl/bearssl.h>
 
 #include "firmware_entry.h"
+#include "heap_workload.h"
 #include "mqtt_client.h"
 #include "settings.h"
 #include "tls_client.h"
@@ -48,6 +49,7 @@ private:
   WiFiClient* _tcp = nullptr;
   TlsClient* _tls = nullptr;
   MqttClient* _mqtt = nullptr;
+  HeapWorkload* _heap = nullptr;  // boot footprint and background allocations, when configured
 
   uint32_t _bootMs = 0;
   uint32_t _nextRetryMs = 0;

@@ -5,12 +5,24 @@
 #include <stdint.h>
 
 static const uint32_t kSettingsMagic = 0x46505345u;  // "ESPF"
-static const uint16_t kSettingsVersion = 1;
+static const uint16_t kSettingsVersion = 2;
 static const uint32_t kSettingsFlashAddr = 0x0000;   // sector 0
 static const uint32_t kTlsFlashAddr = 0x1000;        // sector 1: keys, certificate, trust anchors
 static const uint32_t kFlashImageSize = 0x2000;
 
 static const size_t kMaxFlashAnchors = 4;            // CA certificates in TlsSettings.ca
+
+static const size_t kMaxWorkloads = 6;               // HeapWorkloadEntry slots in DeviceSettings
+
+// One background heap workload (scenario heap.workload): every every_ms on average (exponential)
+// a block of size_min..size_max bytes (uniform) is allocated and held life_ms on average.
+struct HeapWorkloadEntry {
+  char name[8];              // NUL-terminated
+  uint32_t every_ms;
+  uint32_t life_ms;
+  uint16_t size_min;
+  uint16_t size_max;
+};
 
 enum ValidationMode : uint8_t { kValidateCa = 0, kValidateFingerprint = 1 };  // SetOption132
 
@@ -31,6 +43,10 @@ struct DeviceSettings {
   uint8_t builtin_anchors;   // BuiltinAnchor bits (core/builtin_anchors.h): roots trusted besides ca[]
   uint8_t key_exchange;      // 0 = ECDHE, 1 = RSA key exchange (TLS_RSA_WITH_AES_128_GCM_SHA256)
   uint32_t utc_at_boot;      // wall time at boot (what NTP would give); 0 = clock not set
+  uint32_t heap_boot_used;   // bytes the boot allocates and keeps (core/heap_workload.h)
+  uint8_t workload_count;    // entries used in workload[]
+  uint8_t reserved[3];
+  HeapWorkloadEntry workload[kMaxWorkloads];
 };
 
 struct TlsSettings {
@@ -44,6 +60,7 @@ struct TlsSettings {
   uint8_t ca[2048];
 };
 
+static_assert(sizeof(HeapWorkloadEntry) == 20, "flash layout");
 static_assert(sizeof(DeviceSettings) % 4 == 0, "flash reads are whole words");
 static_assert(sizeof(TlsSettings) % 4 == 0, "flash reads are whole words");
 static_assert(sizeof(DeviceSettings) <= 4096 && sizeof(TlsSettings) <= 4096, "one sector each");

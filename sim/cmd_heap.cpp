@@ -11,7 +11,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "heap_map.h"
+#include "heap_tags.h"
 #include "heap_umm.h"
+#include <fstream>
 
 namespace espfleet {
 
@@ -47,10 +50,18 @@ const char* usage_of(std::string_view op) {
   return nullptr;
 }
 
+// The owner a trace ID names: its prefix before '.' or ':' if that is a tag's name.
+HeapTag tag_of_id(std::string_view id) {
+  std::string_view prefix = id.substr(0, std::min(id.find_first_of(".:"), id.size()));
+  for (size_t t = 0; t < kHeapTagCount; ++t)
+    if (prefix == heap_tag_name(HeapTag(t))) return HeapTag(t);
+  return HeapTag::other;
+}
+
 }  // namespace
 
 int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes, std::ostream& out,
-                   std::ostream& err) {
+                   std::ostream& err, const HeapMapRequest& map) {
   if (std::string why = UmmHeap::size_problem(heap_bytes); !why.empty()) {
     err << "espfleet heap: --heap-bytes " << heap_bytes << ": " << why << "\n";
     return 2;
@@ -59,6 +70,7 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
   std::unique_ptr<uint64_t[]> arena(new uint64_t[(UmmHeap::arena_bytes(heap_bytes) + 7) / 8]());
   UmmHeap heap(arena.get(), heap_bytes);
   std::unordered_map<std::string, void*> ids;  // absent = unbound (NULL)
+  HeapTags tags;
 
   std::string line;
   for (size_t lineno = 1; std::getline(in, line); ++lineno) {
@@ -97,21 +109,39 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
     if (f[0] == "malloc" || f[0] == "calloc") {  // p = malloc(...): NULL also overwrites (leaks)
       result = f[0] == "malloc" ? heap.malloc(size_t(num[0])) : heap.calloc(size_t(num[0]), size_t(num[1]));
       ok = result != nullptr;
+      tags.set(heap, result, tag_of_id(id));
       bind(result);
     } else if (f[0] == "free") {  // free(p); p = NULL
+      tags.erase(heap, bound);
       heap.free(bound);
       bind(nullptr);
     } else {  // q = realloc(p, n); if (q || n == 0) p = q
+      uint32_t old_block = HeapTags::block_of(heap, bound);
       result = heap.realloc(bound, size_t(num[0]));
       ok = result != nullptr;
+      if ((result || num[0] == 0) && old_block) tags.erase(old_block);
+      tags.set(heap, result, tag_of_id(id));
       if (result || num[0] == 0) bind(result);
     }
+    if (map.ascii) continue;
 
     out << "{\"op\": " << lineno << ", \"ok\": " << (ok ? "true" : "false") << ", \"offset\": ";
     if (result) out << heap.offset_of(result);
     else out << "null";
     out << ", \"free\": " << heap.free_bytes() << ", \"max_block\": " << heap.max_free_block()
         << ", \"frag\": " << unsigned(heap.fragmentation()) << "}\n";
+  }
+  if (map.ascii || !map.svg_file.empty()) {
+    HeapMapData m = heap_map_snapshot(heap, tags);
+    if (map.ascii) out << render_heap_ascii(m);
+    if (!map.svg_file.empty()) {
+      std::ofstream f(map.svg_file);
+      f << render_heap_svg(m, "espfleet heap " + name + " (" + std::to_string(heap_bytes) + " B)");
+      if (!f) {
+        err << "espfleet heap: cannot write '" << map.svg_file << "'\n";
+        return 2;
+      }
+    }
   }
   return 0;
 }

@@ -11,7 +11,16 @@ namespace espfleet {
 // comment. Each op prints {"op": LINE, "ok": bool, "offset": N|null, "free": N, "max_block": N,
 // "frag": N} to `out`. IDs act as a C caller's pointer variables. Returns 0; 2 on a bad heap size
 // or a malformed line (message on `err`, naming `name:LINE:`; lines before it stay printed).
+// The heap map after the trace (sim/heap_map.h): each chunk's owner is its ID's prefix before the
+// first '.' or ':' when that names a tag (tls, tls_buffers, thunk, x509, lwip, mqtt, app, new,
+// other: "mqtt.buf"), else "other". svg_file: written as SVG (2 if it cannot be written);
+// ascii: the ASCII map is printed to `out` instead of the JSON lines.
+struct HeapMapRequest {
+  std::string svg_file;
+  bool ascii = false;
+};
+
 int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes, std::ostream& out,
-                   std::ostream& err);
+                   std::ostream& err, const HeapMapRequest& map = {});
 
 }  // namespace espfleet

@@ -19,6 +19,7 @@
 #include "../core/settings.h"
 #include "broker.h"
 #include "engine.h"
+#include "heap_map.h"
 #include "flash_image.h"
 #include "host_usage.h"
 #include "pki.h"
@@ -243,6 +244,16 @@ int cmd_run(const RunOptions& o) {
     eo.program = &tasmota_main;
     eo.device_log = dlog;
     eo.on_serial_line = [](Device& d, const char* t, size_t len) { observe_serial_line(d, std::string_view(t, len)); };
+    // The heap map of every crash (docs/heap.md): the heap is still the crashed one here.
+    eo.on_crash = [heap_dir = dir / "heap"](Device& d, int reason, const std::string& text, const std::string&) {
+      std::error_code ec;
+      fs::create_directories(heap_dir, ec);
+      size_t nth = d.stats.crash_reasons.size();
+      std::string title = "dev " + std::to_string(d.id()) + " crash " + std::to_string(nth) + " (reset reason " +
+                          std::to_string(reason) + "): " + text;
+      std::ofstream f(heap_dir / (std::to_string(d.id()) + "-crash-" + std::to_string(nth) + ".svg"));
+      f << render_heap_svg(heap_map_snapshot(d.heap(), d.heap_tags), title);
+    };
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
     Engine engine(eo, n, max_heap);

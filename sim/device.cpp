@@ -41,6 +41,7 @@ Device::~Device() = default;  // sockets are closed by the engine first
 
 void Device::reset_heap() {
   heap_ = std::make_unique<UmmHeap>(heap_mem_, cfg_.heap_bytes);
+  heap_tags.clear();
   note_heap();
 }
 

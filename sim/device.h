@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fiber.h"
+#include "heap_tags.h"
 #include "heap_umm.h"
 #include "rng.h"
 #include "scenario.h"
@@ -84,6 +85,7 @@ public:
   UmmHeap& heap() { return *heap_; }
   void reset_heap();
   void note_heap();  // update the minimum/maximum figures
+  HeapTags heap_tags;  // owner of each live chunk (sim/heap_tags.h), for the heap map
 
   Fiber fiber;
   void* stack_mem;

@@ -13,6 +13,7 @@
 #include "cost_model.h"
 #include "engine.h"
 #include "heap_events.h"
+#include "heap_tags.h"
 #include "net_socket.h"
 #include "target_sizes.h"
 #include "thunk_stack.h"
@@ -64,6 +65,7 @@ void* DevicePlatform::heap_malloc(size_t size, const char* file, int line) {
   size_t charged = target_size_of(size);  // the chip's request for a listed type (target_sizes.h)
   void* p = d.heap().malloc(charged, size);
   if (!p && size) d.stats.oom_count++;
+  d.heap_tags.set(d.heap(), p, heap_tag_for(file, size));
   d.note_heap();
   observe(d, HeapEvent::alloc, file, line, charged, p, nullptr, before);
   return p;
@@ -78,6 +80,7 @@ void* DevicePlatform::heap_calloc(size_t count, size_t size, const char* file, i
   size_t charged = target_size_of(total);
   void* p = d.heap().zalloc(charged, total);
   if (!p && count && size) d.stats.oom_count++;
+  d.heap_tags.set(d.heap(), p, heap_tag_for(file, total));
   d.note_heap();
   observe(d, HeapEvent::alloc, file, line, charged, p, nullptr, before);
   return p;
@@ -88,8 +91,12 @@ void* DevicePlatform::heap_realloc(void* ptr, size_t size, const char* file, int
   d.charge(cost::kMalloc);
   uint32_t before = d.heap().free_bytes();
   size_t charged = target_size_of(size);
+  uint32_t old_block = HeapTags::block_of(d.heap(), ptr);
+  HeapTag tag = d.heap_tags.get(old_block);
   void* p = d.heap().realloc(ptr, charged, size);
   if (!p && size) d.stats.oom_count++;
+  if ((p || size == 0) && old_block) d.heap_tags.erase(old_block);  // moved, resized in place or freed
+  if (p) d.heap_tags.set(d.heap(), p, ptr ? tag : heap_tag_for(file, size));  // the owner stays
   d.note_heap();
   observe(d, HeapEvent::resize, file, line, charged, p, ptr, before);
   return p;
@@ -99,6 +106,7 @@ void DevicePlatform::heap_free(void* ptr, const char* file, int line) {
   Device& d = dev();
   d.charge(cost::kFree);
   uint32_t before = d.heap().free_bytes();
+  d.heap_tags.erase(d.heap(), ptr);
   d.heap().free(ptr);
   observe(d, HeapEvent::release, file, line, 0, ptr, nullptr, before);
 }
@@ -207,6 +215,7 @@ bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
   if (d.thunk_block) return true;  // already held (refcount 1 is all the firmware uses)
   uint32_t before = d.heap().free_bytes();
   void* p = d.heap().malloc(size_bytes);
+  d.heap_tags.set(d.heap(), p, HeapTag::thunk);
   d.note_heap();
   observe(d, HeapEvent::alloc, "StackThunk.cpp", 0, size_bytes, p, nullptr, before);
   if (!p) {
@@ -222,6 +231,7 @@ void DevicePlatform::thunk_release() {
   if (!d.thunk_block) return;
   void* p = d.thunk_block;
   thunk_block_forget(d);
+  d.heap_tags.erase(d.heap(), p);
   d.heap().free(p);
 }
 

@@ -35,6 +35,19 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
   s.thunk_size = uint16_t(cfg.thunk_size);
   s.builtin_anchors = cfg.builtin_anchors;
   s.utc_at_boot = in.utc_at_boot;
+  s.heap_boot_used = cfg.heap_boot_used;
+  if (cfg.heap_workload.size() > kMaxWorkloads)
+    throw std::invalid_argument("more heap workload entries than the firmware's " + std::to_string(kMaxWorkloads));
+  s.workload_count = uint8_t(cfg.heap_workload.size());
+  for (size_t i = 0; i < cfg.heap_workload.size(); ++i) {
+    const HeapWorkload& w = cfg.heap_workload[i];
+    HeapWorkloadEntry& e = s.workload[i];
+    std::strncpy(e.name, w.name.c_str(), sizeof e.name - 1);
+    e.every_ms = uint32_t(std::clamp<int64_t>(w.every.us / 1000, 1, UINT32_MAX));
+    e.life_ms = uint32_t(std::clamp<int64_t>(w.lifetime.us / 1000, 0, UINT32_MAX));
+    e.size_min = uint16_t(std::min<uint32_t>(w.size_min, UINT16_MAX));
+    e.size_max = uint16_t(std::min<uint32_t>(w.size_max, UINT16_MAX));
+  }
   std::memcpy(flash.data() + kSettingsFlashAddr, &s, sizeof s);
 
   if (cfg.tls_enabled) {

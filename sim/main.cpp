@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   heap_cmd->add_option("--heap-bytes", heap_bytes, "Heap size in bytes (multiple of 8)")->capture_default_str();
   heap_cmd->add_option("TRACE", trace, "Trace file (malloc ID SIZE | free ID | realloc ID SIZE | calloc ID COUNT SIZE), '-' for stdin")
       ->required();
+  espfleet::HeapMapRequest heap_map;
+  heap_cmd->add_option("--map-svg", heap_map.svg_file,
+                       "Also write the heap map after the trace as SVG (owner = the ID's prefix before '.' or ':')");
+  heap_cmd->add_flag("--map", heap_map.ascii, "Print the heap map after the trace as ASCII instead of the JSON lines");
 
   espfleet::PkiOptions pki;
   CLI::App* pki_cmd = espfleet::add_pki_command(app, pki);
@@ -50,13 +54,13 @@ int main(int argc, char** argv) {
   if (*profile_cmd) return espfleet::cmd_profile(profile);
   if (*fingerprint_cmd) return espfleet::cmd_fingerprint(fingerprint);
   if (*heap_cmd) {
-    if (trace == "-") return espfleet::run_heap_trace(std::cin, "<stdin>", heap_bytes, std::cout, std::cerr);
+    if (trace == "-") return espfleet::run_heap_trace(std::cin, "<stdin>", heap_bytes, std::cout, std::cerr, heap_map);
     std::ifstream in(trace);
     if (!in) {
       std::cerr << "espfleet heap: cannot open trace file '" << trace << "'\n";
       return 2;
     }
-    return espfleet::run_heap_trace(in, trace, heap_bytes, std::cout, std::cerr);
+    return espfleet::run_heap_trace(in, trace, heap_bytes, std::cout, std::cerr, heap_map);
   }
   return 0;
 }

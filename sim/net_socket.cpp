@@ -51,7 +51,10 @@ void set_awaiting(DeviceSocket& s, bool on) {
 }
 
 void free_pbufs(DeviceSocket& s) {
-  for (auto& p : s.rx) s.dev->heap().free(p.data);
+  for (auto& p : s.rx) {
+    s.dev->heap_tags.erase(s.dev->heap(), p.data);
+    s.dev->heap().free(p.data);
+  }
   s.rx.clear();
   s.rx_held = 0;
   s.backlog.clear();
@@ -66,6 +69,7 @@ void fill_pbufs(DeviceSocket& s) {
     size_t len = std::min(kMss, s.backlog.size() - off);
     auto* p = static_cast<uint8_t*>(heap.malloc(len + kPbufOverhead));
     if (!p) break;
+    s.dev->heap_tags.set(heap, p, HeapTag::lwip);
     std::memcpy(p + kPbufOverhead, s.backlog.data() + off, len);
     s.rx.push_back(Pbuf{p, uint16_t(len), uint16_t(kPbufOverhead), s.backlog_visible_at});
     s.rx_held += len;
@@ -279,6 +283,7 @@ int socket_read(Engine& eng, Device& d, int h, uint8_t* buf, size_t len) {
     s->rx_held -= take;
     n += take;
     if (p.len == 0) {
+      d.heap_tags.erase(d.heap(), p.data);
       d.heap().free(p.data);
       s->rx.pop_front();
     }

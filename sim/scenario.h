@@ -15,10 +15,23 @@
 
 namespace espfleet {
 
+// One background heap workload (heap.workload): a block of size_min..size_max bytes (uniform)
+// allocated every `every` on average (exponential intervals) and held for `lifetime` on average
+// (exponential). Drawn on the device from its seeded random().
+struct HeapWorkload {
+  std::string name;                          // <= 7 characters (the firmware's name[8])
+  Duration every = Duration::from_s(10);
+  uint32_t size_min = 0, size_max = 0;       // bytes, 1 .. 16384, size_min <= size_max
+  Duration lifetime = Duration::from_s(1);
+  bool operator==(const HeapWorkload&) const = default;
+};
+
 // Everything one device needs; resolved per device (defaults, then its group's overrides).
 struct DeviceConfig {
   uint32_t cpu_mhz = 80;                     // device.cpu_mhz: 80 | 160
   uint32_t heap_bytes = 49152;               // device.heap_bytes (multiple of 8, 4096..81920)
+  uint32_t heap_boot_used = 0;               // heap.boot_used: bytes the firmware's boot keeps
+  std::vector<HeapWorkload> heap_workload;   // heap.workload (at most 6 entries)
   bool tls_enabled = true;                   // tls.enabled
   std::string validation = "ca";             // tls.validation: ca | fingerprint
   bool client_cert = true;                   // tls.client_cert

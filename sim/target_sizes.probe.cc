@@ -31,3 +31,4 @@ ESPFLEET_TARGET_SIZE(MqttClient)
 ESPFLEET_TARGET_SIZE(WiFiClient)
 ESPFLEET_TARGET_SIZE(CaEngine)
 ESPFLEET_TARGET_SIZE(FingerprintEngine)
+ESPFLEET_TARGET_SIZE(HeapWorkload)  // heap_workload.h, created by app.cpp when configured

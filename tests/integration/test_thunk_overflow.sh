@@ -3,7 +3,10 @@
 # (tls.thunk_size = 2000 bytes) against the embedded broker: its devices die in the handshake with
 # the core's "BSSL stack smashing" post-mortem (reset reason 253) and reboot, again and again; the
 # rest of the fleet, on the firmware's default thunk, connects. devices.jsonl reports each
-# device's thunk block size and its peaks in host and estimated target bytes.
+# device's thunk block size and its peaks in host and estimated target bytes. Every crash leaves a
+# heap map, DIR/heap/<id>-crash-<n>.svg (docs/heap.md "Heap map"), whose per-owner legend adds up
+# to its used bytes and whose outlined largest free chunk is the max block it reports; the default
+# devices never crash and leave none. Then `espfleet heap --map / --map-svg` on a small trace.
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 
@@ -51,4 +54,57 @@ for line in "FATAL ERROR: BSSL stack smashing detected" "PANIC: Stack overrun" "
   grep -q "dev 0 .*$line" "$log" || fail "dev 0's log lacks: $line"
 done
 if grep -q "dev [23] .*BSSL stack smashing" "$log"; then fail "a default device smashed its stack"; fi
+
+# Heap maps, one per crash.
+python3 - "$WORK/run" <<'PY' || fail "heap maps missing or inconsistent"
+import json, os, re, sys
+import xml.etree.ElementTree as ET
+run = sys.argv[1]
+devs = {d["id"]: d for d in (json.loads(l) for l in open(os.path.join(run, "devices.jsonl")))}
+hdir = os.path.join(run, "heap")
+files = sorted(os.listdir(hdir)) if os.path.isdir(hdir) else []
+ok = True
+def check(cond, what):
+    global ok
+    if not cond:
+        print("  not so:", what)
+        ok = False
+for i, d in devs.items():
+    mine = [f for f in files if f.startswith("%d-crash-" % i)]
+    check(len(mine) == d["crashes"], "dev %d: %d crashes, %d heap maps" % (i, d["crashes"], len(mine)))
+    if d["group"] == "fast":
+        check(d["crashes"] >= 1, "dev %d crashed" % i)
+    for n in range(1, d["crashes"] + 1):
+        check("%d-crash-%d.svg" % (i, n) in mine, "dev %d: crash %d has a map" % (i, n))
+NS = "{http://www.w3.org/2000/svg}"
+for f in files:
+    root = ET.parse(os.path.join(hdir, f)).getroot()
+    texts = {t.get("id"): (t.text or "") for t in root.iter(NS + "text") if t.get("id")}
+    fig = re.match(r"free (\d+) B, max block (\d+) B, fragmentation (\d+)%, used (\d+) B of (\d+) B", texts["figures"])
+    check(fig is not None, f + ": figures line")
+    if not fig: continue
+    free, maxb, frag, used, total = map(int, fig.groups())
+    owners = {k[len("legend-"):]: int(re.search(r"(\d+) B", v).group(1)) for k, v in texts.items()
+              if k.startswith("legend-") and k not in ("legend-free", "legend-largest-free")}
+    check(sum(owners.values()) == used, f + ": owners %s add up to used %d" % (owners, used))
+    check(used + free + 16 == total, f + ": used + free + head/end marker = heap")
+    check("thunk" in owners and "tls" in owners, f + ": thunk and TLS context live at a handshake crash")
+    g = [e for e in root.iter(NS + "g") if e.get("id") == "largest-free"]
+    check(len(g) == 1 and int(g[0].get("data-bytes")) == maxb, f + ": largest free chunk outlined at max block")
+    if g:
+        cells = sum(int(r.get("width")) for r in g[0].iter(NS + "rect")) // 10
+        check(cells * 8 == maxb, f + ": outline spans max block")
+print("  %d heap maps checked" % len(files))
+sys.exit(0 if ok and files else 1)
+PY
+
+# On demand, after a trace.
+printf 'malloc mqtt.a 100\nmalloc tls:ctx 500\nmalloc x 40\nmalloc app.b 30\nfree x\n' > "$WORK/t.trace"
+"$ESPFLEET" heap --heap-bytes 2048 --map "$WORK/t.trace" > "$WORK/map.txt" || fail "heap --map failed"
+grep -q "^T tls 504 B$" "$WORK/map.txt" || { cat "$WORK/map.txt"; fail "ASCII map lacks tls 504 B"; }
+grep -q "^largest free block 1336 B at offset 704$" "$WORK/map.txt" || fail "ASCII map: largest free block"
+"$ESPFLEET" heap --heap-bytes 2048 --map-svg "$WORK/t.svg" "$WORK/t.trace" > "$WORK/t.jsonl" || fail "heap --map-svg failed"
+[ "$(wc -l < "$WORK/t.jsonl")" = 5 ] || fail "heap --map-svg still prints the JSON lines"
+grep -q 'id="legend-app"[^>]*>app 40 B<' "$WORK/t.svg" || fail "SVG legend: app 40 B"
+grep -q '<g id="largest-free" data-offset="704" data-bytes="1336"' "$WORK/t.svg" || fail "SVG: largest free outline"
 echo PASS

@@ -2,10 +2,13 @@
 // and the unit parsers (durations, byte sizes, frequencies) they rely on.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "../../core/settings.h"
+#include "flash_image.h"
 #include "scenario.h"
 #include "units.h"
 
@@ -446,4 +449,109 @@ TEST_CASE("fingerprint slots: learn/any/empty keywords, and a bad value names fi
   for (size_t i = 0; i < 32; ++i) sha256[i * 3] = 'A', sha256[i * 3 + 1] = 'B';
   CHECK_THROWS_WITH_AS(parse_scenario("", "s.toml", {"tls.fingerprint2=" + sha256}),
                        doctest::Contains("SHA-256"), ScenarioError);
+}
+
+TEST_CASE("heap.boot_used and heap.workload: string and table forms, groups replace the list") {
+  Scenario s = parse_scenario(R"(
+[fleet]
+devices = 4
+[heap]
+boot_used = "12K"
+workload = ["web: every=30s size=600..1400 life=2s", "json:every=10s  size=256 life=50ms"]
+[[group]]
+name = "quiet"
+count = 1
+[[group.heap.workload]]
+name = "log"
+every = "2s"
+size_min = 40
+size_max = "1K"
+lifetime = "5s"
+)",
+                              "test.toml");
+  CHECK(s.defaults.heap_boot_used == 12288);
+  REQUIRE(s.defaults.heap_workload.size() == 2);
+  const HeapWorkload& web = s.defaults.heap_workload[0];
+  CHECK(web.name == "web");
+  CHECK(web.every == Duration::from_s(30));
+  CHECK(web.size_min == 600);
+  CHECK(web.size_max == 1400);
+  CHECK(web.lifetime == Duration::from_s(2));
+  CHECK(s.defaults.heap_workload[1].size_min == 256);
+  CHECK(s.defaults.heap_workload[1].size_max == 256);
+  CHECK(s.defaults.heap_workload[1].lifetime == Duration::from_ms(50));
+  DeviceConfig g = s.for_device(0);
+  CHECK(g.heap_boot_used == 12288);
+  REQUIRE(g.heap_workload.size() == 1);
+  CHECK(g.heap_workload[0].name == "log");
+  CHECK(g.heap_workload[0].size_max == 1024);
+  auto j = s.resolved();
+  CHECK(j["defaults"]["heap"]["boot_used"] == 12288);
+  CHECK(j["defaults"]["heap"]["workload"][0] == "web: every=30s size=600..1400 life=2s");
+  CHECK(j["defaults"]["heap"]["workload"][1] == "json: every=10s size=256 life=50ms");
+  CHECK(j["groups"][0]["heap"]["workload"][0] == "log: every=2s size=40..1024 life=5s");
+
+  // The resolved strings parse back to the same entries.
+  Scenario again = parse_scenario("", "again.toml",
+                                  {"heap.workload=" + j["defaults"]["heap"]["workload"].dump()});
+  CHECK(again.defaults.heap_workload == s.defaults.heap_workload);
+  // A bare --set string is a list of one.
+  Scenario one = parse_scenario("", "one.toml", {"heap.workload=web: every=1s size=10..20 life=0s"});
+  REQUIRE(one.defaults.heap_workload.size() == 1);
+  CHECK(one.defaults.heap_workload[0].lifetime == Duration{});
+}
+
+TEST_CASE("heap.workload errors name the entry and the field") {
+  CHECK(error_of("[heap]\nworkload = [\"web: every=30s size=600..1400 life=2s\", \"json: every=10x size=2 life=1s\"]\n")
+            .find("test.toml:2:1: heap.workload = [") == 0);
+  CHECK(error_of("[heap]\nworkload = [\"web: every=30s size=600..1400 life=2s\", \"json: every=10x size=2 life=1s\"]\n")
+            .find(": entry 2 (\"json\"): every: ") != std::string::npos);
+  CHECK(error_of("heap.workload = [\"web: every=30s size=1400..600 life=2s\"]\n")
+            .find("entry 1 (\"web\"): size: 1400..600: the minimum is larger than the maximum") != std::string::npos);
+  CHECK(error_of("heap.workload = [\"web: every=30s size=600\"]\n").find("entry 1 (\"web\"): missing life=") !=
+        std::string::npos);
+  CHECK(error_of("heap.workload = [\"web: evry=30s size=600 life=1s\"]\n")
+            .find("unknown field 'evry' (did you mean 'every'?)") != std::string::npos);
+  CHECK(error_of("heap.workload = [\"a: every=1s size=1 life=1s\", \"a: every=1s size=1 life=1s\"]\n")
+            .find("entry 2 (\"a\"): another entry has this name") != std::string::npos);
+  CHECK(error_of("heap.workload = [\"toolongname: every=1s size=1 life=1s\"]\n").find("must be 1 to 7") !=
+        std::string::npos);
+  CHECK(error_of("heap.workload = [\"w: every=1s size=20K life=1s\"]\n").find("between 1 and 16384") !=
+        std::string::npos);
+  CHECK(error_of("[[heap.workload]]\nname = \"web\"\nevery = \"1s\"\nsize_min = 1\nsize_max = 2\n")
+            .find("entry 1 (\"web\"): missing lifetime") != std::string::npos);
+  std::string seven = "heap.workload = [";
+  for (int i = 0; i < 7; ++i) seven += std::string(i ? ", " : "") + "\"w" + std::to_string(i) + ": every=1s size=1 life=1s\"";
+  CHECK(error_of(seven + "]\n").find("at most 6 entries") != std::string::npos);
+  CHECK(error_of("heap.boot_used = \"65K\"\n").find("heap.boot_used = \"65K\": must be between 0 and 65536") !=
+        std::string::npos);
+  CHECK(error_of("", {"heap.workload=[\"x: every=1s\"]"}).find("--set heap.workload=[\"x: every=1s\"]: entry 1 (\"x\"): missing size=") == 0);
+}
+
+TEST_CASE("heap_life.toml loads, and the flash image carries boot_used and the workload table") {
+  Scenario s = load_scenario((repo_root() / "scenarios" / "heap_life.toml").string());
+  CHECK(s.fleet.mode == "fast");
+  CHECK(s.defaults.heap_boot_used == 12288);
+  REQUIRE(s.defaults.heap_workload.size() == 3);
+  DeviceConfig busy = s.for_device(0);
+  CHECK(busy.group == "busy");
+  REQUIRE(busy.heap_workload.size() == 3);
+  CHECK(busy.heap_workload[0].every == Duration::from_s(3));
+
+  FlashInputs in;
+  in.mqtt_host = "localhost";
+  in.mqtt_port = 1883;
+  std::vector<uint8_t> flash = build_flash_image(s.defaults, in);
+  DeviceSettings d;
+  std::memcpy(&d, flash.data() + kSettingsFlashAddr, sizeof d);
+  CHECK(d.heap_boot_used == 12288);
+  REQUIRE(d.workload_count == 3);
+  CHECK(std::string(d.workload[0].name) == "web");
+  CHECK(d.workload[0].every_ms == 30000);
+  CHECK(d.workload[0].size_min == 600);
+  CHECK(d.workload[0].size_max == 1400);
+  CHECK(d.workload[0].life_ms == 2000);
+  CHECK(std::string(d.workload[1].name) == "json");
+  CHECK(d.workload[1].life_ms == 50);
+  CHECK(d.workload[3].every_ms == 0);  // unused slots are zero
 }

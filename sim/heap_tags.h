@@ -1,0 +1,51 @@
+// sim/heap_tags.h — owner tags for a device's live heap chunks (for the heap map, sim/heap_map.h).
+// A tag comes from the allocation's call site (heap_tag_for); HeapTags keeps one 4-byte entry per
+// live chunk — (first block << 8) | tag, sorted by block — so 100,000 devices with ~100 live
+// chunks each cost a few hundred bytes apiece, not a byte per heap block.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace espfleet {
+
+class UmmHeap;
+
+enum class HeapTag : uint8_t {
+  other,        // anything not listed below
+  tls,          // core/tls_client.cpp (the BearSSL context), core/trust_anchor.cpp
+  tls_buffers,  // core/tls_client.cpp's record buffers (TlsClient::kBufIn / kBufOut)
+  thunk,        // the BearSSL thunk stack block (StackThunk)
+  x509,         // core/x509_checks.cpp
+  lwip,         // lwIP receive pbufs (sim/net_socket.cpp)
+  mqtt,         // core/mqtt_client.cpp, core/mqtt_codec.cpp
+  app,          // core/app.cpp, heap_workload.cpp
+  new_op,       // operator new (no call site)
+};
+constexpr size_t kHeapTagCount = 9;
+
+const char* heap_tag_name(HeapTag t);  // "tls", "tls_buffers", …, "new"
+// The owner of an allocation of `size` bytes (the request, before target sizing) made at `file`
+// (__FILE__, any directory prefix; null or "new" for operator new).
+HeapTag heap_tag_for(const char* file, size_t size);
+
+class HeapTags {
+public:
+  void set(uint32_t block, HeapTag t);
+  void erase(uint32_t block);
+  HeapTag get(uint32_t block) const;  // HeapTag::other when the block has no entry
+  void clear() { v_.clear(); }
+  size_t size() const { return v_.size(); }
+  // The same keyed by a pointer `heap` handed out (its chunk 8c+4 → c); null or foreign: nothing.
+  void set(const UmmHeap& heap, const void* p, HeapTag t);
+  void erase(const UmmHeap& heap, const void* p);
+  HeapTag get(const UmmHeap& heap, const void* p) const;
+  // The first block of the live chunk p points to (0: null or not a chunk). Take it before a
+  // realloc: a moved chunk's old pointer may no longer map back.
+  static uint32_t block_of(const UmmHeap& heap, const void* p);
+
+private:
+  std::vector<uint32_t> v_;  // (block << 8) | tag, ascending
+};
+
+}  // namespace espfleet
