@@ -15,15 +15,10 @@ source "$ROOT/tests/integration/lib.sh"
   --set fleet.connect_spread=0s --set group.fast.tls.thunk_size=2000 --out "$WORK/run" > "$WORK/run.out" 2>&1 \
   || { cat "$WORK/run.out"; fail "espfleet run failed"; }
 
-python3 - "$WORK/run/devices.jsonl" <<'PY' || fail "devices.jsonl does not show the expected thunk figures"
+PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK/run/devices.jsonl" <<'PY' || fail "devices.jsonl does not show the expected thunk figures"
 import json, sys
 devs = [json.loads(l) for l in open(sys.argv[1])]
-ok = True
-def check(cond, what):
-    global ok
-    if not cond:
-        print("  not so:", what)
-        ok = False
+from itcheck import check, finish
 for d in devs:
     print("  dev %d %-5s %-10s thunk %4d  peak host %4d  target %4d  boots %d  crashes %d  %s" % (
         d["id"], d["group"] or "-", d["state"], d["thunk_size"], d["thunk_peak_host_bytes"],
@@ -41,7 +36,7 @@ for d in devs:
         check(d["thunk_size"] == 5300, "dev %d: the firmware's default thunk (client cert: 5300)" % d["id"])
         check(0 < d["thunk_peak_target_bytes"] < 5300, "dev %d: target peak within its block" % d["id"])
         check(d["thunk_peak_host_bytes"] > 0, "dev %d: host peak measured" % d["id"])
-sys.exit(0 if ok else 1)
+finish()
 PY
 
 [ "$(json_get "$WORK/run/summary.json" connected)" = 2 ] || fail "expected the 2 default devices connected"
@@ -56,19 +51,14 @@ done
 if grep -q "dev [23] .*BSSL stack smashing" "$log"; then fail "a default device smashed its stack"; fi
 
 # Heap maps, one per crash.
-python3 - "$WORK/run" <<'PY' || fail "heap maps missing or inconsistent"
+PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK/run" <<'PY' || fail "heap maps missing or inconsistent"
 import json, os, re, sys
 import xml.etree.ElementTree as ET
 run = sys.argv[1]
 devs = {d["id"]: d for d in (json.loads(l) for l in open(os.path.join(run, "devices.jsonl")))}
 hdir = os.path.join(run, "heap")
 files = sorted(os.listdir(hdir)) if os.path.isdir(hdir) else []
-ok = True
-def check(cond, what):
-    global ok
-    if not cond:
-        print("  not so:", what)
-        ok = False
+from itcheck import check, finish
 for i, d in devs.items():
     mine = [f for f in files if f.startswith("%d-crash-" % i)]
     check(len(mine) == d["crashes"], "dev %d: %d crashes, %d heap maps" % (i, d["crashes"], len(mine)))
@@ -95,7 +85,7 @@ for f in files:
         cells = sum(int(r.get("width")) for r in g[0].iter(NS + "rect")) // 10
         check(cells * 8 == maxb, f + ": outline spans max block")
 print("  %d heap maps checked" % len(files))
-sys.exit(0 if ok and files else 1)
+finish(bool(files))
 PY
 
 # On demand, after a trace.
