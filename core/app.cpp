@@ -307,6 +307,8 @@ void TasmotaApp::onMessage(char* topic, uint8_t* payload, unsigned int len) {
     commandFingerprint(cmd[15] - '1', n ? arg : nullptr, reply, sizeof reply);
   } else if (strcasecmp(cmd, "SetOption132") == 0 || strcasecmp(cmd, "SetOption165") == 0) {
     commandOption(cmd, n ? arg : nullptr, reply, sizeof reply);
+  } else if (strcasecmp(cmd, "Crash") == 0) {
+    commandCrash(n ? arg : nullptr, reply, sizeof reply);
   } else if (strcasecmp(cmd, "Restart") == 0) {
     snprintf(reply, sizeof reply, "{\"Restart\":\"Restarting\"}");
     _restartPending = true;
@@ -344,6 +346,33 @@ bool TasmotaApp::commandOption(const char* cmd, const char* arg, char* reply, si
   }
   snprintf(reply, n, "{\"%s\":\"%s\"}", is132 ? "SetOption132" : "SetOption165", *opt ? "ON" : "OFF");
   return true;
+}
+
+// Crash 1: store through NULL (Exception 29), 2: load from NULL (Exception 28), 3: `new` more
+// than the heap holds (Unhandled C++ exception: OOM). A test aid, like Tasmota's debug Crash.
+bool TasmotaApp::commandCrash(const char* arg, char* reply, size_t n) {
+  long how = arg ? atol(arg) : 0;
+  if (how < 1 || how > 3) {
+    snprintf(reply, n, "{\"Crash\":\"Error: 1 (store to NULL), 2 (load from NULL) or 3 (new beyond the heap)\"}");
+    return false;
+  }
+  _crashPending = (uint8_t)how;
+  snprintf(reply, n, "{\"Crash\":%ld}", how);
+  return true;
+}
+
+void TasmotaApp::crash(uint8_t how) {
+  Serial.printf("APP: Crash %u\n", (unsigned)how);
+  // The pointer is volatile too: the compiler cannot see it is NULL and keeps the access.
+  volatile uint32_t* volatile nowhere = nullptr;
+  if (how == 1) {
+    *nowhere = 0x29;
+  } else if (how == 2) {
+    Serial.printf("APP: read %u\n", (unsigned)*nowhere);
+  } else if (how == 3) {
+    uint8_t* big = new uint8_t[ESP.getFreeHeap() + 4096];
+    Serial.printf("APP: got %p\n", (void*)big);  // not reached; the pointer escapes, so new is kept
+  }
 }
 
 void TasmotaApp::statusReply(char* reply, size_t n) {
@@ -384,6 +413,11 @@ void TasmotaApp::loop() {
   if (_restartPending) {
     delay(100);
     ESP.restart();
+  }
+  if (_crashPending) {
+    delay(100);
+    crash(_crashPending);
+    _crashPending = 0;
   }
   delay(kLoopSleepMs);
 }

@@ -27,6 +27,8 @@ private:
   bool commandFingerprint(int slot, const char* arg, char* reply, size_t n);
   bool commandOption(const char* cmd, const char* arg, char* reply, size_t n);
   void statusReply(char* reply, size_t n);
+  bool commandCrash(const char* arg, char* reply, size_t n);
+  void crash(uint8_t how);
   void mqttReconnect();
   void mqttConnected();
   void publishState();
@@ -58,5 +60,6 @@ private:
   uint16_t _mqttCount = 0;
   bool _wasConnected = false;
   bool _restartPending = false;
+  uint8_t _crashPending = 0;  // Crash 1..3, done in loop() once the reply is out
   bool _learn[2] = {false, false};  // slots learning on this connect
 };

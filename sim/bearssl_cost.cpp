@@ -403,7 +403,7 @@ const br_ssl_client_certificate_class* single_ec_vtable() {
 
 }  // namespace
 
-void install_cost_hooks(void* client_context) {
+void install_cost_hooks(void* client_context, bool x509_live) {
   auto* cc = static_cast<br_ssl_client_context*>(client_context);
   br_ssl_engine_context* eng = &cc->eng;
   eng->iec = wrap_ec(eng->iec);
@@ -413,7 +413,7 @@ void install_cost_hooks(void* client_context) {
   if (eng->prf_sha256 == &br_tls12_sha256_prf) eng->prf_sha256 = &prf_sha256;
   if (eng->igcm_in == &br_sslrec_in_gcm_vtable) eng->igcm_in = &g_gcm_in;
   if (eng->igcm_out == &br_sslrec_out_gcm_vtable) eng->igcm_out = &g_gcm_out;
-  wrap_x509(eng->x509ctx);
+  if (x509_live) wrap_x509(eng->x509ctx);
   if (cc->irsapub) cc->irsapub = &rsa_public;
   if (cc->client_auth_vtable == &cc->client_auth.vtable &&
       cc->client_auth.vtable == single_ec_vtable()) {

@@ -7,6 +7,8 @@
 
 namespace espfleet {
 // Called at the thunk boundary with the firmware's br_ssl_client_context (its first member is
-// the engine). Idempotent and cheap once a context's hooks are in.
-void install_cost_hooks(void* client_context);
+// the engine). Idempotent and cheap once a context's hooks are in. x509_live: the engine's X.509
+// context is still allocated (the firmware frees it when the handshake ends, leaving the engine's
+// pointer dangling, which is fine for BearSSL but not for a hook that would follow it).
+void install_cost_hooks(void* client_context, bool x509_live = true);
 }  // namespace espfleet

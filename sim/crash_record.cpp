@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "code_address.h"
 #include "device.h"
 #include "thunk_stack.h"
 
@@ -56,10 +57,20 @@ std::string rom_boot_banner(int reason) {
   return out;
 }
 
-std::string postmortem_soft_wdt(const std::vector<StackSection>& stacks) {
+const char* exception_cause_name(int cause) {
+  switch (cause) {
+    case kExcInstFetchProhibited: return "InstFetchProhibited";
+    case kExcLoadProhibited: return "LoadProhibited";
+    case kExcStoreProhibited: return "StoreProhibited";
+    default: return "";
+  }
+}
+
+std::string postmortem_soft_wdt(const std::vector<StackSection>& stacks, const std::string& last_alloc) {
   std::string out = cut_here();
   out += "\nSoft WDT reset\n";
   print_stacks(out, stacks);
+  out += last_alloc;
   out += cut_here();
   return out;
 }
@@ -75,15 +86,86 @@ std::string postmortem_hardware_wdt(const std::vector<StackSection>& stacks) {
 // StackThunk.cpp stack_thunk_fatal_smashing() → __stack_chk_fail() → the post-mortem with
 // REASON_USER_STACK_SMASH (Exception 5, "closest thing to stack fault"). epc1 would be the code
 // address of the failing check; the model has no code addresses, so it is 0.
-std::string postmortem_bssl_smashing(const std::vector<StackSection>& stacks) {
+std::string postmortem_bssl_smashing(const std::vector<StackSection>& stacks, const std::string& last_alloc) {
   std::string out = "FATAL ERROR: BSSL stack smashing detected\n";
   out += "\nPANIC: Stack overrun";
   out += cut_here();
   out += "\nStack overflow detected.\n";
   out += "\nException (5):\nepc1=0x00000000 epc2=0x00000000 epc3=0x00000000 excvaddr=0x00000000 depc=0x00000000\n";
   print_stacks(out, stacks);
+  out += last_alloc;
   out += cut_here();
   return out;
+}
+
+// postmortem_report() for REASON_EXCEPTION_RST: the cause and the special registers.
+std::string postmortem_exception(int cause, uint32_t epc1, uint32_t excvaddr, const std::vector<StackSection>& stacks,
+                                 const std::string& last_alloc) {
+  std::string out = cut_here();
+  char buf[160];
+  snprintf(buf, sizeof buf,
+           "\nException (%d):\nepc1=0x%08x epc2=0x00000000 epc3=0x00000000 excvaddr=0x%08x depc=0x00000000\n", cause,
+           epc1, excvaddr);
+  out += buf;
+  print_stacks(out, stacks);
+  out += last_alloc;
+  out += cut_here();
+  return out;
+}
+
+// operator new → __unhandled_exception("OOM") → raise_exception() prints its line before the
+// report; the report prints the caller once more after the closing ruler.
+std::string postmortem_oom(const std::vector<StackSection>& stacks, const std::string& last_alloc, uint32_t caller_addr) {
+  std::string out = "\nUser exception (panic/abort/assert)";
+  out += cut_here();
+  out += "\nUnhandled C++ exception: OOM\n";
+  print_stacks(out, stacks);
+  out += last_alloc;
+  out += cut_here();
+  if (!last_alloc.empty()) add(out, "\nlast failed alloc caller: 0x%08x\n", caller_addr);
+  return out;
+}
+
+uint32_t last_failed_alloc_address(const Device& d) {
+  const FailedAlloc& f = d.last_failed_alloc;
+  if (f.caller) return pseudo_code_address(f.caller);
+  if (f.file) return call_site_address(f.file, f.line);
+  return 0;
+}
+
+std::string last_failed_alloc_line(const Device& d) {
+  if (!d.last_failed_alloc.any()) return {};
+  std::string out;
+  char buf[80];
+  snprintf(buf, sizeof buf, "\nlast failed alloc call: %08X(%d)\n", last_failed_alloc_address(d),
+           int(d.last_failed_alloc.size));
+  return out + buf;
+}
+
+std::string last_failed_alloc_note(const Device& d) {
+  const FailedAlloc& f = d.last_failed_alloc;
+  if (!f.any()) return {};
+  char buf[64];
+  snprintf(buf, sizeof buf, "last failed alloc call %08X(%u) ", last_failed_alloc_address(d), unsigned(f.size));
+  if (f.caller) return buf + std::string("by new, called from ") + host_code_location(f.caller);
+  return buf + std::string("at ") + call_site_text(f.file, f.line);
+}
+
+std::string crash_kind(int reason, const std::string& summary) {
+  auto starts = [&](const char* p) { return summary.rfind(p, 0) == 0; };
+  switch (reason) {
+    case kResetHardwareWdt: return "hw_wdt_1";
+    case kResetSoftWdt: return "soft_wdt_3";
+    case kResetStackSmash: return "stack_smash_253";
+    case kResetSwException: return starts("Unhandled C++ exception: OOM") ? "oom_254" : "user_254";
+    case kResetException: {
+      int cause = -1;
+      if (starts("Exception ") && sscanf(summary.c_str() + 10, "%d", &cause) == 1 && cause >= 0)
+        return "exception_" + std::to_string(cause);
+      return "exception_2";
+    }
+    default: return "reset_" + std::to_string(reason);
+  }
 }
 
 uint32_t cont_depth_estimate(Device& d, const void* host_sp) {
@@ -92,6 +174,15 @@ uint32_t cont_depth_estimate(Device& d, const void* host_sp) {
   auto top = reinterpret_cast<uintptr_t>(d.fiber.stack_top());
   size_t host = sp < top && top - sp < d.stack_bytes ? top - sp : 0;
   return std::min<uint32_t>(estimate_target_bytes(host), kContStackBytes - 16);
+}
+
+uint32_t thunk_depth_estimate(const void* host_sp) {
+  if (!ThunkStack::in_use()) return 0;
+  ThunkStack& ts = ThunkStack::for_this_thread();
+  auto here = reinterpret_cast<uintptr_t>(host_sp);
+  auto top = reinterpret_cast<uintptr_t>(ts.top()), bottom = reinterpret_cast<uintptr_t>(ts.bottom());
+  uint32_t depth = here >= bottom && here < top ? estimate_target_bytes(top - here) : 0;
+  return depth ? depth : 16;
 }
 
 std::vector<StackSection> device_stacks(Device& d, uint32_t thunk_depth, uint32_t cont_depth, uint32_t offset) {
@@ -103,7 +194,7 @@ std::vector<StackSection> device_stacks(Device& d, uint32_t thunk_depth, uint32_
     auto* block = static_cast<uint8_t*>(d.thunk_block);
     uint32_t base = device_heap_address(d, block);
     s.end = base + (d.thunk_size / 4 - 1) * 4;
-    s.sp = s.end - thunk_depth;  // below base when the call overflowed the block
+    s.sp = s.end - thunk_depth - offset;  // below base when the call overflowed the block
     s.offset = offset;
     uint32_t first = std::max(s.sp + offset, base);
     s.rows_from = first & ~15u;
@@ -120,7 +211,7 @@ std::vector<StackSection> device_stacks(Device& d, uint32_t thunk_depth, uint32_
   StackSection c;
   c.ctx = "cont";
   c.end = kContStackEnd;
-  c.sp = kContStackEnd - std::max<uint32_t>(cont_depth, 16);
+  c.sp = kContStackEnd - std::max<uint32_t>(cont_depth, 16) - offset;
   c.offset = offset;
   c.rows_from = c.sp + offset;  // the model does not hold the cont stack's contents: no rows
   out.push_back(std::move(c));

@@ -40,10 +40,15 @@ Device::Device(uint32_t id, const DeviceConfig& cfg, uint64_t master_seed, void*
 Device::~Device() = default;  // sockets are closed by the engine first
 
 void Device::reset_heap() {
+  if (heap_) past_heaps_digest_ = mix_seed(past_heaps_digest_, heap_->digest());
   heap_ = std::make_unique<UmmHeap>(heap_mem_, cfg_.heap_bytes);
+  heap_->set_clock(&cycles);
   heap_tags.clear();
+  last_failed_alloc = {};
   note_heap();
 }
+
+uint64_t Device::digest() const { return mix_seed(mix_seed(past_heaps_digest_, heap_->digest()), cycles); }
 
 void Device::note_heap() {
   uint32_t f = heap_->free_bytes(), m = heap_->max_free_block(), g = heap_->fragmentation();

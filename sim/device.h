@@ -43,12 +43,25 @@ struct DeviceStats {
   uint32_t thunk_peak_target = 0;    // … estimated on the chip (sim/thunk_stack.h)
   uint32_t oom_count = 0;            // failed device allocations
   std::vector<std::string> crash_reasons;
+  std::vector<int> crash_codes;      // the reset reason of each of them (sim/crash_record.h)
+  std::vector<uint64_t> crash_digests;  // Device::digest() at each crash, before the reboot
   std::string state = "off";         // off | booting | connecting | connected | disconnected | crashed
   VTime first_connected{-1};
   uint64_t rx_bytes = 0, tx_bytes = 0;
   uint32_t stack_high_water = 0;
   uint64_t host_ns = 0;            // host time spent running this device's fiber
   uint64_t host_handshake_ns = 0;  // … of it while a TLS handshake was under way (thunk held)
+};
+
+// The last failed device allocation since boot: the core's umm_last_fail_alloc_addr/_size, which
+// every post-mortem prints (sim/crash_record.h last_failed_alloc_line). Plain data: it is written
+// on the device's fiber, where a host allocation would come from the device heap.
+struct FailedAlloc {
+  const char* file = nullptr;    // call site (__FILE__ of the debug heap API; static storage)
+  int line = 0;
+  const void* caller = nullptr;  // `new`: the host return address into the caller, instead
+  uint32_t size = 0;             // the chip's request size
+  bool any() const { return file || caller; }
 };
 
 class Device {
@@ -85,6 +98,9 @@ public:
   UmmHeap& heap() { return *heap_; }
   void reset_heap();
   void note_heap();  // update the minimum/maximum figures
+  // The device's history in one number: every heap request of every boot, its result and the
+  // device time it came at, and the clock now (same seed + same tape ⇒ same digest).
+  uint64_t digest() const;
   HeapTags heap_tags;  // owner of each live chunk (sim/heap_tags.h), for the heap map
 
   Fiber fiber;
@@ -102,6 +118,8 @@ public:
   std::optional<int> reboot_reason;  // set by restart/crash; the engine reboots the fiber
   std::string crash_text;    // one line: the reason as devices.jsonl lists it
   std::string crash_record;  // the post-mortem text the chip prints (may be empty)
+  std::string crash_note;    // the simulator's own lines about it (host location, call sites)
+  FailedAlloc last_failed_alloc;  // cleared with the heap at every boot
   // Thunk block (sim/thunk_stack.h).
   uint32_t thunk_size = 0;            // current thunk block (0 = none)
   uintptr_t thunk_sp = 0;             // fiber stack pointer at the thunked call under way (0 = none)
@@ -120,6 +138,7 @@ private:
   void* heap_mem_;
   std::string client_id_, topic_;
   std::unique_ptr<UmmHeap> heap_;
+  uint64_t past_heaps_digest_ = 0;  // the digests of the heaps of earlier boots
 };
 
 }  // namespace espfleet

@@ -2,7 +2,8 @@
 // HostSection open), `new` takes from that device's umm heap and a failure aborts the device
 // the chip's way ("Unhandled C++ exception: OOM"); everywhere else it is the host's allocator.
 // `delete` finds the owner by address: a pointer inside a device arena (in place or in the heap's
-// data arena) goes back to that heap.
+// data arena) goes back to that heap. A failed `new` records its caller's address (the core's
+// umm_last_fail_alloc_addr) for the post-mortem.
 #include <cstdlib>
 #include <new>
 
@@ -13,7 +14,7 @@
 namespace espfleet {
 namespace {
 
-void* device_new(size_t n, bool nothrow) {
+void* device_new(size_t n, bool nothrow, const void* caller) {
   Device* d = alloc_device();
   if (!d) {
     void* p = std::malloc(n ? n : 1);
@@ -23,6 +24,7 @@ void* device_new(size_t n, bool nothrow) {
   // The platform charges a listed type's target size (target_sizes.h); the chip's OOM message
   // names that size too.
   void* p = esp_platform()->heap_malloc(n ? n : 1, "new", 0);
+  if (!p) d->last_failed_alloc.caller = caller;
   if (!p && !nothrow) esp_platform()->oom_abort(target_size_of(n));
   return p;
 }
@@ -45,10 +47,14 @@ void device_delete(void* p) {
 }  // namespace
 }  // namespace espfleet
 
-void* operator new(size_t n) { return espfleet::device_new(n, false); }
-void* operator new[](size_t n) { return espfleet::device_new(n, false); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return espfleet::device_new(n, true); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return espfleet::device_new(n, true); }
+void* operator new(size_t n) { return espfleet::device_new(n, false, __builtin_return_address(0)); }
+void* operator new[](size_t n) { return espfleet::device_new(n, false, __builtin_return_address(0)); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  return espfleet::device_new(n, true, __builtin_return_address(0));
+}
+void* operator new[](size_t n, const std::nothrow_t&) noexcept {
+  return espfleet::device_new(n, true, __builtin_return_address(0));
+}
 void operator delete(void* p) noexcept { espfleet::device_delete(p); }
 void operator delete[](void* p) noexcept { espfleet::device_delete(p); }
 void operator delete(void* p, size_t) noexcept { espfleet::device_delete(p); }

@@ -11,6 +11,7 @@
 
 #include "bearssl_cost.h"
 #include "cost_model.h"
+#include "crash_record.h"
 #include "engine.h"
 #include "heap_events.h"
 #include "heap_tags.h"
@@ -56,6 +57,12 @@ void observe(Device& d, HeapEvent::Kind kind, const char* file, int line, size_t
     o(d, HeapEvent{kind, file, line, size, p, old, before, d.heap().free_bytes()});
   }
 }
+
+// A device allocation failed: counted, and remembered for the post-mortem's alloc line.
+void note_failed(Device& d, const char* file, int line, size_t charged) {
+  d.stats.oom_count++;
+  d.last_failed_alloc = FailedAlloc{file, line, nullptr, uint32_t(std::min<size_t>(charged, UINT32_MAX))};
+}
 }  // namespace
 
 void* DevicePlatform::heap_malloc(size_t size, const char* file, int line) {
@@ -64,7 +71,7 @@ void* DevicePlatform::heap_malloc(size_t size, const char* file, int line) {
   uint32_t before = d.heap().free_bytes();
   size_t charged = target_size_of(size);  // the chip's request for a listed type (target_sizes.h)
   void* p = d.heap().malloc(charged, size);
-  if (!p && size) d.stats.oom_count++;
+  if (!p && size) note_failed(d, file, line, charged);
   d.heap_tags.set(d.heap(), p, heap_tag_for(file, size));
   d.note_heap();
   observe(d, HeapEvent::alloc, file, line, charged, p, nullptr, before);
@@ -79,7 +86,7 @@ void* DevicePlatform::heap_calloc(size_t count, size_t size, const char* file, i
   if (__builtin_mul_overflow(count, size, &total)) total = SIZE_MAX;  // fails, as umm_calloc's
   size_t charged = target_size_of(total);
   void* p = d.heap().zalloc(charged, total);
-  if (!p && count && size) d.stats.oom_count++;
+  if (!p && count && size) note_failed(d, file, line, charged);
   d.heap_tags.set(d.heap(), p, heap_tag_for(file, total));
   d.note_heap();
   observe(d, HeapEvent::alloc, file, line, charged, p, nullptr, before);
@@ -94,7 +101,7 @@ void* DevicePlatform::heap_realloc(void* ptr, size_t size, const char* file, int
   uint32_t old_block = HeapTags::block_of(d.heap(), ptr);
   HeapTag tag = d.heap_tags.get(old_block);
   void* p = d.heap().realloc(ptr, charged, size);
-  if (!p && size) d.stats.oom_count++;
+  if (!p && size) note_failed(d, file, line, charged);
   if ((p || size == 0) && old_block) d.heap_tags.erase(old_block);  // moved, resized in place or freed
   if (p) d.heap_tags.set(d.heap(), p, ptr ? tag : heap_tag_for(file, size));  // the owner stays
   d.note_heap();
@@ -115,10 +122,19 @@ uint32_t DevicePlatform::heap_free_bytes() { return dev().heap().free_bytes(); }
 uint32_t DevicePlatform::heap_max_block() { return dev().heap().max_free_block(); }
 uint8_t DevicePlatform::heap_fragmentation() { return uint8_t(dev().heap().fragmentation()); }
 
+// operator new failed (sim/device_new.cpp has recorded its caller): the core's
+// __unhandled_exception("OOM") post-mortem, with the stacks and the last failed allocation.
 void DevicePlatform::oom_abort(size_t size) {
   Device& d = dev();
   HostSection host;
-  eng_.crash(d, 254, "Unhandled C++ exception: OOM (last failed alloc size " + std::to_string(size) + ")");
+  if (!d.last_failed_alloc.any())
+    d.last_failed_alloc = FailedAlloc{nullptr, 0, __builtin_return_address(0), uint32_t(std::min<size_t>(size, UINT32_MAX))};
+  const void* sp = __builtin_frame_address(0);
+  std::string record = postmortem_oom(device_stacks(d, thunk_depth_estimate(sp), cont_depth_estimate(d, sp), 0),
+                                      last_failed_alloc_line(d), last_failed_alloc_address(d));
+  d.crash_note = last_failed_alloc_note(d);
+  eng_.crash(d, kResetSwException, "Unhandled C++ exception: OOM (last failed alloc size " + std::to_string(size) + ")",
+             record + rom_boot_banner(kResetSwException));
 }
 
 uint32_t DevicePlatform::chip_id() { return dev().chip_id(); }
@@ -219,7 +235,7 @@ bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
   d.note_heap();
   observe(d, HeapEvent::alloc, "StackThunk.cpp", 0, size_bytes, p, nullptr, before);
   if (!p) {
-    d.stats.oom_count++;
+    note_failed(d, "StackThunk.cpp", 0, size_bytes);
     return false;
   }
   thunk_block_adopt(d, p, size_bytes);  // painted; its lowest word is the canary
@@ -239,7 +255,7 @@ void DevicePlatform::thunk_release() {
 void DevicePlatform::thunk_enter(void* engine) {
   Device& d = dev();
   d.charge(cost::cycles(cost::kEngineCall, d.mhz()));
-  install_cost_hooks(engine);
+  install_cost_hooks(engine, d.thunk_block != nullptr);  // the firmware holds the thunk while it handshakes
 }
 
 void DevicePlatform::thunk_leave(void*) {}

@@ -4,9 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "crash_record.h"
 #include "device_platform.h"
+#include "fault_guard.h"
 #include "net_socket.h"
 #include "thunk_stack.h"
 #include "watchdog.h"
@@ -191,15 +193,21 @@ void Engine::reboot(Device& d) {
   std::string text = std::move(d.crash_text), record = std::move(d.crash_record);
   d.crash_text.clear();
   d.crash_record.clear();
-  // The post-mortem, line by line, as the device's serial would show it.
-  for (size_t at = 0; at < record.size();) {
-    size_t nl = record.find('\n', at);
-    if (nl == std::string::npos) nl = record.size();
-    opts_.device_log->info("[{:>11.6f}] dev {} {}", d.now().seconds(), d.id(), std::string_view(record).substr(at, nl - at));
-    at = nl + 1;
-  }
+  // The post-mortem, line by line, as the device's serial would show it; then the simulator's notes.
+  auto log_lines = [&](const std::string& lines, const char* prefix) {
+    for (size_t at = 0; at < lines.size();) {
+      size_t nl = lines.find('\n', at);
+      if (nl == std::string::npos) nl = lines.size();
+      opts_.device_log->info("[{:>11.6f}] dev {} {}{}", d.now().seconds(), d.id(), prefix, std::string_view(lines).substr(at, nl - at));
+      at = nl + 1;
+    }
+  };
+  log_lines(record, "");
+  log_lines(std::exchange(d.crash_note, {}), "espfleet: ");
   if (reason != kResetSoftRestart) {
     d.stats.crash_reasons.push_back(text);
+    d.stats.crash_codes.push_back(reason);
+    d.stats.crash_digests.push_back(d.digest());
     d.stats.state = "crashed";
     if (opts_.on_crash) opts_.on_crash(d, reason, text, record);
   }
@@ -245,6 +253,7 @@ void Engine::wait_for_events() {
 }
 
 void Engine::run() {
+  fault_guard_install();  // a device's bad pointer resets that device (sim/fault_guard.h)
   wall_origin_ns_ = uv_hrtime();
   uint64_t last_tick = wall_origin_ns_;
   std::vector<Device*> batch;

@@ -5,8 +5,9 @@
 // the wall clock reaches it (no device runs ahead of the wall clock); fast mode jumps virtual
 // time to the next timer once no exchange with the broker is in flight.
 //
-// A device that resets (OOM, BSSL stack smashing, a watchdog: sim/crash_record.h) leaves its
-// fiber at once; the engine logs its post-mortem, resets its heap and boots it again.
+// A device that resets (OOM, BSSL stack smashing, a watchdog: sim/crash_record.h; a bad pointer:
+// sim/fault_guard.h) leaves its fiber at once; the engine logs its post-mortem, resets its heap
+// and boots it again.
 #pragma once
 #include <uv.h>
 

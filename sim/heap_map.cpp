@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "heap_umm.h"
+#include "svg_text.h"
 
 namespace espfleet {
 
@@ -23,18 +24,6 @@ constexpr const char* kColour[kHeapTagCount] = {
 constexpr const char* kFreeColour = "#e8e8e8";
 constexpr const char* kHeaderColour = "#404040";
 constexpr char kChar[kHeapTagCount] = {'o', 'T', 'B', 'K', 'X', 'L', 'M', 'A', 'N'};
-
-std::string xml_escape(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    if (c == '&') r += "&amp;";
-    else if (c == '<') r += "&lt;";
-    else if (c == '>') r += "&gt;";
-    else if (c == '"') r += "&quot;";
-    else r += c;
-  }
-  return r;
-}
 
 std::string figures(const HeapMapData& m) {
   std::ostringstream s;

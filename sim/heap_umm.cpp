@@ -2,6 +2,8 @@
 // in-arena block layout described in heap_umm.h, step for step as DESIGN §4 lays them out.
 #include "heap_umm.h"
 
+#include "rng.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <vector>
@@ -211,7 +213,7 @@ void UmmHeap::free_chunk(uint32_t c) {
   }
 }
 
-void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
+void* UmmHeap::malloc_raw(size_t charge, size_t host_bytes) {
   charge = effective_charge(charge, host_bytes);
   if (charge == 0) return nullptr;
   size_t blocks = blocks_for(charge);
@@ -221,6 +223,33 @@ void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
     return nullptr;
   }
   return place(c, uint32_t(blocks), host_bytes);
+}
+
+// The history digest: every request and its outcome (chunk number, 0 = failed or freed), with
+// the owner's clock when one is set. Two heaps that saw the same requests at the same device
+// times in the same order, and answered them alike, have the same digest.
+void UmmHeap::note(uint64_t op, size_t charge, const void* result) {
+  uint64_t v = (op << 60) ^ (uint64_t(charge) << 24) ^ (result ? chunk_of(result) : 0);
+  digest_ = mix_seed(digest_ ^ v, clock_ ? *clock_ : 0);
+}
+
+void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
+  void* p = malloc_raw(charge, host_bytes);
+  note(1, charge, p);
+  return p;
+}
+
+void UmmHeap::free(void* p) {
+  if (!p) return;
+  note(2, chunk_of(p), nullptr);
+  free_raw(p);
+}
+
+void* UmmHeap::realloc(void* p, size_t charge, size_t host_bytes) {
+  uint64_t from = p ? chunk_of(p) : 0;
+  void* q = realloc_raw(p, charge, host_bytes);
+  note(3, (from << 20) ^ charge, q);
+  return q;
 }
 
 void* UmmHeap::zalloc(size_t charge, size_t host_bytes) {
@@ -235,7 +264,7 @@ void* UmmHeap::calloc(size_t count, size_t size) {
   return zalloc(total, total);  // a zero product gives NULL
 }
 
-void UmmHeap::free(void* p) {
+void UmmHeap::free_raw(void* p) {
   if (!p) return;
   uint32_t c = chunk_of(p);
   if (c == 0) {
@@ -246,9 +275,9 @@ void UmmHeap::free(void* p) {
   free_chunk(c);
 }
 
-void* UmmHeap::realloc(void* p, size_t charge, size_t host_bytes) {
+void* UmmHeap::realloc_raw(void* p, size_t charge, size_t host_bytes) {
   charge = effective_charge(charge, host_bytes);
-  if (!p) return malloc(charge, host_bytes);
+  if (!p) return malloc_raw(charge, host_bytes);
   uint32_t c = chunk_of(p);
   if (c == 0) {
     ++bad_frees_;

@@ -81,7 +81,10 @@ public:
   // Where a pointer this heap handed out keeps its bytes.
   enum class Placement { none, in_place, pool, map };
   Placement placement_of(const void* p) const;
-  size_t last_failed_size() const { return last_failed_; }  // size of the last failed request
+  size_t last_failed_size() const { return last_failed_; }
+  // A digest of the heap's whole history (every request, its result, and the clock's value then).
+  uint64_t digest() const { return digest_; }
+  void set_clock(const uint64_t* cycles) { clock_ = cycles; }  // folded into the digest (may be null)  // size of the last failed request
   size_t bad_frees() const { return bad_frees_; }
   uint8_t* base() { return base_; }  // the model arena (the chip's heap image)
   const uint8_t* base() const { return base_; }
@@ -185,6 +188,12 @@ private:
   uint64_t free_squares_ = 0;     // Σ free chunk sizes²
   size_t last_failed_ = 0;
   size_t bad_frees_ = 0;
+  uint64_t digest_ = 0;
+  const uint64_t* clock_ = nullptr;
+  void* malloc_raw(size_t charge, size_t host_bytes);
+  void* realloc_raw(void* p, size_t charge, size_t host_bytes);
+  void free_raw(void* p);
+  void note(uint64_t op, size_t charge, const void* result);
 };
 
 }  // namespace espfleet

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "../core/settings.h"
+#include "crash_record.h"
 #include "device.h"
 #include "engine.h"
 #include "fingerprint.h"
@@ -15,6 +16,12 @@
 namespace espfleet {
 
 using json = nlohmann::ordered_json;
+
+std::string digest_hex(uint64_t v) {
+  char buf[20];
+  snprintf(buf, sizeof buf, "%016llx", (unsigned long long)v);
+  return buf;
+}
 
 uint32_t percentile(const std::vector<uint32_t>& sorted, double p) {
   if (sorted.empty()) return 0;
@@ -69,6 +76,10 @@ json device_record(const Device& d) {
   j["boots"] = s.boots;
   j["crashes"] = s.crash_reasons.size();
   j["crash_reasons"] = s.crash_reasons;
+  j["crash_codes"] = s.crash_codes;
+  j["crash_digests"] = nlohmann::json::array();
+  for (uint64_t v : s.crash_digests) j["crash_digests"].push_back(digest_hex(v));
+  j["digest"] = digest_hex(d.digest());
   j["rx_bytes"] = s.rx_bytes;
   j["tx_bytes"] = s.tx_bytes;
   j["virtual_time_s"] = d.now().seconds();
@@ -84,7 +95,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
   uint64_t published = 0, failures = 0, crashes = 0, connected = 0, ever = 0, received = 0;
   uint32_t heap_min = UINT32_MAX, block_min = UINT32_MAX, frag_max = 0;
   uint64_t host_ns = 0, host_hs_ns = 0;
-  std::map<std::string, uint64_t> errors;
+  std::map<std::string, uint64_t> errors, crash_kinds;
   for (auto& d : devices) {
     const DeviceStats& s = d->stats;
     hs.insert(hs.end(), s.handshake_ms.begin(), s.handshake_ms.end());
@@ -94,6 +105,8 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
     received += s.received;
     failures += s.connect_failures;
     crashes += s.crash_reasons.size();
+    for (size_t i = 0; i < s.crash_codes.size() && i < s.crash_reasons.size(); ++i)
+      crash_kinds[crash_kind(s.crash_codes[i], s.crash_reasons[i])]++;
     if (s.state == "connected") connected++;
     if (s.mqtt_connects > 0) ever++;
     heap_min = std::min(heap_min, s.heap_free_min);
@@ -112,6 +125,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
   j["ever_connected"] = ever;
   j["connect_failures"] = failures;
   j["crashes"] = crashes;
+  j["crashes_by_reason"] = crash_kinds;  // sim/crash_record.h crash_kind: exception_29, oom_254, …
   j["published"] = published;
   j["received"] = received;
   j["handshakes"] = hs.size();
@@ -151,6 +165,15 @@ std::string summary_table(const json& s) {
                    (unsigned)s["heap_free_min"], (unsigned)s["heap_max_block_min"], (unsigned)s["heap_frag_max"],
                    double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
   std::string out(buf, size_t(std::max(n, 0)));
+  if (s.contains("crashes_by_reason") && !s["crashes_by_reason"].empty()) {
+    out += "  crashes by reason  ";
+    const char* sep = "";
+    for (auto& [k, v] : s["crashes_by_reason"].items()) {
+      out += sep + k + ": " + std::to_string(v.get<uint64_t>());
+      sep = ", ";
+    }
+    out += "\n";
+  }
   if (!s["tls_errors"].empty()) {
     out += "  TLS errors (last per device):\n";
     for (auto& [k, v] : s["tls_errors"].items()) out += "    " + k + ": " + std::to_string(v.get<uint64_t>()) + "\n";

@@ -16,6 +16,8 @@ nlohmann::ordered_json device_record(const Device& d);
 nlohmann::ordered_json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const EngineStats& es);
 // Percentile (nearest rank) of a sorted vector; 0 when empty.
 uint32_t percentile(const std::vector<uint32_t>& sorted, double p);
+// A device digest (Device::digest) as devices.jsonl and `espfleet replay` print it: 16 hex digits.
+std::string digest_hex(uint64_t v);
 std::string summary_table(const nlohmann::ordered_json& summary);
 
 }  // namespace espfleet

@@ -5,7 +5,6 @@
 
 #include "crash_record.h"
 #include "engine.h"
-#include "thunk_stack.h"
 
 namespace espfleet {
 
@@ -49,25 +48,19 @@ void watchdog_expired(Device& d) {
   int reason = soft ? kResetSoftWdt : kResetHardwareWdt;
   w.deadline = UINT64_MAX;
   // Inside a thunked BearSSL call the reset shows the bearssl stack first, as on the chip.
-  uint32_t thunk_depth = 0;
-  if (ThunkStack::in_use()) {
-    ThunkStack& ts = ThunkStack::for_this_thread();
-    auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
-    auto top = reinterpret_cast<uintptr_t>(ts.top());
-    thunk_depth = estimate_target_bytes(here < top ? top - here : 0);
-    if (!thunk_depth) thunk_depth = 16;
-  }
+  uint32_t thunk_depth = thunk_depth_estimate(__builtin_frame_address(0));
   uint32_t cont = cont_depth_estimate(d, __builtin_frame_address(0));
   double ran = cycles_to_time(d.cycles - w.fed_at, d.mhz()).seconds();
   char summary[96];
   std::string record;
   if (soft) {
-    record = postmortem_soft_wdt(device_stacks(d, thunk_depth, cont, 0x1a0));
+    record = postmortem_soft_wdt(device_stacks(d, thunk_depth, cont, 0x1a0), last_failed_alloc_line(d));
     snprintf(summary, sizeof summary, "Soft WDT reset (ran %.3f s without yielding)", ran);
   } else {
     record = postmortem_hardware_wdt(device_stacks(d, thunk_depth, cont, 0x10));
     snprintf(summary, sizeof summary, "Hardware WDT reset (ran %.3f s without yielding)", ran);
   }
+  d.crash_note = last_failed_alloc_note(d);
   eng->crash(d, reason, summary, record + rom_boot_banner(reason));
 }
 
