@@ -70,7 +70,9 @@ void HeapWorkload::allocate(size_t entry, uint32_t now) {
   if (_held == kMaxBlocks) return;  // the device is busy: this request is dropped
   uint32_t size = uniform(e.size_min ? e.size_min : 1, e.size_max);
   uint32_t life = drawExpMs(e.life_ms);
-  char* p = static_cast<char*>(malloc(size));
+  // Code that allocates with new (Tasmota's web handlers, JSON builders) never sees NULL: the
+  // core aborts with "Unhandled C++ exception: OOM" when the heap has no block that large.
+  char* p = e.use_new ? new char[size] : static_cast<char*>(malloc(size));
   if (!p) {
     _failures++;
     _unlogged++;
@@ -89,6 +91,7 @@ void HeapWorkload::allocate(size_t entry, uint32_t now) {
   if (n >= 0 && (uint32_t)n + 1 < size) memset(p + n + 1, ' ', size - (uint32_t)n - 1);
   _blocks[_held].ptr = p;
   _blocks[_held].freeAtMs = now + life;
+  _blocks[_held].fromNew = e.use_new != 0;
   _held++;
 }
 
@@ -97,7 +100,8 @@ void HeapWorkload::loop() {
   uint32_t now = millis();
   for (size_t i = 0; i < _held;) {
     if ((int32_t)(now - _blocks[i].freeAtMs) >= 0) {
-      free(_blocks[i].ptr);
+      if (_blocks[i].fromNew) delete[] _blocks[i].ptr;
+      else free(_blocks[i].ptr);
       _blocks[i] = _blocks[--_held];  // order of frees does not matter; order of the draws does
     } else {
       ++i;

@@ -25,8 +25,9 @@ private:
   static const size_t kMaxBlocks = 24;       // outstanding workload blocks
 
   struct Block {
-    void* ptr;
+    char* ptr;
     uint32_t freeAtMs;
+    bool fromNew;  // delete[] it, not free()
   };
 
   uint32_t drawExpMs(uint32_t meanMs);

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 static const uint32_t kSettingsMagic = 0x46505345u;  // "ESPF"
-static const uint16_t kSettingsVersion = 2;
+static const uint16_t kSettingsVersion = 3;
 static const uint32_t kSettingsFlashAddr = 0x0000;   // sector 0
 static const uint32_t kTlsFlashAddr = 0x1000;        // sector 1: keys, certificate, trust anchors
 static const uint32_t kFlashImageSize = 0x2000;
@@ -22,6 +22,8 @@ struct HeapWorkloadEntry {
   uint32_t life_ms;
   uint16_t size_min;
   uint16_t size_max;
+  uint8_t use_new;           // 1: allocated with new[] (a failure aborts: OOM), 0: malloc (NULL)
+  uint8_t reserved[3];
 };
 
 enum ValidationMode : uint8_t { kValidateCa = 0, kValidateFingerprint = 1 };  // SetOption132
@@ -60,7 +62,7 @@ struct TlsSettings {
   uint8_t ca[2048];
 };
 
-static_assert(sizeof(HeapWorkloadEntry) == 20, "flash layout");
+static_assert(sizeof(HeapWorkloadEntry) == 24, "flash layout");
 static_assert(sizeof(DeviceSettings) % 4 == 0, "flash reads are whole words");
 static_assert(sizeof(TlsSettings) % 4 == 0, "flash reads are whole words");
 static_assert(sizeof(DeviceSettings) <= 4096 && sizeof(TlsSettings) <= 4096, "one sector each");

@@ -406,6 +406,10 @@ const br_ssl_client_certificate_class* single_ec_vtable() {
 void install_cost_hooks(void* client_context, bool x509_live) {
   auto* cc = static_cast<br_ssl_client_context*>(client_context);
   br_ssl_engine_context* eng = &cc->eng;
+  // The chip's BearSSL has no OS seeder: the firmware's injected entropy (esp_random, from the
+  // device's seed) is all its generator gets. On the host BearSSL would also read the system's
+  // randomness at reset, and no device history could be reproduced.
+  eng->rng_os_rand_done = 1;
   eng->iec = wrap_ec(eng->iec);
   eng->irsavrfy = wrap_rsa(eng->irsavrfy);
   eng->iecdsa = wrap_vrfy(eng->iecdsa);

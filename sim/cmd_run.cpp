@@ -20,6 +20,9 @@
 #include "broker.h"
 #include "engine.h"
 #include "heap_map.h"
+#include "heap_timeline.h"
+#include "net_socket.h"
+#include "run_record.h"
 #include "flash_image.h"
 #include "host_usage.h"
 #include "pki.h"
@@ -34,6 +37,15 @@ namespace espfleet {
 namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
+Engine* g_engine_for_events = nullptr;  // the engine a broker-restart event waits on
+
+// After the broker stopped: every device connection has seen its close.
+bool all_sockets_closed_by_peer(Engine& eng) {
+  for (auto& d : eng.devices())
+    for (auto& s : d->sockets)
+      if (s && s->state == DeviceSocket::State::connected && s->handle_open && !s->peer_closed) return false;
+  return true;
+}
 
 struct BrokerTarget {
   std::string host;
@@ -155,6 +167,11 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--set", o.sets, "Override any scenario key, e.g. --set device.cpu_mhz=160 (repeatable)");
   cmd.add_flag("--quiet", o.quiet, "No live progress line");
   cmd.add_flag("--json", o.json, "Print summary.json to stdout instead of the table");
+  cmd.add_flag("--no-tapes", o.no_tapes, "Keep no device tapes (RUN_DIR/tapes; `espfleet replay` needs them)");
+  cmd.add_option("--timeline", o.timelines,
+                 "Write heap timelines (RUN_DIR/heap/ID-timeline.svg and .csv) of these devices: ID[,ID...] or all");
+  cmd.add_option("--max-heap-maps", o.max_heap_maps, "Write at most N crash heap maps (RUN_DIR/heap/ID-crash-K.svg)")
+      ->check(CLI::NonNegativeNumber);
 }
 
 int cmd_run(const RunOptions& o) {
@@ -167,9 +184,11 @@ int cmd_run(const RunOptions& o) {
     Scenario sc = load_scenario(o.scenario, sets);
     const uint32_t n = sc.fleet.devices;
     ensure_fd_limit(n);
+    std::vector<bool> timeline_for = parse_device_list(o.timelines, n, "--timeline");
 
     fs::path dir = o.out.empty() ? fs::path(run_dir_name()) : fs::path(o.out);
     fs::create_directories(dir);
+    write_replay_inputs(dir, o.scenario, sets);
     {
       std::ofstream f(dir / "scenario.resolved.json");
       f << sc.resolved().dump(2) << "\n";
@@ -245,7 +264,14 @@ int cmd_run(const RunOptions& o) {
     eo.device_log = dlog;
     eo.on_serial_line = [](Device& d, const char* t, size_t len) { observe_serial_line(d, std::string_view(t, len)); };
     // The heap map of every crash (docs/heap.md): the heap is still the crashed one here.
-    eo.on_crash = [heap_dir = dir / "heap"](Device& d, int reason, const std::string& text, const std::string&) {
+    size_t heap_maps = 0, heap_maps_skipped = 0;
+    eo.on_crash = [heap_dir = dir / "heap", &heap_maps, &heap_maps_skipped, cap = size_t(o.max_heap_maps)](
+                      Device& d, int reason, const std::string& text, const std::string&) {
+      if (heap_maps >= cap) {
+        heap_maps_skipped++;
+        return;
+      }
+      heap_maps++;
       std::error_code ec;
       fs::create_directories(heap_dir, ec);
       size_t nth = d.stats.crash_reasons.size();
@@ -254,9 +280,21 @@ int cmd_run(const RunOptions& o) {
       std::ofstream f(heap_dir / (std::to_string(d.id()) + "-crash-" + std::to_string(nth) + ".svg"));
       f << render_heap_svg(heap_map_snapshot(d.heap(), d.heap_tags), title);
     };
+    eo.record_tapes = !o.no_tapes;
+    if (broker && sc.broker.restart_every.us > 0) {
+      const VTime every = VTime::from_us(sc.broker.restart_every.us), down = VTime::from_us(sc.broker.restart_down.us);
+      EmbeddedBroker* b = broker.get();
+      Engine** engine_ref = &g_engine_for_events;
+      for (VTime t = every; t < VTime::from_us(sc.fleet.duration.us); t = t + every) {
+        eo.host_events.push_back(HostEvent{t, "broker stops", [b] { b->stop(); },
+                                           [engine_ref] { return !*engine_ref || all_sockets_closed_by_peer(**engine_ref); }});
+        eo.host_events.push_back(HostEvent{t + down, "broker starts", [b] { b->restart(); }, {}});
+      }
+    }
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
     Engine engine(eo, n, max_heap);
+    g_engine_for_events = &engine;
 
     uint64_t rss_before = rss_bytes();
     uint32_t utc = uint32_t(std::time(nullptr));
@@ -278,7 +316,8 @@ int cmd_run(const RunOptions& o) {
       }
       int64_t spread_us = sc.fleet.connect_spread.us;
       VTime boot_at = VTime::from_us(spread_us > 0 ? int64_t(boot_rng.below(uint64_t(spread_us))) : 0);
-      engine.add_device(id, c, sc.fleet.seed, build_flash_image(c, fi), boot_at);
+      Device& dev = engine.add_device(id, c, sc.fleet.seed, build_flash_image(c, fi), boot_at);
+      if (timeline_for[id]) dev.timeline = std::make_unique<HeapTimeline>();
     }
     double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double cpu_before = cpu_seconds_self();  // the run itself, not provisioning (certificate signing)
@@ -310,12 +349,18 @@ int cmd_run(const RunOptions& o) {
     std::signal(SIGTERM, prev_term);
     if (!o.quiet && tty) std::fprintf(stderr, "\n");
 
+    g_engine_for_events = nullptr;
+    if (eo.record_tapes) write_tapes(dir, engine, sc.fleet.seed, g_interrupted ? "interrupted" : "duration");
+    write_timelines(dir / "heap", engine);
     {
       std::ofstream f(dir / "devices.jsonl");
       for (auto& d : engine.devices()) f << device_record(*d).dump() << "\n";
     }
     nlohmann::ordered_json summary = fleet_summary(engine.devices(), engine.stats());
     summary["interrupted"] = bool(g_interrupted);
+    summary["heap_maps_written"] = heap_maps;
+    summary["heap_maps_skipped"] = heap_maps_skipped;
+    summary["tapes"] = eo.record_tapes ? (dir / "tapes").string() : "";
     {
       auto& h = summary["host"];
       uint64_t rss_after = rss_bytes();

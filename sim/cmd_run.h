@@ -22,6 +22,9 @@ struct RunOptions {
   std::string out;             // --out DIR
   bool quiet = false;          // no progress line
   bool json = false;           // print summary.json instead of the table
+  bool no_tapes = false;       // --no-tapes: devices keep no tapes (no `espfleet replay`)
+  std::string timelines;       // --timeline ID[,ID...]: heap timelines of these devices ("all")
+  int max_heap_maps = 200;     // --max-heap-maps N: crash heap maps written at most
 };
 
 void add_run_options(CLI::App& cmd, RunOptions& o);

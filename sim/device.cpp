@@ -3,7 +3,9 @@
 
 #include <cstdio>
 
+#include "heap_timeline.h"
 #include "net_socket.h"
+#include "tape.h"
 
 namespace espfleet {
 
@@ -43,6 +45,8 @@ void Device::reset_heap() {
   if (heap_) past_heaps_digest_ = mix_seed(past_heaps_digest_, heap_->digest());
   heap_ = std::make_unique<UmmHeap>(heap_mem_, cfg_.heap_bytes);
   heap_->set_clock(&cycles);
+  heap_->set_trace(heap_trace_, heap_trace_ctx_);
+  if (heap_trace_) heap_trace_(heap_trace_ctx_, 'b', 0, 0, 0);  // a new heap: the trace says so
   heap_tags.clear();
   last_failed_alloc = {};
   note_heap();
@@ -55,6 +59,7 @@ void Device::note_heap() {
   if (f < stats.heap_free_min) stats.heap_free_min = f;
   if (m < stats.heap_max_block_min) stats.heap_max_block_min = m;
   if (g > stats.heap_frag_max) stats.heap_frag_max = g;
+  if (timeline) timeline->note(now(), f, m, uint8_t(g));
 }
 
 }  // namespace espfleet

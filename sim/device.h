@@ -19,6 +19,8 @@
 namespace espfleet {
 
 struct DeviceSocket;
+class Tape;
+class HeapTimeline;
 
 // The chip id of device `id` in a fleet seeded with master_seed: unique for ids below 2^24.
 uint32_t chip_id_for(uint32_t id, uint64_t master_seed);
@@ -101,7 +103,14 @@ public:
   // The device's history in one number: every heap request of every boot, its result and the
   // device time it came at, and the clock now (same seed + same tape ⇒ same digest).
   uint64_t digest() const;
-  HeapTags heap_tags;  // owner of each live chunk (sim/heap_tags.h), for the heap map
+  // An observer every heap of this device gets (UmmHeap::set_trace), from the next reset_heap on.
+  void set_heap_trace(UmmHeap::TraceFn fn, void* ctx) {
+    heap_trace_ = fn;
+    heap_trace_ctx_ = ctx;
+    heap_->set_trace(fn, ctx);
+  }
+  HeapTags heap_tags;
+  std::unique_ptr<HeapTimeline> timeline;  // free heap, largest block, fragmentation over time (when asked for)  // owner of each live chunk (sim/heap_tags.h), for the heap map
 
   Fiber fiber;
   void* stack_mem;
@@ -112,6 +121,10 @@ public:
   std::vector<std::unique_ptr<DeviceSocket>> sockets;  // handle h ↔ sockets[h-1]
 
   // Scheduling state (owned by the Engine).
+  uint64_t slices = 0;             // times the fiber suspended (the tape's clock, sim/tape.h)
+  bool held = false;               // held by the host (Engine::host_park)
+  uint64_t hold_deadline_ns = 0;
+  std::unique_ptr<Tape> tape;      // what came from outside (when the run records tapes)
   uint64_t wake_seq = 0;
   bool waiting_io = false;
   bool io_signalled = false;
@@ -139,6 +152,8 @@ private:
   std::string client_id_, topic_;
   std::unique_ptr<UmmHeap> heap_;
   uint64_t past_heaps_digest_ = 0;  // the digests of the heaps of earlier boots
+  UmmHeap::TraceFn heap_trace_ = nullptr;
+  void* heap_trace_ctx_ = nullptr;
 };
 
 }  // namespace espfleet

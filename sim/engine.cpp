@@ -9,6 +9,7 @@
 #include "crash_record.h"
 #include "device_platform.h"
 #include "fault_guard.h"
+#include "heap_timeline.h"
 #include "net_socket.h"
 #include "thunk_stack.h"
 #include "watchdog.h"
@@ -19,7 +20,6 @@ namespace {
 thread_local Device* t_alloc_device = nullptr;
 thread_local Engine* t_running = nullptr;  // set while one of its devices runs
 constexpr VTime kBootTime = VTime::from_ms(300);        // reset → setup()
-constexpr uint64_t kQuietNs = 1500ull * 1000 * 1000;    // fast mode: a silent exchange stops holding time
 }  // namespace
 
 Device* alloc_device() { return t_alloc_device; }
@@ -55,6 +55,10 @@ Device& Engine::add_device(uint32_t id, const DeviceConfig& cfg, uint64_t master
                                     arenas_.heap(slot));
   d->flash = std::move(flash);
   d->boot_at = boot_at;
+  if (opts_.record_tapes) {
+    d->tape = std::make_unique<Tape>();
+    d->tape->boot_flash = d->flash;
+  }
   Device& ref = *d;
   devices_.push_back(std::move(d));
   ref.advance_to(boot_at);
@@ -67,6 +71,7 @@ void Engine::boot(Device& d) {
   watchdog_arm(d, opts_.soft_wdt, opts_.hardware_wdt);
   d.stats.boots++;
   d.stats.state = "booting";
+  if (d.timeline) d.timeline->mark(d.now(), HeapTimeline::kBoot, "boot " + std::to_string(d.stats.boots));
   schedule(d, d.now());
 }
 
@@ -95,11 +100,16 @@ void check_not_in_thunk(const Device& d) {
 }
 }  // namespace
 
+void Engine::suspend(Device& d) {
+  d.slices++;
+  d.fiber.suspend();
+}
+
 void Engine::park(Device& d, VTime t) {
   check_not_in_thunk(d);
   d.waiting_io = false;
   schedule(d, t);
-  d.fiber.suspend();
+  suspend(d);
   set_alloc_device(nullptr);  // parks happen inside a HostSection
 }
 
@@ -113,7 +123,7 @@ void Engine::park_io(Device& d, VTime deadline) {
   d.waiting_io = true;
   d.io_signalled = false;
   schedule(d, deadline);
-  d.fiber.suspend();
+  suspend(d);
   set_alloc_device(nullptr);
   d.waiting_io = false;
   watchdog_feed(d);
@@ -126,15 +136,110 @@ void Engine::signal_io(Device& d, VTime visible_at) {
 }
 
 void Engine::sync_to_wall(Device& d) {
+  if (replaying()) {
+    while (replay_parks_here(d, ParkSite::sync, 0)) host_park(d, ParkSite::sync, 0, 0);
+    return;
+  }
   if (!opts_.realtime) return;
-  if (d.now() > wall_now() + VTime::from_ms(1)) park(d, d.now());  // host pacing: not a yield
+  if (d.now() > wall_now() + VTime::from_ms(1)) {  // host pacing: not a yield
+    if (d.tape) d.tape->record(TapeEvent{TapeKind::host_park, d.slices, 0, int32_t(ParkSite::sync)});
+    park(d, d.now());
+  }
+}
+
+void Engine::host_park(Device& d, ParkSite site, uint32_t handle, uint64_t deadline_ns) {
+  check_not_in_thunk(d);
+  if (d.tape) d.tape->record(TapeEvent{TapeKind::host_park, d.slices, handle, int32_t(site)});
+  d.held = true;
+  d.hold_deadline_ns = deadline_ns;
+  d.wake_seq++;  // no timer of its own while held
+  if (!replaying()) held_.push_back(&d);
+  suspend(d);
+  set_alloc_device(nullptr);
+}
+
+void Engine::release(Device& d) {
+  if (!d.held || replaying()) return;
+  d.held = false;
+  held_.erase(std::find(held_.begin(), held_.end(), &d));
+  ready_.push_back(&d);
+}
+
+void Engine::expire_holds() {
+  if (held_.empty()) return;
+  uint64_t now = uv_hrtime();
+  for (size_t i = 0; i < held_.size();) {
+    Device* d = held_[i];
+    if (now >= d->hold_deadline_ns) release(*d);
+    else ++i;
+  }
+}
+
+void Engine::tape_record(Device& d, TapeEvent e) {
+  if (!d.tape) return;
+  e.slice = d.slices;
+  d.tape->record(e);
+}
+
+const TapeEvent* Engine::tape_peek(Device&) { return opts_.replay ? opts_.replay->peek() : nullptr; }
+void Engine::tape_pop(Device&) {
+  if (opts_.replay) opts_.replay->pop();
+}
+
+bool Engine::replay_parks_here(Device& d, ParkSite site, uint32_t handle) {
+  const TapeEvent* e = tape_peek(d);
+  if (!e || e->kind != TapeKind::host_park || e->slice != d.slices) return false;
+  if (e->status != int32_t(site) || e->handle != handle) return false;
+  tape_pop(d);
+  return true;
+}
+
+bool Engine::replay_write(Device& d, uint32_t handle, uint64_t hash, uint32_t len, int* status) {
+  const TapeEvent* e = tape_peek(d);
+  if (!e) return true;  // past the tape's end: the write goes nowhere
+  if (e->kind != TapeKind::write || e->slice != d.slices || e->handle != handle || e->hash != hash || e->length != len) {
+    diverge(d, "it wrote " + std::to_string(len) + " bytes on socket " + std::to_string(handle) + " at slice " +
+                   std::to_string(d.slices) + " where the tape has " +
+                   (e->kind == TapeKind::write ? "a write of " + std::to_string(e->length) + " bytes on socket " +
+                                                     std::to_string(e->handle) + " at slice " + std::to_string(e->slice)
+                                               : "event kind " + std::to_string(int(e->kind)) + " at slice " + std::to_string(e->slice)));
+    return false;
+  }
+  *status = e->status;
+  tape_pop(d);
+  return true;
+}
+
+void Engine::diverge(Device& d, const std::string& why) {
+  if (divergence_.empty())
+    divergence_ = "device " + std::to_string(d.id()) + " left its tape at " + std::to_string(d.now().seconds()) + " s: " + why;
+  stop_ = true;
+}
+
+// Replay: the network events the live run saw while the device was parked after this suspension.
+void Engine::apply_tape(Device& d) {
+  while (const TapeEvent* e = tape_peek(d)) {
+    if (e->slice > d.slices) break;
+    if (e->kind == TapeKind::write || e->kind == TapeKind::host_park) {
+      if (e->slice < d.slices)
+        diverge(d, std::string("it did not reach its ") + (e->kind == TapeKind::write ? "write" : "host wait") +
+                       " of slice " + std::to_string(e->slice) + " (now at slice " + std::to_string(d.slices) + ")");
+      break;  // the device's own checkpoint: its next slice consumes it
+    }
+    std::string err = socket_apply_tape_event(*this, d, *e);
+    if (!err.empty()) {
+      diverge(d, err);
+      break;
+    }
+    tape_pop(d);
+  }
 }
 
 void Engine::crash(Device& d, int reason, const std::string& summary, const std::string& record) {
   d.reboot_reason = reason;
   d.crash_text = summary;
   d.crash_record = record;
-  d.fiber.suspend();
+  suspend(d);
   __builtin_unreachable();
 }
 
@@ -184,6 +289,14 @@ void Engine::run_device(Device& d) {
     d.crash_text = "host fiber stack overflow (device stack canary overwritten)";
   }
   if (d.reboot_reason) reboot(d);
+  if (replaying()) {
+    apply_tape(d);
+    if (d.held) {  // the live run held it here; the tape has what came meanwhile
+      d.held = false;
+      ready_.push_back(&d);
+    }
+    if (opts_.replay_end_slices && d.slices >= opts_.replay_end_slices) stop_ = true;
+  }
 }
 
 void Engine::reboot(Device& d) {
@@ -207,6 +320,7 @@ void Engine::reboot(Device& d) {
   if (reason != kResetSoftRestart) {
     d.stats.crash_reasons.push_back(text);
     d.stats.crash_codes.push_back(reason);
+    if (d.timeline) d.timeline->mark(d.now(), HeapTimeline::kCrash, text);
     d.stats.crash_digests.push_back(d.digest());
     d.stats.state = "crashed";
     if (opts_.on_crash) opts_.on_crash(d, reason, text, record);
@@ -230,15 +344,24 @@ void Engine::wait_for_events() {
       timeout_ms = gap.ns <= 0 ? 0 : std::min<uint64_t>(100, uint64_t(gap.ns + 999999) / 1000000);
     }
   } else {
-    if (inflight_ > 0) inflight_ -= socket_expire_awaiting(*this, uv_hrtime(), kQuietNs);
-    if (inflight_ <= 0) {
-      inflight_ = 0;
-      if (!timers_.empty()) virt_now_ = std::max(virt_now_, std::min(timers_.top().at, opts_.duration));
-      else virt_now_ = opts_.duration;
+    // Fast: time jumps to the next timer — past a held device too (it catches up when its peer
+    // answers): devices meet only through the broker. A host event waits for every device.
+    if (run_host_event_if_due()) return;
+    VTime next = timers_.empty() ? opts_.duration : std::min(timers_.top().at, opts_.duration);
+    bool event_first = next_host_event_ < opts_.host_events.size() && opts_.host_events[next_host_event_].at <= next;
+    if (!event_first && (!timers_.empty() && timers_.top().at <= opts_.duration)) {
+      virt_now_ = std::max(virt_now_, next);
       uv_run(&loop_, UV_RUN_NOWAIT);
       return;
     }
-    timeout_ms = 5;
+    if (!held_.empty()) {
+      poll_held();
+      return;
+    }
+    if (event_first) return;  // run_host_event_if_due runs it next time round
+    virt_now_ = std::max(virt_now_, opts_.duration);
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    return;
   }
   if (timeout_ms == 0) {
     uv_run(&loop_, UV_RUN_NOWAIT);
@@ -252,6 +375,50 @@ void Engine::wait_for_events() {
   uv_timer_stop(&guard_);
 }
 
+// Fast mode: poll the network for the held devices' peers, until the nearest hold deadline.
+void Engine::poll_held() {
+  uint64_t now = uv_hrtime(), first = UINT64_MAX;
+  for (Device* d : held_) first = std::min(first, d->hold_deadline_ns);
+  uint64_t timeout_ms = first <= now ? 0 : std::min<uint64_t>(100, (first - now + 999999) / 1000000);
+  if (timeout_ms == 0) {
+    uv_run(&loop_, UV_RUN_NOWAIT);
+  } else {
+    uv_update_time(&loop_);
+    uv_timer_start(&guard_, [](uv_timer_t*) {}, timeout_ms, timeout_ms);
+    uv_run(&loop_, UV_RUN_ONCE);
+    uv_timer_stop(&guard_);
+  }
+  expire_holds();
+}
+
+// Fast mode: a host event runs once no device is behind it (none held, none ready, no timer
+// before it); then the fleet waits for its effects to arrive.
+bool Engine::run_host_event_if_due() {
+  if (opts_.realtime || next_host_event_ >= opts_.host_events.size()) return false;
+  HostEvent& ev = opts_.host_events[next_host_event_];
+  if (!held_.empty() || !ready_.empty() || (!timers_.empty() && timers_.top().at < ev.at) || ev.at > opts_.duration) return false;
+  next_host_event_++;
+  virt_now_ = std::max(virt_now_, ev.at);
+  event_floor_ = ev.at;
+  opts_.device_log->warn("[{:>11.6f}] host: {}", ev.at.seconds(), ev.name);
+  if (ev.run) ev.run();
+  uint64_t until = uv_hrtime() + ev.settle_ns;
+  while (ev.settled && !ev.settled() && uv_hrtime() < until) {
+    uv_update_time(&loop_);
+    uv_timer_start(&guard_, [](uv_timer_t*) {}, 5, 5);
+    uv_run(&loop_, UV_RUN_ONCE);
+    uv_timer_stop(&guard_);
+  }
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  return true;
+}
+
+bool Engine::finished() const {
+  if (opts_.realtime) return now() >= opts_.duration;
+  return virt_now_ >= opts_.duration && held_.empty() && ready_.empty() &&
+         (timers_.empty() || timers_.top().at > opts_.duration);
+}
+
 void Engine::run() {
   fault_guard_install();  // a device's bad pointer resets that device (sim/fault_guard.h)
   wall_origin_ns_ = uv_hrtime();
@@ -262,8 +429,15 @@ void Engine::run() {
     batch.swap(ready_);
     for (Device* d : batch) run_device(*d);
     batch.clear();
-    if (now() >= opts_.duration) break;
-    uv_run(&loop_, UV_RUN_NOWAIT);
+    if (finished()) break;
+    if (opts_.realtime && next_host_event_ < opts_.host_events.size() &&
+        opts_.host_events[next_host_event_].at <= wall_now()) {
+      HostEvent& ev = opts_.host_events[next_host_event_++];
+      opts_.device_log->warn("[{:>11.6f}] host: {}", ev.at.seconds(), ev.name);
+      if (ev.run) ev.run();
+    }
+    if (!replaying()) uv_run(&loop_, UV_RUN_NOWAIT);
+    expire_holds();
     if (ready_.empty() && (timers_.empty() || timers_.top().at > now())) wait_for_events();
     uint64_t w = uv_hrtime();
     if (opts_.on_tick && w - last_tick > 250000000ull) {

@@ -21,12 +21,27 @@
 #include "arena.h"
 #include "device.h"
 #include "sim_time.h"
+#include "tape.h"
 
 namespace spdlog { class logger; }
 
 namespace espfleet {
 
 class DevicePlatform;
+
+// Where the engine held a device for the host's sake (a host park, recorded on its tape).
+enum class ParkSite : int32_t { sync = 1, connect = 2, reply = 3, flush = 4 };
+
+// Something the host does at a device time (a broker restart): in fast mode it happens once every
+// device has reached `at`, and the fleet waits, up to `settle_ns` of host time, until `settled`
+// says its effects (the broker's closes) have reached the devices.
+struct HostEvent {
+  VTime at;
+  std::string name;
+  std::function<void()> run;
+  std::function<bool()> settled;  // may be empty
+  uint64_t settle_ns = 3000000000ull;
+};
 
 struct EngineOptions {
   bool realtime = true;
@@ -43,6 +58,12 @@ struct EngineOptions {
   // Called when a device resets for any reason but a requested restart, before it reboots:
   // reset reason (ESP8266 rst_info.reason), the one-line summary, the post-mortem text.
   std::function<void(Device&, int, const std::string&, const std::string&)> on_crash;
+  bool record_tapes = false;        // every device keeps a tape (sim/tape.h)
+  // Replay: the one device's tape; the engine plays it instead of using the network, and stops
+  // when the device has suspended replay_end_slices times (0 = at the duration).
+  Tape* replay = nullptr;
+  uint64_t replay_end_slices = 0;
+  std::vector<HostEvent> host_events;  // in time order
 };
 
 struct EngineStats {
@@ -87,7 +108,22 @@ public:
   // Reset the device now (it reboots): reason as rst_info.reason (sim/crash_record.h); summary:
   // one line for devices.jsonl; record: the post-mortem text for its log.
   [[noreturn]] void crash(Device& d, int reason, const std::string& summary, const std::string& record = {});
-  void inflight_add(int n) { inflight_ += n; }
+  // Host pacing: hold the device (not a yield) until release() or the host time deadline_ns.
+  // Recorded on the device's tape; in replay it only parks where the tape says.
+  void host_park(Device& d, ParkSite site, uint32_t handle, uint64_t deadline_ns);
+  void release(Device& d);  // a held device may go on (its peer answered)
+  // Tapes.
+  bool replaying() const { return opts_.replay != nullptr; }
+  void tape_record(Device& d, TapeEvent e);
+  const TapeEvent* tape_peek(Device& d);
+  void tape_pop(Device& d);
+  bool replay_parks_here(Device& d, ParkSite site, uint32_t handle);
+  // Replay of a write: checks it against the tape's checkpoint; false when the device diverged.
+  bool replay_write(Device& d, uint32_t handle, uint64_t hash, uint32_t len, int* status);
+  void diverge(Device& d, const std::string& why);
+  const std::string& divergence() const { return divergence_; }
+  // Fast mode: the fleet's present for anything the peer sends unasked.
+  VTime event_floor() const { return opts_.realtime ? wall_now() : std::max(virt_now_, event_floor_); }
   const std::string& source_address_for(const Device& d) const;
 
 private:
@@ -101,6 +137,12 @@ private:
   void schedule(Device& d, VTime at);
   void park(Device& d, VTime t);
   void run_device(Device& d);
+  void suspend(Device& d);
+  void apply_tape(Device& d);
+  void expire_holds();
+  void poll_held();
+  bool run_host_event_if_due();
+  bool finished() const;
   void reboot(Device& d);
   void boot(Device& d);
   bool fire_due();
@@ -118,7 +160,10 @@ private:
   Device* current_ = nullptr;
   VTime virt_now_{};
   uint64_t wall_origin_ns_ = 0;
-  int inflight_ = 0;
+  std::vector<Device*> held_;
+  size_t next_host_event_ = 0;
+  VTime event_floor_{};
+  std::string divergence_;
   bool stop_ = false;
   EngineStats stats_;
   std::unique_ptr<DevicePlatform> platform_;

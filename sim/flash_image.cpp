@@ -47,6 +47,7 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
     e.life_ms = uint32_t(std::clamp<int64_t>(w.lifetime.us / 1000, 0, UINT32_MAX));
     e.size_min = uint16_t(std::min<uint32_t>(w.size_min, UINT16_MAX));
     e.size_max = uint16_t(std::min<uint32_t>(w.size_max, UINT16_MAX));
+    e.use_new = w.use_new ? 1 : 0;
   }
   std::memcpy(flash.data() + kSettingsFlashAddr, &s, sizeof s);
 

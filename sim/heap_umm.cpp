@@ -235,20 +235,26 @@ void UmmHeap::note(uint64_t op, size_t charge, const void* result) {
 
 void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
   void* p = malloc_raw(charge, host_bytes);
-  note(1, charge, p);
+  size_t took = effective_charge(charge, host_bytes);
+  note(1, took, p);
+  if (trace_) trace_(trace_ctx_, 'm', took, 0, p ? chunk_of(p) : 0);
   return p;
 }
 
 void UmmHeap::free(void* p) {
   if (!p) return;
-  note(2, chunk_of(p), nullptr);
+  uint32_t c = chunk_of(p);
+  note(2, c, nullptr);
   free_raw(p);
+  if (trace_ && c) trace_(trace_ctx_, 'f', 0, c, 0);
 }
 
 void* UmmHeap::realloc(void* p, size_t charge, size_t host_bytes) {
-  uint64_t from = p ? chunk_of(p) : 0;
+  uint32_t from = p ? chunk_of(p) : 0;
   void* q = realloc_raw(p, charge, host_bytes);
-  note(3, (from << 20) ^ charge, q);
+  size_t took = effective_charge(charge, host_bytes);
+  note(3, (uint64_t(from) << 20) ^ took, q);
+  if (trace_) trace_(trace_ctx_, 'r', took, from, q ? chunk_of(q) : 0);
   return q;
 }
 

@@ -84,7 +84,12 @@ public:
   size_t last_failed_size() const { return last_failed_; }
   // A digest of the heap's whole history (every request, its result, and the clock's value then).
   uint64_t digest() const { return digest_; }
-  void set_clock(const uint64_t* cycles) { clock_ = cycles; }  // folded into the digest (may be null)  // size of the last failed request
+  void set_clock(const uint64_t* cycles) { clock_ = cycles; }  // folded into the digest (may be null)
+  // An observer of every request (for `espfleet replay --trace-heap`): op 'm' malloc, 'f' free,
+  // 'r' realloc; charge as the heap took it; chunks: the old one (free, realloc) and the result
+  // (0: none or failed). Off by default.
+  using TraceFn = void (*)(void* ctx, char op, size_t charge, uint32_t from_chunk, uint32_t to_chunk);
+  void set_trace(TraceFn fn, void* ctx) { trace_ = fn; trace_ctx_ = ctx; }  // size of the last failed request
   size_t bad_frees() const { return bad_frees_; }
   uint8_t* base() { return base_; }  // the model arena (the chip's heap image)
   const uint8_t* base() const { return base_; }
@@ -190,6 +195,8 @@ private:
   size_t bad_frees_ = 0;
   uint64_t digest_ = 0;
   const uint64_t* clock_ = nullptr;
+  TraceFn trace_ = nullptr;
+  void* trace_ctx_ = nullptr;
   void* malloc_raw(size_t charge, size_t host_bytes);
   void* realloc_raw(void* p, size_t charge, size_t host_bytes);
   void free_raw(void* p);

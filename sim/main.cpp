@@ -1,4 +1,4 @@
-// sim/main.cpp — the espfleet command line: run, heap (and more as they land).
+// sim/main.cpp — the espfleet command line: run, replay, heap, pki, profile, fingerprint.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include "cmd_heap.h"
 #include "cmd_pki.h"
 #include "cmd_profile.h"
+#include "cmd_replay.h"
 #include "cmd_run.h"
 
 int main(int argc, char** argv) {
@@ -43,6 +44,9 @@ int main(int argc, char** argv) {
   espfleet::FingerprintOptions fingerprint;
   CLI::App* fingerprint_cmd = espfleet::add_fingerprint_command(app, fingerprint);
 
+  espfleet::ReplayOptions replay;
+  CLI::App* replay_cmd = espfleet::add_replay_command(app, replay);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -51,6 +55,11 @@ int main(int argc, char** argv) {
 
   if (*run_cmd) return espfleet::cmd_run(run);
   if (*pki_cmd) return espfleet::cmd_pki(pki);
+  if (*replay_cmd) {
+    std::string line = "espfleet";
+    for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+    return espfleet::cmd_replay(replay, line);
+  }
   if (*profile_cmd) return espfleet::cmd_profile(profile);
   if (*fingerprint_cmd) return espfleet::cmd_fingerprint(fingerprint);
   if (*heap_cmd) {

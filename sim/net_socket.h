@@ -36,7 +36,7 @@ struct DeviceSocket {
   State state = State::connecting;
   int error = 0;                 // libuv error of connect/read
   std::deque<Pbuf> rx;           // received, visible from visible_at on
-  std::string backlog;           // received but no heap for a pbuf yet (lwIP would drop + retransmit)
+  std::string backlog;           // received, not yet in pbufs (they are taken when the device looks)
   VTime backlog_visible_at{};
   VTime last_stamp{};  // the latest arrival stamped on this socket (arrivals stay in order)
   size_t rx_held = 0;            // bytes held in pbufs
@@ -46,8 +46,15 @@ struct DeviceSocket {
   int pending_writes = 0;
   VTime last_tx{};               // device time of the last write (or the connect)
   VTime connected_at{};
-  bool awaiting = false;         // an exchange with the peer is in flight (fast mode)
-  uint64_t awaiting_since_ns = 0;
+  VTime event_at{};              // when the device sees the connect's outcome
+  VTime delay{};                 // the link's one-way-and-back delay drawn at the last transmission
+  // The reply the device may be waiting for (fast mode, docs/replay.md): due at reply_at; the
+  // engine holds the device — not the fleet — when it looks for it before the peer answered.
+  bool reply_pending = false;
+  VTime reply_at{};
+  uint64_t write_ns = 0;         // host time of the last write
+  bool rx_since_write = false;
+  uint64_t last_rx_ns = 0;       // host time of the last bytes received
   bool handle_open = false;
 };
 
@@ -62,8 +69,11 @@ bool socket_connected(Engine& eng, Device& d, int h);
 void socket_close(Engine& eng, Device& d, int h);
 // Drop every socket of a device (reboot / end of run).
 void socket_close_all(Engine& eng, Device& d);
-// Fast mode: sockets whose exchange has been silent for a while no longer hold virtual time.
-int socket_expire_awaiting(Engine& eng, uint64_t wall_ns, uint64_t quiet_ns);
 bool resolve_host(const char* host, uint32_t* ipv4_be);
+
+// Replay: what a tape event (sim/tape.h) did to the device's socket when it was recorded.
+// Returns "" or what makes the event impossible (the device diverged from its tape).
+struct TapeEvent;
+std::string socket_apply_tape_event(Engine& eng, Device& d, const TapeEvent& e);
 
 }  // namespace espfleet

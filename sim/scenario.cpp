@@ -206,7 +206,7 @@ std::string trim_ws(std::string s) {
   return s;
 }
 
-const char* const kWorkloadForm = "\"NAME: every=DURATION size=MIN..MAX life=DURATION\"";
+const char* const kWorkloadForm = "\"NAME: every=DURATION size=MIN..MAX life=DURATION [alloc=new|malloc]\"";
 
 HeapWorkload parse_workload_string(const std::string& text) {
   HeapWorkload w;
@@ -230,9 +230,12 @@ HeapWorkload parse_workload_string(const std::string& text) {
       size = true;
     } else if (k == "life" || k == "lifetime") {
       w.lifetime = workload_duration("life", v, Duration{}), life = true;
+    } else if (k == "alloc") {
+      if (v != "new" && v != "malloc") bad("alloc: '" + v + "': expected new or malloc");
+      w.use_new = v == "new";
     } else {
-      std::string s = suggest(k, {"every", "size", "life"});
-      bad("unknown field '" + k + "'" + (s.empty() ? " (fields: every, size, life)" : " (did you mean '" + s + "'?)"));
+      std::string s = suggest(k, {"every", "size", "life", "alloc"});
+      bad("unknown field '" + k + "'" + (s.empty() ? " (fields: every, size, life, alloc)" : " (did you mean '" + s + "'?)"));
     }
   }
   if (!every || !size || !life)
@@ -262,9 +265,13 @@ HeapWorkload parse_workload_table(const toml::table& t) {
         w.size_max = workload_bytes("size_max", text(n)), has[3] = true;
       } else if (key == "lifetime") {
         w.lifetime = workload_duration("lifetime", text(n), Duration{}), has[4] = true;
+      } else if (key == "alloc") {
+        std::string v = read_string(n);
+        if (v != "new" && v != "malloc") bad("expected \"new\" or \"malloc\"");
+        w.use_new = v == "new";
       } else {
-        std::string s = suggest(key, {"name", "every", "size_min", "size_max", "lifetime"});
-        bad("unknown field" + (s.empty() ? std::string(" (fields: name, every, size_min, size_max, lifetime)") : " (did you mean '" + s + "'?)"));
+        std::string s = suggest(key, {"name", "every", "size_min", "size_max", "lifetime", "alloc"});
+        bad("unknown field" + (s.empty() ? std::string(" (fields: name, every, size_min, size_max, lifetime, alloc)") : " (did you mean '" + s + "'?)"));
       }
     } catch (const FieldError& e) {
       bad(key + ": " + e.msg);
@@ -312,7 +319,7 @@ std::vector<HeapWorkload> read_heap_workload(const toml::node& n) {
 std::string format_workload(const HeapWorkload& w) {
   std::string size = std::to_string(w.size_min);
   if (w.size_max != w.size_min) size += ".." + std::to_string(w.size_max);
-  return w.name + ": every=" + w.every.str() + " size=" + size + " life=" + w.lifetime.str();
+  return w.name + ": every=" + w.every.str() + " size=" + size + " life=" + w.lifetime.str() + (w.use_new ? " alloc=new" : "");
 }
 
 // ---- the options -----------------------------------------------------------------------------
@@ -362,6 +369,12 @@ const std::vector<Option>& options() {
          s.broker.url = u;
        },
        [](const Settings& s) { return json(s.broker.url); }},
+      {"broker.restart_every", "duration", "", "the embedded broker stops this often (device time) and restarts after broker.restart_down; 0 = never", false,
+       [](Settings& s, const toml::node& n) { s.broker.restart_every = read_duration(n, Duration{}, Duration::from_s(365 * 86400)); },
+       [](const Settings& s) { return json(s.broker.restart_every.str()); }},
+      {"broker.restart_down", "duration", "", "how long the embedded broker stays down at each restart", false,
+       [](Settings& s, const toml::node& n) { s.broker.restart_down = read_duration(n, Duration::from_ms(1), Duration::from_s(86400)); },
+       [](const Settings& s) { return json(s.broker.restart_down.str()); }},
       {"device.cpu_mhz", "frequency", "MHz", "CPU clock, 80 or 160 (\"160MHz\" also accepted)", true,
        [](Settings& s, const toml::node& n) {
          uint32_t v = read_unit(n, parse_mhz, "a frequency such as 80 or \"160MHz\"");

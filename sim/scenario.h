@@ -23,6 +23,7 @@ struct HeapWorkload {
   Duration every = Duration::from_s(10);
   uint32_t size_min = 0, size_max = 0;       // bytes, 1 .. 16384, size_min <= size_max
   Duration lifetime = Duration::from_s(1);
+  bool use_new = false;                      // alloc=new: new[] (a failure is an OOM abort), else malloc
   bool operator==(const HeapWorkload&) const = default;
 };
 
@@ -60,6 +61,8 @@ struct BrokerConfig {
   std::string server_key = "rsa2048";  // broker.server_key: rsa2048 | rsa4096 | ec256
   bool require_certificate = true;     // broker.require_certificate
   std::string url;                     // broker.url: "" = embedded Mosquitto
+  Duration restart_every{};            // broker.restart_every: embedded broker stops this often (0 = never)
+  Duration restart_down = Duration::from_s(5);  // broker.restart_down: and stays down this long
 };
 
 // Invalid scenario. what() holds every problem found, one per line, each starting with

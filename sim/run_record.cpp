@@ -1,0 +1,105 @@
+// sim/run_record.cpp — the replay inputs of a run: scenario copy, overrides, tapes, timelines.
+#include "run_record.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine.h"
+#include "heap_timeline.h"
+#include "tape.h"
+
+namespace fs = std::filesystem;
+
+namespace espfleet {
+
+void write_replay_inputs(const fs::path& dir, const std::string& scenario_path, const std::vector<std::string>& sets) {
+  std::error_code ec;
+  fs::copy_file(scenario_path, dir / "scenario.toml", fs::copy_options::overwrite_existing, ec);
+  if (ec) throw std::runtime_error(scenario_path + ": cannot copy into " + (dir / "scenario.toml").string() + ": " + ec.message());
+  nlohmann::ordered_json j;
+  j["scenario"] = "scenario.toml";
+  j["scenario_source"] = scenario_path;
+  j["sets"] = sets;
+  std::ofstream f(dir / "run.json");
+  f << j.dump(2) << "\n";
+  if (!f) throw std::runtime_error((dir / "run.json").string() + ": cannot write");
+}
+
+Scenario load_replay_scenario(const fs::path& dir) {
+  fs::path run = dir / "run.json";
+  std::ifstream f(run);
+  if (!f) throw std::runtime_error(run.string() + ": missing — is " + dir.string() + " a run directory of `espfleet run`?");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(f);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(run.string() + ": " + e.what());
+  }
+  std::vector<std::string> sets = j.value("sets", std::vector<std::string>{});
+  return load_scenario((dir / j.value("scenario", "scenario.toml")).string(), sets);
+}
+
+fs::path tape_path(const fs::path& dir, uint32_t device) { return dir / "tapes" / (std::to_string(device) + ".tape"); }
+
+void write_tapes(const fs::path& dir, Engine& engine, uint64_t master_seed, const std::string& end_reason) {
+  fs::create_directories(dir / "tapes");
+  for (auto& d : engine.devices()) {
+    if (!d->tape) continue;
+    TapeHeader h;
+    h.device = d->id();
+    h.master_seed = master_seed;
+    h.boot_at = d->boot_at;
+    h.realtime = engine.options().realtime;
+    h.duration = engine.options().duration;
+    h.flash = d->tape->boot_flash;
+    h.end_slices = d->slices;
+    h.end_reason = end_reason;
+    write_tape_file(tape_path(dir, d->id()).string(), h, *d->tape);
+  }
+}
+
+std::vector<bool> parse_device_list(const std::string& list, uint32_t n, const std::string& what) {
+  std::vector<bool> out(n, false);
+  if (list.empty()) return out;
+  if (list == "all") return std::vector<bool>(n, true);
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t used = 0;
+    unsigned long v = 0;
+    try {
+      v = std::stoul(item, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size())
+      throw std::runtime_error(what + " '" + list + "': '" + item + "' is not a device id (ID[,ID...] or all)");
+    if (v >= n)
+      throw std::runtime_error(what + " '" + list + "': device " + item + " is not in the fleet (ids 0.." +
+                               std::to_string(n ? n - 1 : 0) + ")");
+    out[v] = true;
+  }
+  return out;
+}
+
+void write_timeline(const fs::path& file, const HeapTimeline& tl, const std::string& title, uint32_t heap_bytes) {
+  std::ofstream f(file);
+  f << (file.extension() == ".csv" ? render_heap_timeline_csv(tl) : render_heap_timeline_svg(tl, title, heap_bytes));
+  if (!f) throw std::runtime_error(file.string() + ": cannot write the heap timeline");
+}
+
+void write_timelines(const fs::path& heap_dir, Engine& engine) {
+  for (auto& d : engine.devices()) {
+    if (!d->timeline) continue;
+    fs::create_directories(heap_dir);
+    std::string base = std::to_string(d->id()) + "-timeline";
+    std::string title = "dev " + std::to_string(d->id()) + " (" + d->client_id() + "): heap over time";
+    write_timeline(heap_dir / (base + ".svg"), *d->timeline, title, d->config().heap_bytes);
+    write_timeline(heap_dir / (base + ".csv"), *d->timeline, title, d->config().heap_bytes);
+  }
+}
+
+}  // namespace espfleet

@@ -1,0 +1,36 @@
+// sim/run_record.h — what a run keeps beside its reports so that one device can be run again
+// (`espfleet replay`, docs/replay.md): the scenario as given and the overrides applied
+// (RUN_DIR/scenario.toml, RUN_DIR/run.json), each device's tape (RUN_DIR/tapes/ID.tape), and
+// the heap timelines asked for (RUN_DIR/heap/ID-timeline.svg|.csv).
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "scenario.h"
+
+namespace espfleet {
+
+class Engine;
+class HeapTimeline;
+
+// Copies the scenario file and records the overrides (--set and the CLI's own) in run.json.
+void write_replay_inputs(const std::filesystem::path& dir, const std::string& scenario_path,
+                         const std::vector<std::string>& sets);
+// The scenario a recorded run used. Throws std::runtime_error naming the file that is missing or bad.
+Scenario load_replay_scenario(const std::filesystem::path& dir);
+
+// Every device's tape, with what replay needs to boot it again.
+void write_tapes(const std::filesystem::path& dir, Engine& engine, uint64_t master_seed, const std::string& end_reason);
+std::filesystem::path tape_path(const std::filesystem::path& dir, uint32_t device);
+
+// "1,5,9" or "all" (or "") → which of n devices; throws naming `what` and the bad entry.
+std::vector<bool> parse_device_list(const std::string& list, uint32_t n, const std::string& what);
+
+// A timeline as SVG or CSV, by the file name's extension (.csv; anything else is SVG).
+void write_timeline(const std::filesystem::path& file, const HeapTimeline& tl, const std::string& title, uint32_t heap_bytes);
+// The timelines of the devices that kept one, as heap_dir/ID-timeline.svg and .csv.
+void write_timelines(const std::filesystem::path& heap_dir, Engine& engine);
+
+}  // namespace espfleet

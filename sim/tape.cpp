@@ -1,0 +1,159 @@
+// sim/tape.cpp — tape events in a compact binary form (varints), and tape files.
+#include "tape.h"
+
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace espfleet {
+
+namespace {
+
+constexpr const char* kMagic = "ESPFLEET-TAPE 1\n";
+
+void put_varint(std::vector<uint8_t>& b, uint64_t v) {
+  while (v >= 0x80) {
+    b.push_back(uint8_t(v) | 0x80);
+    v >>= 7;
+  }
+  b.push_back(uint8_t(v));
+}
+
+uint64_t zigzag(int64_t v) { return (uint64_t(v) << 1) ^ uint64_t(v >> 63); }
+int64_t unzigzag(uint64_t v) { return int64_t(v >> 1) ^ -int64_t(v & 1); }
+
+struct Reader {
+  const std::vector<uint8_t>& b;
+  size_t& at;
+  bool ok = true;
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (at >= b.size()) return ok = false, 0;
+      uint8_t c = b[at++];
+      v |= uint64_t(c & 0x7f) << shift;
+      if (!(c & 0x80)) return v;
+    }
+    return ok = false, 0;
+  }
+};
+
+}  // namespace
+
+uint64_t Tape::hash_bytes(const uint8_t* p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+void Tape::record(const TapeEvent& e) {
+  buf_.push_back(uint8_t(e.kind));
+  put_varint(buf_, e.slice);
+  put_varint(buf_, e.handle);
+  put_varint(buf_, zigzag(e.status));
+  put_varint(buf_, zigzag(e.stamp.ns));
+  if (e.kind == TapeKind::write) {
+    put_varint(buf_, e.hash);
+    put_varint(buf_, e.length);
+  } else if (e.kind == TapeKind::data) {
+    put_varint(buf_, e.bytes.size());
+    buf_.insert(buf_.end(), e.bytes.begin(), e.bytes.end());
+  }
+  ++events_;
+}
+
+void Tape::assign(std::vector<uint8_t> data, size_t events) {
+  buf_ = std::move(data);
+  events_ = events;
+  read_ = 0;
+  have_next_ = false;
+}
+
+bool Tape::decode(TapeEvent& e) {
+  if (read_ >= buf_.size()) return false;
+  size_t start = read_;
+  e = TapeEvent{};
+  uint8_t k = buf_[read_++];
+  if (k < uint8_t(TapeKind::connect) || k > uint8_t(TapeKind::host_park))
+    throw std::runtime_error("tape: unknown event kind " + std::to_string(k) + " at byte " + std::to_string(start));
+  e.kind = TapeKind(k);
+  Reader r{buf_, read_};
+  e.slice = r.varint();
+  e.handle = uint32_t(r.varint());
+  e.status = int32_t(unzigzag(r.varint()));
+  e.stamp = VTime::from_ns(unzigzag(r.varint()));
+  if (e.kind == TapeKind::write) {
+    e.hash = r.varint();
+    e.length = uint32_t(r.varint());
+  } else if (e.kind == TapeKind::data) {
+    uint64_t n = r.varint();
+    if (!r.ok || n > buf_.size() - read_)
+      throw std::runtime_error("tape: data event at byte " + std::to_string(start) + " runs past the end");
+    e.bytes.assign(reinterpret_cast<const char*>(buf_.data() + read_), size_t(n));
+    read_ += size_t(n);
+  }
+  if (!r.ok) throw std::runtime_error("tape: event at byte " + std::to_string(start) + " is cut short");
+  return true;
+}
+
+const TapeEvent* Tape::peek() {
+  if (!have_next_) have_next_ = decode(next_);
+  return have_next_ ? &next_ : nullptr;
+}
+
+void write_tape_file(const std::string& path, const TapeHeader& h, const Tape& t) {
+  nlohmann::json j;
+  j["device"] = h.device;
+  j["master_seed"] = h.master_seed;
+  j["boot_at_ns"] = h.boot_at.ns;
+  j["mode"] = h.realtime ? "realtime" : "fast";
+  j["duration_ns"] = h.duration.ns;
+  j["end_slices"] = h.end_slices;
+  j["end_reason"] = h.end_reason;
+  j["flash_bytes"] = h.flash.size();
+  j["events"] = t.events();
+  j["event_bytes"] = t.size_bytes();
+  std::ofstream f(path, std::ios::binary);
+  f << kMagic << j.dump() << "\n";
+  f.write(reinterpret_cast<const char*>(h.flash.data()), std::streamsize(h.flash.size()));
+  f.write(reinterpret_cast<const char*>(t.data().data()), std::streamsize(t.size_bytes()));
+  if (!f) throw std::runtime_error(path + ": cannot write the tape");
+}
+
+Tape read_tape_file(const std::string& path, TapeHeader& h) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error(path + ": cannot open the tape (was the run recorded with tapes?)");
+  std::string magic(std::strlen(kMagic), '\0');
+  f.read(magic.data(), std::streamsize(magic.size()));
+  if (magic != kMagic) throw std::runtime_error(path + ": not an espfleet tape (bad magic)");
+  std::string line;
+  std::getline(f, line);
+  nlohmann::json j;
+  size_t flash = 0, events = 0, bytes = 0;
+  try {
+    j = nlohmann::json::parse(line);
+    h.device = j.at("device").get<uint32_t>();
+    h.master_seed = j.at("master_seed").get<uint64_t>();
+    h.boot_at = VTime::from_ns(j.at("boot_at_ns").get<int64_t>());
+    h.realtime = j.at("mode").get<std::string>() == "realtime";
+    h.duration = VTime::from_ns(j.at("duration_ns").get<int64_t>());
+    h.end_slices = j.at("end_slices").get<uint64_t>();
+    h.end_reason = j.value("end_reason", "");
+    flash = j.at("flash_bytes").get<size_t>();
+    events = j.at("events").get<size_t>();
+    bytes = j.at("event_bytes").get<size_t>();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": bad tape header: " + e.what());
+  }
+  h.flash.resize(flash);
+  f.read(reinterpret_cast<char*>(h.flash.data()), std::streamsize(flash));
+  std::vector<uint8_t> data(bytes);
+  f.read(reinterpret_cast<char*>(data.data()), std::streamsize(bytes));
+  if (!f) throw std::runtime_error(path + ": the tape is cut short (expected " + std::to_string(flash) +
+                                   " flash bytes and " + std::to_string(bytes) + " event bytes)");
+  Tape t;
+  t.assign(std::move(data), events);
+  return t;
+}
+
+}  // namespace espfleet

@@ -1,0 +1,89 @@
+// sim/tape.h — a device's tape: everything that came to it from outside, in the order and at the
+// points of its own execution where it came, so that `espfleet replay` can run the device again
+// with no broker and reach the same end (docs/replay.md).
+//
+// A device's own randomness comes from its seed; what the tape holds is the rest: the results of
+// its TCP connects, the bytes it received with the device time they became visible, peer closes,
+// write completions, and the host's pacing (the points where the engine held the device while
+// its real peer had not answered yet). Each event carries the device's slice count — how many
+// times its fiber had suspended — when it happened: network events arrive while the device is
+// parked, so "after suspension n" places them exactly in its execution.
+//
+// Two kinds are checkpoints written by the device itself: `write` (a hash of the bytes it sent)
+// and `host_park`. Replay consumes them where the device makes the same call; a checkpoint the
+// device does not reach at the same slice means it diverged from its tape, which replay reports.
+//
+// File: "ESPFLEET-TAPE 1\n", one JSON header line (sim/tape.cpp: device, seeds, flash size, …),
+// the device's initial flash image, then the events in a compact binary form.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim_time.h"
+
+namespace espfleet {
+
+enum class TapeKind : uint8_t {
+  connect = 1,     // status: 0 connected, else the libuv error; stamp: when the device sees it
+  data = 2,        // bytes received; stamp: when they become visible
+  close = 3,       // peer closed (status 0) or the connection failed (libuv error)
+  write_done = 4,  // a write completed; status: libuv status
+  write = 5,       // checkpoint: the device wrote `length` bytes with this hash
+  host_park = 6,   // checkpoint: the engine held the device here (host pacing, not a yield)
+};
+
+struct TapeEvent {
+  TapeKind kind{};
+  uint64_t slice = 0;  // the device's suspension count when it happened
+  uint32_t handle = 0; // the device's socket handle (1-based); 0 for host_park
+  int32_t status = 0;
+  VTime stamp{};
+  uint64_t hash = 0;   // write: FNV-1a of the bytes
+  uint32_t length = 0; // write: bytes written
+  std::string bytes;   // data
+};
+
+class Tape {
+public:
+  void record(const TapeEvent& e);
+  // Reading (replay): the next event not yet consumed, or nullptr at the end.
+  const TapeEvent* peek();
+  void pop() { have_next_ = false; }
+  size_t events() const { return events_; }
+  size_t size_bytes() const { return buf_.size(); }
+  const std::vector<uint8_t>& data() const { return buf_; }
+  void assign(std::vector<uint8_t> data, size_t events);
+
+  static uint64_t hash_bytes(const uint8_t* p, size_t n);
+
+  std::vector<uint8_t> boot_flash;  // recording: the flash image the device first booted with
+
+private:
+  bool decode(TapeEvent& e);
+  std::vector<uint8_t> buf_;
+  size_t events_ = 0;
+  size_t read_ = 0;
+  bool have_next_ = false;
+  TapeEvent next_;
+};
+
+// What replay needs besides the events: who the device is and what it booted with.
+struct TapeHeader {
+  uint32_t device = 0;
+  uint64_t master_seed = 0;
+  VTime boot_at{};
+  bool realtime = false;   // the mode of the recorded run
+  VTime duration{};        // of the recorded run
+  std::vector<uint8_t> flash;  // the flash image the device first booted with
+  uint64_t end_slices = 0;     // the device's suspensions when the run ended
+  std::string end_reason;      // why the run ended ("duration", "interrupted")
+};
+
+void write_tape_file(const std::string& path, const TapeHeader& h, const Tape& t);
+// Throws std::runtime_error naming the file and what is wrong with it.
+Tape read_tape_file(const std::string& path, TapeHeader& h);
+
+}  // namespace espfleet
