@@ -146,7 +146,7 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
                                std::to_string(sc.fleet.devices - 1));
     const uint32_t id = uint32_t(o.device);
     TapeHeader h;
-    Tape tape = read_tape_file(tape_path(dir, id).string(), h);
+    Tape tape = read_tape_file(tape_path(dir, id).string(), boot_flash_path(dir, id).string(), h);
     if (h.device != id) throw std::runtime_error(tape_path(dir, id).string() + ": the tape is device " + std::to_string(h.device) + "'s");
     DeviceConfig cfg = sc.for_device(id);
 

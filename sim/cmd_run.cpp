@@ -316,7 +316,12 @@ int cmd_run(const RunOptions& o) {
       }
       int64_t spread_us = sc.fleet.connect_spread.us;
       VTime boot_at = VTime::from_us(spread_us > 0 ? int64_t(boot_rng.below(uint64_t(spread_us))) : 0);
-      Device& dev = engine.add_device(id, c, sc.fleet.seed, build_flash_image(c, fi), boot_at);
+      std::vector<uint8_t> flash = build_flash_image(c, fi);
+      if (eo.record_tapes) {
+        if (id == 0) fs::create_directories(dir / "tapes");
+        write_boot_flash(boot_flash_path(dir, id).string(), flash);
+      }
+      Device& dev = engine.add_device(id, c, sc.fleet.seed, std::move(flash), boot_at);
       if (timeline_for[id]) dev.timeline = std::make_unique<HeapTimeline>();
     }
     double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -55,10 +55,7 @@ Device& Engine::add_device(uint32_t id, const DeviceConfig& cfg, uint64_t master
                                     arenas_.heap(slot));
   d->flash = std::move(flash);
   d->boot_at = boot_at;
-  if (opts_.record_tapes) {
-    d->tape = std::make_unique<Tape>();
-    d->tape->boot_flash = d->flash;
-  }
+  if (opts_.record_tapes) d->tape = std::make_unique<Tape>();
   Device& ref = *d;
   devices_.push_back(std::move(d));
   ref.advance_to(boot_at);
@@ -181,7 +178,12 @@ void Engine::tape_record(Device& d, TapeEvent e) {
   d.tape->record(e);
 }
 
-const TapeEvent* Engine::tape_peek(Device&) { return opts_.replay ? opts_.replay->peek() : nullptr; }
+const TapeEvent* Engine::tape_peek(Device& d) {
+  if (!opts_.replay) return nullptr;
+  const TapeEvent* e = opts_.replay->peek();
+  if (!e && !opts_.replay->error().empty()) diverge(d, "the tape is damaged: " + opts_.replay->error());
+  return e;
+}
 void Engine::tape_pop(Device&) {
   if (opts_.replay) opts_.replay->pop();
 }

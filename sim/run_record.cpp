@@ -43,6 +43,7 @@ Scenario load_replay_scenario(const fs::path& dir) {
 }
 
 fs::path tape_path(const fs::path& dir, uint32_t device) { return dir / "tapes" / (std::to_string(device) + ".tape"); }
+fs::path boot_flash_path(const fs::path& dir, uint32_t device) { return dir / "tapes" / (std::to_string(device) + ".flash"); }
 
 void write_tapes(const fs::path& dir, Engine& engine, uint64_t master_seed, const std::string& end_reason) {
   fs::create_directories(dir / "tapes");
@@ -54,7 +55,6 @@ void write_tapes(const fs::path& dir, Engine& engine, uint64_t master_seed, cons
     h.boot_at = d->boot_at;
     h.realtime = engine.options().realtime;
     h.duration = engine.options().duration;
-    h.flash = d->tape->boot_flash;
     h.end_slices = d->slices;
     h.end_reason = end_reason;
     write_tape_file(tape_path(dir, d->id()).string(), h, *d->tape);

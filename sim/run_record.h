@@ -24,6 +24,7 @@ Scenario load_replay_scenario(const std::filesystem::path& dir);
 // Every device's tape, with what replay needs to boot it again.
 void write_tapes(const std::filesystem::path& dir, Engine& engine, uint64_t master_seed, const std::string& end_reason);
 std::filesystem::path tape_path(const std::filesystem::path& dir, uint32_t device);
+std::filesystem::path boot_flash_path(const std::filesystem::path& dir, uint32_t device);  // written at provisioning
 
 // "1,5,9" or "all" (or "") → which of n devices; throws naming `what` and the bad entry.
 std::vector<bool> parse_device_list(const std::string& list, uint32_t n, const std::string& what);

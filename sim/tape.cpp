@@ -97,7 +97,13 @@ bool Tape::decode(TapeEvent& e) {
 }
 
 const TapeEvent* Tape::peek() {
-  if (!have_next_) have_next_ = decode(next_);
+  if (!have_next_ && error_.empty()) {
+    try {
+      have_next_ = decode(next_);
+    } catch (const std::exception& e) {
+      error_ = e.what();
+    }
+  }
   return have_next_ ? &next_ : nullptr;
 }
 
@@ -110,17 +116,21 @@ void write_tape_file(const std::string& path, const TapeHeader& h, const Tape& t
   j["duration_ns"] = h.duration.ns;
   j["end_slices"] = h.end_slices;
   j["end_reason"] = h.end_reason;
-  j["flash_bytes"] = h.flash.size();
   j["events"] = t.events();
   j["event_bytes"] = t.size_bytes();
   std::ofstream f(path, std::ios::binary);
   f << kMagic << j.dump() << "\n";
-  f.write(reinterpret_cast<const char*>(h.flash.data()), std::streamsize(h.flash.size()));
   f.write(reinterpret_cast<const char*>(t.data().data()), std::streamsize(t.size_bytes()));
   if (!f) throw std::runtime_error(path + ": cannot write the tape");
 }
 
-Tape read_tape_file(const std::string& path, TapeHeader& h) {
+void write_boot_flash(const std::string& path, const std::vector<uint8_t>& flash) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(flash.data()), std::streamsize(flash.size()));
+  if (!f) throw std::runtime_error(path + ": cannot write the device's boot flash");
+}
+
+Tape read_tape_file(const std::string& path, const std::string& flash_path, TapeHeader& h) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error(path + ": cannot open the tape (was the run recorded with tapes?)");
   std::string magic(std::strlen(kMagic), '\0');
@@ -129,7 +139,7 @@ Tape read_tape_file(const std::string& path, TapeHeader& h) {
   std::string line;
   std::getline(f, line);
   nlohmann::json j;
-  size_t flash = 0, events = 0, bytes = 0;
+  size_t events = 0, bytes = 0;
   try {
     j = nlohmann::json::parse(line);
     h.device = j.at("device").get<uint32_t>();
@@ -139,18 +149,18 @@ Tape read_tape_file(const std::string& path, TapeHeader& h) {
     h.duration = VTime::from_ns(j.at("duration_ns").get<int64_t>());
     h.end_slices = j.at("end_slices").get<uint64_t>();
     h.end_reason = j.value("end_reason", "");
-    flash = j.at("flash_bytes").get<size_t>();
     events = j.at("events").get<size_t>();
     bytes = j.at("event_bytes").get<size_t>();
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": bad tape header: " + e.what());
   }
-  h.flash.resize(flash);
-  f.read(reinterpret_cast<char*>(h.flash.data()), std::streamsize(flash));
   std::vector<uint8_t> data(bytes);
   f.read(reinterpret_cast<char*>(data.data()), std::streamsize(bytes));
-  if (!f) throw std::runtime_error(path + ": the tape is cut short (expected " + std::to_string(flash) +
-                                   " flash bytes and " + std::to_string(bytes) + " event bytes)");
+  if (!f) throw std::runtime_error(path + ": the tape is cut short (expected " + std::to_string(bytes) + " event bytes)");
+  std::ifstream ff(flash_path, std::ios::binary);
+  if (!ff) throw std::runtime_error(flash_path + ": cannot open the device's boot flash");
+  h.flash.assign(std::istreambuf_iterator<char>(ff), std::istreambuf_iterator<char>());
+  if (h.flash.empty()) throw std::runtime_error(flash_path + ": empty");
   Tape t;
   t.assign(std::move(data), events);
   return t;

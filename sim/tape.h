@@ -13,8 +13,9 @@
 // and `host_park`. Replay consumes them where the device makes the same call; a checkpoint the
 // device does not reach at the same slice means it diverged from its tape, which replay reports.
 //
-// File: "ESPFLEET-TAPE 1\n", one JSON header line (sim/tape.cpp: device, seeds, flash size, …),
-// the device's initial flash image, then the events in a compact binary form.
+// Files: ID.flash, the flash image the device first booted with (written when the device is
+// provisioned, so the run does not hold it in memory), and ID.tape: "ESPFLEET-TAPE 1\n", one
+// JSON header line (sim/tape.cpp: device, seeds, …), then the events in a compact binary form.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -49,8 +50,10 @@ struct TapeEvent {
 class Tape {
 public:
   void record(const TapeEvent& e);
-  // Reading (replay): the next event not yet consumed, or nullptr at the end.
+  // Reading (replay): the next event not yet consumed, or nullptr at the end — or where the
+  // tape cannot be decoded, which error() then says (replay runs on fibers: no exceptions).
   const TapeEvent* peek();
+  const std::string& error() const { return error_; }
   void pop() { have_next_ = false; }
   size_t events() const { return events_; }
   size_t size_bytes() const { return buf_.size(); }
@@ -59,8 +62,6 @@ public:
 
   static uint64_t hash_bytes(const uint8_t* p, size_t n);
 
-  std::vector<uint8_t> boot_flash;  // recording: the flash image the device first booted with
-
 private:
   bool decode(TapeEvent& e);
   std::vector<uint8_t> buf_;
@@ -68,6 +69,7 @@ private:
   size_t read_ = 0;
   bool have_next_ = false;
   TapeEvent next_;
+  std::string error_;
 };
 
 // What replay needs besides the events: who the device is and what it booted with.
@@ -77,13 +79,16 @@ struct TapeHeader {
   VTime boot_at{};
   bool realtime = false;   // the mode of the recorded run
   VTime duration{};        // of the recorded run
-  std::vector<uint8_t> flash;  // the flash image the device first booted with
+  std::vector<uint8_t> flash;  // the flash image the device first booted with (ID.flash beside the tape)
   uint64_t end_slices = 0;     // the device's suspensions when the run ended
   std::string end_reason;      // why the run ended ("duration", "interrupted")
 };
 
+// The tape file (h.flash is not written: see write_boot_flash).
 void write_tape_file(const std::string& path, const TapeHeader& h, const Tape& t);
-// Throws std::runtime_error naming the file and what is wrong with it.
-Tape read_tape_file(const std::string& path, TapeHeader& h);
+void write_boot_flash(const std::string& path, const std::vector<uint8_t>& flash);
+// Reads the tape and, into h.flash, the flash file `flash_path`. Throws std::runtime_error naming
+// the file and what is wrong with it.
+Tape read_tape_file(const std::string& path, const std::string& flash_path, TapeHeader& h);
 
 }  // namespace espfleet

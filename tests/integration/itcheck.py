@@ -58,3 +58,40 @@ def check_heap_maps(run, owners_required=()):
             cells = sum(int(r.get("width")) for r in g[0].iter(SVG + "rect")) // 10
             check(cells * 8 == maxb, f + ": outline spans max block")
     return len(files)
+
+
+def tape_events(path):
+    """The events of an espfleet tape (docs/replay.md), decoded independently of espfleet:
+    (kind, slice, handle, status, stamp_ns, payload, payload_offset) — payload: the data bytes
+    (kind 2) or (hash, length) (kind 5); payload_offset: where the data bytes start in the file."""
+    b = open(path, "rb").read()
+    i = b.index(b"\n") + 1
+    body = b.index(b"\n", i) + 1
+    k = body
+    out = []
+
+    def varint():
+        nonlocal k
+        v, s = 0, 0
+        while True:
+            c = b[k]
+            k += 1
+            v |= (c & 0x7F) << s
+            s += 7
+            if not c & 0x80:
+                return v
+
+    zz = lambda v: (v >> 1) ^ -(v & 1)
+    while k < len(b):
+        kind = b[k]
+        k += 1
+        sl, h, st, stamp = varint(), varint(), zz(varint()), zz(varint())
+        payload, off = None, None
+        if kind == 5:
+            payload = (varint(), varint())
+        elif kind == 2:
+            n = varint()
+            payload, off = b[k:k + n], k
+            k += n
+        out.append((kind, sl, h, st, stamp, payload, off))
+    return out
