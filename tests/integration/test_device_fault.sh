@@ -4,7 +4,8 @@
 # one device "Crash 1" (a store through NULL). That device dies with the core's Exception (29)
 # post-mortem in devices.log, leaves a heap map, reboots and comes back; an independent
 # mosquitto_sub sees every one of the other 50 publish telemetry after the crash; devices.jsonl
-# and summary.json count exactly that one crash, as exception_29.
+# and summary.json count exactly that one crash, as exception_29. Then, with the broker stopped,
+# `espfleet replay` of that device gives the same record, log and digest.
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 
@@ -119,4 +120,14 @@ for line in "CUT HERE FOR EXCEPTION DECODER" "Exception (29):" "epc1=0x402[0-9a-
 done
 if grep -v "dev $VICTIM " "$log" | grep -q "Exception ("; then fail "another device logged an exception"; fi
 grep -q "crashes by reason  exception_29: 1" "$WORK/run.out" || fail "the summary table lacks the crashes-by-reason line"
+
+# A realtime run replays too: the victim from its tape (the Crash command came over MQTT and is on
+# it), with this test's broker gone, to the same Exception (29) record and digest.
+kill -TERM "$MOSQ_PID"; wait "$MOSQ_PID" 2>/dev/null || true
+"$ESPFLEET" replay "$WORK/run" --device "$VICTIM" --log "$WORK/replay.log" > "$WORK/replay.out" ||
+  { cat "$WORK/replay.out"; fail "replay of the victim failed or differs from the recording"; }
+grep -q "^crash: Exception 29 (StoreProhibited) excvaddr=0x00000000" "$WORK/replay.out" || fail "replay: no Exception 29"
+grep -q "^recorded: same as recorded$" "$WORK/replay.out" || fail "replay: digest differs from the run's"
+cmp -s <(grep "dev $VICTIM " "$log" | grep -v "espfleet: host SIGSEGV") <(grep "dev $VICTIM " "$WORK/replay.log" | grep -v "espfleet: host SIGSEGV") ||
+  fail "replay: the victim's log (crash record included) differs from the run's"
 echo PASS
