@@ -25,6 +25,7 @@
 #include "../core/firmware_entry.h"
 #include "../core/tls_client.h"
 #include "broker.h"
+#include "local_broker.h"
 #include "cost_account.h"
 #include "cost_model.h"
 #include "engine.h"
@@ -134,11 +135,17 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   cfg.jitter = Duration::from_us(0);
 
   // PKI and broker.
-  fs::path pki_dir = tmp.path / "pki";
-  CertificateAuthority ca = CertificateAuthority::create(KeyType::rsa2048, "espfleet profile CA", kCaValidityDays, o.seed);
-  ca.save(pki_dir, true);
-  IssuedCert server = ca.issue_server("localhost", loopback_server_sans(), parse_key_type(o.server_key));
-  write_pem_files(server, pki_dir / "server.crt", pki_dir / "server.key", true);
+  LocalBrokerOptions lo;
+  lo.pki_dir = tmp.path / "pki";
+  lo.broker_dir = tmp.path / "broker";
+  lo.ca_name = "espfleet profile CA";
+  lo.seed = o.seed;
+  lo.server_key = parse_key_type(o.server_key);
+  lo.require_certificate = o.client_cert;
+  LocalBroker local = start_local_broker(lo);
+  CertificateAuthority& ca = local.ca;
+  const IssuedCert& server = local.server;
+  EmbeddedBroker& broker = *local.broker;
   if (o.validation == "fingerprint") {
     std::string err;
     auto fp = fingerprint_v2_of_cert_der(server.cert_der, &err);
@@ -146,15 +153,6 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
     cfg.fingerprint1 = format_fingerprint(*fp);
     cfg.fingerprint2 = "";
   }
-  BrokerOptions bo;
-  bo.dir = tmp.path / "broker";
-  bo.cafile = CertificateAuthority::cert_path(pki_dir);
-  bo.certfile = pki_dir / "server.crt";
-  bo.keyfile = pki_dir / "server.key";
-  bo.require_certificate = o.client_cert;
-  bo.use_identity_as_username = o.client_cert;
-  EmbeddedBroker broker;
-  broker.start(bo);
 
   std::shared_ptr<spdlog::logger> dlog;
   if (tmp.keep) {

@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "heap_map.h"
 #include "heap_timeline.h"
+#include "local_broker.h"
 #include "net_socket.h"
 #include "run_record.h"
 #include "flash_image.h"
@@ -218,21 +219,17 @@ int cmd_run(const RunOptions& o) {
     uint16_t plain_port = 0;
     std::string broker_url = o.broker.empty() ? sc.broker.url : o.broker;
     if (broker_url.empty()) {
-      fs::path pki_dir = dir / "pki";
-      ca = CertificateAuthority::create(KeyType::rsa2048, "espfleet run CA", kCaValidityDays, sc.fleet.seed);
-      ca->save(pki_dir, true);
-      IssuedCert server = ca->issue_server("localhost", loopback_server_sans(), parse_key_type(sc.broker.server_key));
-      write_pem_files(server, pki_dir / "server.crt", pki_dir / "server.key", true);
-      BrokerOptions bo;
-      bo.dir = dir / "broker";
-      bo.cafile = CertificateAuthority::cert_path(pki_dir);
-      bo.certfile = pki_dir / "server.crt";
-      bo.keyfile = pki_dir / "server.key";
-      bo.require_certificate = sc.broker.require_certificate && any_cert;
-      bo.use_identity_as_username = bo.require_certificate;
-      bo.plain_listener = any_plain;
-      broker = std::make_unique<EmbeddedBroker>();
-      broker->start(bo);
+      LocalBrokerOptions lo;
+      lo.pki_dir = dir / "pki";
+      lo.broker_dir = dir / "broker";
+      lo.ca_name = "espfleet run CA";
+      lo.seed = sc.fleet.seed;
+      lo.server_key = parse_key_type(sc.broker.server_key);
+      lo.require_certificate = sc.broker.require_certificate && any_cert;
+      lo.plain_listener = any_plain;
+      LocalBroker local = start_local_broker(lo);
+      ca = std::move(local.ca);
+      broker = std::move(local.broker);
       target.host = "localhost";
       target.port = broker->tls_port();
       plain_port = broker->plain_port();

@@ -1,0 +1,34 @@
+// sim/local_broker.h — the embedded broker with its generated PKI, as `espfleet run` and
+// `espfleet profile` start it: a seeded CA, a server certificate for localhost and the loopback
+// addresses, both saved as PEM, and a Mosquitto on free loopback ports that trusts the CA.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "broker.h"
+#include "pki.h"
+
+namespace espfleet {
+
+struct LocalBrokerOptions {
+  std::filesystem::path pki_dir;     // ca.crt/ca.key, server.crt/server.key go here
+  std::filesystem::path broker_dir;  // Mosquitto's config and log
+  std::string ca_name;               // the CA's common name
+  uint64_t seed = 1;                 // serial numbers (reproducible)
+  KeyType server_key = KeyType::rsa2048;
+  bool require_certificate = false;  // client certificates required, CN = username
+  bool plain_listener = false;       // a plain MQTT listener besides TLS
+};
+
+struct LocalBroker {
+  CertificateAuthority ca;
+  IssuedCert server;
+  std::unique_ptr<EmbeddedBroker> broker;
+};
+
+// Throws PkiError / BrokerError with the file or the reason.
+LocalBroker start_local_broker(const LocalBrokerOptions& o);
+
+}  // namespace espfleet
