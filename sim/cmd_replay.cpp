@@ -11,11 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <unordered_map>
 
 #include "../core/firmware_entry.h"
 #include "engine.h"
 #include "heap_events.h"
+#include "heap_map.h"
 #include "heap_timeline.h"
 #include "report.h"
 #include "run_record.h"
@@ -131,6 +133,8 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& o) {
   cmd->add_option("--stop-at", o.stop_at, "Stop at this device time, e.g. 90s, 2h");
   cmd->add_option("--trace-heap", o.trace_heap, "Write every heap request to FILE in the `espfleet heap` trace format");
   cmd->add_option("--timeline", o.timeline, "Write the device's heap timeline to FILE (.svg, or .csv)");
+  cmd->add_option("--heap-map", o.heap_map,
+                  "Write the heap map where the replay stops (with --until-crash: the crashed heap) to FILE (.svg, or .txt for ASCII)");
   cmd->add_option("--log", o.log, "The device's log (default RUN_DIR/replay/ID.log)");
   cmd->add_flag("--json", o.json, "Print the result as one JSON object");
   return cmd;
@@ -172,6 +176,7 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
       std::string digest;
     };
     std::vector<Crash> crashes;
+    std::optional<HeapMapData> map_at_crash;
     Engine* engine_ptr = nullptr;
     EngineOptions eo;
     eo.realtime = false;
@@ -185,7 +190,10 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
       crashes.push_back({text, reason, d.now().seconds(), digest_hex(d.stats.crash_digests.back())});
       if (!o.json) std::printf("crash: %s  (reset reason %d, at %.6f s, digest %s)\n", text.c_str(), reason, d.now().seconds(),
                                crashes.back().digest.c_str());
-      if (o.until_crash && engine_ptr) engine_ptr->request_stop();
+      if (o.until_crash && engine_ptr) {
+        if (!o.heap_map.empty()) map_at_crash = heap_map_snapshot(d.heap(), d.heap_tags);  // before the reboot
+        engine_ptr->request_stop();
+      }
     };
     Engine engine(eo, 1, cfg.heap_bytes);
     engine_ptr = &engine;
@@ -210,6 +218,16 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     set_heap_observer(nullptr);
     trace.reset();
     dlog->flush();
+    if (!o.heap_map.empty()) {
+      HeapMapData m = map_at_crash ? *map_at_crash : heap_map_snapshot(dev.heap(), dev.heap_tags);
+      std::ofstream f(o.heap_map);
+      char t[32];
+      std::snprintf(t, sizeof t, "%.6f", dev.now().seconds());
+      if (fs::path(o.heap_map).extension() == ".txt") f << render_heap_ascii(m);
+      else f << render_heap_svg(m, "dev " + std::to_string(id) + " (" + dev.client_id() + "), replay, " +
+                                       (map_at_crash ? "at its crash: " + crashes.front().reason : std::string("at ") + t + " s"));
+      if (!f) throw std::runtime_error(o.heap_map + ": cannot write the heap map");
+    }
     if (dev.timeline)
       write_timeline(o.timeline, *dev.timeline, "dev " + std::to_string(id) + " (" + dev.client_id() + "), replay: heap over time",
                      cfg.heap_bytes);

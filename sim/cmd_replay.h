@@ -14,6 +14,7 @@ struct ReplayOptions {
   std::string stop_at;         // stop at this device time ("90s", "2h")
   std::string trace_heap;      // write the allocation trace (`espfleet heap` format) here
   std::string timeline;        // write the heap timeline here (.svg or .csv)
+  std::string heap_map;        // write the heap map where the replay stops (.txt: ASCII, else SVG)
   std::string log;             // the device's log (default RUN_DIR/replay/ID.log)
   bool json = false;
 };

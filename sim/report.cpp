@@ -96,6 +96,8 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
   uint32_t heap_min = UINT32_MAX, block_min = UINT32_MAX, frag_max = 0;
   uint64_t host_ns = 0, host_hs_ns = 0;
   std::map<std::string, uint64_t> errors, crash_kinds;
+  std::vector<uint32_t> crashed;  // ids of devices that crashed (the first kMaxListed)
+  constexpr size_t kMaxListed = 100;
   for (auto& d : devices) {
     const DeviceStats& s = d->stats;
     hs.insert(hs.end(), s.handshake_ms.begin(), s.handshake_ms.end());
@@ -105,6 +107,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
     received += s.received;
     failures += s.connect_failures;
     crashes += s.crash_reasons.size();
+    if (!s.crash_reasons.empty() && crashed.size() < kMaxListed) crashed.push_back(d->id());
     for (size_t i = 0; i < s.crash_codes.size() && i < s.crash_reasons.size(); ++i)
       crash_kinds[crash_kind(s.crash_codes[i], s.crash_reasons[i])]++;
     if (s.state == "connected") connected++;
@@ -126,6 +129,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
   j["connect_failures"] = failures;
   j["crashes"] = crashes;
   j["crashes_by_reason"] = crash_kinds;  // sim/crash_record.h crash_kind: exception_29, oom_254, …
+  j["crashed_devices"] = crashed;
   j["published"] = published;
   j["received"] = received;
   j["handshakes"] = hs.size();
@@ -173,6 +177,14 @@ std::string summary_table(const json& s) {
       sep = ", ";
     }
     out += "\n";
+    if (s.contains("heap_maps_written"))
+      out += "  heap maps          " + std::to_string(s["heap_maps_written"].get<uint64_t>()) + " in heap/" +
+             (s.value("heap_maps_skipped", 0) ? " (" + std::to_string(s["heap_maps_skipped"].get<uint64_t>()) + " more not written: --max-heap-maps)" : std::string()) + "\n";
+    if (!s.value("tapes", std::string()).empty())
+      out += "  replay a device    espfleet replay " + s.value("run_dir", std::string("RUN_DIR")) + " --device " +
+             (s.contains("crashed_devices") && !s["crashed_devices"].empty() ? std::to_string(s["crashed_devices"][0].get<uint32_t>())
+                                                                             : std::string("ID")) +
+             "   (crashed: " + s["crashed_devices"].dump() + ")\n";
   }
   if (!s["tls_errors"].empty()) {
     out += "  TLS errors (last per device):\n";

@@ -33,6 +33,7 @@ crashed = [d for d in devs if d["crashes"] > 0]
 check(3 <= len(crashed) < len(devs), "a fraction of the fleet crashes (%d of %d)" % (len(crashed), len(devs)))
 total = sum(d["crashes"] for d in devs)
 check(summary.get("crashes_by_reason") == {"oom_254": total}, "summary counts %d OOM crashes: %s" % (total, summary.get("crashes_by_reason")))
+check(summary.get("crashed_devices") == [d["id"] for d in crashed], "summary lists the crashed devices")
 for d in crashed:
     check(d["boots"] == d["crashes"] + 1, "dev %d rebooted after each crash" % d["id"])
     check(len(d["crash_digests"]) == d["crashes"], "dev %d: a digest per crash" % d["id"])
@@ -108,7 +109,11 @@ PY
 # (d) the first crash, its allocation trace and timeline; a stop before it.
 id="${picks[0]}"
 "$ESPFLEET" replay "$WORK/a" --device "$id" --until-crash --trace-heap "$WORK/t.trace" --timeline "$WORK/t.svg" \
-  --log "$WORK/uc.log" > "$WORK/uc.out" || fail "replay --until-crash failed"
+  --heap-map "$WORK/m.svg" --log "$WORK/uc.log" > "$WORK/uc.out" || fail "replay --until-crash failed"
+# The replay's heap map at the crash is the run's: same figures, same owners, same blocks.
+strip_title() { grep -v 'font-size="14" font-weight="bold"' "$1"; }   # the title line names who wrote it
+cmp -s <(strip_title "$WORK/m.svg") <(strip_title "$WORK/a/heap/$id-crash-1.svg") ||
+  fail "replay --heap-map at the crash differs from the run's heap/$id-crash-1.svg"
 [ "$(grep -c '^crash:' "$WORK/uc.out")" = 1 ] || fail "--until-crash: not exactly one crash"
 crash_s=$(sed -n 's/^crash: .* at \([0-9.]*\) s, digest.*/\1/p' "$WORK/uc.out")
 size=$(sed -n 's/^crash: .*last failed alloc size \([0-9]*\)).*/\1/p' "$WORK/uc.out")
