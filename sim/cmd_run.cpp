@@ -369,6 +369,10 @@ int cmd_run(const RunOptions& o) {
       h["rss_bytes"] = rss_after;
       h["rss_per_device_bytes"] = n ? (rss_after > rss_before ? (rss_after - rss_before) / n : 0) : 0;
       h["cpu_s"] = cpu_seconds_self() - cpu_before;
+      uint64_t tape_bytes = 0;
+      for (auto& d : engine.devices())
+        if (d->tape) tape_bytes += d->tape->size_bytes();
+      h["tape_bytes_per_device"] = n ? tape_bytes / n : 0;
       h["provision_s"] = setup_s;
       double dev_s = double(n) * engine.stats().wall_seconds;
       h["cpu_us_per_device_second"] = dev_s > 0 ? double(h["cpu_s"]) * 1e6 / dev_s : 0.0;

@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kMagic = "ESPFLEET-TAPE 1\n";
 
-void put_varint(std::vector<uint8_t>& b, uint64_t v) {
+void put_varint(std::deque<uint8_t>& b, uint64_t v) {
   while (v >= 0x80) {
     b.push_back(uint8_t(v) | 0x80);
     v >>= 7;
@@ -47,22 +47,34 @@ uint64_t Tape::hash_bytes(const uint8_t* p, size_t n) {
 }
 
 void Tape::record(const TapeEvent& e) {
-  buf_.push_back(uint8_t(e.kind));
-  put_varint(buf_, e.slice);
-  put_varint(buf_, e.handle);
-  put_varint(buf_, zigzag(e.status));
-  put_varint(buf_, zigzag(e.stamp.ns));
+  rec_.push_back(uint8_t(e.kind));
+  put_varint(rec_, e.slice);
+  put_varint(rec_, e.handle);
+  put_varint(rec_, zigzag(e.status));
+  put_varint(rec_, zigzag(e.stamp.ns));
   if (e.kind == TapeKind::write) {
-    put_varint(buf_, e.hash);
-    put_varint(buf_, e.length);
+    put_varint(rec_, e.hash);
+    put_varint(rec_, e.length);
   } else if (e.kind == TapeKind::data) {
-    put_varint(buf_, e.bytes.size());
-    buf_.insert(buf_.end(), e.bytes.begin(), e.bytes.end());
+    put_varint(rec_, e.bytes.size());
+    rec_.insert(rec_.end(), e.bytes.begin(), e.bytes.end());
   }
   ++events_;
 }
 
+void Tape::write_to(std::ostream& out) const {
+  char chunk[4096];
+  size_t n = 0;
+  for (uint8_t c : rec_) {
+    chunk[n++] = char(c);
+    if (n == sizeof chunk) out.write(chunk, std::streamsize(n)), n = 0;
+  }
+  out.write(chunk, std::streamsize(n));
+  out.write(reinterpret_cast<const char*>(buf_.data()), std::streamsize(buf_.size()));
+}
+
 void Tape::assign(std::vector<uint8_t> data, size_t events) {
+  rec_.clear();
   buf_ = std::move(data);
   events_ = events;
   read_ = 0;
@@ -120,7 +132,7 @@ void write_tape_file(const std::string& path, const TapeHeader& h, const Tape& t
   j["event_bytes"] = t.size_bytes();
   std::ofstream f(path, std::ios::binary);
   f << kMagic << j.dump() << "\n";
-  f.write(reinterpret_cast<const char*>(t.data().data()), std::streamsize(t.size_bytes()));
+  t.write_to(f);
   if (!f) throw std::runtime_error(path + ": cannot write the tape");
 }
 

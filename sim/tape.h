@@ -18,6 +18,8 @@
 // JSON header line (sim/tape.cpp: device, seeds, …), then the events in a compact binary form.
 #pragma once
 #include <cstdint>
+#include <deque>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -56,15 +58,16 @@ public:
   const std::string& error() const { return error_; }
   void pop() { have_next_ = false; }
   size_t events() const { return events_; }
-  size_t size_bytes() const { return buf_.size(); }
-  const std::vector<uint8_t>& data() const { return buf_; }
+  size_t size_bytes() const { return rec_.size() + buf_.size(); }
+  void write_to(std::ostream& out) const;  // the encoded events
   void assign(std::vector<uint8_t> data, size_t events);
 
   static uint64_t hash_bytes(const uint8_t* p, size_t n);
 
 private:
   bool decode(TapeEvent& e);
-  std::vector<uint8_t> buf_;
+  std::deque<uint8_t> rec_;  // recording: grows in 512-byte nodes, not by doubling (bytes per device count)
+  std::vector<uint8_t> buf_;  // replay: the events read from the file
   size_t events_ = 0;
   size_t read_ = 0;
   bool have_next_ = false;
