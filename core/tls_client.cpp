@@ -58,6 +58,17 @@ int TlsClient::connect(IPAddress ip, uint16_t port) {
   return connect(host, port);
 }
 
+void tls_set_engine_algorithms(br_ssl_engine_context* eng, bool ecdsa) {
+  br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
+  br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+  br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
+  br_ssl_engine_set_aes_ctr(eng, &br_aes_small_ctr_vtable);
+  br_ssl_engine_set_ghash(eng, &br_ghash_ctmul32);
+  br_ssl_engine_set_ec(eng, &br_ec_p256_m15);
+  br_ssl_engine_set_rsavrfy(eng, &br_rsa_i15_pkcs1_vrfy);
+  if (ecdsa) br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i15_vrfy_asn1);
+}
+
 bool TlsClient::allocContexts() {
   _sc = static_cast<br_ssl_client_context*>(malloc(sizeof(br_ssl_client_context)));
   _in = static_cast<unsigned char*>(malloc(kBufIn));
@@ -125,14 +136,7 @@ int TlsClient::connect(const char* host, uint16_t port) {
   else if (rsaKeyExchange()) br_ssl_engine_set_suites(eng, kSuitesRsaKx, 1);
   else br_ssl_engine_set_suites(eng, kSuitesRsa, 1);
   br_ssl_client_set_rsapub(_sc, &br_rsa_i15_public);  // RSA key exchange: encrypt the premaster
-  br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
-  br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
-  br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
-  br_ssl_engine_set_aes_ctr(eng, &br_aes_small_ctr_vtable);
-  br_ssl_engine_set_ghash(eng, &br_ghash_ctmul32);
-  br_ssl_engine_set_ec(eng, &br_ec_p256_m15);
-  br_ssl_engine_set_rsavrfy(eng, &br_rsa_i15_pkcs1_vrfy);
-  if (ecdsa) br_ssl_engine_set_ecdsa(eng, &br_ecdsa_i15_vrfy_asn1);
+  tls_set_engine_algorithms(eng, ecdsa);
   br_ssl_engine_set_buffers_bidi(eng, _in, kBufIn, _out, kBufOut);
 
   br_ssl_engine_set_x509(eng, _x509);

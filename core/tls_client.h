@@ -13,6 +13,11 @@ static const int kTlsErrOom = -1000;
 static const int kTlsErrTcpConnect = -1002;
 static const int kTlsErrTimeout = -1005;
 
+// The firmware's algorithm choices on a BearSSL engine: SHA-256 and its TLS 1.2 PRF, AES-GCM
+// records (small AES, ctmul32 GHASH), P-256 (m15), RSA i15 verification, and ECDSA i15
+// verification when `ecdsa` (SetOption165).
+void tls_set_engine_algorithms(br_ssl_engine_context* eng, bool ecdsa);
+
 class TlsClient : public Client {
 public:
   explicit TlsClient(Client& tcp);

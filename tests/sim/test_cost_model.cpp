@@ -26,6 +26,8 @@
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
 #include <Arduino.h>
 
+#include "../../core/tls_client.h"
+
 using namespace espfleet;
 
 namespace {
@@ -40,14 +42,7 @@ DeviceConfig at(uint32_t mhz) { return test::plain_device(mhz); }
 br_ssl_client_context g_cc;
 void firmware_engine() {
   br_ssl_client_zero(&g_cc);
-  br_ssl_engine_context* eng = &g_cc.eng;
-  br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
-  br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
-  br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
-  br_ssl_engine_set_aes_ctr(eng, &br_aes_small_ctr_vtable);
-  br_ssl_engine_set_ghash(eng, &br_ghash_ctmul32);
-  br_ssl_engine_set_ec(eng, &br_ec_p256_m15);
-  br_ssl_engine_set_rsavrfy(eng, &br_rsa_i15_pkcs1_vrfy);
+  tls_set_engine_algorithms(&g_cc.eng, false);  // the firmware's choices (core/tls_client.cpp)
   install_cost_hooks(&g_cc);  // what the platform does at each thunked call
 }
 uint64_t now_cycles() { return esp_platform()->cycles(); }
