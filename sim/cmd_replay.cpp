@@ -46,7 +46,7 @@ public:
   static void on_op(void* ctx, char op, size_t charge, uint32_t from, uint32_t to) {
     HostSection host;  // called inside the device's heap calls: the writer allocates from the host
     auto* w = static_cast<HeapTraceWriter*>(ctx);
-    if (op == 'b') w->boot(++w->boots_);
+    if (op == 'b') w->boot();
     else w->op(op, charge, from, to);
   }
   // The heap observer's call: the firmware's call site; the owner tag is set by now, so the line
@@ -57,10 +57,11 @@ public:
     site_ = line > 0 ? name + ":" + std::to_string(line) : name;
     flush();
   }
-  void boot(uint32_t n) {
+  // A reboot: the device's next heap (the first one gets no line).
+  void boot() {
     flush();
     ids_.clear();
-    out_ << "# boot " << n << ": a fresh heap (replay the trace from here on a new heap)\n";
+    out_ << "# boot " << ++boots_ << ": a fresh heap (replay the trace from here on a new heap)\n";
   }
 
 private:
@@ -104,8 +105,6 @@ private:
   uint32_t from_ = 0, to_ = 0;
   VTime t_{};
   std::string site_;
-
-public:
   uint32_t boots_ = 1;
 };
 

@@ -38,7 +38,6 @@ namespace espfleet {
 namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
-Engine* g_engine_for_events = nullptr;  // the engine a broker-restart event waits on
 
 // After the broker stopped: every device connection has seen its close.
 bool all_sockets_closed_by_peer(Engine& eng) {
@@ -281,22 +280,21 @@ int cmd_run(const RunOptions& o) {
     if (broker && sc.broker.restart_every.us > 0) {
       const VTime every = VTime::from_us(sc.broker.restart_every.us), down = VTime::from_us(sc.broker.restart_down.us);
       EmbeddedBroker* b = broker.get();
-      Engine** engine_ref = &g_engine_for_events;
       for (VTime t = every; t < VTime::from_us(sc.fleet.duration.us); t = t + every) {
         eo.host_events.push_back(HostEvent{t, "broker stops", [b] { b->stop(); },
-                                           [engine_ref] { return !*engine_ref || all_sockets_closed_by_peer(**engine_ref); }});
+                                           all_sockets_closed_by_peer});
         eo.host_events.push_back(HostEvent{t + down, "broker starts", [b] { b->restart(); }, {}});
       }
     }
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
     Engine engine(eo, n, max_heap);
-    g_engine_for_events = &engine;
 
     uint64_t rss_before = rss_bytes();
     uint32_t utc = uint32_t(std::time(nullptr));
     Rng boot_rng(mix_seed(sc.fleet.seed, uint64_t(SeedPurpose::boot)));
     auto t0 = std::chrono::steady_clock::now();
+    if (eo.record_tapes) fs::create_directories(dir / "tapes");
     for (uint32_t id = 0; id < n; ++id) {
       const DeviceConfig& c = cfgs[id];
       FlashInputs fi;
@@ -314,10 +312,7 @@ int cmd_run(const RunOptions& o) {
       int64_t spread_us = sc.fleet.connect_spread.us;
       VTime boot_at = VTime::from_us(spread_us > 0 ? int64_t(boot_rng.below(uint64_t(spread_us))) : 0);
       std::vector<uint8_t> flash = build_flash_image(c, fi);
-      if (eo.record_tapes) {
-        if (id == 0) fs::create_directories(dir / "tapes");
-        write_boot_flash(boot_flash_path(dir, id).string(), flash);
-      }
+      if (eo.record_tapes) write_boot_flash(boot_flash_path(dir, id).string(), flash);
       Device& dev = engine.add_device(id, c, sc.fleet.seed, std::move(flash), boot_at);
       if (timeline_for[id]) dev.timeline = std::make_unique<HeapTimeline>();
     }
@@ -351,7 +346,6 @@ int cmd_run(const RunOptions& o) {
     std::signal(SIGTERM, prev_term);
     if (!o.quiet && tty) std::fprintf(stderr, "\n");
 
-    g_engine_for_events = nullptr;
     if (eo.record_tapes) write_tapes(dir, engine, sc.fleet.seed, g_interrupted ? "interrupted" : "duration");
     write_timelines(dir / "heap", engine);
     {

@@ -139,14 +139,24 @@ void Engine::sync_to_wall(Device& d) {
   }
   if (!opts_.realtime) return;
   if (d.now() > wall_now() + VTime::from_ms(1)) {  // host pacing: not a yield
-    if (d.tape) d.tape->record(TapeEvent{TapeKind::host_park, d.slices, 0, int32_t(ParkSite::sync)});
+    record_host_park(d, ParkSite::sync, 0);
     park(d, d.now());
   }
 }
 
+void Engine::record_host_park(Device& d, ParkSite site, uint32_t handle) {
+  if (!d.tape) return;
+  TapeEvent e;
+  e.kind = TapeKind::host_park;
+  e.slice = d.slices;
+  e.handle = handle;
+  e.status = int32_t(site);
+  d.tape->record(e);
+}
+
 void Engine::host_park(Device& d, ParkSite site, uint32_t handle, uint64_t deadline_ns) {
   check_not_in_thunk(d);
-  if (d.tape) d.tape->record(TapeEvent{TapeKind::host_park, d.slices, handle, int32_t(site)});
+  record_host_park(d, site, handle);
   d.held = true;
   d.hold_deadline_ns = deadline_ns;
   d.wake_seq++;  // no timer of its own while held
@@ -405,7 +415,7 @@ bool Engine::run_host_event_if_due() {
   opts_.device_log->warn("[{:>11.6f}] host: {}", ev.at.seconds(), ev.name);
   if (ev.run) ev.run();
   uint64_t until = uv_hrtime() + ev.settle_ns;
-  while (ev.settled && !ev.settled() && uv_hrtime() < until) {
+  while (ev.settled && !ev.settled(*this) && uv_hrtime() < until) {
     uv_update_time(&loop_);
     uv_timer_start(&guard_, [](uv_timer_t*) {}, 5, 5);
     uv_run(&loop_, UV_RUN_ONCE);

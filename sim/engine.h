@@ -32,6 +32,8 @@ class DevicePlatform;
 // Where the engine held a device for the host's sake (a host park, recorded on its tape).
 enum class ParkSite : int32_t { sync = 1, connect = 2, reply = 3, flush = 4 };
 
+class Engine;
+
 // Something the host does at a device time (a broker restart): in fast mode it happens once every
 // device has reached `at`, and the fleet waits, up to `settle_ns` of host time, until `settled`
 // says its effects (the broker's closes) have reached the devices.
@@ -39,7 +41,7 @@ struct HostEvent {
   VTime at;
   std::string name;
   std::function<void()> run;
-  std::function<bool()> settled;  // may be empty
+  std::function<bool(Engine&)> settled;  // may be empty
   uint64_t settle_ns = 3000000000ull;
 };
 
@@ -138,6 +140,7 @@ private:
   void park(Device& d, VTime t);
   void run_device(Device& d);
   void suspend(Device& d);
+  void record_host_park(Device& d, ParkSite site, uint32_t handle);
   void apply_tape(Device& d);
   void expire_holds();
   void poll_held();

@@ -213,8 +213,8 @@ void UmmHeap::free_chunk(uint32_t c) {
   }
 }
 
-void* UmmHeap::malloc_raw(size_t charge, size_t host_bytes) {
-  charge = effective_charge(charge, host_bytes);
+void* UmmHeap::malloc_raw(size_t charge, size_t host_bytes, uint32_t& chunk) {
+  chunk = 0;
   if (charge == 0) return nullptr;
   size_t blocks = blocks_for(charge);
   uint32_t c = blocks > kMaxChunkBlocks ? 0 : alloc_blocks(uint32_t(blocks));
@@ -222,39 +222,40 @@ void* UmmHeap::malloc_raw(size_t charge, size_t host_bytes) {
     last_failed_ = charge;
     return nullptr;
   }
+  chunk = c;
   return place(c, uint32_t(blocks), host_bytes);
 }
 
-// The history digest: every request and its outcome (chunk number, 0 = failed or freed), with
-// the owner's clock when one is set. Two heaps that saw the same requests at the same device
-// times in the same order, and answered them alike, have the same digest.
-void UmmHeap::note(uint64_t op, size_t charge, const void* result) {
-  uint64_t v = (op << 60) ^ (uint64_t(charge) << 24) ^ (result ? chunk_of(result) : 0);
+// Every request is recorded once, from the chunk numbers the operation itself found: the
+// history digest — the request, its outcome (chunk numbers, 0 = none or failed) and the owner's
+// clock when one is set, so two heaps that saw the same requests at the same device times in
+// the same order and answered them alike have the same digest — and the trace, when one is set.
+void UmmHeap::record(char op, size_t charge, uint32_t from, uint32_t to) {
+  uint64_t v = (uint64_t(uint8_t(op)) << 56) ^ (uint64_t(from) << 40) ^ (uint64_t(charge) << 16) ^ to;
   digest_ = mix_seed(digest_ ^ v, clock_ ? *clock_ : 0);
+  if (trace_) trace_(trace_ctx_, op, charge, from, to);
 }
 
 void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
-  void* p = malloc_raw(charge, host_bytes);
   size_t took = effective_charge(charge, host_bytes);
-  note(1, took, p);
-  if (trace_) trace_(trace_ctx_, 'm', took, 0, p ? chunk_of(p) : 0);
+  uint32_t c;
+  void* p = malloc_raw(took, host_bytes, c);
+  record('m', took, 0, c);
   return p;
 }
 
 void UmmHeap::free(void* p) {
   if (!p) return;
   uint32_t c = chunk_of(p);
-  note(2, c, nullptr);
-  free_raw(p);
-  if (trace_ && c) trace_(trace_ctx_, 'f', 0, c, 0);
+  free_raw(p, c);
+  if (c) record('f', 0, c, 0);
 }
 
 void* UmmHeap::realloc(void* p, size_t charge, size_t host_bytes) {
-  uint32_t from = p ? chunk_of(p) : 0;
-  void* q = realloc_raw(p, charge, host_bytes);
   size_t took = effective_charge(charge, host_bytes);
-  note(3, (uint64_t(from) << 20) ^ took, q);
-  if (trace_) trace_(trace_ctx_, 'r', took, from, q ? chunk_of(q) : 0);
+  uint32_t from = p ? chunk_of(p) : 0, to = 0;
+  void* q = realloc_raw(p, from, took, host_bytes, to);
+  record('r', took, from, to);
   return q;
 }
 
@@ -270,9 +271,7 @@ void* UmmHeap::calloc(size_t count, size_t size) {
   return zalloc(total, total);  // a zero product gives NULL
 }
 
-void UmmHeap::free_raw(void* p) {
-  if (!p) return;
-  uint32_t c = chunk_of(p);
+void UmmHeap::free_raw(void* p, uint32_t c) {
   if (c == 0) {
     ++bad_frees_;
     return;
@@ -281,10 +280,9 @@ void UmmHeap::free_raw(void* p) {
   free_chunk(c);
 }
 
-void* UmmHeap::realloc_raw(void* p, size_t charge, size_t host_bytes) {
-  charge = effective_charge(charge, host_bytes);
-  if (!p) return malloc_raw(charge, host_bytes);
-  uint32_t c = chunk_of(p);
+void* UmmHeap::realloc_raw(void* p, uint32_t c, size_t charge, size_t host_bytes, uint32_t& chunk) {
+  chunk = 0;
+  if (!p) return malloc_raw(charge, host_bytes, chunk);
   if (c == 0) {
     ++bad_frees_;
     return nullptr;
@@ -358,6 +356,7 @@ void* UmmHeap::realloc_raw(void* p, size_t charge, size_t host_bytes) {
     split(d, need, 0);
     free_chunk(d + need);
   }
+  chunk = d;
   return dst;
 }
 

@@ -197,10 +197,11 @@ private:
   const uint64_t* clock_ = nullptr;
   TraceFn trace_ = nullptr;
   void* trace_ctx_ = nullptr;
-  void* malloc_raw(size_t charge, size_t host_bytes);
-  void* realloc_raw(void* p, size_t charge, size_t host_bytes);
-  void free_raw(void* p);
-  void note(uint64_t op, size_t charge, const void* result);
+  // The operations proper, on an effective charge; chunk: the chunk they found or took (0: none).
+  void* malloc_raw(size_t charge, size_t host_bytes, uint32_t& chunk);
+  void* realloc_raw(void* p, uint32_t c, size_t charge, size_t host_bytes, uint32_t& chunk);
+  void free_raw(void* p, uint32_t c);
+  void record(char op, size_t charge, uint32_t from, uint32_t to);  // digest and trace
 };
 
 }  // namespace espfleet

@@ -217,6 +217,11 @@ void close_socket(DeviceSocket* s) {
   }
 }
 
+// What has arrived and is visible by now goes into pbufs (the device is looking).
+void take_arrived(DeviceSocket& s, VTime now) {
+  if (!s.backlog.empty() && s.backlog_visible_at <= now) fill_pbufs(s);
+}
+
 size_t visible_bytes(DeviceSocket& s, VTime now) {
   size_t n = 0;
   for (auto& p : s.rx) {
@@ -398,7 +403,7 @@ int socket_available(Engine& eng, Device& d, int h) {
   DeviceSocket* s = sock_of(d, h);
   if (!s) return 0;
   d.charge(cost::kTcpCall / 4);
-  if (!s->backlog.empty() && s->backlog_visible_at <= d.now()) fill_pbufs(*s);
+  take_arrived(*s, d.now());
   return int(visible_bytes(*s, d.now()));
 }
 
@@ -406,7 +411,7 @@ int socket_read(Engine& eng, Device& d, int h, uint8_t* buf, size_t len) {
   await_reply(eng, d, h);
   DeviceSocket* s = sock_of(d, h);
   if (!s) return -1;
-  if (!s->backlog.empty() && s->backlog_visible_at <= d.now()) fill_pbufs(*s);
+  take_arrived(*s, d.now());
   size_t n = 0;
   VTime now = d.now();
   while (n < len && !s->rx.empty() && s->rx.front().visible_at <= now) {
@@ -432,7 +437,7 @@ int socket_peek(Engine& eng, Device& d, int h) {
   await_reply(eng, d, h);
   DeviceSocket* s = sock_of(d, h);
   if (!s) return -1;
-  if (!s->backlog.empty() && s->backlog_visible_at <= d.now()) fill_pbufs(*s);
+  take_arrived(*s, d.now());
   if (s->rx.empty() || s->rx.front().visible_at > d.now()) return -1;
   return s->rx.front().data[s->rx.front().off];
 }
