@@ -9,7 +9,7 @@ source "$ROOT/tests/integration/lib.sh"
 
 "$ESPFLEET" profile --json --cpu 80 --client-cert > "$WORK/p80.json" || fail "profile at 80 MHz failed"
 "$ESPFLEET" profile --json --cpu 160 --client-cert > "$WORK/p160.json" || fail "profile at 160 MHz failed"
-python3 - "$WORK/p80.json" "$WORK/p160.json" "$ROOT/sim/cost_model.h" <<'PY' || fail "profile figures"
+python3 - "$WORK/p80.json" "$WORK/p160.json" "$ROOT/sim/tls/cost_model.h" <<'PY' || fail "profile figures"
 import json, re, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 for k in ["tcp_connect", "tls_handshake", "mqtt_connack"]:

@@ -1,16 +1,16 @@
 # tools/calibrate/chip_costs.cmake — compile the chip cost table into the simulator: a build step
-# turns sim/chip_costs.json (written by tools/calibrate/calibrate) into
-# ${CMAKE_BINARY_DIR}/generated/chip_costs.h, which sim/cost_model.h includes. Re-run whenever the
+# turns sim/tls/chip_costs.json (written by tools/calibrate/calibrate) into
+# ${CMAKE_BINARY_DIR}/generated/chip_costs.h, which sim/tls/cost_model.h includes. Re-run whenever the
 # JSON or the generator changes; nothing is read at run time. Include after espfleet_sim exists.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
-set(ESPFLEET_CHIP_COSTS_JSON ${CMAKE_SOURCE_DIR}/sim/chip_costs.json)
+set(ESPFLEET_CHIP_COSTS_JSON ${CMAKE_SOURCE_DIR}/sim/tls/chip_costs.json)
 set(ESPFLEET_CHIP_COSTS_H ${CMAKE_BINARY_DIR}/generated/chip_costs.h)
 add_custom_command(
   OUTPUT ${ESPFLEET_CHIP_COSTS_H}
   COMMAND Python3::Interpreter ${CMAKE_SOURCE_DIR}/tools/calibrate/gen_header.py
           ${ESPFLEET_CHIP_COSTS_JSON} ${ESPFLEET_CHIP_COSTS_H}
   DEPENDS ${ESPFLEET_CHIP_COSTS_JSON} ${CMAKE_SOURCE_DIR}/tools/calibrate/gen_header.py
-  COMMENT "Generating chip_costs.h from sim/chip_costs.json"
+  COMMENT "Generating chip_costs.h from sim/tls/chip_costs.json"
   VERBATIM)
 add_custom_target(espfleet_chip_costs DEPENDS ${ESPFLEET_CHIP_COSTS_H})
 add_dependencies(espfleet_sim espfleet_chip_costs)

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""tools/calibrate/gen_header.py — sim/chip_costs.json → chip_costs.h (a build step, see
+"""tools/calibrate/gen_header.py — sim/tls/chip_costs.json → chip_costs.h (a build step, see
 chip_costs.cmake): one constexpr per measured operation, so the simulator's cost table is compiled
 in and nothing is looked up at run time. The header also names the JSON file it came from, for
-tests/sim/test_cost_model.cpp to compare against.
+tests/sim/tls/test_cost_model.cpp to compare against.
 
-usage: gen_header.py sim/chip_costs.json build/generated/chip_costs.h
+usage: gen_header.py sim/tls/chip_costs.json build/generated/chip_costs.h
 """
 import json
 import os
@@ -24,7 +24,7 @@ def main():
     table = json.load(open(src))
     ops = table["ops"]
     lines = [
-        "// chip_costs.h — generated from sim/chip_costs.json by tools/calibrate/gen_header.py. Do not edit:",
+        "// chip_costs.h — generated from sim/tls/chip_costs.json by tools/calibrate/gen_header.py. Do not edit:",
         "// re-measure with tools/calibrate/calibrate instead.",
         "#pragma once",
         "#include <cstddef>",

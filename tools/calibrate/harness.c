@@ -3,7 +3,7 @@
  * each repetition and the stack high-water of one call. Built by tools/calibrate/calibrate, which
  * turns ticks into instructions (QEMU -icount shift=5: one instruction = 32 ns of virtual time,
  * CCOUNT runs at the core's configured 40 MHz: 1.28 ticks per instruction) and writes
- * sim/chip_costs.json. handshake.c adds the HS lines (a whole TLS handshake on the chip).
+ * sim/tls/chip_costs.json. handshake.c adds the HS lines (a whole TLS handshake on the chip).
  *
  * Output lines (parsed by the script):
  *   BENCH <name> <units-per-run> <runs-per-rep> <stack-bytes> <ticks rep1> <ticks rep2> ...

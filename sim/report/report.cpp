@@ -6,7 +6,7 @@
 #include <cstring>
 #include <map>
 
-#include "../core/settings.h"
+#include "settings.h"
 #include "crash_record.h"
 #include "device.h"
 #include "engine.h"

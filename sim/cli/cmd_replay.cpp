@@ -14,7 +14,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "../core/firmware_entry.h"
+#include "firmware_entry.h"
 #include "engine.h"
 #include "heap_events.h"
 #include "heap_map.h"

@@ -13,7 +13,7 @@
 
 #include <toml++/toml.h>
 
-#include "../core/builtin_anchors.h"
+#include "builtin_anchors.h"
 #include "fingerprint.h"
 
 namespace espfleet {

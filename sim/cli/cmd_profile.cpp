@@ -22,8 +22,8 @@
 #include <map>
 #include <optional>
 
-#include "../core/firmware_entry.h"
-#include "../core/tls_client.h"
+#include "firmware_entry.h"
+#include "tls_client.h"
 #include "broker.h"
 #include "local_broker.h"
 #include "cost_account.h"

@@ -15,8 +15,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "../core/firmware_entry.h"
-#include "../core/settings.h"
+#include "firmware_entry.h"
+#include "settings.h"
 #include "broker.h"
 #include "engine.h"
 #include "heap_map.h"

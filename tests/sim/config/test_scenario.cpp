@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "../../core/settings.h"
+#include "settings.h"
 #include "flash_image.h"
 #include "scenario.h"
 #include "units.h"
@@ -17,7 +17,7 @@ using namespace espfleet;
 namespace {
 
 std::filesystem::path repo_root() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
 }
 
 // The error text of parsing `text` as "test.toml", or "" when it loads.

@@ -26,7 +26,7 @@
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
 #include <Arduino.h>
 
-#include "../../core/tls_client.h"
+#include "tls_client.h"
 
 using namespace espfleet;
 

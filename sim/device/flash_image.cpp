@@ -5,7 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "../core/settings.h"
+#include "settings.h"
 #include "fingerprint.h"
 
 namespace espfleet {
