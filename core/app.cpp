@@ -229,7 +229,7 @@ void TasmotaApp::mqttReconnect() {
   char will[64];
   snprintf(will, sizeof will, "tele/%s/LWT", _topic);
   bool ok = _mqtt->connect(_clientId, nullptr, nullptr, will, 1, true, "Offline", true);
-  if (_tls && (ok || _tls->lastError() == 0) && _tls->handshakeMs())
+  if (_tls && _tls->handshakeDone())
     Serial.printf("TLS: connected in %u ms, max ThunkStack used %u\n", (unsigned)_tls->handshakeMs(),
                   (unsigned)stack_thunk_light_get_max_usage());
   if (ok) {

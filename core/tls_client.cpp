@@ -99,6 +99,7 @@ int TlsClient::connect(const char* host, uint16_t port) {
   stop(0);
   _lastError = 0;
   _handshakeMs = 0;
+  _handshakeDone = false;
   uint32_t start = millis();
   if (!_tcp.connect(host, port)) {
     _lastError = kTlsErrTcpConnect;
@@ -163,11 +164,13 @@ int TlsClient::connect(const char* host, uint16_t port) {
   _handshakeMs = millis() - start;
   freeHandshake();
   if (!ok) {
-    _lastError = rc;
+    // No TLS error but no handshake either: the peer went away mid-handshake.
+    _lastError = rc ? rc : kTlsErrClosedInHandshake;
     freeContexts();
     _tcp.stop();
     return 0;
   }
+  _handshakeDone = true;
   _connected = true;
   return 1;
 }
@@ -182,7 +185,10 @@ bool TlsClient::pumpOnce(bool allowWait) {
     size_t len;
     unsigned char* buf = thunk_br_ssl_engine_sendrec_buf(eng, &len);
     size_t w = _tcp.write(buf, len);
-    if (w == 0) return false;
+    if (w == 0) {
+      takeInputAfterClose();
+      return false;
+    }
     thunk_br_ssl_engine_sendrec_ack(eng, w);
     _tcp.flush();  // each record waits for its ACK, as Tasmota's client does
     return true;
@@ -200,6 +206,24 @@ bool TlsClient::pumpOnce(bool allowWait) {
     if (allowWait) delay(1);
   }
   return true;
+}
+
+// A write failed because the peer is gone. What it sent before closing is still readable: feed it
+// to the engine, so that an alert explaining the close (a broker refusing the client certificate
+// sends one and hangs up) becomes the engine's error instead of being lost with the connection.
+void TlsClient::takeInputAfterClose() {
+  br_ssl_engine_context* eng = &_sc->eng;
+  for (int guard = 0; guard < 64; ++guard) {
+    unsigned state = br_ssl_engine_current_state(eng);
+    if ((state & BR_SSL_CLOSED) || !(state & BR_SSL_RECVREC)) return;
+    int avail = _tcp.available();
+    if (avail <= 0) return;
+    size_t len;
+    unsigned char* buf = thunk_br_ssl_engine_recvrec_buf(eng, &len);
+    int r = _tcp.read(buf, (size_t)avail < len ? (size_t)avail : len);
+    if (r <= 0) return;
+    thunk_br_ssl_engine_recvrec_ack(eng, (size_t)r);
+  }
 }
 
 // Pumps until the engine reaches `target`. False when it closed, failed, the peer went away or

@@ -12,6 +12,10 @@
 static const int kTlsErrOom = -1000;
 static const int kTlsErrTcpConnect = -1002;
 static const int kTlsErrTimeout = -1005;
+// The peer closed the connection during the handshake without a TLS alert: BearSSL's
+// BR_ERR_IO ("I/O error or premature close on underlying transport stream"), as Tasmota's
+// error table lists it.
+static const int kTlsErrClosedInHandshake = BR_ERR_IO;
 
 // The firmware's algorithm choices on a BearSSL engine: SHA-256 and its TLS 1.2 PRF, AES-GCM
 // records (small AES, ctmul32 GHASH), P-256 (m15), RSA i15 verification, and ECDSA i15
@@ -56,6 +60,9 @@ public:
   using Print::write;
 
   int lastError() const { return _lastError; }
+  // Whether the last connect's handshake completed: the engine reached the application-data
+  // state. Only then is it a handshake (a peer that closes mid-handshake is an error).
+  bool handshakeDone() const { return _handshakeDone; }
   uint32_t handshakeMs() const { return _handshakeMs; }
   uint32_t thunkSize() const;
   bool ecdsaOffered() const;  // SetOption165 and not in fingerprint mode
@@ -74,6 +81,7 @@ private:
   void freeHandshake();
   bool runUntil(unsigned target, uint32_t timeoutMs, int* err);
   bool pumpOnce(bool allowWait);
+  void takeInputAfterClose();
   uint32_t utcNow() const;
 
   Client& _tcp;
@@ -94,6 +102,7 @@ private:
   uint8_t _recvFp[kFingerprintLen] = {0};
   bool _thunkHeld = false;
   bool _connected = false;
+  bool _handshakeDone = false;
   uint32_t _thunkSize = 0;
   uint32_t _handshakeTimeout = 10000;
   uint32_t _utcAtBoot = 0;

@@ -37,7 +37,7 @@ void observe_serial_line(Device& d, std::string_view line) {
     st.connect_failures++;
     if (int_after(line, ", tls ", v)) {
       st.tls_error = int(v);
-      st.tls_error_counts[st.tls_error]++;
+      if (v != 0) st.tls_error_counts[st.tls_error]++;  // 0: TLS was fine (or off); MQTT failed
     }
     st.state = "disconnected";
   } else if (starts(line, "MQT: Disconnected")) {
