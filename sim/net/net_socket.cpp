@@ -386,8 +386,13 @@ size_t socket_write(Engine& eng, Device& d, int h, const uint8_t* buf, size_t le
       eng.tape_record(d, std::move(e));
     }
   }
-  if (status < 0) return 0;
-  s->pending_writes++;
+  // The host refused the write (EPIPE, ECONNRESET: its kernel already has the peer's reset) while,
+  // in device time, the close has not reached the device: lwIP would take the bytes — the reset
+  // is still on its way — so the write counts as sent, the bytes are lost, and the close arrives
+  // when it is due. (Decided from the socket's state alone, so replay decides the same.)
+  const bool refused = status < 0;
+  if (refused && s->peer_closed && s->peer_closed_at <= d.now()) return 0;
+  if (!refused) s->pending_writes++;  // a refused write never completes
   s->last_tx = d.now();
   s->delay = link_delay(d);
   s->reply_at = d.now() + s->delay;
