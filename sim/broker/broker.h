@@ -96,6 +96,19 @@ class EmbeddedBroker {
   std::optional<ExitStatus> last_exit_;
 };
 
+// The line of a generated mosquitto.conf that names the espfleet process owning the broker.
+inline constexpr const char* kOwnerMark = "# owner: espfleet pid ";
+
+// An embedded broker whose espfleet is gone (an earlier run killed before it could stop it).
+struct StaleBroker {
+  pid_t pid;
+  pid_t owner;
+  std::filesystem::path config;
+};
+// Finds every Mosquitto started by an espfleet that no longer runs (its config's owner line)
+// and stops it (SIGTERM, then SIGKILL after 3 s); returns what it stopped, for the caller to say.
+std::vector<StaleBroker> stop_stale_brokers();
+
 // A port on `bind_ipv4` that was free a moment ago (bind to port 0, read it, close).
 uint16_t pick_free_port(const std::string& bind_ipv4 = "127.0.0.1");
 // Does something accept TCP connections on host:port right now?

@@ -1,11 +1,12 @@
-// sim/subprocess.cpp — posix_spawn-based child processes (see subprocess.h): PATH search,
-// default signal state for the child, fds ≥ 3 closed, bounded waits, stop by pid.
+// sim/broker/subprocess.cpp — child processes (see subprocess.h): PATH search, fork + exec with
+// default signal state, fds ≥ 3 closed and an optional parent-death signal, bounded waits, stop
+// by pid.
 #include "subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,7 +15,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <mutex>
 #include <thread>
 
 extern char** environ;
@@ -41,10 +41,6 @@ bool is_executable_file(const std::filesystem::path& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
 }
-
-// Serialises the temporary RLIMIT_NOFILE raise around posix_spawn (the child inherits the
-// limit at exec; the parent's own limit is restored right after).
-std::mutex g_rlimit_mutex;
 
 }  // namespace
 
@@ -87,6 +83,8 @@ Subprocess Subprocess::spawn(const SpawnSpec& spec) {
   auto exe = find_executable(spec.argv[0]);
   if (!exe) throw SubprocessError("spawn " + spec.argv[0] + ": not found in PATH");
 
+  // Everything the child needs is built here: between fork and exec it may only make
+  // async-signal-safe calls (no allocation, no locks).
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -108,81 +106,89 @@ Subprocess Subprocess::spawn(const SpawnSpec& spec) {
 
   int out_pipe[2] = {-1, -1};
   int err_pipe[2] = {-1, -1};
+  int exec_pipe[2] = {-1, -1};  // the child writes errno here if exec fails (closed by a good exec)
   auto close_all = [&] {
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], exec_pipe[0], exec_pipe[1]})
       if (fd >= 0) ::close(fd);
   };
-  if (spec.capture) {
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-      int e = errno;
-      close_all();
-      throw SubprocessError("spawn " + spec.argv[0] + ": pipe: " + errno_text(e));
-    }
-  }
-
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&attr);
-
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  auto route = [&](int target, const std::filesystem::path& file, int pipe_w) {
-    if (!file.empty()) {
-      if (target == 2 && file == spec.stdout_file)
-        posix_spawn_file_actions_adddup2(&fa, 1, 2);
-      else
-        posix_spawn_file_actions_addopen(&fa, target, file.c_str(),
-                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
-    } else if (spec.capture) {
-      posix_spawn_file_actions_adddup2(&fa, pipe_w, target);
-    } else if (!spec.inherit_output) {
-      posix_spawn_file_actions_addopen(&fa, target, "/dev/null", O_WRONLY, 0);
-    }
-  };
-  route(1, spec.stdout_file, out_pipe[1]);
-  route(2, spec.stderr_file, err_pipe[1]);
-  // Nothing of ours (sockets, the libuv loop, other children's pipes) leaks into the child.
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-
-  // The child starts with default dispositions and an empty mask whatever this process
-  // blocks or ignores (libuv and test harnesses change SIGPIPE/SIGCHLD handling).
-  sigset_t all, none;
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-  if (spec.new_process_group) {
-    flags |= POSIX_SPAWN_SETPGROUP;
-    posix_spawnattr_setpgroup(&attr, 0);
-  }
-  posix_spawnattr_setflags(&attr, flags);
-
-  pid_t pid = -1;
-  int rc;
-  {
-    std::unique_lock<std::mutex> lock(g_rlimit_mutex, std::defer_lock);
-    struct rlimit saved {};
-    bool raised = false;
-    if (spec.raise_nofile) {
-      lock.lock();
-      if (::getrlimit(RLIMIT_NOFILE, &saved) == 0 && saved.rlim_cur < saved.rlim_max) {
-        struct rlimit up = saved;
-        up.rlim_cur = up.rlim_max;
-        raised = ::setrlimit(RLIMIT_NOFILE, &up) == 0;
-      }
-    }
-    rc = ::posix_spawn(&pid, exe->c_str(), &fa, &attr, argv.data(), envp.data());
-    if (raised) ::setrlimit(RLIMIT_NOFILE, &saved);
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-
-  if (rc != 0) {
+  if ((spec.capture && (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)) ||
+      ::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    int e = errno;
     close_all();
-    throw SubprocessError("spawn " + exe->string() + ": posix_spawn: " + errno_text(rc));
+    throw SubprocessError("spawn " + spec.argv[0] + ": pipe: " + errno_text(e));
+  }
+  const std::string out_file = spec.stdout_file.string(), err_file = spec.stderr_file.string();
+  const bool err_to_out = !err_file.empty() && err_file == out_file;
+  struct rlimit nofile {};
+  const bool raise = spec.raise_nofile && ::getrlimit(RLIMIT_NOFILE, &nofile) == 0;
+  nofile.rlim_cur = nofile.rlim_max;
+  const pid_t parent = ::getpid();
+
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int e = errno;
+    close_all();
+    throw SubprocessError("spawn " + exe->string() + ": fork: " + errno_text(e));
+  }
+  if (pid == 0) {
+    // The child. Tie it to our life first: when this process dies, even by SIGKILL, the kernel
+    // sends the child SIGTERM (and if we died before this line, it goes at once).
+    if (spec.die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(127);
+    }
+    // Default dispositions and an empty mask, whatever this process blocks or ignores (libuv
+    // and test harnesses change SIGPIPE/SIGCHLD handling).
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (spec.new_process_group) ::setpgid(0, 0);
+    auto fail = [&](int e) {
+      (void)!::write(exec_pipe[1], &e, sizeof e);
+      ::_exit(127);
+    };
+    int in = ::open("/dev/null", O_RDONLY);
+    if (in < 0 || ::dup2(in, 0) < 0) fail(errno);
+    auto route = [&](int target, const std::string& file, int pipe_w) {
+      int fd = -1;
+      if (!file.empty()) fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      else if (spec.capture) fd = pipe_w;
+      else if (!spec.inherit_output) fd = ::open("/dev/null", O_WRONLY);
+      else return;
+      if (fd < 0 || ::dup2(fd, target) < 0) fail(errno);
+    };
+    route(1, out_file, out_pipe[1]);
+    if (err_to_out) {
+      if (::dup2(1, 2) < 0) fail(errno);
+    } else {
+      route(2, err_file, err_pipe[1]);
+    }
+    // Nothing of ours (sockets, the libuv loop, other children's pipes) leaks into the child;
+    // the exec pipe is close-on-exec.
+    if (exec_pipe[1] > 3) ::close_range(3, unsigned(exec_pipe[1]) - 1, 0);
+    ::close_range(unsigned(exec_pipe[1]) + 1, ~0u, 0);
+    if (raise) ::setrlimit(RLIMIT_NOFILE, &nofile);
+    ::execve(exe->c_str(), argv.data(), envp.data());
+    fail(errno);
+  }
+
+  ::close(exec_pipe[1]);
+  exec_pipe[1] = -1;
+  int child_errno = 0;
+  ssize_t got;
+  while ((got = ::read(exec_pipe[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
+  }
+  ::close(exec_pipe[0]);
+  exec_pipe[0] = -1;
+  if (got == sizeof child_errno) {
+    int st;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    close_all();
+    throw SubprocessError("spawn " + exe->string() + ": " + errno_text(child_errno));
   }
 
   Subprocess p;

@@ -1,6 +1,6 @@
-// sim/subprocess.h — child processes of the host engine: spawn (posix_spawn, PATH search,
-// clean signal state, optional RLIMIT_NOFILE raise), wait with a timeout, stop by pid
-// (SIGTERM, grace, SIGKILL, reap), and run-and-capture for tests and tools.
+// sim/broker/subprocess.h — child processes of the host engine: spawn (fork + exec, PATH search,
+// clean signal state, optional RLIMIT_NOFILE raise, optionally tied to our life), wait with a
+// timeout, stop by pid (SIGTERM, grace, SIGKILL, reap), and run-and-capture for tests and tools.
 #pragma once
 #include <sys/types.h>
 
@@ -36,6 +36,8 @@ struct SpawnSpec {
   bool inherit_output = false;                 // with no file and no capture: inherit (else /dev/null)
   bool raise_nofile = false;                   // child starts with soft RLIMIT_NOFILE = hard
   bool new_process_group = false;              // child leads its own process group
+  bool die_with_parent = false;                // SIGTERM to the child when this process dies
+                                               // (PR_SET_PDEATHSIG), even by SIGKILL
 };
 
 // Absolute path of an executable named `name` in $PATH (or `name` itself if it has a '/'),
