@@ -1,9 +1,19 @@
-// sim/local_broker.cpp — CA, server certificate, Mosquitto: see local_broker.h.
+// sim/broker/local_broker.cpp — CA, server certificate, Mosquitto: see local_broker.h.
 #include "local_broker.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace espfleet {
 
 LocalBroker start_local_broker(const LocalBrokerOptions& o) {
+  // The PKI folder holds the CA's and the broker's private keys: for the owner only.
+  std::error_code ec;
+  std::filesystem::create_directories(o.pki_dir, ec);
+  if (ec || ::chmod(o.pki_dir.c_str(), 0700) != 0)
+    throw PkiError("pki: create " + o.pki_dir.string() + ": " + (ec ? ec.message() : std::strerror(errno)));
   CertificateAuthority ca = CertificateAuthority::create(KeyType::rsa2048, o.ca_name, kCaValidityDays, o.seed);
   ca.save(o.pki_dir, true);
   IssuedCert server = ca.issue_server("localhost", loopback_server_sans(), o.server_key);

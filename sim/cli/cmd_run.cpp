@@ -1,4 +1,6 @@
-// sim/cmd_run.cpp — `espfleet run`: scenario → PKI → broker → devices → engine → reports.
+// sim/cli/cmd_run.cpp — `espfleet run`: scenario → run directory → broker → devices → engine →
+// outputs. Signals (SIGINT, SIGTERM, SIGHUP) are handled for the whole command: whatever phase
+// one arrives in, the run stops there and everything measured so far is written.
 #include "cmd_run.h"
 
 #include <CLI/CLI.hpp>
@@ -8,36 +10,37 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
-#include "firmware_entry.h"
-#include "settings.h"
 #include "broker.h"
+#include "broker_watch.h"
 #include "engine.h"
+#include "firmware_entry.h"
+#include "flash_image.h"
 #include "heap_map.h"
 #include "heap_timeline.h"
+#include "host_usage.h"
 #include "local_broker.h"
 #include "net_socket.h"
-#include "run_record.h"
-#include "flash_image.h"
-#include "host_usage.h"
+#include "output_file.h"
 #include "pki.h"
 #include "report.h"
+#include "run_dir.h"
+#include "run_record.h"
+#include "run_signals.h"
 #include "scenario.h"
 #include "serial_observer.h"
+#include "settings.h"
 
 namespace fs = std::filesystem;
 
 namespace espfleet {
 
 namespace {
-
-volatile std::sig_atomic_t g_interrupted = 0;
 
 // After the broker stopped: every device connection has seen its close.
 bool all_sockets_closed_by_peer(Engine& eng) {
@@ -89,8 +92,10 @@ size_t der_sequence_length(const std::vector<uint8_t>& der) {
 // Every certificate of a PEM file (a bundle is fine), as DER back to back: the firmware's CA
 // slot (TlsSettings.ca) holds at most kMaxFlashAnchors of them in sizeof(TlsSettings::ca) bytes.
 std::vector<uint8_t> pem_file_to_der(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw std::runtime_error("--ca " + path + ": is a directory, not a PEM file");
   std::ifstream f(path);
-  if (!f) throw std::runtime_error("--ca " + path + ": cannot read the file");
+  if (!f) throw std::runtime_error("--ca " + path + ": cannot read the file: " + std::strerror(errno));
   std::string pem((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   const std::string begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
   std::vector<uint8_t> all;
@@ -142,11 +147,27 @@ void ensure_fd_limit(uint32_t devices) {
                              std::to_string(rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 0) + " devices");
 }
 
-std::string run_dir_name() {
-  auto t = std::time(nullptr);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "runs/%Y%m%d-%H%M%S", std::localtime(&t));
-  return buf;
+// The CLI's own overrides become scenario overrides, each named in messages as it was given.
+struct Overrides {
+  std::vector<std::string> sets, shown;
+  void add(std::string set, std::string as = {}) {
+    sets.push_back(std::move(set));
+    shown.push_back(std::move(as));
+  }
+};
+
+Overrides overrides_of(const RunOptions& o) {
+  Overrides ov;
+  for (const std::string& s : o.sets) ov.add(s);
+  if (!o.devices.empty()) ov.add("fleet.devices=" + o.devices, "--devices " + o.devices);
+  if (!o.duration.empty()) ov.add("fleet.duration=\"" + o.duration + "\"", "--duration " + o.duration);
+  if (!o.seed.empty()) ov.add("fleet.seed=" + o.seed, "--seed " + o.seed);
+  if (!o.mode.empty()) ov.add("fleet.mode=\"" + o.mode + "\"", "--mode " + o.mode);
+  return ov;
+}
+
+double now_s(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace
@@ -163,7 +184,8 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
                  "CA certificate (PEM) that signs every device's client certificate (CN = client id), for your broker")
       ->check(CLI::ExistingFile);
   cmd.add_option("--device-ca-key", o.device_ca_key, "Private key (PEM) of --device-ca-cert")->check(CLI::ExistingFile);
-  cmd.add_option("--out", o.out, "Run directory (default: runs/YYYYmmdd-HHMMSS)");
+  cmd.add_option("--out", o.out, "Run directory (default: runs/YYYYmmdd-HHMMSS); a directory holding a run is refused");
+  cmd.add_flag("--force", o.force, "Reuse an --out directory that holds an earlier run: clear it first");
   cmd.add_option("--set", o.sets, "Override any scenario key, e.g. --set device.cpu_mhz=160 (repeatable)");
   cmd.add_flag("--quiet", o.quiet, "No live progress line");
   cmd.add_flag("--json", o.json, "Print summary.json to stdout instead of the table");
@@ -175,24 +197,28 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
 }
 
 int cmd_run(const RunOptions& o) {
+  RunSignals signals;  // from here on a signal stops the run; it never loses the outputs
+  auto t_start = std::chrono::steady_clock::now();
   try {
-    std::vector<std::string> sets = o.sets;
-    if (o.devices >= 0) sets.push_back("fleet.devices=" + std::to_string(o.devices));
-    if (!o.duration.empty()) sets.push_back("fleet.duration=\"" + o.duration + "\"");
-    if (!o.seed.empty()) sets.push_back("fleet.seed=" + o.seed);
-    if (!o.mode.empty()) sets.push_back("fleet.mode=\"" + o.mode + "\"");
-    Scenario sc = load_scenario(o.scenario, sets);
+    Overrides ov = overrides_of(o);
+    Scenario sc = load_scenario(o.scenario, ov.sets, ov.shown);
     const uint32_t n = sc.fleet.devices;
     ensure_fd_limit(n);
     std::vector<bool> timeline_for = parse_device_list(o.timelines, n, "--timeline");
-
-    fs::path dir = o.out.empty() ? fs::path(run_dir_name()) : fs::path(o.out);
-    fs::create_directories(dir);
-    write_replay_inputs(dir, o.scenario, sets);
-    {
-      std::ofstream f(dir / "scenario.resolved.json");
-      f << sc.resolved().dump(2) << "\n";
+    std::string broker_url = o.broker.empty() ? sc.broker.url : o.broker;
+    if (broker_url.empty()) {
+      for (auto [opt, val] : {std::pair{"--ca", &o.ca}, {"--device-ca-cert", &o.device_ca_cert}, {"--device-ca-key", &o.device_ca_key}})
+        if (!val->empty())
+          throw std::runtime_error(std::string(opt) + " " + *val + ": is for a broker of yours (--broker or broker.url); " +
+                                   "the embedded broker makes its own CA");
     }
+    for (const StaleBroker& s : stop_stale_brokers())
+      std::fprintf(stderr, "espfleet: stopped a stale embedded mosquitto (pid %d, %s), left by espfleet pid %d, which is gone\n",
+                   int(s.pid), s.config.c_str(), int(s.owner));
+
+    fs::path dir = prepare_run_dir(o.out, o.force);
+    write_replay_inputs(dir, o.scenario, ov.sets);
+    write_file_atomically(dir / "scenario.resolved.json", sc.resolved().dump(2) + "\n");
     auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "devices.log").string(), true);
     auto dlog = std::make_shared<spdlog::logger>("device", sink);
     dlog->set_pattern("%v");
@@ -201,11 +227,10 @@ int cmd_run(const RunOptions& o) {
     // Device configurations and the PKI they need.
     std::vector<DeviceConfig> cfgs;
     cfgs.reserve(n);
-    bool any_tls = false, any_plain = false, any_cert = false, any_ca_without_builtin = false;
+    bool any_plain = false, any_cert = false, any_ca_without_builtin = false;
     size_t max_heap = 0;
     for (uint32_t id = 0; id < n; ++id) {
       cfgs.push_back(sc.for_device(id));
-      any_tls |= cfgs.back().tls_enabled;
       any_ca_without_builtin |= cfgs.back().tls_enabled && cfgs.back().validation == "ca" && !cfgs.back().builtin_anchors;
       any_plain |= !cfgs.back().tls_enabled;
       any_cert |= cfgs.back().tls_enabled && cfgs.back().client_cert;
@@ -216,7 +241,6 @@ int cmd_run(const RunOptions& o) {
     std::unique_ptr<EmbeddedBroker> broker;
     BrokerTarget target;
     uint16_t plain_port = 0;
-    std::string broker_url = o.broker.empty() ? sc.broker.url : o.broker;
     if (broker_url.empty()) {
       LocalBrokerOptions lo;
       lo.pki_dir = dir / "pki";
@@ -239,11 +263,17 @@ int cmd_run(const RunOptions& o) {
     } else {
       target = parse_broker(broker_url);
       plain_port = target.port;
-      if (!o.ca.empty()) target.ca_der = pem_file_to_der(o.ca);
-      else if (any_ca_without_builtin)
+      if (!o.ca.empty()) {
+        target.ca_der = pem_file_to_der(o.ca);
+        // BearSSL's trust anchors carry no dates: an expired CA is still trusted by the devices.
+        for (const std::string& p : validity_problems(target.ca_der))
+          std::fprintf(stderr, "espfleet run: warning: --ca %s: %s; the devices still trust it (a BearSSL trust anchor carries no dates)\n",
+                       o.ca.c_str(), p.c_str());
+      } else if (any_ca_without_builtin) {
         throw std::runtime_error("--broker " + broker_url +
                                  ": devices validating by CA (tls.validation = \"ca\") need a trust anchor: pass --ca FILE "
                                  "(or select built-in roots with tls.builtin_anchors)");
+      }
       if (o.device_ca_cert.empty() != o.device_ca_key.empty())
         throw std::runtime_error("--device-ca-cert and --device-ca-key go together");
       if (!o.device_ca_cert.empty()) ca = CertificateAuthority::load(o.device_ca_cert, o.device_ca_key, sc.fleet.seed);
@@ -252,6 +282,8 @@ int cmd_run(const RunOptions& o) {
                                  ": devices with tls.client_cert need a CA to sign their certificates: pass "
                                  "--device-ca-cert FILE --device-ca-key FILE (or set tls.client_cert = false)");
     }
+    std::optional<BrokerWatch> watch;
+    if (broker) watch.emplace(*broker);
 
     EngineOptions eo;
     eo.realtime = sc.fleet.mode != "fast";
@@ -261,41 +293,57 @@ int cmd_run(const RunOptions& o) {
     eo.on_serial_line = [](Device& d, const char* t, size_t len) { observe_serial_line(d, std::string_view(t, len)); };
     // The heap map of every crash (docs/heap.md): the heap is still the crashed one here.
     size_t heap_maps = 0, heap_maps_skipped = 0;
-    eo.on_crash = [heap_dir = dir / "heap", &heap_maps, &heap_maps_skipped, cap = size_t(o.max_heap_maps)](
-                      Device& d, int reason, const std::string& text, const std::string&) {
+    std::vector<std::string> output_errors;
+    eo.on_crash = [heap_dir = dir / "heap", &heap_maps, &heap_maps_skipped, &output_errors,
+                   cap = size_t(o.max_heap_maps)](Device& d, int reason, const std::string& text, const std::string&) {
       if (heap_maps >= cap) {
         heap_maps_skipped++;
         return;
       }
       heap_maps++;
-      std::error_code ec;
-      fs::create_directories(heap_dir, ec);
       size_t nth = d.stats.crash_reasons.size();
       std::string title = "dev " + std::to_string(d.id()) + " crash " + std::to_string(nth) + " (reset reason " +
                           std::to_string(reason) + "): " + text;
-      std::ofstream f(heap_dir / (std::to_string(d.id()) + "-crash-" + std::to_string(nth) + ".svg"));
-      f << render_heap_svg(heap_map_snapshot(d.heap(), d.heap_tags), title);
+      try {
+        make_directory(heap_dir);
+        write_file_atomically(heap_dir / (std::to_string(d.id()) + "-crash-" + std::to_string(nth) + ".svg"),
+                              render_heap_svg(heap_map_snapshot(d.heap(), d.heap_tags), title));
+      } catch (const std::exception& e) {
+        output_errors.push_back(e.what());
+      }
     };
     eo.record_tapes = !o.no_tapes;
+    Engine* engine_ptr = nullptr;
+    auto log_restart = [&](pid_t pid) {
+      if (pid > 0)
+        std::fprintf(stderr, "espfleet: [%7.1fs] embedded mosquitto restarted, pid %d\n",
+                     engine_ptr ? engine_ptr->now().seconds() : 0.0, int(pid));
+    };
     if (broker && sc.broker.restart_every.us > 0) {
       const VTime every = VTime::from_us(sc.broker.restart_every.us), down = VTime::from_us(sc.broker.restart_down.us);
-      EmbeddedBroker* b = broker.get();
       for (VTime t = every; t < VTime::from_us(sc.fleet.duration.us); t = t + every) {
-        eo.host_events.push_back(HostEvent{t, "broker stops", [b] { b->stop(); },
+        eo.host_events.push_back(HostEvent{t, "broker stops", [&watch] { watch->planned_stop(); },
                                            all_sockets_closed_by_peer});
-        eo.host_events.push_back(HostEvent{t + down, "broker starts", [b] { b->restart(); }, {}});
+        eo.host_events.push_back(HostEvent{t + down, "broker starts", [&] { log_restart(watch->planned_start()); }, {}});
       }
     }
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
     Engine engine(eo, n, max_heap);
+    engine_ptr = &engine;
 
     uint64_t rss_before = rss_bytes();
     uint32_t utc = uint32_t(std::time(nullptr));
     Rng boot_rng(mix_seed(sc.fleet.seed, uint64_t(SeedPurpose::boot)));
     auto t0 = std::chrono::steady_clock::now();
-    if (eo.record_tapes) fs::create_directories(dir / "tapes");
-    for (uint32_t id = 0; id < n; ++id) {
+    if (eo.record_tapes) make_directory(dir / "tapes", 0700);  // the boot flash holds the device's key
+    const char* interrupted_in = nullptr;  // the phase a signal stopped
+    if (signals.interrupted()) interrupted_in = "setup";
+    for (uint32_t id = 0; id < n && !interrupted_in; ++id) {
+      if (signals.interrupted()) {
+        interrupted_in = "provisioning";
+        break;
+      }
       const DeviceConfig& c = cfgs[id];
       FlashInputs fi;
       fi.mqtt_host = target.host;
@@ -318,45 +366,74 @@ int cmd_run(const RunOptions& o) {
     }
     double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double cpu_before = cpu_seconds_self();  // the run itself, not provisioning (certificate signing)
-    std::fprintf(stderr, "espfleet: %u devices ready (%.2f s to provision), %s mode, %.0f s of device time\n", n,
-                 setup_s, eo.realtime ? "realtime" : "fast", eo.duration.seconds());
+    const uint32_t provisioned = uint32_t(engine.devices().size());
+    if (!interrupted_in)
+      std::fprintf(stderr, "espfleet: %u devices ready (%.2f s to provision), %s mode, %.0f s of device time\n", n,
+                   setup_s, eo.realtime ? "realtime" : "fast", eo.duration.seconds());
 
-    g_interrupted = 0;
-    auto prev_int = std::signal(SIGINT, [](int) { g_interrupted = 1; });
-    auto prev_term = std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+    std::optional<BrokerExit> broker_exit;
+    VTime broker_exit_at{};
+    double broker_exit_wall = 0;
     bool tty = isatty(STDERR_FILENO);
-    Engine* ep = &engine;
-    engine.set_on_tick([&, ep]() {
-      if (g_interrupted) ep->request_stop();
+    engine.set_on_tick([&]() {
+      if (signals.interrupted()) engine.request_stop();
+      if (watch && !broker_exit)
+        if ((broker_exit = watch->check())) {
+          broker_exit_at = engine.now();
+          broker_exit_wall = now_s(t_start);
+          std::fprintf(stderr, "%sespfleet: [%7.1fs] the embedded mosquitto (pid %d) exited unplanned: %s; the run goes on without a broker\n",
+                       tty && !o.quiet ? "\n" : "", broker_exit_at.seconds(), int(broker_exit->pid), broker_exit->how.c_str());
+        }
       if (o.quiet) return;
       uint32_t conn = 0, fail = 0, crash = 0;
       uint64_t pub = 0;
-      for (auto& d : ep->devices()) {
+      for (auto& d : engine.devices()) {
         conn += d->stats.state == "connected";
         fail += d->stats.connect_failures;
         crash += uint32_t(d->stats.crash_reasons.size());
         pub += d->stats.published;
       }
       std::fprintf(stderr, "%s[%7.1fs] connected %u/%u  failures %u  crashes %u  published %llu%s",
-                   tty ? "\r" : "", ep->now().seconds(), conn, n, fail, crash, (unsigned long long)pub,
+                   tty ? "\r" : "", engine.now().seconds(), conn, n, fail, crash, (unsigned long long)pub,
                    tty ? "   " : "\n");
     });
-    engine.run();
-    std::signal(SIGINT, prev_int);
-    std::signal(SIGTERM, prev_term);
-    if (!o.quiet && tty) std::fprintf(stderr, "\n");
-
-    if (eo.record_tapes) write_tapes(dir, engine, sc.fleet.seed, g_interrupted ? "interrupted" : "duration");
-    write_timelines(dir / "heap", engine);
-    {
-      std::ofstream f(dir / "devices.jsonl");
-      for (auto& d : engine.devices()) f << device_record(*d).dump() << "\n";
+    if (!interrupted_in) {
+      engine.run();
+      if (signals.interrupted()) interrupted_in = "run";
     }
+    if (!o.quiet && tty) std::fprintf(stderr, "\n");
+    const bool ran = !interrupted_in || std::string(interrupted_in) == "run";
+    if (interrupted_in)
+      std::fprintf(stderr, "espfleet: interrupted by %s during the %s at %.1f s of device time; writing the outputs\n",
+                   RunSignals::name(signals.first()), interrupted_in, ran ? engine.now().seconds() : 0.0);
+
+    // Outputs: the device records and the summary first, so nothing measured is lost to a
+    // failure later on (a tape that cannot be written is reported, and the rest is kept).
+    std::string devices_jsonl;
+    for (auto& d : engine.devices()) devices_jsonl += device_record(*d).dump() + "\n";
     nlohmann::ordered_json summary = fleet_summary(engine.devices(), engine.stats());
-    summary["interrupted"] = bool(g_interrupted);
+    summary["interrupted"] = interrupted_in != nullptr;
+    if (interrupted_in) {
+      summary["interrupted_by"] = RunSignals::name(signals.first());
+      summary["interrupted_during"] = interrupted_in;
+      summary["devices_provisioned"] = provisioned;
+    }
     summary["heap_maps_written"] = heap_maps;
     summary["heap_maps_skipped"] = heap_maps_skipped;
     summary["tapes"] = eo.record_tapes ? (dir / "tapes").string() : "";
+    if (broker) {
+      if (watch && !broker_exit && (broker_exit = watch->check())) {  // died in the last moments
+        broker_exit_at = ran ? engine.now() : VTime{};
+        broker_exit_wall = now_s(t_start);
+      }
+      summary["broker_exited"] = broker_exit ? nlohmann::ordered_json{{"t_s", broker_exit_at.seconds()},
+                                                                      {"wall_s", broker_exit_wall},
+                                                                      {"pid", broker_exit->pid},
+                                                                      {"how", broker_exit->how},
+                                                                      {"signal", broker_exit->signal},
+                                                                      {"exit_code", broker_exit->exit_code}}
+                                             : nlohmann::ordered_json(nullptr);
+    }
     {
       auto& h = summary["host"];
       uint64_t rss_after = rss_bytes();
@@ -376,18 +453,35 @@ int cmd_run(const RunOptions& o) {
       }
     }
     summary["run_dir"] = dir.string();
-    {
-      std::ofstream f(dir / "summary.json");
-      f << summary.dump(2) << "\n";
+    summary["output_errors"] = output_errors;
+    write_file_atomically(dir / "devices.jsonl", devices_jsonl);
+    write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
+    const size_t errors_before = output_errors.size();
+    if (eo.record_tapes)
+      for (std::string& e : write_tapes(dir, engine, sc.fleet.seed, interrupted_in ? "interrupted" : "duration"))
+        output_errors.push_back(std::move(e));
+    try {
+      write_timelines(dir / "heap", engine);
+    } catch (const std::exception& e) {
+      output_errors.push_back(e.what());
+    }
+    for (size_t i = 0; i < output_errors.size(); ++i)
+      std::fprintf(stderr, "espfleet run: %s\n", output_errors[i].c_str());
+    if (output_errors.size() != errors_before) {
+      summary["output_errors"] = output_errors;
+      write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
     }
     dlog->flush();
     if (broker) broker->stop();
     if (o.json) std::cout << summary.dump(2) << "\n";
     else std::cout << "espfleet run: " << o.scenario << "\n" << summary_table(summary) << "  outputs            " << dir.string() << "/{summary.json,devices.jsonl,devices.log}\n";
-    return g_interrupted ? 130 : 0;
+    if (interrupted_in) return signals.exit_code();
+    if (broker_exit) return kExitBrokerExited;
+    if (!output_errors.empty()) return kExitOutputsIncomplete;
+    return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "espfleet run: %s\n", e.what());
-    return 2;
+    return signals.interrupted() ? signals.exit_code() : 2;
   }
 }
 

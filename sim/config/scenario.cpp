@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -491,12 +492,23 @@ json to_json(const Settings& s, bool per_device) {
   return out;
 }
 
-std::string show(const toml::node& n) {
+// At most kShownChars of a value in a message: a multi-megabyte value is named, not echoed.
+constexpr size_t kShownChars = 80;
+std::string clip(std::string text) {
+  if (text.size() <= kShownChars) return text;
+  size_t n = text.size();
+  text.resize(kShownChars - 20);
+  return text + "… (" + std::to_string(n) + " characters)";
+}
+
+std::string show_value(const toml::node& n);
+std::string show(const toml::node& n) { return clip(show_value(n)); }
+std::string show_value(const toml::node& n) {
   if (auto* s = n.as_string()) return json(s->get()).dump();
   if (n.is_table()) return "{...}";
   if (auto* a = n.as_array()) {
     std::string out = "[";
-    for (size_t i = 0; i < a->size(); ++i) out += (i ? ", " : "") + show((*a)[i]);
+    for (size_t i = 0; i < a->size() && out.size() <= kShownChars; ++i) out += (i ? ", " : "") + show((*a)[i]);
     return out + "]";
   }
   std::ostringstream o;
@@ -520,7 +532,8 @@ class Loader {
  public:
   Loader(std::string file, toml::table root) : file_(std::move(file)), root_(std::move(root)) {}
 
-  void apply_set(size_t index, const std::string& arg);
+  // shown: how messages name this override ("" = "--set KEY=VALUE"; e.g. "--duration -5s").
+  void apply_set(size_t index, const std::string& arg, const std::string& shown);
   Scenario resolve();
   void throw_if_errors();
 
@@ -571,8 +584,8 @@ toml::table* Loader::find_group(std::string_view name) {
   return nullptr;
 }
 
-void Loader::apply_set(size_t index, const std::string& arg) {
-  std::string origin = "--set " + arg;
+void Loader::apply_set(size_t index, const std::string& arg, const std::string& shown) {
+  std::string origin = shown.empty() ? "--set " + clip(arg) : shown;
   auto fail = [&](const std::string& why) { diags_.push_back({int(index) - 1000000, 0, 0, origin + ": " + why}); };
   size_t eq = arg.find('=');
   if (eq == std::string::npos || eq == 0) return fail("expected KEY=VALUE, e.g. fleet.devices=1000");
@@ -780,8 +793,16 @@ Scenario Loader::resolve() {
 
 ScenarioError::ScenarioError(std::vector<std::string> messages)
     : std::runtime_error([&] {
+        // The first kMaxShown problems, each at most a line or two; the rest counted.
+        constexpr size_t kMaxShown = 20, kMaxChars = 400;
         std::string all;
-        for (const std::string& m : messages) all += (all.empty() ? "" : "\n") + m;
+        for (size_t i = 0; i < messages.size() && i < kMaxShown; ++i) {
+          const std::string& m = messages[i];
+          all += (all.empty() ? "" : "\n") + (m.size() <= kMaxChars ? m : m.substr(0, kMaxChars - 40) + "… (" +
+                                                                            std::to_string(m.size()) + " characters)");
+        }
+        if (messages.size() > kMaxShown)
+          all += "\n… and " + std::to_string(messages.size() - kMaxShown) + " more problems";
         return all;
       }()),
       messages_(std::move(messages)) {}
@@ -827,7 +848,8 @@ nlohmann::ordered_json Scenario::resolved() const {
   return out;
 }
 
-Scenario parse_scenario(std::string_view text, const std::string& name, const std::vector<std::string>& sets) {
+Scenario parse_scenario(std::string_view text, const std::string& name, const std::vector<std::string>& sets,
+                        const std::vector<std::string>& shown) {
   toml::table root;
   try {
     root = toml::parse(text, std::string_view(name));
@@ -837,7 +859,7 @@ Scenario parse_scenario(std::string_view text, const std::string& name, const st
                          ": TOML syntax error: " + std::string(e.description())});
   }
   Loader loader(name, std::move(root));
-  for (size_t i = 0; i < sets.size(); ++i) loader.apply_set(i, sets[i]);
+  for (size_t i = 0; i < sets.size(); ++i) loader.apply_set(i, sets[i], i < shown.size() ? shown[i] : std::string());
   loader.throw_if_errors();
   Scenario sc = loader.resolve();
   sc.source = name;
@@ -845,12 +867,19 @@ Scenario parse_scenario(std::string_view text, const std::string& name, const st
   return sc;
 }
 
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets,
+                       const std::vector<std::string>& shown) {
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::is_directory(st))
+    throw ScenarioError({path + ": is a directory, not a scenario file"});
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+    throw ScenarioError({path + ": is not a regular file (a scenario is a TOML file)"});
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ScenarioError({path + ": cannot read scenario file: " + std::strerror(errno)});
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_scenario(text.str(), path, sets);
+  return parse_scenario(text.str(), path, sets, shown);
 }
 
 const std::vector<ScenarioOption>& scenario_options() {

@@ -65,8 +65,9 @@ struct BrokerConfig {
   Duration restart_down = Duration::from_s(5);  // broker.restart_down: and stays down this long
 };
 
-// Invalid scenario. what() holds every problem found, one per line, each starting with
-// "FILE:LINE:COLUMN: KEY = VALUE: " or "--set KEY=VALUE: ".
+// Invalid scenario. what() holds the problems found (the first 20, then how many more), one per
+// line, each starting with "FILE:LINE:COLUMN: KEY = VALUE: " or "--set KEY=VALUE: "; values and
+// lines too long to read are cut and their length given. messages() has every problem.
 struct ScenarioError : std::runtime_error {
   explicit ScenarioError(std::vector<std::string> messages);
   const std::vector<std::string>& messages() const { return messages_; }
@@ -102,11 +103,14 @@ struct Scenario {
   nlohmann::ordered_json resolved() const;
 };
 
-// Reads and validates a scenario file; `sets` are "key=value" overrides (see the reference).
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {});
+// Reads and validates a scenario file (a regular file: a directory, FIFO or device is refused);
+// `sets` are "key=value" overrides (see the reference). `shown[i]`, when given and not empty, is
+// how messages name sets[i] instead of "--set KEY=VALUE" (the CLI's own options: "--duration -5s").
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {},
+                       const std::vector<std::string>& shown = {});
 // Same from text; `name` is used as the file name in error messages and as Scenario::source.
 Scenario parse_scenario(std::string_view text, const std::string& name,
-                        const std::vector<std::string>& sets = {});
+                        const std::vector<std::string>& sets = {}, const std::vector<std::string>& shown = {});
 
 // One documented option, for --help and the reference page. `default_value` is the resolved
 // JSON form of the default (durations as strings).

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -631,6 +632,33 @@ DeviceCert CertificateAuthority::issue_device(std::string_view cn_in, int validi
   d.cert_pem = cert_to_pem(x.get());
   d.key_pem = p256_key_pem(d.private_scalar, point);
   return d;
+}
+
+std::vector<std::string> validity_problems(const std::vector<uint8_t>& der_certs,
+                                           std::chrono::system_clock::time_point now) {
+  std::vector<std::string> out;
+  const unsigned char* p = der_certs.data();
+  const unsigned char* end = p + der_certs.size();
+  time_t t = std::chrono::system_clock::to_time_t(now);
+  auto date = [](const ASN1_TIME* at) {
+    struct tm tm {};
+    if (ASN1_TIME_to_tm(at, &tm) != 1) return std::string("an unreadable date");
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+    return std::string(buf);
+  };
+  for (int n = 1; p < end; ++n) {
+    X509Ptr x(d2i_X509(nullptr, &p, long(end - p)));
+    if (!x) fail_ssl("certificate " + std::to_string(n) + ": not a DER certificate");
+    char cn[256] = "?";
+    X509_NAME_get_text_by_NID(X509_get_subject_name(x.get()), NID_commonName, cn, sizeof cn);
+    std::string who = "certificate " + std::to_string(n) + " (CN=" + cn + ")";
+    if (X509_cmp_time(X509_get0_notAfter(x.get()), &t) < 0)
+      out.push_back(who + " expired on " + date(X509_get0_notAfter(x.get())));
+    else if (X509_cmp_time(X509_get0_notBefore(x.get()), &t) > 0)
+      out.push_back(who + " is not valid before " + date(X509_get0_notBefore(x.get())));
+  }
+  return out;
 }
 
 }  // namespace espfleet

@@ -125,6 +125,12 @@ void write_output_file(const std::filesystem::path& path, std::string_view conte
 // before writing either.
 void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file,
                      const std::filesystem::path& key_file, bool force = false);
+// Validity problems of DER certificates laid end to end (a CA bundle): one line per certificate
+// that is expired or not yet valid at `now` ("certificate 2 (CN=…) expired on 2024-01-31"),
+// nothing for good ones. PkiError when the bytes are not certificates.
+std::vector<std::string> validity_problems(const std::vector<uint8_t>& der_certs,
+                                           std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
 // Reads a whole file; PkiError naming the file on failure.
 std::string read_whole_file(const std::filesystem::path& path);
 

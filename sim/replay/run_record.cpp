@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "heap_timeline.h"
+#include "output_file.h"
 #include "tape.h"
 
 namespace fs = std::filesystem;
@@ -23,9 +24,7 @@ void write_replay_inputs(const fs::path& dir, const std::string& scenario_path, 
   j["scenario"] = "scenario.toml";
   j["scenario_source"] = scenario_path;
   j["sets"] = sets;
-  std::ofstream f(dir / "run.json");
-  f << j.dump(2) << "\n";
-  if (!f) throw std::runtime_error((dir / "run.json").string() + ": cannot write");
+  write_file_atomically(dir / "run.json", j.dump(2) + "\n");
 }
 
 Scenario load_replay_scenario(const fs::path& dir) {
@@ -45,8 +44,14 @@ Scenario load_replay_scenario(const fs::path& dir) {
 fs::path tape_path(const fs::path& dir, uint32_t device) { return dir / "tapes" / (std::to_string(device) + ".tape"); }
 fs::path boot_flash_path(const fs::path& dir, uint32_t device) { return dir / "tapes" / (std::to_string(device) + ".flash"); }
 
-void write_tapes(const fs::path& dir, Engine& engine, uint64_t master_seed, const std::string& end_reason) {
-  fs::create_directories(dir / "tapes");
+std::vector<std::string> write_tapes(const fs::path& dir, Engine& engine, uint64_t master_seed,
+                                     const std::string& end_reason) {
+  std::vector<std::string> errors;
+  try {
+    make_directory(dir / "tapes", 0700);
+  } catch (const std::exception& e) {
+    return {e.what()};
+  }
   for (auto& d : engine.devices()) {
     if (!d->tape) continue;
     TapeHeader h;
@@ -57,8 +62,13 @@ void write_tapes(const fs::path& dir, Engine& engine, uint64_t master_seed, cons
     h.duration = engine.options().duration;
     h.end_slices = d->slices;
     h.end_reason = end_reason;
-    write_tape_file(tape_path(dir, d->id()).string(), h, *d->tape);
+    try {
+      write_tape_file(tape_path(dir, d->id()).string(), h, *d->tape);
+    } catch (const std::exception& e) {
+      errors.push_back(e.what());  // this device cannot be replayed; the others still can
+    }
   }
+  return errors;
 }
 
 std::vector<bool> parse_device_list(const std::string& list, uint32_t n, const std::string& what) {
@@ -86,9 +96,8 @@ std::vector<bool> parse_device_list(const std::string& list, uint32_t n, const s
 }
 
 void write_timeline(const fs::path& file, const HeapTimeline& tl, const std::string& title, uint32_t heap_bytes) {
-  std::ofstream f(file);
-  f << (file.extension() == ".csv" ? render_heap_timeline_csv(tl) : render_heap_timeline_svg(tl, title, heap_bytes));
-  if (!f) throw std::runtime_error(file.string() + ": cannot write the heap timeline");
+  write_file_atomically(file, file.extension() == ".csv" ? render_heap_timeline_csv(tl)
+                                                         : render_heap_timeline_svg(tl, title, heap_bytes));
 }
 
 void write_timelines(const fs::path& heap_dir, Engine& engine) {

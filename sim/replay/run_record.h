@@ -21,8 +21,11 @@ void write_replay_inputs(const std::filesystem::path& dir, const std::string& sc
 // The scenario a recorded run used. Throws std::runtime_error naming the file that is missing or bad.
 Scenario load_replay_scenario(const std::filesystem::path& dir);
 
-// Every device's tape, with what replay needs to boot it again.
-void write_tapes(const std::filesystem::path& dir, Engine& engine, uint64_t master_seed, const std::string& end_reason);
+// Every device's tape, with what replay needs to boot it again (RUN_DIR/tapes, 0700; files
+// 0600). A tape that cannot be written does not stop the others: the failures are returned,
+// each naming its file and the system's reason.
+std::vector<std::string> write_tapes(const std::filesystem::path& dir, Engine& engine, uint64_t master_seed,
+                                     const std::string& end_reason);
 std::filesystem::path tape_path(const std::filesystem::path& dir, uint32_t device);
 std::filesystem::path boot_flash_path(const std::filesystem::path& dir, uint32_t device);  // written at provisioning
 

@@ -1,8 +1,11 @@
 // sim/tape.cpp — tape events in a compact binary form (varints), and tape files.
 #include "tape.h"
 
+#include "output_file.h"
+
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace espfleet {
@@ -130,16 +133,15 @@ void write_tape_file(const std::string& path, const TapeHeader& h, const Tape& t
   j["end_reason"] = h.end_reason;
   j["events"] = t.events();
   j["event_bytes"] = t.size_bytes();
-  std::ofstream f(path, std::ios::binary);
+  std::ostringstream f(std::ios::binary);
   f << kMagic << j.dump() << "\n";
   t.write_to(f);
-  if (!f) throw std::runtime_error(path + ": cannot write the tape");
+  write_file_atomically(path, f.str(), 0600);
 }
 
 void write_boot_flash(const std::string& path, const std::vector<uint8_t>& flash) {
-  std::ofstream f(path, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(flash.data()), std::streamsize(flash.size()));
-  if (!f) throw std::runtime_error(path + ": cannot write the device's boot flash");
+  // The flash holds the device's private key (TLSKey1): for the owner only.
+  write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(flash.data()), flash.size()), 0600);
 }
 
 Tape read_tape_file(const std::string& path, const std::string& flash_path, TapeHeader& h) {
@@ -166,6 +168,17 @@ Tape read_tape_file(const std::string& path, const std::string& flash_path, Tape
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": bad tape header: " + e.what());
   }
+  // The header's sizes are checked against the file before anything is allocated for them.
+  std::streamoff here = f.tellg();
+  f.seekg(0, std::ios::end);
+  std::streamoff end = f.tellg();
+  f.seekg(here);
+  if (here < 0 || end < here || bytes > uint64_t(end - here))
+    throw std::runtime_error(path + ": the tape is cut short (its header announces " + std::to_string(bytes) +
+                             " event bytes, the file holds " + std::to_string(end > here ? end - here : 0) + ")");
+  if (events > bytes)
+    throw std::runtime_error(path + ": bad tape header: " + std::to_string(events) + " events in " +
+                             std::to_string(bytes) + " bytes");
   std::vector<uint8_t> data(bytes);
   f.read(reinterpret_cast<char*>(data.data()), std::streamsize(bytes));
   if (!f) throw std::runtime_error(path + ": the tape is cut short (expected " + std::to_string(bytes) + " event bytes)");
