@@ -1,4 +1,4 @@
-// sim/cmd_heap.cpp — the trace replayer behind `espfleet heap`: parses trace lines, keeps each ID
+// sim/cli/cmd_heap.cpp — the trace replayer behind `espfleet heap`: parses trace lines, keeps each ID
 // bound to a pointer the way a C caller's variable would be, and reports the model's metrics.
 #include "cmd_heap.h"
 
@@ -15,6 +15,8 @@
 #include "heap_tags.h"
 #include "heap_umm.h"
 #include <fstream>
+
+#include <nlohmann/json.hpp>
 
 namespace espfleet {
 
@@ -70,6 +72,7 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
   std::unique_ptr<uint64_t[]> arena(new uint64_t[(UmmHeap::arena_bytes(heap_bytes) + 7) / 8]());
   UmmHeap heap(arena.get(), heap_bytes);
   std::unordered_map<std::string, void*> ids;  // absent = unbound (NULL)
+  std::unordered_map<std::string, std::string> unbound_by;  // why an id is NULL: "freed on line 3"
   HeapTags tags;
 
   std::string line;
@@ -102,9 +105,16 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
     void* bound = it == ids.end() ? nullptr : it->second;
     void* result = nullptr;
     bool ok = true;
+    std::string warning;  // a legal call a C program would still want to hear about
     auto bind = [&](void* p) {
-      if (p) ids[id] = p;
-      else ids.erase(id);
+      if (p) {
+        ids[id] = p;
+        unbound_by.erase(id);
+      } else {
+        ids.erase(id);
+        if (f[0] == "realloc" && num[0] == 0) unbound_by[id] = "freed by realloc on line " + std::to_string(lineno);
+        else if (f[0] != "free") unbound_by[id] = "its allocation on line " + std::to_string(lineno) + " failed";
+      }
     };
     if (f[0] == "malloc" || f[0] == "calloc") {  // p = malloc(...): NULL also overwrites (leaks)
       result = f[0] == "malloc" ? heap.malloc(size_t(num[0])) : heap.calloc(size_t(num[0]), size_t(num[1]));
@@ -112,9 +122,16 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
       tags.set(heap, result, tag_of_id(id));
       bind(result);
     } else if (f[0] == "free") {  // free(p); p = NULL
+      if (!bound) {
+        auto was = unbound_by.find(id);
+        if (was == unbound_by.end()) warning = "free of " + id + ", which no line allocated (free(NULL))";
+        else if (was->second.rfind("freed", 0) == 0) warning = "double free: " + id + " was " + was->second + " (free(NULL) here)";
+        else warning = "free of " + id + ", which is NULL: " + was->second + " (free(NULL))";
+      }
       tags.erase(heap, bound);
       heap.free(bound);
       bind(nullptr);
+      if (bound) unbound_by[id] = "freed on line " + std::to_string(lineno);
     } else {  // q = realloc(p, n); if (q || n == 0) p = q
       uint32_t old_block = HeapTags::block_of(heap, bound);
       result = heap.realloc(bound, size_t(num[0]));
@@ -129,7 +146,9 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
     if (result) out << heap.offset_of(result);
     else out << "null";
     out << ", \"free\": " << heap.free_bytes() << ", \"max_block\": " << heap.max_free_block()
-        << ", \"frag\": " << unsigned(heap.fragmentation()) << "}\n";
+        << ", \"frag\": " << unsigned(heap.fragmentation());
+    if (!warning.empty()) out << ", \"warning\": " << nlohmann::json(warning).dump();
+    out << "}\n";
   }
   if (map.ascii || !map.svg_file.empty()) {
     HeapMapData m = heap_map_snapshot(heap, tags);

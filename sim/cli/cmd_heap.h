@@ -1,4 +1,4 @@
-// sim/cmd_heap.h — `espfleet heap --heap-bytes N TRACE`: replay an allocation trace on the
+// sim/cli/cmd_heap.h — `espfleet heap --heap-bytes N TRACE`: replay an allocation trace on the
 // umm_malloc model (UmmHeap) and print one JSON line of results and heap metrics per op.
 #pragma once
 #include <cstddef>
@@ -9,7 +9,8 @@ namespace espfleet {
 
 // Trace lines: `malloc ID SIZE`, `free ID`, `realloc ID SIZE`, `calloc ID COUNT SIZE`; `#` starts a
 // comment. Each op prints {"op": LINE, "ok": bool, "offset": N|null, "free": N, "max_block": N,
-// "frag": N} to `out`. IDs act as a C caller's pointer variables. Returns 0; 2 on a bad heap size
+// "frag": N} to `out`, with "warning": TEXT added for a free of an id that no line allocated or
+// that was freed already (both free(NULL) in C: legal, and worth saying). IDs act as a C caller's pointer variables. Returns 0; 2 on a bad heap size
 // or a malformed line (message on `err`, naming `name:LINE:`; lines before it stay printed).
 // The heap map after the trace (sim/heap_map.h): each chunk's owner is its ID's prefix before the
 // first '.' or ':' when that names a tag (tls, tls_buffers, thunk, x509, lwip, mqtt, app, new,

@@ -1,4 +1,4 @@
-// sim/cmd_profile.cpp — `espfleet profile`: one device's first connect, measured.
+// sim/cli/cmd_profile.cpp — `espfleet profile`: one device's first connect, measured.
 //
 // Memory: every device heap operation is observed (sim/heap_events.h) with its call site and the
 // free heap before and after; a row is the sum of the free-heap drops of the allocations made
@@ -131,10 +131,19 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   cfg.key_exchange = o.key_exchange;
   if (o.key_exchange == "rsa" && o.client_cert)
     throw std::runtime_error("--key-exchange rsa goes without --client-cert (the firmware uses ECDHE with a client certificate)");
-  cfg.rtt = parse_duration(o.rtt);
+  try {
+    cfg.rtt = parse_duration(o.rtt);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("--rtt: " + std::string(e.what()));
+  }
+  // As net.rtt: a link slower than that would time the connect out (-1002) instead of measuring it.
+  if (cfg.rtt > Duration::from_s(60)) throw std::runtime_error("--rtt " + o.rtt + ": must be at most 1m (as net.rtt)");
   cfg.jitter = Duration::from_us(0);
 
   // PKI and broker.
+  for (const StaleBroker& sb : stop_stale_brokers())
+    std::fprintf(stderr, "espfleet: stopped a stale embedded mosquitto (pid %d, %s), left by espfleet pid %d, which is gone\n",
+                 int(sb.pid), sb.config.c_str(), int(sb.owner));
   LocalBrokerOptions lo;
   lo.pki_dir = tmp.path / "pki";
   lo.broker_dir = tmp.path / "broker";

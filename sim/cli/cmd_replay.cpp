@@ -1,4 +1,4 @@
-// sim/cmd_replay.cpp — `espfleet replay`: boot one device from its tape header, play its tape
+// sim/cli/cmd_replay.cpp — `espfleet replay`: boot one device from its tape header, play its tape
 // instead of the network, report its crashes and its digest, compare with devices.jsonl.
 #include "cmd_replay.h"
 
@@ -108,14 +108,23 @@ private:
   uint32_t boots_ = 1;
 };
 
-nlohmann::json recorded_device(const fs::path& dir, uint32_t id) {
-  std::ifstream f(dir / "devices.jsonl");
+// The device's record in RUN_DIR/devices.jsonl, or null; *damage names what could not be read
+// (a missing file, or the first line that is not a device record).
+nlohmann::json recorded_device(const fs::path& dir, uint32_t id, std::string* damage) {
+  fs::path file = dir / "devices.jsonl";
+  std::ifstream f(file);
+  if (!f) {
+    *damage = file.string() + ": missing";
+    return nullptr;
+  }
   std::string line;
-  while (std::getline(f, line)) {
+  for (size_t lineno = 1; std::getline(f, line); ++lineno) {
     try {
       auto j = nlohmann::json::parse(line);
+      if (!j.is_object() || !j.contains("id")) throw std::runtime_error("not a device record");
       if (j.value("id", -1L) == long(id)) return j;
-    } catch (...) {
+    } catch (const std::exception& e) {
+      if (damage->empty()) *damage = file.string() + " line " + std::to_string(lineno) + " is damaged (" + e.what() + ")";
     }
   }
   return nullptr;
@@ -164,7 +173,9 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
       stop_at = std::min(stop_at, VTime::from_us(d.us));
     }
     fs::path log_path = o.log.empty() ? dir / "replay" / (std::to_string(id) + ".log") : fs::path(o.log);
-    if (log_path.has_parent_path()) fs::create_directories(log_path.parent_path());
+    if (o.log.empty()) fs::create_directories(log_path.parent_path());  // the run directory's own
+    else if (log_path.has_parent_path() && !fs::is_directory(log_path.parent_path()))
+      throw std::runtime_error("--log " + o.log + ": " + log_path.parent_path().string() + " is not a directory");
     auto dlog = std::make_shared<spdlog::logger>("replay", std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_path.string(), true));
     dlog->set_pattern("%v");
 
@@ -233,9 +244,12 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
 
     std::string digest = digest_hex(dev.digest());
     // Compare with the recording: the final digest for a whole replay; the crash digests so far.
-    nlohmann::json rec = recorded_device(dir, id);
+    std::string damage;
+    nlohmann::json rec = recorded_device(dir, id, &damage);
+    if (rec.is_null() && !damage.empty())
+      std::fprintf(stderr, "espfleet replay: warning: %s; the replay is not compared with the recording\n", damage.c_str());
     bool whole = o.stop_at.empty() && !o.until_crash && engine.divergence().empty();
-    std::string verdict = "not compared (no devices.jsonl record)";
+    std::string verdict = "not compared (" + (damage.empty() ? "no devices.jsonl record of the device" : damage) + ")";
     bool differs = false;
     if (!rec.is_null()) {
       std::vector<std::string> rec_crashes = rec.value("crash_digests", std::vector<std::string>{});

@@ -1,7 +1,10 @@
-// sim/main.cpp — the espfleet command line: run, replay, heap, pki, profile, fingerprint.
+// sim/cli/main.cpp — the espfleet command line: run, replay, heap, pki, profile, fingerprint.
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -50,7 +53,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version print and exit 0; every usage error is bad input: exit 2, as the
+    // commands' own errors (CLI11's codes, 104–114, are not ours to document).
+    return app.exit(e) == 0 ? 0 : 2;
   }
 
   if (*run_cmd) return espfleet::cmd_run(run);
@@ -64,9 +69,14 @@ int main(int argc, char** argv) {
   if (*fingerprint_cmd) return espfleet::cmd_fingerprint(fingerprint);
   if (*heap_cmd) {
     if (trace == "-") return espfleet::run_heap_trace(std::cin, "<stdin>", heap_bytes, std::cout, std::cerr, heap_map);
+    std::error_code ec;
+    if (std::filesystem::is_directory(trace, ec)) {
+      std::cerr << "espfleet heap: " << trace << ": is a directory, not a trace file\n";
+      return 2;
+    }
     std::ifstream in(trace);
     if (!in) {
-      std::cerr << "espfleet heap: cannot open trace file '" << trace << "'\n";
+      std::cerr << "espfleet heap: cannot open trace file '" << trace << "': " << std::strerror(errno) << "\n";
       return 2;
     }
     return espfleet::run_heap_trace(in, trace, heap_bytes, std::cout, std::cerr, heap_map);

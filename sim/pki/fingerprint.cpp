@@ -159,7 +159,7 @@ Fingerprint parse_fingerprint(std::string_view text) {
   } else {
     size_t i = 0;
     while (i < s.size()) {
-      // One byte: 1 or 2 hex digits, then a run of blanks with at most one colon in it.
+      // One byte: 2 hex digits, then a run of blanks with at most one colon in it.
       size_t start = i;
       while (i < s.size() && !is_separator(s[i])) ++i;
       std::string_view tok = s.substr(start, i - start);
@@ -170,7 +170,12 @@ Fingerprint parse_fingerprint(std::string_view text) {
       if (tok.size() > 2 || !std::all_of(tok.begin(), tok.end(), [](char c) { return hex_value(c) >= 0; }))
         throw FingerprintError(quoted(text) + ": byte " + std::to_string(index) + " '" + std::string(tok) +
                                "' is not a hex byte; " + kExpected);
-      bytes.push_back(uint8_t(tok.size() == 1 ? hex_value(tok[0]) : hex_value(tok[0]) * 16 + hex_value(tok[1])));
+      // Tasmota's own parser (strtol) would take "B" as 0B; here a lone digit is far more likely
+      // a byte cut short by a copy-and-paste slip, so it is refused.
+      if (tok.size() == 1)
+        throw FingerprintError(quoted(text) + ": byte " + std::to_string(index) + " '" + std::string(tok) +
+                               "' has one hex digit; write every byte as two (0" + std::string(tok) + "); " + kExpected);
+      bytes.push_back(uint8_t(hex_value(tok[0]) * 16 + hex_value(tok[1])));
       int colons = 0;
       while (i < s.size() && is_separator(s[i])) colons += s[i++] == ':';
       if (colons > 1)

@@ -44,10 +44,11 @@ std::optional<Fingerprint> fingerprint_v2_of_cert_der(const std::vector<uint8_t>
 // the only one its MqttFingerprint command parses byte by byte (strtol, base 16, whitespace).
 std::string format_fingerprint(const Fingerprint& fp);
 
-// 20 hex bytes separated by spaces and/or colons, or 40 hex digits with no separator; case-
-// insensitive, surrounding whitespace ignored; 1-digit bytes ("0") are allowed as Tasmota's
-// strtol-based parser allows them. Throws FingerprintError otherwise; a SHA-256 fingerprint
-// (32 bytes) and `openssl x509 -fingerprint` output get a message saying why they do not fit.
+// 20 hex bytes of two digits each, separated by spaces and/or colons, or 40 hex digits with no
+// separator; case-insensitive, surrounding whitespace ignored. Throws FingerprintError otherwise —
+// also for a one-digit byte ("B"), which Tasmota's strtol-based parser would read as 0B but which
+// is almost always a byte cut short; a SHA-256 fingerprint (32 bytes) and `openssl x509
+// -fingerprint` output get a message saying why they do not fit.
 Fingerprint parse_fingerprint(std::string_view text);
 
 // A scenario's fingerprint slot (tls.fingerprint1/2): 20 hex bytes as parse_fingerprint takes

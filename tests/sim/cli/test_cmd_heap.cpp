@@ -24,12 +24,15 @@ Replay replay(const std::string& trace, size_t heap_bytes = 4096) {
   return {rc, out.str(), err.str()};
 }
 
-std::string line(int op, bool ok, long offset, unsigned free, unsigned max_block, unsigned frag) {
+std::string line(int op, bool ok, long offset, unsigned free, unsigned max_block, unsigned frag,
+                 const std::string& warning = "") {
   std::ostringstream s;
   s << "{\"op\": " << op << ", \"ok\": " << (ok ? "true" : "false") << ", \"offset\": ";
   if (offset < 0) s << "null";
   else s << offset;
-  s << ", \"free\": " << free << ", \"max_block\": " << max_block << ", \"frag\": " << frag << "}\n";
+  s << ", \"free\": " << free << ", \"max_block\": " << max_block << ", \"frag\": " << frag;
+  if (!warning.empty()) s << ", \"warning\": \"" << warning << "\"";
+  s << "}\n";
   return s.str();
 }
 
@@ -54,27 +57,27 @@ TEST_CASE("heap trace: one JSON line per op, numbered by trace line, comments an
                      line(7, true, 28, 3960, 3960, 0));
 }
 
-TEST_CASE("heap trace: malloc on a bound ID leaks the old block; free unbinds") {
+TEST_CASE("heap trace: malloc on a bound ID leaks the old block; free unbinds; a double free is said") {
   Replay r = replay(
       "malloc a 10\n"
       "malloc a 10\n"  // the block at 12 is leaked
       "free a\n"       // frees the block at 28, which merges with the rest
-      "free a\n");     // a is unbound: free(NULL)
+      "free a\n");     // a is unbound: free(NULL), legal, and a double free all the same
   CHECK(r.rc == 0);
   CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +  //
                      line(2, true, 28, 4048, 4048, 0) +  //
                      line(3, true, -1, 4064, 4064, 0) +  //
-                     line(4, true, -1, 4064, 4064, 0));
+                     line(4, true, -1, 4064, 4064, 0, "double free: a was freed on line 3 (free(NULL) here)"));
 }
 
-TEST_CASE("heap trace: a failed malloc unbinds the ID, leaking its old block") {
+TEST_CASE("heap trace: a failed malloc unbinds the ID, leaking its old block; freeing it then is said") {
   Replay r = replay(
       "malloc a 10\n"
       "malloc a 5000\n"
       "free a\n");
   CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +   //
                      line(2, false, -1, 4064, 4064, 0) +  //
-                     line(3, true, -1, 4064, 4064, 0));
+                     line(3, true, -1, 4064, 4064, 0, "free of a, which is NULL: its allocation on line 2 failed (free(NULL))"));
 }
 
 TEST_CASE("heap trace: realloc to size 0 frees, reports ok false and unbinds") {
@@ -86,7 +89,13 @@ TEST_CASE("heap trace: realloc to size 0 frees, reports ok false and unbinds") {
   CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +   //
                      line(2, false, -1, 4080, 4080, 0) +  //
                      line(3, true, 12, 4064, 4064, 0) +   //
-                     line(4, true, -1, 4064, 4064, 0));
+                     line(4, true, -1, 4064, 4064, 0, "double free: a was freed by realloc on line 2 (free(NULL) here)"));
+}
+
+TEST_CASE("heap trace: freeing an ID no line allocated is said (free(NULL))") {
+  Replay r = replay("free zz\n");
+  CHECK(r.rc == 0);
+  CHECK(r.out == line(1, true, -1, 4080, 4080, 0, "free of zz, which no line allocated (free(NULL))"));
 }
 
 TEST_CASE("heap trace: a failed realloc keeps the old binding") {
