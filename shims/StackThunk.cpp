@@ -1,7 +1,7 @@
 // shims/StackThunk.cpp — the thunk boundary: each BearSSL engine call made by the firmware passes
 // here and is handed to the platform, which runs it on the thunk stack while the device holds its
 // thunk block (as the core's make_stack_thunk does), accounts the stack it used, checks the
-// block's canary and charges the engine's work (sim/thunk_stack.h). Without a platform (plain
+// block's canary and charges the engine's work (sim/tls/thunk_block.h). Without a platform (plain
 // unit tests) calls run in place.
 #include "StackThunk.h"
 #include "platform.h"

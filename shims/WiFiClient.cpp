@@ -1,4 +1,5 @@
-// shims/WiFiClient.cpp — WiFiClient over the platform's TCP (the device's lwIP, simulated by sim/).
+// shims/WiFiClient.cpp — WiFiClient over a TCP connection of the device's lwIP (simulated by
+// sim/): the platform makes the connection, the client then talks to it directly.
 #include "WiFiClient.h"
 #include "platform.h"
 
@@ -19,61 +20,43 @@ int WiFiClient::connect(IPAddress ip, uint16_t port) {
 int WiFiClient::connect(const char* host, uint16_t port) {
   EspPlatform* p = esp_platform();
   if (!p) return 0;
-  if (_handle >= 0) stop(0);
-  int h = p->tcp_connect(host, port, uint32_t(_timeout));
-  if (h < 0) return 0;
-  _handle = h;
-  return 1;
+  if (_tcp) stop(0);
+  _tcp = p->tcp_connect(host, port, uint32_t(_timeout));
+  return _tcp ? 1 : 0;
 }
 
 size_t WiFiClient::write(uint8_t b) { return write(&b, 1); }
 
 size_t WiFiClient::write(const uint8_t* buf, size_t size) {
-  EspPlatform* p = esp_platform();
-  if (!p || _handle < 0 || size == 0) return 0;
-  return p->tcp_write(_handle, buf, size);
+  if (!_tcp || size == 0) return 0;
+  return _tcp->write(buf, size);
 }
 
-int WiFiClient::available() {
-  EspPlatform* p = esp_platform();
-  if (!p || _handle < 0) return 0;
-  return p->tcp_available(_handle);
-}
+int WiFiClient::available() { return _tcp ? _tcp->available() : 0; }
 
 int WiFiClient::read() {
   uint8_t b;
   return read(&b, 1) == 1 ? b : -1;
 }
 
-int WiFiClient::read(uint8_t* buf, size_t size) {
-  EspPlatform* p = esp_platform();
-  if (!p || _handle < 0) return -1;
-  return p->tcp_read(_handle, buf, size);
-}
+int WiFiClient::read(uint8_t* buf, size_t size) { return _tcp ? _tcp->read(buf, size) : -1; }
 
-int WiFiClient::peek() {
-  EspPlatform* p = esp_platform();
-  if (!p || _handle < 0) return -1;
-  return p->tcp_peek(_handle);
-}
+int WiFiClient::peek() { return _tcp ? _tcp->peek() : -1; }
 
 bool WiFiClient::flush(unsigned int maxWaitMs) {
-  EspPlatform* p = esp_platform();
-  if (!p || _handle < 0) return false;
-  return p->tcp_flush(_handle, maxWaitMs ? maxWaitMs : kFlushWaitMs);
+  if (!_tcp) return false;
+  return _tcp->flush(maxWaitMs ? maxWaitMs : kFlushWaitMs);
 }
 
 bool WiFiClient::stop(unsigned int maxWaitMs) {
-  EspPlatform* p = esp_platform();
-  if (!p || _handle < 0) return true;
-  p->tcp_close(_handle);
-  _handle = -1;
+  if (!_tcp) return true;
+  _tcp->close();
+  _tcp = nullptr;
   return true;
 }
 
 uint8_t WiFiClient::connected() {
-  EspPlatform* p = esp_platform();
-  if (!p || _handle < 0) return 0;
+  if (!_tcp) return 0;
   // As on the core: still "connected" while unread data remains after the peer closed.
-  return (p->tcp_connected(_handle) || p->tcp_available(_handle) > 0) ? 1 : 0;
+  return (_tcp->connected() || _tcp->available() > 0) ? 1 : 0;
 }

@@ -3,6 +3,8 @@
 #pragma once
 #include "Client.h"
 
+class EspTcp;
+
 class WiFiClient : public Client {
 public:
   WiFiClient();
@@ -29,6 +31,6 @@ public:
   using Print::write;
 
 private:
-  int _handle = -1;
+  EspTcp* _tcp = nullptr;  // the connection (the platform's), while there is one
   unsigned long _timeout = 5000;
 };

@@ -1,8 +1,8 @@
-// shims/platform.cpp — holds the installed EspPlatform (the host engine), if any.
+// shims/platform.cpp — holds the running device's EspPlatform, if any (set by the host engine).
 #include "platform.h"
 
 namespace {
-EspPlatform* g_platform = nullptr;  // set once by sim/ at start-up; not per-device state
+EspPlatform* g_platform = nullptr;  // the running device's; set by sim/ for each of its slices
 }
 
 EspPlatform* esp_platform() { return g_platform; }

@@ -1,12 +1,29 @@
 // shims/platform.h — the one narrow interface from the Arduino shims down to the host engine.
 //
 // Every shim call that needs the host (clock, heap, network, flash, logging) goes through the
-// EspPlatform object installed by sim/. It always acts on the *current device* (the one whose
-// fiber is running). Included only by shims/*.cpp and sim/ — never by core/ — and kept free of
-// the C++ standard library so it could be built for the chip as well.
+// EspPlatform of the device whose fiber is running, which sim/ installs for each of its slices; a
+// WiFiClient then talks to its own connection (EspTcp) directly. Included only by shims/*.cpp and
+// sim/ — never by core/ — and kept free of the C++ standard library so it could be built for the
+// chip as well.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+
+// One TCP connection of the device (lwIP's tcp_pcb under WiFiClient, as the core's ClientContext
+// is): made by EspPlatform::tcp_connect, valid until close().
+class EspTcp {
+public:
+  virtual size_t write(const uint8_t* buf, size_t len) = 0;
+  virtual int available() = 0;
+  virtual int read(uint8_t* buf, size_t len) = 0;
+  virtual int peek() = 0;
+  virtual bool flush(uint32_t timeout_ms) = 0;  // waits for the peer's ACK
+  virtual bool connected() = 0;
+  virtual void close() = 0;  // the connection (and this object) is gone after this
+
+protected:
+  ~EspTcp() = default;
+};
 
 class EspPlatform {
 public:
@@ -41,33 +58,22 @@ public:
   virtual bool flash_write(uint32_t addr, const void* data, size_t size) = 0;
   virtual bool flash_erase_sector(uint32_t sector) = 0;
 
-  // TCP (under WiFiClient). Handles are small positive ints; negative = error.
-  virtual int tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) = 0;
-  virtual size_t tcp_write(int h, const uint8_t* buf, size_t len) = 0;
-  virtual int tcp_available(int h) = 0;
-  virtual int tcp_read(int h, uint8_t* buf, size_t len) = 0;
-  virtual int tcp_peek(int h) = 0;
-  virtual bool tcp_flush(int h, uint32_t timeout_ms) = 0;
-  virtual bool tcp_connected(int h) = 0;
-  virtual void tcp_close(int h) = 0;
+  // TCP (under WiFiClient): connect blocks up to timeout_ms; nullptr when it fails.
+  virtual EspTcp* tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) = 0;
   virtual bool host_by_name(const char* host, uint32_t* ipv4) = 0;
 
   // Stack thunk (BearSSL's second stack): the device-side block and the engine-call boundary.
   virtual bool thunk_acquire(uint32_t size_bytes) = 0;
   virtual void thunk_release() = 0;
-  virtual void thunk_enter(void* engine) = 0;   // before a BearSSL engine call
-  virtual void thunk_leave(void* engine) = 0;   // after it: canary check, stats
   virtual uint32_t thunk_max_usage() = 0;
-  // One BearSSL engine call, fn(arg): the host engine runs it on the thunk stack while the device
-  // holds its thunk block (and may reset the device after it: "BSSL stack smashing").
-  virtual void thunk_call(void* engine, void (*fn)(void* arg), void* arg) {
-    thunk_enter(engine);
-    fn(arg);
-    thunk_leave(engine);
-  }
+  // One BearSSL engine call, fn(arg): run on the thunk stack while the device holds its thunk
+  // block, with the engine's work charged (and the device may reset after it: "BSSL stack
+  // smashing").
+  virtual void thunk_call(void* engine, void (*fn)(void* arg), void* arg) = 0;
 };
 
-// The installed platform. With none installed (plain unit tests) the shims fall back to host
-// malloc, a zero clock and no network.
+// The running device's platform: installed by the host engine for each slice of a device (none
+// between slices). With none installed (plain unit tests) the shims fall back to host malloc, a
+// zero clock and no network.
 EspPlatform* esp_platform();
 void esp_set_platform(EspPlatform* p);

@@ -1,6 +1,6 @@
 // sim/cli/cmd_profile.cpp — `espfleet profile`: one device's first connect, measured.
 //
-// Memory: every device heap operation is observed (sim/heap_events.h) with its call site and the
+// Memory: every device heap operation is observed (heap/device_heap.h) with its call site and the
 // free heap before and after; a row is the sum of the free-heap drops of the allocations made
 // at one place in the firmware (the BearSSL context and buffers in tls_client.cpp, the thunk
 // block in StackThunk.cpp, the X.509 engine in x509_checks.cpp, the MQTT buffer), which is how
@@ -22,16 +22,16 @@
 #include <map>
 #include <optional>
 
-#include "firmware_entry.h"
 #include "tls_client.h"
 #include "broker.h"
 #include "local_broker.h"
-#include "cost_account.h"
+#include "cost_meter.h"
 #include "cost_model.h"
-#include "engine.h"
+#include "fleet.h"
+#include "serial_console.h"
+#include "session.h"
 #include "fingerprint.h"
 #include "flash_image.h"
-#include "heap_events.h"
 #include "pki.h"
 #include "units.h"
 
@@ -163,70 +163,67 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
     cfg.fingerprint2 = "";
   }
 
-  std::shared_ptr<spdlog::logger> dlog;
-  if (tmp.keep) {
-    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>((tmp.path / "devices.log").string(), true);
-    dlog = std::make_shared<spdlog::logger>("profile-device", sink);
-  } else {
-    dlog = std::make_shared<spdlog::logger>("profile-device", std::make_shared<spdlog::sinks::null_sink_mt>());
-  }
-  dlog->set_pattern("%v");
+  auto dlog = device_logger(tmp.keep ? tmp.path / "devices.log" : fs::path(), "profile-device");
 
   Capture cap;
-  Engine* engine_ptr = nullptr;
-  EngineOptions eo;
-  eo.realtime = false;
+  Device* dev_ptr = nullptr;
+  Fleet* engine_ptr = nullptr;
+  FleetOptions eo;
+  eo.mode = RunMode::fast;
   eo.duration = VTime::from_s(60);
-  eo.program = &tasmota_main;
   eo.device_log = dlog;
-  eo.on_serial_line = [&](Device& d, const char* t, size_t len) {
-    std::string_view line(t, len);
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    if (line.rfind("MQT: Attempting connection", 0) == 0 && !cap.attempt) {
+  eo.on_serial_line = [&](Device& d, std::string_view line) {
+    ConsoleLine c = parse_console_line(line);
+    using K = ConsoleLine::Kind;
+    if (c.kind == K::attempting && !cap.attempt) {
       cap.attempt = d.now();
       cap.connecting = true;
       cap.free_before_connect = d.heap().free_bytes();
-    } else if (line.rfind("TLS: connected in ", 0) == 0 && !cap.tls_logged) {
+    } else if (c.kind == K::tls_connected && !cap.tls_logged) {
       cap.tls_logged = true;
-      unsigned ms = 0, used = 0;
-      std::sscanf(std::string(line).c_str(), "TLS: connected in %u ms, max ThunkStack used %u", &ms, &used);
-      cap.handshake_ms_logged = ms;
-      cap.thunk_used_logged = used;
-    } else if (line == "MQT: Connected" && !cap.connack) {
+      cap.handshake_ms_logged = uint32_t(c.value);
+      cap.thunk_used_logged = uint32_t(c.value2);
+    } else if (c.kind == K::mqtt_connected && !cap.connack) {
       cap.connack = d.now();
       cap.connecting = false;
       engine_ptr->request_stop();
-    } else if (line.rfind("MQT: Connect failed", 0) == 0 && !cap.failed) {
+    } else if (c.kind == K::connect_failed && !cap.failed) {
       cap.failed = d.now();
-      cap.failure = std::string(line.substr(5));
+      cap.failure = std::string(line.substr(std::min<size_t>(5, line.size())));
       cap.connecting = false;
       engine_ptr->request_stop();
     }
   };
-  set_heap_observer([&](Device& d, const HeapEvent& e) {
-    std::string site = basename_of(e.file);
-    if (e.kind == HeapEvent::alloc && e.ptr && site == "mqtt_client.cpp" && !cap.connack)
-      cap.mqtt_buffer += e.free_before > e.free_after ? e.free_before - e.free_after : 0;
-    if (!cap.connecting) return;
-    cap.free_min = std::min(cap.free_min, e.free_after);
-    // The X.509 engine is freed as soon as the handshake ends (TlsClient::freeHandshake).
-    if (e.kind == HeapEvent::release && site == "x509_checks.cpp" && !cap.tls_done) {
-      cap.tls_done = d.now();
-      cap.at_tls_done = cost_account();
+  // Every heap request of the device, with its call site and the free heap around it.
+  struct Observer final : HeapObserver {
+    Capture& cap;
+    Device*& dev;
+    Observer(Capture& c, Device*& d) : cap(c), dev(d) {}
+    void on_heap_event(const HeapEvent& e) override {
+      // The rows are the firmware's own allocations, measured as free-heap drops around each
+      // (as the published figures were taken); lwIP's receive pbufs are not among them, and the
+      // minimum is read at the firmware's allocations too.
+      if (e.kind == HeapEvent::Kind::boot || e.tag == HeapTag::lwip) return;
+      std::string site = basename_of(e.site.file);
+      uint32_t drop = e.free_before > e.free_after ? e.free_before - e.free_after : 0;
+      if (e.kind == HeapEvent::Kind::alloc && e.ptr && site == "mqtt_client.cpp" && !cap.connack) cap.mqtt_buffer += drop;
+      if (!cap.connecting) return;
+      cap.free_min = std::min(cap.free_min, e.free_after);
+      // The X.509 engine is freed as soon as the handshake ends (TlsClient::freeHandshake).
+      if (e.kind == HeapEvent::Kind::release && site == "x509_checks.cpp" && !cap.tls_done) {
+        cap.tls_done = e.at;
+        cap.at_tls_done = dev->costs().account();
+      }
+      if (e.kind != HeapEvent::Kind::alloc || !e.ptr) return;
+      if (site == "tls_client.cpp" && !cap.tcp_up) {  // the first thing after TCP connect
+        cap.tcp_up = e.at;
+        cap.at_tcp_up = dev->costs().account();
+      }
+      cap.allocs.push_back(Alloc{site, e.size, drop, e.at});
     }
-    if (e.kind != HeapEvent::alloc || !e.ptr) return;
-    if (site == "tls_client.cpp" && !cap.tcp_up) {  // the first thing after TCP connect
-      cap.tcp_up = d.now();
-      cap.at_tcp_up = cost_account();
-    }
-    cap.allocs.push_back(Alloc{site, e.size, e.free_before > e.free_after ? e.free_before - e.free_after : 0, d.now()});
-  });
-  struct ObserverReset {
-    ~ObserverReset() { set_heap_observer(nullptr); }
-  } reset_observer;
+  } observer(cap, dev_ptr);
 
-  cost_account_reset();
-  Engine engine(eo, 1, cfg.heap_bytes);
+  Fleet engine(eo, 1, cfg.heap_bytes);
   engine_ptr = &engine;
   FlashInputs fi;
   fi.mqtt_host = "localhost";
@@ -238,8 +235,11 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
     fi.client_key.assign(dc.private_scalar.begin(), dc.private_scalar.end());
     fi.client_cert = dc.cert_der;
   }
-  engine.add_device(0, cfg, o.seed, build_flash_image(cfg, fi), VTime{});
+  Device& dev = engine.add_device(DeviceSpec{0, cfg, o.seed, build_flash_image(cfg, fi), VTime{}, kTasmotaProgram});
+  dev_ptr = &dev;
+  dev.heap().set_observer(&observer);
   engine.run();
+  dev.heap().set_observer(nullptr);
   broker.stop();
 
   if (cap.connack && !cap.tls_done) cap.tls_done = cap.connack;

@@ -18,14 +18,12 @@
 
 #include "broker.h"
 #include "broker_watch.h"
-#include "engine.h"
-#include "firmware_entry.h"
+#include "fleet.h"
 #include "flash_image.h"
 #include "heap_map.h"
 #include "heap_timeline.h"
 #include "host_usage.h"
 #include "local_broker.h"
-#include "net_socket.h"
 #include "output_file.h"
 #include "pki.h"
 #include "report.h"
@@ -33,7 +31,8 @@
 #include "run_record.h"
 #include "run_signals.h"
 #include "scenario.h"
-#include "serial_observer.h"
+#include "session.h"
+#include "tape.h"
 #include "settings.h"
 
 namespace fs = std::filesystem;
@@ -43,10 +42,9 @@ namespace espfleet {
 namespace {
 
 // After the broker stopped: every device connection has seen its close.
-bool all_sockets_closed_by_peer(Engine& eng) {
-  for (auto& d : eng.devices())
-    for (auto& s : d->sockets)
-      if (s && s->state == DeviceSocket::State::connected && s->handle_open && !s->peer_closed) return false;
+bool all_sockets_closed_by_peer(const Fleet& fleet) {
+  for (auto& d : fleet.devices())
+    if (d->net().awaits_peer_close()) return false;
   return true;
 }
 
@@ -219,10 +217,7 @@ int cmd_run(const RunOptions& o) {
     fs::path dir = prepare_run_dir(o.out, o.force);
     write_replay_inputs(dir, o.scenario, ov.sets);
     write_file_atomically(dir / "scenario.resolved.json", sc.resolved().dump(2) + "\n");
-    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "devices.log").string(), true);
-    auto dlog = std::make_shared<spdlog::logger>("device", sink);
-    dlog->set_pattern("%v");
-    dlog->flush_on(spdlog::level::warn);
+    auto dlog = device_logger(dir / "devices.log", "device");
 
     // Device configurations and the PKI they need.
     std::vector<DeviceConfig> cfgs;
@@ -285,35 +280,33 @@ int cmd_run(const RunOptions& o) {
     std::optional<BrokerWatch> watch;
     if (broker) watch.emplace(*broker);
 
-    EngineOptions eo;
-    eo.realtime = sc.fleet.mode != "fast";
+    FleetOptions eo;
+    eo.mode = sc.fleet.mode != "fast" ? RunMode::realtime : RunMode::fast;
     eo.duration = VTime::from_us(sc.fleet.duration.us);
-    eo.program = &tasmota_main;
     eo.device_log = dlog;
-    eo.on_serial_line = [](Device& d, const char* t, size_t len) { observe_serial_line(d, std::string_view(t, len)); };
+    const bool record_tapes = !o.no_tapes;
     // The heap map of every crash (docs/heap.md): the heap is still the crashed one here.
     size_t heap_maps = 0, heap_maps_skipped = 0;
     std::vector<std::string> output_errors;
     eo.on_crash = [heap_dir = dir / "heap", &heap_maps, &heap_maps_skipped, &output_errors,
-                   cap = size_t(o.max_heap_maps)](Device& d, int reason, const std::string& text, const std::string&) {
+                   cap = size_t(o.max_heap_maps)](Device& d, ResetReason reason, const std::string& text, const std::string&) {
       if (heap_maps >= cap) {
         heap_maps_skipped++;
         return;
       }
       heap_maps++;
-      size_t nth = d.stats.crash_reasons.size();
+      size_t nth = d.life().crashes().size();
       std::string title = "dev " + std::to_string(d.id()) + " crash " + std::to_string(nth) + " (reset reason " +
-                          std::to_string(reason) + "): " + text;
+                          std::to_string(reset_code(reason)) + "): " + text;
       try {
         make_directory(heap_dir);
         write_file_atomically(heap_dir / (std::to_string(d.id()) + "-crash-" + std::to_string(nth) + ".svg"),
-                              render_heap_svg(heap_map_snapshot(d.heap(), d.heap_tags), title));
+                              render_heap_svg(heap_map_snapshot(d.heap().model(), d.heap().tags()), title));
       } catch (const std::exception& e) {
         output_errors.push_back(e.what());
       }
     };
-    eo.record_tapes = !o.no_tapes;
-    Engine* engine_ptr = nullptr;
+    Fleet* engine_ptr = nullptr;
     auto log_restart = [&](pid_t pid) {
       if (pid > 0)
         std::fprintf(stderr, "espfleet: [%7.1fs] embedded mosquitto restarted, pid %d\n",
@@ -323,20 +316,21 @@ int cmd_run(const RunOptions& o) {
       const VTime every = VTime::from_us(sc.broker.restart_every.us), down = VTime::from_us(sc.broker.restart_down.us);
       for (VTime t = every; t < VTime::from_us(sc.fleet.duration.us); t = t + every) {
         eo.host_events.push_back(HostEvent{t, "broker stops", [&watch] { watch->planned_stop(); },
-                                           all_sockets_closed_by_peer});
+                                           [&engine_ptr] { return all_sockets_closed_by_peer(*engine_ptr); }});
         eo.host_events.push_back(HostEvent{t + down, "broker starts", [&] { log_restart(watch->planned_start()); }, {}});
       }
     }
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
-    Engine engine(eo, n, max_heap);
+    Fleet engine(eo, n, max_heap);
     engine_ptr = &engine;
+    std::vector<std::unique_ptr<Tape>> tapes;  // what each device received (replay/tape.h)
 
     uint64_t rss_before = rss_bytes();
     uint32_t utc = uint32_t(std::time(nullptr));
     Rng boot_rng(mix_seed(sc.fleet.seed, uint64_t(SeedPurpose::boot)));
     auto t0 = std::chrono::steady_clock::now();
-    if (eo.record_tapes) make_directory(dir / "tapes", 0700);  // the boot flash holds the device's key
+    if (record_tapes) make_directory(dir / "tapes", 0700);  // the boot flash holds the device's key
     const char* interrupted_in = nullptr;  // the phase a signal stopped
     if (signals.interrupted()) interrupted_in = "setup";
     for (uint32_t id = 0; id < n && !interrupted_in; ++id) {
@@ -360,16 +354,20 @@ int cmd_run(const RunOptions& o) {
       int64_t spread_us = sc.fleet.connect_spread.us;
       VTime boot_at = VTime::from_us(spread_us > 0 ? int64_t(boot_rng.below(uint64_t(spread_us))) : 0);
       std::vector<uint8_t> flash = build_flash_image(c, fi);
-      if (eo.record_tapes) write_boot_flash(boot_flash_path(dir, id).string(), flash);
-      Device& dev = engine.add_device(id, c, sc.fleet.seed, std::move(flash), boot_at);
-      if (timeline_for[id]) dev.timeline = std::make_unique<HeapTimeline>();
+      if (record_tapes) write_boot_flash(boot_flash_path(dir, id).string(), flash);
+      Device& dev = engine.add_device(DeviceSpec{id, c, sc.fleet.seed, std::move(flash), boot_at, kTasmotaProgram});
+      if (record_tapes) {
+        tapes.push_back(std::make_unique<Tape>());
+        dev.net().set_recorder(tapes.back().get());
+      }
+      if (timeline_for[id]) dev.heap().keep_timeline(std::make_unique<HeapTimeline>());
     }
     double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double cpu_before = cpu_seconds_self();  // the run itself, not provisioning (certificate signing)
     const uint32_t provisioned = uint32_t(engine.devices().size());
     if (!interrupted_in)
       std::fprintf(stderr, "espfleet: %u devices ready (%.2f s to provision), %s mode, %.0f s of device time\n", n,
-                   setup_s, eo.realtime ? "realtime" : "fast", eo.duration.seconds());
+                   setup_s, engine.realtime() ? "realtime" : "fast", eo.duration.seconds());
 
     std::optional<BrokerExit> broker_exit;
     VTime broker_exit_at{};
@@ -388,10 +386,10 @@ int cmd_run(const RunOptions& o) {
       uint32_t conn = 0, fail = 0, crash = 0;
       uint64_t pub = 0;
       for (auto& d : engine.devices()) {
-        conn += d->stats.state == "connected";
-        fail += d->stats.connect_failures;
-        crash += uint32_t(d->stats.crash_reasons.size());
-        pub += d->stats.published;
+        conn += d->life().state() == DeviceState::connected;
+        fail += d->console().connect_failures;
+        crash += uint32_t(d->life().crashes().size());
+        pub += d->console().published;
       }
       std::fprintf(stderr, "%s[%7.1fs] connected %u/%u  failures %u  crashes %u  published %llu%s",
                    tty ? "\r" : "", engine.now().seconds(), conn, n, fail, crash, (unsigned long long)pub,
@@ -420,7 +418,7 @@ int cmd_run(const RunOptions& o) {
     }
     summary["heap_maps_written"] = heap_maps;
     summary["heap_maps_skipped"] = heap_maps_skipped;
-    summary["tapes"] = eo.record_tapes ? (dir / "tapes").string() : "";
+    summary["tapes"] = record_tapes ? (dir / "tapes").string() : "";
     if (broker) {
       if (watch && !broker_exit && (broker_exit = watch->check())) {  // died in the last moments
         broker_exit_at = ran ? engine.now() : VTime{};
@@ -441,8 +439,7 @@ int cmd_run(const RunOptions& o) {
       h["rss_per_device_bytes"] = n ? (rss_after > rss_before ? (rss_after - rss_before) / n : 0) : 0;
       h["cpu_s"] = cpu_seconds_self() - cpu_before;
       uint64_t tape_bytes = 0;
-      for (auto& d : engine.devices())
-        if (d->tape) tape_bytes += d->tape->size_bytes();
+      for (auto& t : tapes) tape_bytes += t->size_bytes();
       h["tape_bytes_per_device"] = n ? tape_bytes / n : 0;
       h["provision_s"] = setup_s;
       double dev_s = double(n) * engine.stats().wall_seconds;
@@ -457,8 +454,8 @@ int cmd_run(const RunOptions& o) {
     write_file_atomically(dir / "devices.jsonl", devices_jsonl);
     write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
     const size_t errors_before = output_errors.size();
-    if (eo.record_tapes)
-      for (std::string& e : write_tapes(dir, engine, sc.fleet.seed, interrupted_in ? "interrupted" : "duration"))
+    if (record_tapes)
+      for (std::string& e : write_tapes(dir, engine, tapes, sc.fleet.seed, interrupted_in ? "interrupted" : "duration"))
         output_errors.push_back(std::move(e));
     try {
       write_timelines(dir / "heap", engine);

@@ -1,4 +1,4 @@
-// sim/crash_record.cpp — the ESP8266 core's post-mortem text (see crash_record.h for the sources).
+// sim/crash/crash_record.cpp — the ESP8266 core's post-mortem text (see crash_record.h for the sources).
 #include "crash_record.h"
 
 #include <algorithm>
@@ -6,8 +6,6 @@
 #include <cstring>
 
 #include "code_address.h"
-#include "device.h"
-#include "thunk_stack.h"
 
 namespace espfleet {
 
@@ -50,10 +48,10 @@ void print_stacks(std::string& out, const std::vector<StackSection>& stacks) {
 
 }  // namespace
 
-std::string rom_boot_banner(int reason) {
+std::string rom_boot_banner(ResetReason reason) {
   std::string out;
-  add(out, "\n ets Jan  8 2013,rst cause:%u, boot mode:(3,6)\n", reason == kResetHardwareWdt ? 4u : 2u);
-  if (reason == kResetHardwareWdt) out += "\nwdt reset\n";
+  add(out, "\n ets Jan  8 2013,rst cause:%u, boot mode:(3,6)\n", reason == ResetReason::hardware_wdt ? 4u : 2u);
+  if (reason == ResetReason::hardware_wdt) out += "\nwdt reset\n";
   return out;
 }
 
@@ -126,96 +124,42 @@ std::string postmortem_oom(const std::vector<StackSection>& stacks, const std::s
   return out;
 }
 
-uint32_t last_failed_alloc_address(const Device& d) {
-  const FailedAlloc& f = d.last_failed_alloc;
+uint32_t last_failed_alloc_address(const FailedAlloc& f) {
   if (f.caller) return pseudo_code_address(f.caller);
-  if (f.file) return call_site_address(f.file, f.line);
+  if (f.site.file) return call_site_address(f.site.file, f.site.line);
   return 0;
 }
 
-std::string last_failed_alloc_line(const Device& d) {
-  if (!d.last_failed_alloc.any()) return {};
-  std::string out;
+std::string last_failed_alloc_line(const FailedAlloc& f) {
+  if (!f.any()) return {};
   char buf[80];
-  snprintf(buf, sizeof buf, "\nlast failed alloc call: %08X(%d)\n", last_failed_alloc_address(d),
-           int(d.last_failed_alloc.size));
-  return out + buf;
+  snprintf(buf, sizeof buf, "\nlast failed alloc call: %08X(%d)\n", last_failed_alloc_address(f), int(f.size));
+  return buf;
 }
 
-std::string last_failed_alloc_note(const Device& d) {
-  const FailedAlloc& f = d.last_failed_alloc;
+std::string last_failed_alloc_note(const FailedAlloc& f) {
   if (!f.any()) return {};
   char buf[64];
-  snprintf(buf, sizeof buf, "last failed alloc call %08X(%u) ", last_failed_alloc_address(d), unsigned(f.size));
+  snprintf(buf, sizeof buf, "last failed alloc call %08X(%u) ", last_failed_alloc_address(f), unsigned(f.size));
   if (f.caller) return buf + std::string("by new, called from ") + host_code_location(f.caller);
-  return buf + std::string("at ") + call_site_text(f.file, f.line);
+  return buf + std::string("at ") + call_site_text(f.site.file, f.site.line);
 }
 
-std::string crash_kind(int reason, const std::string& summary) {
+std::string crash_kind(ResetReason reason, const std::string& summary) {
   auto starts = [&](const char* p) { return summary.rfind(p, 0) == 0; };
   switch (reason) {
-    case kResetHardwareWdt: return "hw_wdt_1";
-    case kResetSoftWdt: return "soft_wdt_3";
-    case kResetStackSmash: return "stack_smash_253";
-    case kResetSwException: return starts("Unhandled C++ exception: OOM") ? "oom_254" : "user_254";
-    case kResetException: {
+    case ResetReason::hardware_wdt: return "hw_wdt_1";
+    case ResetReason::soft_wdt: return "soft_wdt_3";
+    case ResetReason::stack_smash: return "stack_smash_253";
+    case ResetReason::sw_exception: return starts("Unhandled C++ exception: OOM") ? "oom_254" : "user_254";
+    case ResetReason::exception: {
       int cause = -1;
       if (starts("Exception ") && sscanf(summary.c_str() + 10, "%d", &cause) == 1 && cause >= 0)
         return "exception_" + std::to_string(cause);
       return "exception_2";
     }
-    default: return "reset_" + std::to_string(reason);
+    default: return "reset_" + std::to_string(reset_code(reason));
   }
-}
-
-uint32_t cont_depth_estimate(Device& d, const void* host_sp) {
-  // Inside a thunked call the cont stack stops where the call was made.
-  auto sp = d.thunk_sp ? d.thunk_sp : reinterpret_cast<uintptr_t>(host_sp);
-  auto top = reinterpret_cast<uintptr_t>(d.fiber.stack_top());
-  size_t host = sp < top && top - sp < d.stack_bytes ? top - sp : 0;
-  return std::min<uint32_t>(estimate_target_bytes(host), kContStackBytes - 16);
-}
-
-uint32_t thunk_depth_estimate(const void* host_sp) {
-  if (!ThunkStack::in_use()) return 0;
-  ThunkStack& ts = ThunkStack::for_this_thread();
-  auto here = reinterpret_cast<uintptr_t>(host_sp);
-  auto top = reinterpret_cast<uintptr_t>(ts.top()), bottom = reinterpret_cast<uintptr_t>(ts.bottom());
-  uint32_t depth = here >= bottom && here < top ? estimate_target_bytes(top - here) : 0;
-  return depth ? depth : 16;
-}
-
-std::vector<StackSection> device_stacks(Device& d, uint32_t thunk_depth, uint32_t cont_depth, uint32_t offset) {
-  std::vector<StackSection> out;
-  if (thunk_depth && d.thunk_block && d.thunk_size >= 8) {
-    // The chip's thunk stack: SP starts at the block's last word and grows down.
-    StackSection s;
-    s.ctx = "bearssl";
-    auto* block = static_cast<uint8_t*>(d.thunk_block);
-    uint32_t base = device_heap_address(d, block);
-    s.end = base + (d.thunk_size / 4 - 1) * 4;
-    s.sp = s.end - thunk_depth - offset;  // below base when the call overflowed the block
-    s.offset = offset;
-    uint32_t first = std::max(s.sp + offset, base);
-    s.rows_from = first & ~15u;
-    if (s.rows_from < base) s.rows_from += 16;
-    for (uint32_t a = s.rows_from; a + 16 <= s.end + 4 && a + 16 <= base + d.thunk_size; a += 16)
-      for (int i = 0; i < 4; ++i) {
-        uint32_t w;
-        std::memcpy(&w, block + (a - base) + 4 * i, 4);
-        s.words.push_back(w);
-      }
-    out.push_back(std::move(s));
-    offset = 0;  // the core: "no offset needed anymore, the exception info was stored in the bssl stack"
-  }
-  StackSection c;
-  c.ctx = "cont";
-  c.end = kContStackEnd;
-  c.sp = kContStackEnd - std::max<uint32_t>(cont_depth, 16) - offset;
-  c.offset = offset;
-  c.rows_from = c.sp + offset;  // the model does not hold the cont stack's contents: no rows
-  out.push_back(std::move(c));
-  return out;
 }
 
 }  // namespace espfleet

@@ -1,4 +1,4 @@
-// sim/crash_record.h — the ESP8266 core's post-mortem text for the resets the engine models
+// sim/crash/crash_record.h — the ESP8266 core's post-mortem text for the resets the engine models
 // (soft WDT, hardware WDT, BSSL stack smashing, OOM in `new`, load/store exceptions), written to
 // the device's log when it resets.
 //
@@ -14,19 +14,20 @@
 #include <string>
 #include <vector>
 
+#include "device_heap.h"  // FailedAlloc
+
 namespace espfleet {
 
-class Device;
-
 // ESP8266 reset reasons (rst_info.reason; 253/254 are the core's own).
-enum ResetReason : int {
-  kResetHardwareWdt = 1,   // REASON_WDT_RST
-  kResetException = 2,     // REASON_EXCEPTION_RST
-  kResetSoftWdt = 3,       // REASON_SOFT_WDT_RST
-  kResetSoftRestart = 4,   // REASON_SOFT_RESTART (ESP.restart)
-  kResetStackSmash = 253,  // REASON_USER_STACK_SMASH
-  kResetSwException = 254, // REASON_USER_SWEXCEPTION_RST (abort, OOM in new)
+enum class ResetReason : uint8_t {
+  hardware_wdt = 1,    // REASON_WDT_RST
+  exception = 2,       // REASON_EXCEPTION_RST
+  soft_wdt = 3,        // REASON_SOFT_WDT_RST
+  soft_restart = 4,    // REASON_SOFT_RESTART (ESP.restart)
+  stack_smash = 253,   // REASON_USER_STACK_SMASH
+  sw_exception = 254,  // REASON_USER_SWEXCEPTION_RST (abort, OOM in new)
 };
+constexpr int reset_code(ResetReason r) { return int(r); }
 
 struct StackSection {
   std::string ctx;              // "cont", "bearssl", "sys"
@@ -35,9 +36,7 @@ struct StackSection {
   std::vector<uint32_t> words;  // memory from rows_from upward (may be shorter than end - rows_from)
 };
 
-inline constexpr uint32_t kContStackEnd = 0x3fffffc0;  // the cont stack's end on the chip
-inline constexpr uint32_t kContStackBytes = 4096;
-inline constexpr size_t kMaxRows = 8;                  // rows printed per section
+inline constexpr size_t kMaxRows = 8;  // rows printed per section
 
 // Exception causes (EXCCAUSE) the simulator reports.
 inline constexpr int kExcInstFetchProhibited = 20;
@@ -45,7 +44,7 @@ inline constexpr int kExcLoadProhibited = 28;
 inline constexpr int kExcStoreProhibited = 29;
 const char* exception_cause_name(int cause);  // "StoreProhibited", …; "" when not known
 
-// Post-mortem texts (lines separated by '\n'). last_alloc: last_failed_alloc_line(d) — the core
+// Post-mortem texts (lines separated by '\n'). last_alloc: last_failed_alloc_line() — the core
 // prints it after "<<<stack<<<" in every post-mortem once an allocation has failed since boot.
 std::string postmortem_soft_wdt(const std::vector<StackSection>& stacks, const std::string& last_alloc = {});
 // (The HWDT dump runs from the boot ROM path on the next boot: no heap state, no alloc line.)
@@ -58,35 +57,20 @@ std::string postmortem_exception(int cause, uint32_t epc1, uint32_t excvaddr, co
 // the alloc line and, after the closing ruler, "last failed alloc caller: 0x…" (caller_addr).
 std::string postmortem_oom(const std::vector<StackSection>& stacks, const std::string& last_alloc, uint32_t caller_addr);
 
-// The device's last failed allocation since boot (Device::last_failed_alloc), if any:
+// The device's last failed allocation since boot (DeviceHeap::last_failed), if any:
 // "\nlast failed alloc call: 4020ABCD(123)\n" as the core prints it (cap-X, no 0x), or "".
-std::string last_failed_alloc_line(const Device& d);
-// Its chip-side pseudo address (sim/code_address.h; 0 = none).
-uint32_t last_failed_alloc_address(const Device& d);
+std::string last_failed_alloc_line(const FailedAlloc& f);
+// Its chip-side pseudo address (crash/code_address.h; 0 = none).
+uint32_t last_failed_alloc_address(const FailedAlloc& f);
 // For the simulator's own log (not the chip's text): where that allocation was made, or "".
-std::string last_failed_alloc_note(const Device& d);
+std::string last_failed_alloc_note(const FailedAlloc& f);
 
 // The key under which summary.json counts a reset: soft_wdt_3, hw_wdt_1, exception_29 (the cause
 // from the summary's "Exception N" prefix; "exception_2" without one), stack_smash_253, oom_254
 // (summary "Unhandled C++ exception: OOM…") or user_254, else "reset_<reason>".
-std::string crash_kind(int reason, const std::string& summary);
+std::string crash_kind(ResetReason reason, const std::string& summary);
 // The boot ROM's first line after the reset (rst cause: 2 for software resets, 4 for the
 // hardware watchdog).
-std::string rom_boot_banner(int reset_reason);
-
-// The device's stacks as the post-mortem shows them: a "bearssl" section when the reset comes
-// from inside a thunked call (thunk_depth = target bytes in use on the thunk block, 0 = not in
-// one), then "cont" (cont_depth = target bytes in use on the cont stack). offset: the core's
-// per-reason offset (0x1a0 soft WDT, 0x10 hardware WDT, 0x190 exception, 0 stack smash, OOM): the
-// handler's frames below the interrupted code on the first section's stack, so that section's sp
-// is its depth plus the offset below its end and its rows start at sp + offset, as on the chip.
-std::vector<StackSection> device_stacks(Device& d, uint32_t thunk_depth, uint32_t cont_depth, uint32_t offset);
-
-// Target bytes of cont stack the device uses at this moment, estimated from its fiber's host
-// depth at host_sp (an address in a frame on the fiber) — or, inside a thunked call, at the call.
-uint32_t cont_depth_estimate(Device& d, const void* host_sp);
-// Target bytes in use on the thunk block when the device stops at host_sp, an address on this
-// thread's thunk stack (0 when no thunked call is under way; at least 16 inside one).
-uint32_t thunk_depth_estimate(const void* host_sp);
+std::string rom_boot_banner(ResetReason reason);
 
 }  // namespace espfleet

@@ -1,26 +1,16 @@
-// sim/fault_guard.h — a device that dereferences a bad pointer resets alone, as the chip does.
+// sim/crash/fault_guard.h — a task that dereferences a bad pointer is reset alone, as the chip
+// resets a device: the mechanism. What the reset looks like is the target's business (the
+// device's post-mortem, sim/device/device_faults.cpp).
 //
-// SIGSEGV and SIGBUS are caught (on a signal stack) while one of a running engine's devices has
-// the CPU (Engine::running() and its current() set). The handler only records the fault (address,
+// SIGSEGV and SIGBUS are caught (on a signal stack) while a target is set on this thread (the
+// running device, set for each of its slices). The handler only records the fault (address,
 // read/write/fetch from the page-fault error code, the instruction and stack pointers) and rewrites
 // the interrupted context so that it resumes in a trampoline on a per-thread emergency stack; the
-// trampoline builds the core's post-mortem and resets the device through Engine::crash (its fiber
-// is abandoned there and re-armed at reboot, so the emergency stack is free again):
-//   a load   → "Exception (28)" LoadProhibited,  a store → "Exception (29)" StoreProhibited,
-//   a jump to an unmapped address → "Exception (20)" InstFetchProhibited,
-//   a fault just below this thread's BearSSL thunk stack while a thunked call runs (its guard
-//   page) → "BSSL stack smashing" (reason 253), the chip's check for an overflowing thunk stack.
-// A fault while no device runs (the scheduler, libuv, reports), or while the trampoline itself
-// builds a record, is a simulator bug: the handler puts back the disposition it replaced
-// (normally SIG_DFL) and returns, the fault repeats and the process dies of it as before.
-//
-// Addresses in the record are the chip's and deterministic (docs/crashes.md):
-//   excvaddr: below 64 KiB (NULL + offset) and other values below 4 GiB (computed by the device;
-//             no host mapping of this PIE process lies there) as they are; inside the device's
-//             heap the chip address (device_heap_address); any other host address — its place
-//             depends on ASLR — 0xfffff000 + its page offset.
-//   epc1:     the faulting instruction as a pseudo code address (sim/code_address.h).
-// The host location of the instruction goes to the device log as an espfleet line.
+// trampoline, ordinary code, asks the target to build its record (record_fault) and then to leave
+// (the device's fiber is abandoned there and re-armed at reboot, so the emergency stack is free
+// again). A fault while no target is set (the scheduler, libuv, reports), or while the target
+// builds a record, is a simulator bug: the handler puts back the disposition it replaced (normally
+// SIG_DFL) and returns, the fault repeats and the process dies of it as before.
 //
 // x86-64 Linux only (the ucontext layout); elsewhere install() does nothing.
 #pragma once
@@ -28,13 +18,30 @@
 
 namespace espfleet {
 
-class Device;
+struct FaultInfo {
+  uintptr_t addr = 0;  // the faulting address
+  uintptr_t pc = 0;    // the faulting instruction
+  uintptr_t sp = 0;    // the stack pointer at the fault
+  int signo = 0;       // SIGSEGV or SIGBUS
+  bool write = false;  // a store (else a load) …
+  bool fetch = false;  // … or an instruction fetch
+};
 
-// Install the handlers and this thread's signal and emergency stacks. Cheap and idempotent: the
-// engine calls it at the start of every run() (a test framework may have replaced them since).
+class FaultTarget {
+ public:
+  // On the emergency stack, in ordinary code: build what the reset will show (may allocate).
+  virtual void record_fault(const FaultInfo& f) = 0;
+  // Then: leave the faulted code for good (never returns).
+  [[noreturn]] virtual void leave_after_fault() = 0;
+
+ protected:
+  ~FaultTarget() = default;
+};
+
+// Install the handlers and this thread's signal and emergency stacks. Cheap and idempotent: call
+// it at the start of every run (a test framework may have replaced them since).
 void fault_guard_install();
-
-// The chip address excvaddr shows for a faulting host address of device d (see above).
-uint32_t chip_fault_address(Device& d, uintptr_t host_addr);
+// The code that runs on this thread from now on belongs to `t` (nullptr: to nobody).
+void fault_guard_set_target(FaultTarget* t);
 
 }  // namespace espfleet

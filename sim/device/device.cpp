@@ -1,13 +1,24 @@
-// sim/device.cpp — device identity (chip id, client id, topic) from the seed tree, and its heap.
+// sim/device/device.cpp — a device's identity, its boots and reboots, and one slice of its life.
 #include "device.h"
 
-#include <cstdio>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "alloc_scope.h"
+#include "device_resets.h"
 #include "heap_timeline.h"
-#include "net_socket.h"
-#include "tape.h"
+#include "platform.h"
+#include "scheduler.h"
+#include "thunk_stack.h"
 
 namespace espfleet {
+
+namespace {
+constexpr VTime kBootTime = VTime::from_ms(300);  // reset → setup()
+}  // namespace
 
 uint32_t chip_id_for(uint32_t id, uint64_t master_seed) {
   // A bijection on 24 bits (odd multiplier), so chip ids are unique for ids below 2^24.
@@ -26,40 +37,200 @@ std::string topic_for(uint32_t chip_id) {
   return buf;
 }
 
-Device::Device(uint32_t id, const DeviceConfig& cfg, uint64_t master_seed, void* stack,
-               size_t stack_bytes_, void* heap_mem)
-    : stack_mem(stack), stack_bytes(stack_bytes_), id_(id), cfg_(cfg), heap_mem_(heap_mem) {
-  seed_ = mix_seed(master_seed, id);
-  rng_tls.reseed(mix_seed(seed_, uint64_t(SeedPurpose::tls)));
-  rng_net.reseed(mix_seed(seed_, uint64_t(SeedPurpose::net)));
-  rng_app.reseed(mix_seed(seed_, uint64_t(SeedPurpose::app)));
-  chip_id_ = chip_id_for(id, master_seed);
-  client_id_ = client_id_for(chip_id_);
-  topic_ = topic_for(chip_id_);
-  reset_heap();
+const char* device_state_name(DeviceState s) {
+  switch (s) {
+    case DeviceState::off: return "off";
+    case DeviceState::booting: return "booting";
+    case DeviceState::connecting: return "connecting";
+    case DeviceState::connected: return "connected";
+    case DeviceState::disconnected: return "disconnected";
+    case DeviceState::crashed: return "crashed";
+  }
+  return "off";
 }
 
-Device::~Device() = default;  // sockets are closed by the engine first
+namespace {
+DeviceIdentity identity_of(const DeviceSpec& s) {
+  DeviceIdentity i;
+  i.id = s.id;
+  i.seed = mix_seed(s.master_seed, s.id);
+  i.chip_id = chip_id_for(s.id, s.master_seed);
+  i.client_id = client_id_for(i.chip_id);
+  i.topic = topic_for(i.chip_id);
+  return i;
+}
+}  // namespace
 
-void Device::reset_heap() {
-  if (heap_) past_heaps_digest_ = mix_seed(past_heaps_digest_, heap_->digest());
-  heap_ = std::make_unique<UmmHeap>(heap_mem_, cfg_.heap_bytes);
-  heap_->set_clock(&cycles);
-  heap_->set_trace(heap_trace_, heap_trace_ctx_);
-  if (heap_trace_) heap_trace_(heap_trace_ctx_, 'b', 0, 0, 0);  // a new heap: the trace says so
-  heap_tags.clear();
-  last_failed_alloc = {};
-  note_heap();
+Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t stack_bytes, void* heap_mem,
+               const std::string* source)
+    : env_(env),
+      ident_(identity_of(spec)),
+      cfg_(spec.config),
+      chip_(*spec.chip),
+      program_(spec.program),
+      stack_(stack),
+      stack_bytes_(stack_bytes),
+      clock_(spec.config.cpu_mhz),
+      costs_(clock_),
+      hw_rng_(mix_seed(ident_.seed, uint64_t(SeedPurpose::tls))),
+      flash_(spec.flash),
+      heap_(heap_mem, spec.config.heap_bytes, clock_.counter(), spec.config.cpu_mhz),
+      watchdog_(clock_),
+      task_(*this),
+      net_(DeviceNet::Parts{clock_, heap_, task_, env.sched, env.transport,
+                            LinkConfig{spec.config.rtt.vtime(), spec.config.jitter.vtime()},
+                            mix_seed(ident_.seed, uint64_t(SeedPurpose::net)), source}),
+      platform_(*this),
+      alloc_saved_(&heap_) {
+  clock_.set_alarm(&Device::watchdog_alarm, this);
+  life_.boot_at_ = spec.boot_at;
+  clock_.advance_to(spec.boot_at);
+  boot();
 }
 
-uint64_t Device::digest() const { return mix_seed(mix_seed(past_heaps_digest_, heap_->digest()), cycles); }
+Device::~Device() { net_.close_all(); }
 
-void Device::note_heap() {
-  uint32_t f = heap_->free_bytes(), m = heap_->max_free_block(), g = heap_->fragmentation();
-  if (f < stats.heap_free_min) stats.heap_free_min = f;
-  if (m < stats.heap_max_block_min) stats.heap_max_block_min = m;
-  if (g > stats.heap_frag_max) stats.heap_frag_max = g;
-  if (timeline) timeline->note(now(), f, m, uint8_t(g));
+uint64_t Device::digest() const { return mix_seed(heap_.digest(), clock_.cycles()); }
+
+uint32_t Device::chip_address(const void* heap_byte) const {
+  auto off = uint32_t(static_cast<const uint8_t*>(heap_byte) - heap_.model().base());
+  return chip_.dram_end - heap_.size() + off;
+}
+
+void Device::note_stack_high_water() {
+  host_use_.stack_high_water = std::max<uint32_t>(host_use_.stack_high_water, uint32_t(task_.fiber().stack_high_water()));
+}
+
+void Device::boot() {
+  task_.fiber().arm(stack_, stack_bytes_, &Device::fiber_entry, this);
+  watchdog_.arm(env_.soft_wdt, env_.hardware_wdt);
+  life_.boots_++;
+  life_.state_ = DeviceState::booting;
+  alloc_saved_ = &heap_;  // a new program: its `new` goes to the device heap
+  if (HeapTimeline* t = heap_.timeline()) t->mark(now(), HeapTimeline::kBoot, "boot " + std::to_string(life_.boots_));
+  env_.sched.wake_at(task_, now());
+}
+
+void Device::fiber_entry(void* self) {
+  auto* d = static_cast<Device*>(self);
+  d->program_.entry();  // the firmware never returns; if it does, the device restarts
+  HostSection host;
+  d->reset(ResetReason::soft_restart, "firmware main returned");
+}
+
+void Device::reset(ResetReason reason, std::string summary, std::string record, std::string note) {
+  life_.pending_ = Lifecycle::PendingReset{reason, std::move(summary), std::move(record), std::move(note)};
+  task_.suspend();
+  __builtin_unreachable();
+}
+
+void Device::run_slice() {
+  esp_set_platform(&platform_);
+  set_cost_meter(&costs_);
+  fault_guard_set_target(this);
+  set_alloc_heap(alloc_saved_);
+  bool in_handshake = thunk_.held();
+  HostTime t0 = host_now();  // fibers never block inside a slice: wall time is CPU time
+  task_.fiber().resume();
+  uint64_t dt = host_now().ns - t0.ns;
+  alloc_saved_ = alloc_heap();
+  set_alloc_heap(nullptr);
+  fault_guard_set_target(nullptr);
+  set_cost_meter(nullptr);
+  esp_set_platform(nullptr);
+  // A device that reset inside a thunked call left the shared thunk stack mid-call.
+  if (ThunkStack::in_use()) ThunkStack::for_this_thread().abandon();
+  host_use_.ns += dt;
+  if (in_handshake || thunk_.held()) host_use_.handshake_ns += dt;
+  if (task_.fiber().stack_smashed() && !life_.pending_)
+    life_.pending_ = Lifecycle::PendingReset{ResetReason::exception,
+                                             "host fiber stack overflow (device stack canary overwritten)", {}, {}};
+  if (life_.pending_) reboot();
+  if (env_.after_slice) env_.after_slice(*this);
+}
+
+// The post-mortem, line by line, as the device's serial would show it.
+void Device::log_lines(const std::string& lines, const char* prefix) {
+  for (size_t at = 0; at < lines.size();) {
+    size_t nl = lines.find('\n', at);
+    if (nl == std::string::npos) nl = lines.size();
+    env_.log.info("[{:>11.6f}] dev {} {}{}", now().seconds(), id(), prefix, std::string_view(lines).substr(at, nl - at));
+    at = nl + 1;
+  }
+}
+
+void Device::reboot() {
+  Lifecycle::PendingReset r = std::move(*life_.pending_);
+  life_.pending_.reset();
+  note_stack_high_water();
+  log_lines(r.record, "");
+  log_lines(r.note, "espfleet: ");
+  if (r.reason != ResetReason::soft_restart) {
+    if (HeapTimeline* t = heap_.timeline()) t->mark(now(), HeapTimeline::kCrash, r.summary);
+    life_.crashes_.push_back(CrashEntry{r.reason, r.summary, digest()});
+    life_.state_ = DeviceState::crashed;
+    if (env_.on_crash) env_.on_crash(*this, r.reason, r.summary, r.record);
+  }
+  env_.log.warn("[{:>11.6f}] dev {} reset reason {}: {}", now().seconds(), id(), reset_code(r.reason), r.summary);
+  net_.close_all();
+  thunk_.drop();  // the heap that held it is reset below
+  heap_.reset();
+  clock_.charge(time_to_cycles(kBootTime, clock_.mhz()));
+  boot();
+}
+
+void Device::console_line(std::string_view text) {
+  HostSection host;
+  env_.log.info("[{:>11.6f}] dev {} {}", now().seconds(), id(), text);
+  ConsoleLine c = parse_console_line(text);
+  ConsoleFigures& f = console_;
+  using K = ConsoleLine::Kind;
+  switch (c.kind) {
+    case K::tls_connected:
+      if (c.has_value) f.handshake_ms.push_back(uint32_t(c.value));
+      break;
+    case K::mqtt_connected:
+      f.mqtt_connects++;
+      f.tls_error = 0;
+      life_.state_ = DeviceState::connected;
+      if (f.first_connected.ns < 0) f.first_connected = now();
+      break;
+    case K::connect_failed:
+      f.connect_failures++;
+      if (c.has_value) {
+        f.tls_error = int(c.value);
+        if (c.value != 0) f.tls_error_counts[f.tls_error]++;  // 0: TLS was fine (or off); MQTT failed
+      }
+      life_.state_ = DeviceState::disconnected;
+      break;
+    case K::disconnected:
+      if (c.has_value && c.value != 0) {
+        f.tls_error = int(c.value);
+        f.tls_error_counts[f.tls_error]++;
+      }
+      life_.state_ = DeviceState::disconnected;
+      break;
+    case K::attempting:
+      if (life_.state_ != DeviceState::connected) life_.state_ = DeviceState::connecting;
+      break;
+    case K::published: f.published++; break;
+    case K::received: f.received++; break;
+    case K::other: break;
+  }
+  if (env_.on_serial_line) env_.on_serial_line(*this, text);
+}
+
+void Device::watchdog_alarm(void* self) { reset_on_watchdog(*static_cast<Device*>(self)); }
+
+void Device::record_fault(const FaultInfo& f) {
+  Lifecycle::PendingReset r{};
+  fault_reset(*this, f, r.reason, r.summary, r.record, r.note);
+  life_.pending_ = std::move(r);
+}
+
+void Device::leave_after_fault() {
+  task_.suspend();
+  __builtin_unreachable();
 }
 
 }  // namespace espfleet

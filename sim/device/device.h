@@ -1,159 +1,209 @@
-// sim/device.h — one virtual ESP8266: its fiber (cont), heap arena, cycle clock, sockets, flash,
-// seeds and the figures it reports. Everything of one device lives here (Shadow's "host").
+// sim/device/device.h — one virtual device (Shadow's "host"): who it is, which chip it is and
+// which program it runs, and the parts it is made of — its clock and cost meter, heap, thunk
+// block, watchdogs, network, scheduling state (the engine's), life (boots, resets, state), the
+// figures its console reported and what it cost the host. Each part keeps its own invariants; a
+// file changes a device only through the part it works on.
 #pragma once
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "fiber.h"
-#include "heap_tags.h"
-#include "heap_umm.h"
+#include "chip.h"
+#include "cost_meter.h"
+#include "crash_record.h"
+#include "cycle_clock.h"
+#include "device_heap.h"
+#include "device_net.h"
+#include "device_platform.h"
+#include "fault_guard.h"
 #include "rng.h"
 #include "scenario.h"
-#include "sim_time.h"
+#include "serial_console.h"
+#include "task.h"
+#include "thunk_block.h"
 #include "watchdog.h"
+
+namespace spdlog { class logger; }
 
 namespace espfleet {
 
-struct DeviceSocket;
-class Tape;
-class HeapTimeline;
+class Device;
+class Scheduler;
+class Transport;
 
 // The chip id of device `id` in a fleet seeded with master_seed: unique for ids below 2^24.
 uint32_t chip_id_for(uint32_t id, uint64_t master_seed);
 std::string client_id_for(uint32_t chip_id);  // DVES_%06X, as Tasmota
 std::string topic_for(uint32_t chip_id);      // tasmota_%06X
 
-struct DeviceStats {
-  uint32_t boots = 0;
-  uint32_t tcp_connects = 0;
-  uint32_t mqtt_connects = 0;
-  uint32_t connect_failures = 0;
-  uint32_t published = 0;
-  uint32_t received = 0;
-  int tls_error = 0;                 // last TLS error code the firmware reported (0 = none)
-  std::map<int, uint32_t> tls_error_counts;  // every failed connect / drop, by its TLS code
-  std::vector<uint32_t> handshake_ms;
-  uint32_t heap_free_min = UINT32_MAX;
-  uint32_t heap_max_block_min = UINT32_MAX;
-  uint32_t heap_frag_max = 0;
-  uint32_t thunk_size = 0;           // bytes of the last thunk block allocated (0 = never)
-  uint32_t thunk_peak = 0;           // host bytes: deepest thunked BearSSL call (thunk stack paint)
-  uint32_t thunk_peak_target = 0;    // … estimated on the chip (sim/thunk_stack.h)
-  uint32_t oom_count = 0;            // failed device allocations
-  std::vector<std::string> crash_reasons;
-  std::vector<int> crash_codes;      // the reset reason of each of them (sim/crash_record.h)
-  std::vector<uint64_t> crash_digests;  // Device::digest() at each crash, before the reboot
-  std::string state = "off";         // off | booting | connecting | connected | disconnected | crashed
-  VTime first_connected{-1};
-  uint64_t rx_bytes = 0, tx_bytes = 0;
-  uint32_t stack_high_water = 0;
-  uint64_t host_ns = 0;            // host time spent running this device's fiber
-  uint64_t host_handshake_ns = 0;  // … of it while a TLS handshake was under way (thunk held)
+struct DeviceIdentity {
+  uint32_t id = 0;       // global id in the fleet
+  uint32_t chip_id = 0;  // ESP.getChipId()
+  uint64_t seed = 0;     // the device's seed: mix(master seed, id)
+  std::string client_id, topic;
 };
 
-// The last failed device allocation since boot: the core's umm_last_fail_alloc_addr/_size, which
-// every post-mortem prints (sim/crash_record.h last_failed_alloc_line). Plain data: it is written
-// on the device's fiber, where a host allocation would come from the device heap.
-struct FailedAlloc {
-  const char* file = nullptr;    // call site (__FILE__ of the debug heap API; static storage)
-  int line = 0;
-  const void* caller = nullptr;  // `new`: the host return address into the caller, instead
-  uint32_t size = 0;             // the chip's request size
-  bool any() const { return file || caller; }
+enum class DeviceState : uint8_t { off, booting, connecting, connected, disconnected, crashed };
+const char* device_state_name(DeviceState s);  // "off", "booting", …
+
+// A reset that is not a requested restart, as devices.jsonl lists it.
+struct CrashEntry {
+  ResetReason reason;
+  std::string summary;  // one line
+  uint64_t digest;      // Device::digest() at the crash, before the reboot
 };
 
-class Device {
-public:
-  Device(uint32_t id, const DeviceConfig& cfg, uint64_t master_seed, void* stack, size_t stack_bytes,
-         void* heap_mem);
+// The device's life: boots, its state, its crashes and the reset under way.
+class Lifecycle {
+ public:
+  uint32_t boots() const { return boots_; }
+  DeviceState state() const { return state_; }
+  void set_state(DeviceState s) { state_ = s; }
+  VTime boot_at() const { return boot_at_; }  // its first boot
+  const std::vector<CrashEntry>& crashes() const { return crashes_; }
+  bool reset_pending() const { return pending_.has_value(); }
+
+ private:
+  friend class Device;
+  struct PendingReset {
+    ResetReason reason;
+    std::string summary;  // one line for devices.jsonl
+    std::string record;   // the post-mortem text the chip prints (may be empty)
+    std::string note;     // the simulator's own lines about it (host location, call sites)
+  };
+  uint32_t boots_ = 0;
+  DeviceState state_ = DeviceState::off;
+  VTime boot_at_{};
+  std::vector<CrashEntry> crashes_;
+  std::optional<PendingReset> pending_;
+};
+
+// What running the device cost the host.
+struct HostUse {
+  uint64_t ns = 0;            // host time spent running its fiber
+  uint64_t handshake_ns = 0;  // … of it while a TLS handshake was under way (thunk held)
+  uint32_t stack_high_water = 0;  // host bytes of its fiber stack ever used
+};
+
+// What makes a device.
+struct DeviceSpec {
+  uint32_t id = 0;
+  DeviceConfig config;
+  uint64_t master_seed = 0;
+  std::vector<uint8_t> flash;  // the settings sectors it boots with
+  VTime boot_at{};
+  Program program{};
+  const ChipModel* chip = &kEsp8266;
+};
+
+// What the devices of a fleet share (device/fleet.h owns it).
+struct DeviceEnv {
+  Scheduler& sched;
+  Transport& transport;
+  spdlog::logger& log;                                              // the devices' log
+  std::function<void(Device&, std::string_view)> on_serial_line;   // an observer of console lines
+  // A reset other than a requested restart, before the reboot (the heap is still the crashed one).
+  std::function<void(Device&, ResetReason, const std::string& summary, const std::string& record)> on_crash;
+  std::function<void(Device&)> after_slice;                        // replay
+  VTime soft_wdt = Watchdog::kSoftDefault;
+  VTime hardware_wdt = Watchdog::kHardwareDefault;
+};
+
+class Device final : private FaultTarget {
+ public:
+  // stack / heap_mem: its slot of the fleet's arena; source: the address its sockets bind to.
+  Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t stack_bytes, void* heap_mem,
+         const std::string* source);
   ~Device();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
-  uint32_t id() const { return id_; }
-  uint32_t chip_id() const { return chip_id_; }
-  const std::string& client_id() const { return client_id_; }
-  const std::string& topic() const { return topic_; }
+  // Who it is, which chip, which program.
+  const DeviceIdentity& identity() const { return ident_; }
+  uint32_t id() const { return ident_.id; }
   const DeviceConfig& config() const { return cfg_; }
-  uint64_t seed() const { return seed_; }
+  const ChipModel& chip() const { return chip_; }
+  const Program& program() const { return program_; }
 
-  // Clock.
-  uint64_t cycles = 0;
-  uint32_t mhz() const { return cfg_.cpu_mhz; }
-  VTime now() const { return cycles_to_time(cycles, cfg_.cpu_mhz); }
-  // Every charge is a watchdog check point (sim/watchdog.h).
-  void charge(uint64_t c) {
-    cycles += c;
-    if (cycles >= wdt.deadline) watchdog_expired(*this);
-  }
-  Watchdog wdt;
-  void advance_to(VTime t) {
-    uint64_t c = time_to_cycles(t, cfg_.cpu_mhz);
-    if (c > cycles) cycles = c;
-  }
+  // Its parts.
+  CycleClock& clock() { return clock_; }
+  const CycleClock& clock() const { return clock_; }
+  CostMeter& costs() { return costs_; }
+  Rng& hardware_rng() { return hw_rng_; }  // esp_random()
+  std::vector<uint8_t>& flash() { return flash_; }
+  const std::vector<uint8_t>& flash() const { return flash_; }
+  DeviceHeap& heap() { return heap_; }
+  const DeviceHeap& heap() const { return heap_; }
+  ThunkBlock& thunk() { return thunk_; }
+  const ThunkBlock& thunk() const { return thunk_; }
+  Watchdog& watchdog() { return watchdog_; }
+  DeviceNet& net() { return net_; }
+  const DeviceNet& net() const { return net_; }
+  Task& task() { return task_; }
+  const Task& task() const { return task_; }
+  Lifecycle& life() { return life_; }
+  const Lifecycle& life() const { return life_; }
+  const ConsoleFigures& console() const { return console_; }
+  const HostUse& host_use() const { return host_use_; }
+  void note_stack_high_water();  // the fiber's stack as used so far (between slices)
+  DevicePlatform& platform() { return platform_; }
+  Scheduler& sched() const { return env_.sched; }  // the engine that runs it
 
-  // Heap (re-created on every boot).
-  UmmHeap& heap() { return *heap_; }
-  void reset_heap();
-  void note_heap();  // update the minimum/maximum figures
+  VTime now() const { return clock_.now(); }
   // The device's history in one number: every heap request of every boot, its result and the
   // device time it came at, and the clock now (same seed + same tape ⇒ same digest).
   uint64_t digest() const;
-  // An observer every heap of this device gets (UmmHeap::set_trace), from the next reset_heap on.
-  void set_heap_trace(UmmHeap::TraceFn fn, void* ctx) {
-    heap_trace_ = fn;
-    heap_trace_ctx_ = ctx;
-    heap_->set_trace(fn, ctx);
-  }
-  HeapTags heap_tags;
-  std::unique_ptr<HeapTimeline> timeline;  // free heap, largest block, fragmentation over time (when asked for)  // owner of each live chunk (sim/heap_tags.h), for the heap map
+  // The chip's address of a byte of the device heap (the heap ends where the chip's DRAM does).
+  uint32_t chip_address(const void* heap_byte) const;
 
-  Fiber fiber;
-  void* stack_mem;
-  size_t stack_bytes;
+  // --- on the device's fiber ---
+  // Reset now (it reboots): what the chip prints and the simulator's notes go to its log.
+  [[noreturn]] void reset(ResetReason reason, std::string summary, std::string record = {}, std::string note = {});
+  // A line of its serial console: logged, read for the figures, shown to the observer.
+  void console_line(std::string_view line);
 
-  Rng rng_tls, rng_net, rng_app;
-  std::vector<uint8_t> flash;                         // the settings sectors
-  std::vector<std::unique_ptr<DeviceSocket>> sockets;  // handle h ↔ sockets[h-1]
+ private:
+  struct DeviceTask final : Task {
+    DeviceTask(Device& d) : Task(d.clock_), d(d) {}
+    void run_slice() override { d.run_slice(); }
+    void yielded() override { d.watchdog_.feed(); }  // the device yielded to the SDK
+    Device& d;
+  };
+  void boot();
+  void reboot();
+  void run_slice();
+  void log_lines(const std::string& lines, const char* prefix);
+  static void fiber_entry(void* self);
+  static void watchdog_alarm(void* self);
+  void record_fault(const FaultInfo& f) override;
+  [[noreturn]] void leave_after_fault() override;
 
-  // Scheduling state (owned by the Engine).
-  uint64_t slices = 0;             // times the fiber suspended (the tape's clock, sim/tape.h)
-  bool held = false;               // held by the host (Engine::host_park)
-  uint64_t hold_deadline_ns = 0;
-  std::unique_ptr<Tape> tape;      // what came from outside (when the run records tapes)
-  uint64_t wake_seq = 0;
-  bool waiting_io = false;
-  bool io_signalled = false;
-  std::optional<int> reboot_reason;  // set by restart/crash; the engine reboots the fiber
-  std::string crash_text;    // one line: the reason as devices.jsonl lists it
-  std::string crash_record;  // the post-mortem text the chip prints (may be empty)
-  std::string crash_note;    // the simulator's own lines about it (host location, call sites)
-  FailedAlloc last_failed_alloc;  // cleared with the heap at every boot
-  // Thunk block (sim/thunk_stack.h).
-  uint32_t thunk_size = 0;            // current thunk block (0 = none)
-  uintptr_t thunk_sp = 0;             // fiber stack pointer at the thunked call under way (0 = none)
-  uint32_t thunk_last_peak = 0;       // host bytes the last handshake's engine calls used
-  uint32_t thunk_last_peak_target = 0;  // … estimated target bytes
-  uint32_t thunk_mirrored = 0;        // target bytes written into the block so far
-  void* thunk_block = nullptr;
-  VTime boot_at{};
-
-  DeviceStats stats;
-
-private:
-  uint32_t id_, chip_id_;
+  const DeviceEnv& env_;
+  DeviceIdentity ident_;
   DeviceConfig cfg_;
-  uint64_t seed_;
-  void* heap_mem_;
-  std::string client_id_, topic_;
-  std::unique_ptr<UmmHeap> heap_;
-  uint64_t past_heaps_digest_ = 0;  // the digests of the heaps of earlier boots
-  UmmHeap::TraceFn heap_trace_ = nullptr;
-  void* heap_trace_ctx_ = nullptr;
+  const ChipModel& chip_;
+  Program program_;
+  void* stack_;
+  size_t stack_bytes_;
+
+  CycleClock clock_;
+  CostMeter costs_;
+  Rng hw_rng_;
+  std::vector<uint8_t> flash_;
+  DeviceHeap heap_;
+  ThunkBlock thunk_;
+  Watchdog watchdog_;
+  DeviceTask task_;
+  DeviceNet net_;
+  Lifecycle life_;
+  ConsoleFigures console_;
+  HostUse host_use_;
+  DevicePlatform platform_;
+  DeviceHeap* alloc_saved_;  // where `new` went when the fiber last suspended (alloc_scope.h)
 };
 
 }  // namespace espfleet

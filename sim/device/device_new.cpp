@@ -1,13 +1,15 @@
-// sim/device_new.cpp — program-wide operator new/delete. While a device's own code runs (no
-// HostSection open), `new` takes from that device's umm heap and a failure aborts the device
-// the chip's way ("Unhandled C++ exception: OOM"); everywhere else it is the host's allocator.
-// `delete` finds the owner by address: a pointer inside a device arena (in place or in the heap's
-// data arena) goes back to that heap. A failed `new` records its caller's address (the core's
+// sim/device/device_new.cpp — program-wide operator new/delete. While a device's own code runs
+// (no HostSection open: heap/alloc_scope.h), `new` takes from that device's umm heap and a
+// failure aborts the device the chip's way ("Unhandled C++ exception: OOM"); everywhere else it
+// is the host's allocator. `delete` finds the owner by address: a pointer inside the running
+// device's heap goes back to it. A failed `new` records its caller's address (the core's
 // umm_last_fail_alloc_addr) for the post-mortem.
 #include <cstdlib>
 #include <new>
 
-#include "engine.h"
+#include "alloc_scope.h"
+#include "arena.h"
+#include "device_heap.h"
 #include "platform.h"
 #include "target_sizes.h"
 
@@ -15,8 +17,8 @@ namespace espfleet {
 namespace {
 
 void* device_new(size_t n, bool nothrow, const void* caller) {
-  Device* d = alloc_device();
-  if (!d) {
+  DeviceHeap* h = alloc_heap();
+  if (!h) {
     void* p = std::malloc(n ? n : 1);
     if (!p && !nothrow) throw std::bad_alloc();
     return p;
@@ -24,23 +26,21 @@ void* device_new(size_t n, bool nothrow, const void* caller) {
   // The platform charges a listed type's target size (target_sizes.h); the chip's OOM message
   // names that size too.
   void* p = esp_platform()->heap_malloc(n ? n : 1, "new", 0);
-  if (!p) d->last_failed_alloc.caller = caller;
+  if (!p) h->note_failed_caller(caller);
   if (!p && !nothrow) esp_platform()->oom_abort(target_size_of(n));
   return p;
 }
 
 void device_delete(void* p) {
   if (!p) return;
-  if (EspPlatform* plat = esp_platform()) {
-    Device* d = alloc_device();
-    if (d && d->heap().contains(p)) {
-      plat->heap_free(p, "delete", 0);
-      return;
-    }
+  DeviceHeap* h = alloc_heap();
+  if (h && h->contains(p)) {
+    esp_platform()->heap_free(p, "delete", 0);
+    return;
   }
   // A device object deleted from host code (rare: teardown) is simply left in its arena, which
   // is reset or unmapped as a whole; anything else is the host's.
-  if (owned_by_device_arena(p)) return;
+  if (owned_by_arena(p)) return;
   std::free(p);
 }
 

@@ -1,16 +1,16 @@
-// sim/device_platform.h — the host engine's side of shims/platform.h: every shim call lands here
-// and acts on the engine's current device.
+// sim/device/device_platform.h — the host engine's side of shims/platform.h for one device: every
+// shim call of the device's firmware lands here and works on the device's parts. Installed as the
+// running platform for each of the device's slices (device.cpp).
 #pragma once
 #include "platform.h"
 
 namespace espfleet {
 
-class Engine;
 class Device;
 
 class DevicePlatform final : public EspPlatform {
-public:
-  explicit DevicePlatform(Engine& eng) : eng_(eng) {}
+ public:
+  explicit DevicePlatform(Device& d) : d_(d) {}
 
   uint64_t cycles() override;
   uint32_t cpu_mhz() override;
@@ -36,26 +36,18 @@ public:
   bool flash_write(uint32_t addr, const void* data, size_t size) override;
   bool flash_erase_sector(uint32_t sector) override;
 
-  int tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) override;
-  size_t tcp_write(int h, const uint8_t* buf, size_t len) override;
-  int tcp_available(int h) override;
-  int tcp_read(int h, uint8_t* buf, size_t len) override;
-  int tcp_peek(int h) override;
-  bool tcp_flush(int h, uint32_t timeout_ms) override;
-  bool tcp_connected(int h) override;
-  void tcp_close(int h) override;
+  EspTcp* tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) override;
   bool host_by_name(const char* host, uint32_t* ipv4) override;
 
   bool thunk_acquire(uint32_t size_bytes) override;
   void thunk_release() override;
-  void thunk_enter(void* engine) override;
-  void thunk_leave(void* engine) override;
   uint32_t thunk_max_usage() override;
   void thunk_call(void* engine, void (*fn)(void*), void* arg) override;
 
-private:
-  Device& dev();
-  Engine& eng_;
+  Device& device() { return d_; }
+
+ private:
+  Device& d_;
 };
 
 }  // namespace espfleet

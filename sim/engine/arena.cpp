@@ -1,7 +1,5 @@
-// sim/arena.cpp — the big mapping behind device stacks and heaps.
+// sim/engine/arena.cpp — the big mapping behind task stacks and device heaps.
 #include "arena.h"
-
-#include "heap_umm.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -28,18 +26,15 @@ void register_pool(const ArenaPool* p, bool add) {
 }
 }  // namespace
 
-bool owned_by_device_arena(const void* p) {
+bool owned_by_arena(const void* p) {
   for (const ArenaPool* pool : g_pools)
-    if (pool && pool->heap_slot_of(p) >= 0) return true;
+    if (pool && pool->data_slot_of(p) >= 0) return true;
   return false;
 }
 
-ArenaPool::ArenaPool(size_t slots, size_t stack_bytes, size_t heap_bytes)
-    : slots_(slots),
-      stack_bytes_(page_round(stack_bytes)),
-      heap_bytes_(heap_bytes),
-      heap_span_(UmmHeap::arena_bytes(heap_bytes)) {
-  stride_ = stack_bytes_ + page_round(heap_span_);
+ArenaPool::ArenaPool(size_t slots, size_t stack_bytes, size_t data_bytes)
+    : slots_(slots), stack_bytes_(page_round(stack_bytes)), data_bytes_(data_bytes) {
+  stride_ = stack_bytes_ + page_round(data_bytes_);
   mapped_ = stride_ * (slots ? slots : 1);
   void* m = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
@@ -55,13 +50,13 @@ ArenaPool::~ArenaPool() {
   if (base_) munmap(base_, mapped_);
 }
 
-long ArenaPool::heap_slot_of(const void* p) const {
+long ArenaPool::data_slot_of(const void* p) const {
   auto* b = static_cast<const uint8_t*>(p);
   if (b < base_ || b >= base_ + mapped_) return -1;
   size_t off = size_t(b - base_);
   size_t slot = off / stride_;
   size_t in = off % stride_;
-  if (in < stack_bytes_ || in >= stack_bytes_ + heap_span_) return -1;
+  if (in < stack_bytes_ || in >= stack_bytes_ + data_bytes_) return -1;
   return long(slot);
 }
 

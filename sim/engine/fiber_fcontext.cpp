@@ -1,10 +1,13 @@
-// sim/fiber_fcontext.cpp — the Fiber backend on Boost.Context's fcontext (a few ns a switch).
-// The only file that switches stacks; it owns the sanitizer annotations.
+// sim/engine/fiber_fcontext.cpp — the stack switching backend on Boost.Context's fcontext (a few
+// ns a switch): device fibers and nested calls on another stack. The only file that switches
+// stacks; it owns the sanitizer annotations.
 #include "fiber.h"
 
 #include <boost/context/detail/fcontext.hpp>
 
 #include <algorithm>
+#include <cstring>
+#include <iterator>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ESPFLEET_ASAN 1
@@ -40,10 +43,9 @@ void Fiber::arm(void* stack, size_t size, Entry entry, void* arg) {
   // A re-armed stack (reboot, or an arena slot reused) still carries the abandoned frames' poison.
   __asan_unpoison_memory_region(stack, size);
 #endif
-  auto* w = static_cast<uint32_t*>(stack);
-  size_t words = size / 4, painted = std::min(words, kPaintBytes / 4);
-  for (size_t i = words - painted; i < words; ++i) w[i] = kPaint;
-  w[0] = kPaint;  // the canary
+  size_t painted = std::min(size, kPaintBytes) & ~size_t(3);
+  stack_paint(static_cast<char*>(stack) + size - painted, painted, kPaint);
+  stack_paint(stack, 4, kPaint);  // the canary
   ctx_ = bctx::make_fcontext(static_cast<char*>(stack) + size, size, &FiberBackend::entry);
 }
 
@@ -51,7 +53,9 @@ void Fiber::resume() {
 #ifdef ESPFLEET_ASAN
   __sanitizer_start_switch_fiber(&fake_stack_, stack_, size_);
 #endif
+  active_ = true;
   bctx::transfer_t t = bctx::jump_fcontext(ctx_, this);
+  active_ = false;
 #ifdef ESPFLEET_ASAN
   __sanitizer_finish_switch_fiber(fake_stack_, nullptr, nullptr);
 #endif
@@ -71,14 +75,93 @@ void Fiber::suspend() {
 }
 
 size_t Fiber::stack_high_water() const {
-  const auto* w = static_cast<const uint32_t*>(stack_);
-  size_t words = size_ / 4, i = words - std::min(words, kPaintBytes / 4);
-  while (i < words && w[i] == kPaint) ++i;
-  return (words - i) * 4;
+  size_t painted = std::min(size_, kPaintBytes) & ~size_t(3);
+  return stack_unpainted(static_cast<const char*>(stack_) + size_ - painted, painted, kPaint);
 }
 
 bool Fiber::stack_smashed() const {
   return stack_ && *static_cast<const uint32_t*>(stack_) != kPaint;
+}
+
+// --- stack paint ---------------------------------------------------------------------------------
+
+namespace {
+constexpr size_t kScanChunk = 256;
+}  // namespace
+
+void stack_paint(void* lo, size_t bytes, uint32_t pattern) {
+  auto* w = static_cast<uint32_t*>(lo);
+  std::fill(w, w + bytes / 4, pattern);
+}
+
+size_t stack_unpainted(const void* lo, size_t bytes, uint32_t pattern) {
+  uint32_t chunk[kScanChunk / 4];
+  std::fill(std::begin(chunk), std::end(chunk), pattern);
+  const auto* p = static_cast<const uint8_t*>(lo);
+  const uint8_t* end = p + bytes / 4 * 4;
+  while (p + kScanChunk <= end && std::memcmp(p, chunk, kScanChunk) == 0) p += kScanChunk;
+  const auto* w = reinterpret_cast<const uint32_t*>(p);
+  const auto* wend = reinterpret_cast<const uint32_t*>(end);
+  while (w < wend && *w == pattern) ++w;
+  return size_t(wend - w) * 4;
+}
+
+// --- a call on another stack ---------------------------------------------------------------------
+
+namespace {
+
+thread_local bool t_stack_call = false;
+
+struct StackCall {
+  void (*fn)(void*);
+  void* arg;
+  bctx::fcontext_t back = nullptr;
+  const void* caller_bottom = nullptr;
+  size_t caller_size = 0;
+};
+
+void stack_call_entry(bctx::transfer_t t) {
+  auto* c = static_cast<StackCall*>(t.data);
+  c->back = t.fctx;
+#ifdef ESPFLEET_ASAN
+  __sanitizer_finish_switch_fiber(nullptr, &c->caller_bottom, &c->caller_size);
+#endif
+  c->fn(c->arg);
+#ifdef ESPFLEET_ASAN
+  __sanitizer_start_switch_fiber(nullptr, c->caller_bottom, c->caller_size);
+#endif
+  bctx::jump_fcontext(c->back, nullptr);  // this context is never resumed: the next call makes a new one
+  __builtin_unreachable();
+}
+
+}  // namespace
+
+void call_on_stack(void* stack, size_t size, void (*fn)(void*), void* arg) {
+  StackCall c{fn, arg};
+  t_stack_call = true;
+#ifdef ESPFLEET_ASAN
+  void* fake = nullptr;
+  __sanitizer_start_switch_fiber(&fake, stack, size);
+#endif
+  bctx::fcontext_t ctx = bctx::make_fcontext(static_cast<char*>(stack) + size, size, &stack_call_entry);
+  bctx::jump_fcontext(ctx, &c);
+#ifdef ESPFLEET_ASAN
+  __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#endif
+  t_stack_call = false;
+}
+
+bool stack_call_active() { return t_stack_call; }
+
+void stack_call_abandoned() { t_stack_call = false; }
+
+void stack_frames_gone(void* lo, size_t bytes) {
+#ifdef ESPFLEET_ASAN
+  __asan_unpoison_memory_region(lo, bytes);
+#else
+  (void)lo;
+  (void)bytes;
+#endif
 }
 
 }  // namespace espfleet

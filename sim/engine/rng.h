@@ -1,4 +1,4 @@
-// sim/rng.h — deterministic randomness: a seed tree (master seed → device → purpose) and a small
+// sim/engine/rng.h — deterministic randomness: a seed tree (master seed → device → purpose) and a small
 // fast generator. Our own distributions, so results never depend on the standard library.
 #pragma once
 #include <cstdint>
@@ -12,10 +12,22 @@ constexpr uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// A splitmix64 sequence: the next value of the stream kept in `state`.
+constexpr uint64_t splitmix64_next(uint64_t& state) {
+  uint64_t r = splitmix64(state);
+  state += 0x9e3779b97f4a7c15ull;
+  return r;
+}
+
 // device_seed = mix(master, global id); purpose seeds split from it.
 constexpr uint64_t mix_seed(uint64_t a, uint64_t b) { return splitmix64(splitmix64(a) ^ (b + 0x632be59bd9b4e019ull)); }
 
-enum class SeedPurpose : uint64_t { tls = 1, net = 2, faults = 3, app = 4, boot = 5 };
+// What each seeded stream is for (the values are part of every device's history: never renumber).
+enum class SeedPurpose : uint64_t {
+  tls = 1,   // the device's hardware RNG (esp_random): BearSSL's entropy, the app's random()
+  net = 2,   // the link model's draws (jitter)
+  boot = 5,  // the fleet's boot times (fleet.connect_spread)
+};
 
 class Rng {
 public:

@@ -1,4 +1,5 @@
-// sim/sim_time.h — simulated time as its own type (nanoseconds), never a bare integer.
+// sim/engine/sim_time.h — simulated (device) time as its own type, in nanoseconds; never a bare
+// integer. The host's own time is HostTime (host_clock.h).
 #pragma once
 #include <compare>
 #include <cstdint>

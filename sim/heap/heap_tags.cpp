@@ -1,10 +1,10 @@
-// sim/heap_tags.cpp — call site → owner tag, and the per-device sorted chunk → tag list.
+// sim/heap/heap_tags.cpp — call site → owner tag, and the per-device sorted chunk → tag list.
 #include "heap_tags.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "engine.h"  // HostSection
+#include "alloc_scope.h"
 #include "heap_umm.h"
 
 namespace espfleet {
@@ -34,7 +34,7 @@ HeapTag heap_tag_for(const char* file, size_t size) {
   if (is("trust_anchor.cpp")) return HeapTag::tls;
   if (is("StackThunk.cpp") || is("StackThunk")) return HeapTag::thunk;
   if (is("x509_checks.cpp")) return HeapTag::x509;
-  if (is("net_socket.cpp") || is("lwip")) return HeapTag::lwip;
+  if (is("lwip")) return HeapTag::lwip;
   if (is("mqtt_client.cpp") || is("mqtt_codec.cpp")) return HeapTag::mqtt;
   if (is("app.cpp") || is("heap_workload.cpp")) return HeapTag::app;
   return HeapTag::other;

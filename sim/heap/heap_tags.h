@@ -1,4 +1,4 @@
-// sim/heap_tags.h — owner tags for a device's live heap chunks (for the heap map, sim/heap_map.h).
+// sim/heap/heap_tags.h — owner tags for a device's live heap chunks (for the heap map, heap_map.h).
 // A tag comes from the allocation's call site (heap_tag_for); HeapTags keeps one 4-byte entry per
 // live chunk — (first block << 8) | tag, sorted by block — so 100,000 devices with ~100 live
 // chunks each cost a few hundred bytes apiece, not a byte per heap block.
@@ -17,7 +17,7 @@ enum class HeapTag : uint8_t {
   tls_buffers,  // core/tls_client.cpp's record buffers (TlsClient::kBufIn / kBufOut)
   thunk,        // the BearSSL thunk stack block (StackThunk)
   x509,         // core/x509_checks.cpp
-  lwip,         // lwIP receive pbufs (sim/net_socket.cpp)
+  lwip,         // lwIP receive pbufs (sim/net/lwip_rx.cpp)
   mqtt,         // core/mqtt_client.cpp, core/mqtt_codec.cpp
   app,          // core/app.cpp, heap_workload.cpp
   new_op,       // operator new (no call site)

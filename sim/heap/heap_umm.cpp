@@ -1,5 +1,5 @@
-// sim/heap_umm.cpp — umm_malloc's algorithms (malloc, free, realloc, calloc, metrics) on the
-// in-arena block layout described in heap_umm.h, step for step as DESIGN §4 lays them out.
+// sim/heap/heap_umm.cpp — umm_malloc's algorithms (malloc, free, realloc, calloc, metrics) on the
+// in-arena block layout described in heap_umm.h, step for step as docs/heap.md lays them out.
 #include "heap_umm.h"
 
 #include "rng.h"
@@ -229,11 +229,11 @@ void* UmmHeap::malloc_raw(size_t charge, size_t host_bytes, uint32_t& chunk) {
 // Every request is recorded once, from the chunk numbers the operation itself found: the
 // history digest — the request, its outcome (chunk numbers, 0 = none or failed) and the owner's
 // clock when one is set, so two heaps that saw the same requests at the same device times in
-// the same order and answered them alike have the same digest — and the trace, when one is set.
+// the same order and answered them alike have the same digest — and last_op().
 void UmmHeap::record(char op, size_t charge, uint32_t from, uint32_t to) {
   uint64_t v = (uint64_t(uint8_t(op)) << 56) ^ (uint64_t(from) << 40) ^ (uint64_t(charge) << 16) ^ to;
   digest_ = mix_seed(digest_ ^ v, clock_ ? *clock_ : 0);
-  if (trace_) trace_(trace_ctx_, op, charge, from, to);
+  last_op_ = Op{op, charge, from, to};
 }
 
 void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
@@ -245,10 +245,11 @@ void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
 }
 
 void UmmHeap::free(void* p) {
+  last_op_ = Op{};
   if (!p) return;
   uint32_t c = chunk_of(p);
   free_raw(p, c);
-  if (c) record('f', 0, c, 0);
+  if (c) record('f', 0, c, 0);  // a pointer that is no chunk is counted (bad_frees), not recorded
 }
 
 void* UmmHeap::realloc(void* p, size_t charge, size_t host_bytes) {

@@ -1,9 +1,9 @@
-// sim/heap_umm.h — an exact model of the ESP8266 core's umm_malloc (DESIGN §4), working in place
+// sim/heap/heap_umm.h — an exact model of the ESP8266 core's umm_malloc (docs/heap.md), working in place
 // on caller-owned memory with the chip's layout: 8-byte blocks, each starting with a 4-byte header
 // (next block number, top bit = free; previous block number); free chunks keep their free-list
 // links in bytes 4..7. Best fit, low end taken, UMM_REALLOC_DEFRAG. No host allocation per op.
 //
-// Target vs host sizes (DESIGN §4): a request can be *charged* the chip's size while the host
+// Target vs host sizes (docs/heap.md): a request can be *charged* the chip's size while the host
 // object needs more bytes (64-bit pointers). The caller's memory (arena_bytes(N)) holds:
 //   model arena  [base, +N)    the chip's heap image: headers, free-list links, offsets = the
 //                              chip's. A chunk's data lives here, in place, whenever its host
@@ -85,11 +85,16 @@ public:
   // A digest of the heap's whole history (every request, its result, and the clock's value then).
   uint64_t digest() const { return digest_; }
   void set_clock(const uint64_t* cycles) { clock_ = cycles; }  // folded into the digest (may be null)
-  // An observer of every request (for `espfleet replay --trace-heap`): op 'm' malloc, 'f' free,
-  // 'r' realloc; charge as the heap took it; chunks: the old one (free, realloc) and the result
-  // (0: none or failed). Off by default.
-  using TraceFn = void (*)(void* ctx, char op, size_t charge, uint32_t from_chunk, uint32_t to_chunk);
-  void set_trace(TraceFn fn, void* ctx) { trace_ = fn; trace_ctx_ = ctx; }  // size of the last failed request
+  // The last request as the model took it: op 'm' malloc, 'f' free, 'r' realloc (0: none — a
+  // free of NULL or of a pointer that is no chunk); charge as the heap took it; chunks: the old
+  // one (free, realloc) and the result (0: none or failed). What the device's heap reports to its
+  // observer (sim/heap/device_heap.h), without looking the chunks up again.
+  struct Op {
+    char op = 0;
+    size_t charge = 0;
+    uint32_t from = 0, to = 0;
+  };
+  const Op& last_op() const { return last_op_; }
   size_t bad_frees() const { return bad_frees_; }
   uint8_t* base() { return base_; }  // the model arena (the chip's heap image)
   const uint8_t* base() const { return base_; }
@@ -195,13 +200,12 @@ private:
   size_t bad_frees_ = 0;
   uint64_t digest_ = 0;
   const uint64_t* clock_ = nullptr;
-  TraceFn trace_ = nullptr;
-  void* trace_ctx_ = nullptr;
+  Op last_op_;
   // The operations proper, on an effective charge; chunk: the chunk they found or took (0: none).
   void* malloc_raw(size_t charge, size_t host_bytes, uint32_t& chunk);
   void* realloc_raw(void* p, uint32_t c, size_t charge, size_t host_bytes, uint32_t& chunk);
   void free_raw(void* p, uint32_t c);
-  void record(char op, size_t charge, uint32_t from, uint32_t to);  // digest and trace
+  void record(char op, size_t charge, uint32_t from, uint32_t to);  // digest and last_op
 };
 
 }  // namespace espfleet

@@ -1,4 +1,4 @@
-// sim/run_record.cpp — the replay inputs of a run: scenario copy, overrides, tapes, timelines.
+// sim/replay/run_record.cpp — the replay inputs of a run: scenario copy, overrides, tapes, timelines.
 #include "run_record.h"
 
 #include <nlohmann/json.hpp>
@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "engine.h"
+#include "fleet.h"
 #include "heap_timeline.h"
 #include "output_file.h"
 #include "tape.h"
@@ -44,7 +44,8 @@ Scenario load_replay_scenario(const fs::path& dir) {
 fs::path tape_path(const fs::path& dir, uint32_t device) { return dir / "tapes" / (std::to_string(device) + ".tape"); }
 fs::path boot_flash_path(const fs::path& dir, uint32_t device) { return dir / "tapes" / (std::to_string(device) + ".flash"); }
 
-std::vector<std::string> write_tapes(const fs::path& dir, Engine& engine, uint64_t master_seed,
+std::vector<std::string> write_tapes(const fs::path& dir, const Fleet& fleet,
+                                     const std::vector<std::unique_ptr<Tape>>& tapes, uint64_t master_seed,
                                      const std::string& end_reason) {
   std::vector<std::string> errors;
   try {
@@ -52,18 +53,19 @@ std::vector<std::string> write_tapes(const fs::path& dir, Engine& engine, uint64
   } catch (const std::exception& e) {
     return {e.what()};
   }
-  for (auto& d : engine.devices()) {
-    if (!d->tape) continue;
+  for (auto& d : fleet.devices()) {
+    const Tape* tape = d->id() < tapes.size() ? tapes[d->id()].get() : nullptr;
+    if (!tape) continue;
     TapeHeader h;
     h.device = d->id();
     h.master_seed = master_seed;
-    h.boot_at = d->boot_at;
-    h.realtime = engine.options().realtime;
-    h.duration = engine.options().duration;
-    h.end_slices = d->slices;
+    h.boot_at = d->life().boot_at();
+    h.realtime = fleet.realtime();
+    h.duration = fleet.duration();
+    h.end_slices = d->task().slices();
     h.end_reason = end_reason;
     try {
-      write_tape_file(tape_path(dir, d->id()).string(), h, *d->tape);
+      write_tape_file(tape_path(dir, d->id()).string(), h, *tape);
     } catch (const std::exception& e) {
       errors.push_back(e.what());  // this device cannot be replayed; the others still can
     }
@@ -100,14 +102,15 @@ void write_timeline(const fs::path& file, const HeapTimeline& tl, const std::str
                                                          : render_heap_timeline_svg(tl, title, heap_bytes));
 }
 
-void write_timelines(const fs::path& heap_dir, Engine& engine) {
-  for (auto& d : engine.devices()) {
-    if (!d->timeline) continue;
+void write_timelines(const fs::path& heap_dir, const Fleet& fleet) {
+  for (auto& d : fleet.devices()) {
+    const HeapTimeline* tl = d->heap().timeline();
+    if (!tl) continue;
     fs::create_directories(heap_dir);
     std::string base = std::to_string(d->id()) + "-timeline";
-    std::string title = "dev " + std::to_string(d->id()) + " (" + d->client_id() + "): heap over time";
-    write_timeline(heap_dir / (base + ".svg"), *d->timeline, title, d->config().heap_bytes);
-    write_timeline(heap_dir / (base + ".csv"), *d->timeline, title, d->config().heap_bytes);
+    std::string title = "dev " + std::to_string(d->id()) + " (" + d->identity().client_id + "): heap over time";
+    write_timeline(heap_dir / (base + ".svg"), *tl, title, d->config().heap_bytes);
+    write_timeline(heap_dir / (base + ".csv"), *tl, title, d->config().heap_bytes);
   }
 }
 

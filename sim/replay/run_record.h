@@ -1,10 +1,11 @@
-// sim/run_record.h — what a run keeps beside its reports so that one device can be run again
+// sim/replay/run_record.h — what a run keeps beside its reports so that one device can be run again
 // (`espfleet replay`, docs/replay.md): the scenario as given and the overrides applied
 // (RUN_DIR/scenario.toml, RUN_DIR/run.json), each device's tape (RUN_DIR/tapes/ID.tape), and
 // the heap timelines asked for (RUN_DIR/heap/ID-timeline.svg|.csv).
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,9 @@
 
 namespace espfleet {
 
-class Engine;
+class Fleet;
 class HeapTimeline;
+class Tape;
 
 // Copies the scenario file and records the overrides (--set and the CLI's own) in run.json.
 void write_replay_inputs(const std::filesystem::path& dir, const std::string& scenario_path,
@@ -24,7 +26,9 @@ Scenario load_replay_scenario(const std::filesystem::path& dir);
 // Every device's tape, with what replay needs to boot it again (RUN_DIR/tapes, 0700; files
 // 0600). A tape that cannot be written does not stop the others: the failures are returned,
 // each naming its file and the system's reason.
-std::vector<std::string> write_tapes(const std::filesystem::path& dir, Engine& engine, uint64_t master_seed,
+// tapes[i]: device i's (nullptr: none).
+std::vector<std::string> write_tapes(const std::filesystem::path& dir, const Fleet& fleet,
+                                     const std::vector<std::unique_ptr<Tape>>& tapes, uint64_t master_seed,
                                      const std::string& end_reason);
 std::filesystem::path tape_path(const std::filesystem::path& dir, uint32_t device);
 std::filesystem::path boot_flash_path(const std::filesystem::path& dir, uint32_t device);  // written at provisioning
@@ -35,6 +39,6 @@ std::vector<bool> parse_device_list(const std::string& list, uint32_t n, const s
 // A timeline as SVG or CSV, by the file name's extension (.csv; anything else is SVG).
 void write_timeline(const std::filesystem::path& file, const HeapTimeline& tl, const std::string& title, uint32_t heap_bytes);
 // The timelines of the devices that kept one, as heap_dir/ID-timeline.svg and .csv.
-void write_timelines(const std::filesystem::path& heap_dir, Engine& engine);
+void write_timelines(const std::filesystem::path& heap_dir, const Fleet& fleet);
 
 }  // namespace espfleet

@@ -1,4 +1,4 @@
-// sim/tape.cpp — tape events in a compact binary form (varints), and tape files.
+// sim/replay/tape.cpp — tape events in a compact binary form (varints), and tape files.
 #include "tape.h"
 
 #include "output_file.h"
@@ -43,22 +43,16 @@ struct Reader {
 
 }  // namespace
 
-uint64_t Tape::hash_bytes(const uint8_t* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
-
-void Tape::record(const TapeEvent& e) {
+void Tape::record(const NetEvent& e) {
   rec_.push_back(uint8_t(e.kind));
   put_varint(rec_, e.slice);
   put_varint(rec_, e.handle);
   put_varint(rec_, zigzag(e.status));
   put_varint(rec_, zigzag(e.stamp.ns));
-  if (e.kind == TapeKind::write) {
+  if (e.kind == NetEventKind::write) {
     put_varint(rec_, e.hash);
     put_varint(rec_, e.length);
-  } else if (e.kind == TapeKind::data) {
+  } else if (e.kind == NetEventKind::data) {
     put_varint(rec_, e.bytes.size());
     rec_.insert(rec_.end(), e.bytes.begin(), e.bytes.end());
   }
@@ -84,23 +78,23 @@ void Tape::assign(std::vector<uint8_t> data, size_t events) {
   have_next_ = false;
 }
 
-bool Tape::decode(TapeEvent& e) {
+bool Tape::decode(NetEvent& e) {
   if (read_ >= buf_.size()) return false;
   size_t start = read_;
-  e = TapeEvent{};
+  e = NetEvent{};
   uint8_t k = buf_[read_++];
-  if (k < uint8_t(TapeKind::connect) || k > uint8_t(TapeKind::host_park))
+  if (k < uint8_t(NetEventKind::connect) || k > uint8_t(NetEventKind::host_park))
     throw std::runtime_error("tape: unknown event kind " + std::to_string(k) + " at byte " + std::to_string(start));
-  e.kind = TapeKind(k);
+  e.kind = NetEventKind(k);
   Reader r{buf_, read_};
   e.slice = r.varint();
   e.handle = uint32_t(r.varint());
   e.status = int32_t(unzigzag(r.varint()));
   e.stamp = VTime::from_ns(unzigzag(r.varint()));
-  if (e.kind == TapeKind::write) {
+  if (e.kind == NetEventKind::write) {
     e.hash = r.varint();
     e.length = uint32_t(r.varint());
-  } else if (e.kind == TapeKind::data) {
+  } else if (e.kind == NetEventKind::data) {
     uint64_t n = r.varint();
     if (!r.ok || n > buf_.size() - read_)
       throw std::runtime_error("tape: data event at byte " + std::to_string(start) + " runs past the end");
@@ -111,7 +105,7 @@ bool Tape::decode(TapeEvent& e) {
   return true;
 }
 
-const TapeEvent* Tape::peek() {
+const NetEvent* Tape::peek() {
   if (!have_next_ && error_.empty()) {
     try {
       have_next_ = decode(next_);

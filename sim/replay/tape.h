@@ -1,4 +1,4 @@
-// sim/tape.h — a device's tape: everything that came to it from outside, in the order and at the
+// sim/replay/tape.h — a device's tape: everything that came to it from outside, in the order and at the
 // points of its own execution where it came, so that `espfleet replay` can run the device again
 // with no broker and reach the same end (docs/replay.md).
 //
@@ -15,7 +15,7 @@
 //
 // Files: ID.flash, the flash image the device first booted with (written when the device is
 // provisioned, so the run does not hold it in memory), and ID.tape: "ESPFLEET-TAPE 1\n", one
-// JSON header line (sim/tape.cpp: device, seeds, …), then the events in a compact binary form.
+// JSON header line (tape.cpp: device, seeds, …), then the events in a compact binary form.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -25,36 +25,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "net_event.h"
 #include "sim_time.h"
 
 namespace espfleet {
 
-enum class TapeKind : uint8_t {
-  connect = 1,     // status: 0 connected, else the libuv error; stamp: when the device sees it
-  data = 2,        // bytes received; stamp: when they become visible
-  close = 3,       // peer closed (status 0) or the connection failed (libuv error)
-  write_done = 4,  // a write completed; status: libuv status
-  write = 5,       // checkpoint: the device wrote `length` bytes with this hash
-  host_park = 6,   // checkpoint: the engine held the device here (host pacing, not a yield)
-};
-
-struct TapeEvent {
-  TapeKind kind{};
-  uint64_t slice = 0;  // the device's suspension count when it happened
-  uint32_t handle = 0; // the device's socket handle (1-based); 0 for host_park
-  int32_t status = 0;
-  VTime stamp{};
-  uint64_t hash = 0;   // write: FNV-1a of the bytes
-  uint32_t length = 0; // write: bytes written
-  std::string bytes;   // data
-};
-
-class Tape {
+class Tape final : public NetRecorder {
 public:
-  void record(const TapeEvent& e);
+  void record(const NetEvent& e) override;
   // Reading (replay): the next event not yet consumed, or nullptr at the end — or where the
   // tape cannot be decoded, which error() then says (replay runs on fibers: no exceptions).
-  const TapeEvent* peek();
+  const NetEvent* peek();
   const std::string& error() const { return error_; }
   void pop() { have_next_ = false; }
   size_t events() const { return events_; }
@@ -62,16 +43,14 @@ public:
   void write_to(std::ostream& out) const;  // the encoded events
   void assign(std::vector<uint8_t> data, size_t events);
 
-  static uint64_t hash_bytes(const uint8_t* p, size_t n);
-
 private:
-  bool decode(TapeEvent& e);
+  bool decode(NetEvent& e);
   std::deque<uint8_t> rec_;  // recording: grows in 512-byte nodes, not by doubling (bytes per device count)
   std::vector<uint8_t> buf_;  // replay: the events read from the file
   size_t events_ = 0;
   size_t read_ = 0;
   bool have_next_ = false;
-  TapeEvent next_;
+  NetEvent next_;
   std::string error_;
 };
 

@@ -1,4 +1,4 @@
-// sim/report.cpp — per-device records and the fleet summary.
+// sim/report/report.cpp — per-device records and the fleet summary.
 #include "report.h"
 
 #include <algorithm>
@@ -9,8 +9,8 @@
 #include "settings.h"
 #include "crash_record.h"
 #include "device.h"
-#include "engine.h"
 #include "fingerprint.h"
+#include "scheduler.h"
 #include "tls_errors.h"
 
 namespace espfleet {
@@ -34,8 +34,8 @@ uint32_t percentile(const std::vector<uint32_t>& sorted, double p) {
 // fingerprints change them.
 static void add_tls_settings(json& j, const Device& d) {
   DeviceSettings cfg;
-  if (d.flash.size() < kSettingsFlashAddr + sizeof cfg) return;
-  std::memcpy(&cfg, d.flash.data() + kSettingsFlashAddr, sizeof cfg);
+  if (d.flash().size() < kSettingsFlashAddr + sizeof cfg) return;
+  std::memcpy(&cfg, d.flash().data() + kSettingsFlashAddr, sizeof cfg);
   if (cfg.magic != kSettingsMagic || !cfg.tls_enabled) return;
   j["validation"] = cfg.validation == kValidateFingerprint ? "fingerprint" : "ca";
   j["ecdsa"] = cfg.ecdsa != 0;
@@ -47,14 +47,17 @@ static void add_tls_settings(json& j, const Device& d) {
 }
 
 json device_record(const Device& d) {
-  const DeviceStats& s = d.stats;
+  const ConsoleFigures& s = d.console();
+  const HeapFigures& h = d.heap().figures();
+  const ThunkBlock::Figures& t = d.thunk().figures();
+  const std::vector<CrashEntry>& crashes = d.life().crashes();
   json j;
   j["id"] = d.id();
-  j["client_id"] = d.client_id();
-  j["topic"] = d.topic();
+  j["client_id"] = d.identity().client_id;
+  j["topic"] = d.identity().topic;
   j["group"] = d.config().group;
-  j["cpu_mhz"] = d.mhz();
-  j["state"] = s.state;
+  j["cpu_mhz"] = d.clock().mhz();
+  j["state"] = device_state_name(d.life().state());
   j["tls_error"] = s.tls_error;
   j["tls_error_name"] = tls_error_name(s.tls_error);
   json counts = json::object();
@@ -69,28 +72,32 @@ json device_record(const Device& d) {
   j["published"] = s.published;
   j["received"] = s.received;
   j["heap_bytes"] = d.config().heap_bytes;
-  j["heap_free_min"] = s.heap_free_min;
-  j["heap_max_block_min"] = s.heap_max_block_min;
-  j["heap_frag_max"] = s.heap_frag_max;
-  j["heap_alloc_failures"] = s.oom_count;
-  j["boots"] = s.boots;
-  j["crashes"] = s.crash_reasons.size();
-  j["crash_reasons"] = s.crash_reasons;
-  j["crash_codes"] = s.crash_codes;
-  j["crash_digests"] = nlohmann::json::array();
-  for (uint64_t v : s.crash_digests) j["crash_digests"].push_back(digest_hex(v));
+  j["heap_free_min"] = h.free_min;
+  j["heap_max_block_min"] = h.max_block_min;
+  j["heap_frag_max"] = h.frag_max;
+  j["heap_alloc_failures"] = h.failures;
+  j["boots"] = d.life().boots();
+  j["crashes"] = crashes.size();
+  j["crash_reasons"] = json::array();
+  j["crash_codes"] = json::array();
+  j["crash_digests"] = json::array();
+  for (const CrashEntry& c : crashes) {
+    j["crash_reasons"].push_back(c.summary);
+    j["crash_codes"].push_back(reset_code(c.reason));
+    j["crash_digests"].push_back(digest_hex(c.digest));
+  }
   j["digest"] = digest_hex(d.digest());
-  j["rx_bytes"] = s.rx_bytes;
-  j["tx_bytes"] = s.tx_bytes;
+  j["rx_bytes"] = d.net().counters().rx_bytes;
+  j["tx_bytes"] = d.net().counters().tx_bytes;
   j["virtual_time_s"] = d.now().seconds();
-  j["host_stack_high_water"] = s.stack_high_water;
-  j["thunk_size"] = s.thunk_size;
-  j["thunk_peak_host_bytes"] = s.thunk_peak;
-  j["thunk_peak_target_bytes"] = s.thunk_peak_target;
+  j["host_stack_high_water"] = d.host_use().stack_high_water;
+  j["thunk_size"] = t.size;
+  j["thunk_peak_host_bytes"] = t.peak_host;
+  j["thunk_peak_target_bytes"] = t.peak_target;
   return j;
 }
 
-json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const EngineStats& es) {
+json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es) {
   std::vector<uint32_t> hs;
   uint64_t published = 0, failures = 0, crashes = 0, connected = 0, ever = 0, received = 0;
   uint32_t heap_min = UINT32_MAX, block_min = UINT32_MAX, frag_max = 0;
@@ -99,28 +106,28 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
   std::vector<uint32_t> crashed;  // ids of devices that crashed (the first kMaxListed)
   constexpr size_t kMaxListed = 100;
   for (auto& d : devices) {
-    const DeviceStats& s = d->stats;
+    const ConsoleFigures& s = d->console();
+    const HeapFigures& h = d->heap().figures();
     hs.insert(hs.end(), s.handshake_ms.begin(), s.handshake_ms.end());
     published += s.published;
-    host_ns += s.host_ns;
-    host_hs_ns += s.host_handshake_ns;
+    host_ns += d->host_use().ns;
+    host_hs_ns += d->host_use().handshake_ns;
     received += s.received;
     failures += s.connect_failures;
-    crashes += s.crash_reasons.size();
-    if (!s.crash_reasons.empty() && crashed.size() < kMaxListed) crashed.push_back(d->id());
-    for (size_t i = 0; i < s.crash_codes.size() && i < s.crash_reasons.size(); ++i)
-      crash_kinds[crash_kind(s.crash_codes[i], s.crash_reasons[i])]++;
-    if (s.state == "connected") connected++;
+    crashes += d->life().crashes().size();
+    if (!d->life().crashes().empty() && crashed.size() < kMaxListed) crashed.push_back(d->id());
+    for (const CrashEntry& c : d->life().crashes()) crash_kinds[crash_kind(c.reason, c.summary)]++;
+    if (d->life().state() == DeviceState::connected) connected++;
     if (s.mqtt_connects > 0) ever++;
-    heap_min = std::min(heap_min, s.heap_free_min);
-    block_min = std::min(block_min, s.heap_max_block_min);
-    frag_max = std::max(frag_max, s.heap_frag_max);
+    heap_min = std::min(heap_min, h.free_min);
+    block_min = std::min(block_min, h.max_block_min);
+    frag_max = std::max(frag_max, h.frag_max);
     if (s.tls_error) errors[std::to_string(s.tls_error) + " " + tls_error_name(s.tls_error)]++;
   }
   std::sort(hs.begin(), hs.end());
   std::vector<uint32_t> first_ms;
   for (auto& d : devices)
-    if (d->stats.first_connected.ns >= 0) first_ms.push_back(uint32_t(d->stats.first_connected.ms()));
+    if (d->console().first_connected.ns >= 0) first_ms.push_back(uint32_t(d->console().first_connected.ms()));
   std::sort(first_ms.begin(), first_ms.end());
   json j;
   j["devices"] = devices.size();
@@ -128,7 +135,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const En
   j["ever_connected"] = ever;
   j["connect_failures"] = failures;
   j["crashes"] = crashes;
-  j["crashes_by_reason"] = crash_kinds;  // sim/crash_record.h crash_kind: exception_29, oom_254, …
+  j["crashes_by_reason"] = crash_kinds;  // crash/crash_record.h crash_kind: exception_29, oom_254, …
   j["crashed_devices"] = crashed;
   j["published"] = published;
   j["received"] = received;

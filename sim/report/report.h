@@ -1,4 +1,4 @@
-// sim/report.h — the run's outputs: devices.jsonl (one object per device), summary.json (stable
+// sim/report/report.h — the run's outputs: devices.jsonl (one object per device), summary.json (stable
 // keys, docs/outputs.md) and the summary table printed at the end.
 #pragma once
 #include <nlohmann/json.hpp>
@@ -10,10 +10,10 @@
 namespace espfleet {
 
 class Device;
-struct EngineStats;
+struct SchedulerStats;
 
 nlohmann::ordered_json device_record(const Device& d);
-nlohmann::ordered_json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const EngineStats& es);
+nlohmann::ordered_json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es);
 // Percentile (nearest rank) of a sorted vector; 0 when empty.
 uint32_t percentile(const std::vector<uint32_t>& sorted, double p);
 // A device digest (Device::digest) as devices.jsonl and `espfleet replay` print it: 16 hex digits.

@@ -1,7 +1,7 @@
-// sim/bearssl_cost.cpp — compute fast, charge faithfully (DESIGN §5). At each thunked engine
-// call the engine's implementations are swapped for thin wrappers that charge the current device
-// the chip's instructions for the operation (sim/cost_model.h, from sim/chip_costs.json) and run
-// BearSSL's fastest host code, whose results are identical:
+// sim/tls/bearssl_cost.cpp — compute fast, charge faithfully (docs/calibration.md). At each
+// thunked engine call the engine's implementations are swapped for thin wrappers that charge the
+// running device's cost meter the chip's instructions for the operation (cost_model.h, from
+// chip_costs.json) and run BearSSL's fastest host code, whose results are identical:
 //   EC mul/mulgen/muladd, RSA PKCS#1 verify and public op, ECDSA sign/verify   per call
 //   the handshake hash (SHA-256/224, SHA-1 classes in the engine's multihash)
 //                                    per 64-byte block compressed + per final; plus the engine's
@@ -21,35 +21,26 @@
 #include <cstring>
 #include <utility>
 
+#include "cost_meter.h"
 #include "cost_model.h"
-#include "cost_account.h"
-#include "platform.h"
 
 namespace espfleet {
 
-CostAccount& cost_account() {
-  static CostAccount totals{};
-  return totals;
-}
+namespace {
+thread_local CostMeter* t_meter = nullptr;
+}  // namespace
+
+CostMeter* current_cost_meter() { return t_meter; }
+void set_cost_meter(CostMeter* m) { t_meter = m; }
 
 namespace {
 
-void charge_cycles(uint64_t c, CostCat cat) {
-  EspPlatform* p = esp_platform();
-  if (!p) return;
-  cost_account()[size_t(cat)] += c;
-  while (c > UINT32_MAX) {
-    p->charge(UINT32_MAX);
-    c -= UINT32_MAX;
-  }
-  if (c) p->charge(uint32_t(c));
-}
 // Whole-operation costs (instructions, integer) and per-unit totals (fractional).
 void charge(uint64_t instructions, CostCat cat) {
-  if (EspPlatform* p = esp_platform()) charge_cycles(cost::cycles(instructions, p->cpu_mhz()), cat);
+  if (CostMeter* m = t_meter) m->charge(cost::cycles(instructions, m->mhz()), cat);
 }
 void charge_units(double instructions, CostCat cat) {
-  if (EspPlatform* p = esp_platform()) charge_cycles(cost::cycles_for(instructions, p->cpu_mhz()), cat);
+  if (CostMeter* m = t_meter) m->charge(cost::cycles_for(instructions, m->mhz()), cat);
 }
 
 // --- the host's fast implementations ------------------------------------------------------------

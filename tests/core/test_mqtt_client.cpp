@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "platform.h"
+#include "stub_platform.h"
 #include "mqtt_client.h"  // after the standard headers: Arduino.h defines malloc/free as macros
 
 namespace {
@@ -18,7 +18,7 @@ using Bytes = std::vector<uint8_t>;
 
 // The device as far as these tests need one: a cycle counter the test controls (delay and yield
 // advance it), and a heap on the host's malloc that counts live blocks and can be made to fail.
-class TestPlatform : public EspPlatform {
+class TestPlatform : public espfleet::test::StubPlatform {
 public:
   static constexpr uint32_t kMhz = 80;
   uint64_t now = 0;
@@ -55,29 +55,8 @@ public:
   }
   uint32_t heap_free_bytes() override { return 40000; }
   uint32_t heap_max_block() override { return 30000; }
-  uint8_t heap_fragmentation() override { return 0; }
-  [[noreturn]] void oom_abort(size_t) override { std::abort(); }
   uint32_t chip_id() override { return 0xAB12; }
-  [[noreturn]] void restart() override { std::abort(); }
-  uint32_t random32() override { return 4; }
-  void log_write(const char*, size_t) override {}
-  bool flash_read(uint32_t, void*, size_t) override { return false; }
-  bool flash_write(uint32_t, const void*, size_t) override { return false; }
-  bool flash_erase_sector(uint32_t) override { return false; }
-  int tcp_connect(const char*, uint16_t, uint32_t) override { return -1; }
-  size_t tcp_write(int, const uint8_t*, size_t) override { return 0; }
-  int tcp_available(int) override { return 0; }
-  int tcp_read(int, uint8_t*, size_t) override { return -1; }
-  int tcp_peek(int) override { return -1; }
-  bool tcp_flush(int, uint32_t) override { return true; }
-  bool tcp_connected(int) override { return false; }
-  void tcp_close(int) override {}
-  bool host_by_name(const char*, uint32_t*) override { return false; }
   bool thunk_acquire(uint32_t) override { return true; }
-  void thunk_release() override {}
-  void thunk_enter(void*) override {}
-  void thunk_leave(void*) override {}
-  uint32_t thunk_max_usage() override { return 0; }
 };
 
 struct PlatformInstall {

@@ -11,17 +11,16 @@
 
 #include "Arduino.h"
 #include "IPAddress.h"
-#include "platform.h"
+#include "stub_platform.h"
 
 namespace {
 
 // A device platform that keeps the serial log lines and the heap requests.
-struct RecordingPlatform : EspPlatform {
+struct RecordingPlatform : espfleet::test::StubPlatform {
   std::vector<std::string> lines;
   std::vector<size_t> requests;
   int live = 0;  // allocations not yet freed
   bool fail = false;
-  uint64_t cyc = 0;
 
   void log_write(const char* text, size_t len) override { lines.emplace_back(text, len); }
   void* heap_malloc(size_t size, const char*, int) override {
@@ -40,43 +39,10 @@ struct RecordingPlatform : EspPlatform {
     (free)(p);
   }
 
-  uint64_t cycles() override { return cyc; }
-  uint32_t cpu_mhz() override { return 80; }
-  void charge(uint32_t c) override { cyc += c; }
-  void delay_ms(uint32_t ms) override { cyc += uint64_t(ms) * 80000; }
   void yield() override { cyc += 80000; }  // each yield lets a simulated millisecond pass
-  uint32_t heap_free_bytes() override { return 0; }
-  uint32_t heap_max_block() override { return 0; }
-  uint8_t heap_fragmentation() override { return 0; }
-  [[noreturn]] void oom_abort(size_t) override { abort(); }
-  uint32_t chip_id() override { return 0; }
-  [[noreturn]] void restart() override { abort(); }
-  uint32_t random32() override { return 4; }
-  bool flash_read(uint32_t, void*, size_t) override { return false; }
-  bool flash_write(uint32_t, const void*, size_t) override { return false; }
-  bool flash_erase_sector(uint32_t) override { return false; }
-  int tcp_connect(const char*, uint16_t, uint32_t) override { return -1; }
-  size_t tcp_write(int, const uint8_t*, size_t) override { return 0; }
-  int tcp_available(int) override { return 0; }
-  int tcp_read(int, uint8_t*, size_t) override { return -1; }
-  int tcp_peek(int) override { return -1; }
-  bool tcp_flush(int, uint32_t) override { return false; }
-  bool tcp_connected(int) override { return false; }
-  void tcp_close(int) override {}
-  bool host_by_name(const char*, uint32_t*) override { return false; }
-  bool thunk_acquire(uint32_t) override { return false; }
-  void thunk_release() override {}
-  void thunk_enter(void*) override {}
-  void thunk_leave(void*) override {}
-  uint32_t thunk_max_usage() override { return 0; }
 };
+using espfleet::test::Installed;
 
-struct Installed {  // the platform is process-wide: always uninstall
-  explicit Installed(EspPlatform& p) { esp_set_platform(&p); }
-  ~Installed() { esp_set_platform(nullptr); }
-};
-
-// A Print into a std::string that can be told to refuse bytes after `room` of them.
 struct Sink : Print {
   std::string out;
   size_t room = size_t(-1);

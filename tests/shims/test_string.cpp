@@ -9,16 +9,15 @@
 #include <vector>
 
 #include "Arduino.h"
-#include "platform.h"
+#include "stub_platform.h"
 
 namespace {
 
 // A device heap that records every request and can be told to fail. Backed by the host's
 // libc (the parenthesised names bypass Arduino.h's malloc/free macros).
-struct RecordingHeap : EspPlatform {
+struct RecordingHeap : espfleet::test::StubPlatform {
   std::vector<size_t> requests;  // sizes asked of malloc/realloc
   bool fail = false;
-  uint64_t cyc = 0;
 
   void* heap_malloc(size_t size, const char*, int) override {
     requests.push_back(size);
@@ -32,44 +31,8 @@ struct RecordingHeap : EspPlatform {
     requests.push_back(size);
     return fail ? nullptr : (realloc)(p, size);
   }
-  void heap_free(void* p, const char*, int) override { (free)(p); }
-
-  uint64_t cycles() override { return cyc; }
-  uint32_t cpu_mhz() override { return 80; }
-  void charge(uint32_t c) override { cyc += c; }
-  void delay_ms(uint32_t ms) override { cyc += uint64_t(ms) * 80000; }
-  void yield() override {}
-  uint32_t heap_free_bytes() override { return 0; }
-  uint32_t heap_max_block() override { return 0; }
-  uint8_t heap_fragmentation() override { return 0; }
-  [[noreturn]] void oom_abort(size_t) override { abort(); }
-  uint32_t chip_id() override { return 0; }
-  [[noreturn]] void restart() override { abort(); }
-  uint32_t random32() override { return 4; }
-  void log_write(const char*, size_t) override {}
-  bool flash_read(uint32_t, void*, size_t) override { return false; }
-  bool flash_write(uint32_t, const void*, size_t) override { return false; }
-  bool flash_erase_sector(uint32_t) override { return false; }
-  int tcp_connect(const char*, uint16_t, uint32_t) override { return -1; }
-  size_t tcp_write(int, const uint8_t*, size_t) override { return 0; }
-  int tcp_available(int) override { return 0; }
-  int tcp_read(int, uint8_t*, size_t) override { return -1; }
-  int tcp_peek(int) override { return -1; }
-  bool tcp_flush(int, uint32_t) override { return false; }
-  bool tcp_connected(int) override { return false; }
-  void tcp_close(int) override {}
-  bool host_by_name(const char*, uint32_t*) override { return false; }
-  bool thunk_acquire(uint32_t) override { return false; }
-  void thunk_release() override {}
-  void thunk_enter(void*) override {}
-  void thunk_leave(void*) override {}
-  uint32_t thunk_max_usage() override { return 0; }
 };
-
-struct Installed {  // the platform is process-wide: always uninstall
-  explicit Installed(EspPlatform& p) { esp_set_platform(&p); }
-  ~Installed() { esp_set_platform(nullptr); }
-};
+using espfleet::test::Installed;
 
 std::string str(const String& s) { return std::string(s.c_str(), s.length()); }
 

@@ -1,6 +1,7 @@
 // tests/sim/device_test_support.h — what engine-level tests share: a plain (no TLS) device
-// config, fast-mode engine options with a silent device log, and the results a test firmware
-// records from inside its device (kept in host memory, keyed by the device's chip id).
+// config, fast-mode fleet options with a silent device log, the device whose code is running,
+// and the results a test firmware records from inside its device (kept in host memory, keyed by
+// the device's chip id).
 #pragma once
 #include <doctest/doctest.h>
 #include <spdlog/sinks/null_sink.h>
@@ -12,7 +13,9 @@
 
 #include <Esp.h>
 
-#include "engine.h"
+#include "alloc_scope.h"
+#include "device_resets.h"
+#include "fleet.h"
 
 namespace espfleet::test {
 
@@ -28,13 +31,30 @@ inline std::shared_ptr<spdlog::logger> quiet_logger() {
   return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
-inline EngineOptions fast_options(void (*program)(), double seconds) {
-  EngineOptions o;
-  o.realtime = false;
+inline FleetOptions fast_options(void (*program)(), double seconds) {
+  FleetOptions o;
+  o.mode = RunMode::fast;
   o.duration = VTime::from_s(seconds);
-  o.program = program;
+  o.program = Program{"test", program};
   o.device_log = quiet_logger();
   return o;
+}
+
+// The device whose code is running (its platform is the installed one), from that code.
+inline Device& running_device() { return static_cast<DevicePlatform*>(esp_platform())->device(); }
+
+// One engine call on the device's thunk block, as the platform makes it (without the cost hooks a
+// real BearSSL engine gets): on the thunk stack, and "BSSL stack smashing" when it overran.
+inline void thunked_call(Device& d, void (*fn)(void*), void* arg) {
+  ThunkBlock::Call c = d.thunk().call(fn, arg, d.costs());
+  if (c.smashed) reset_stack_smash(d, c);
+}
+
+// The one-line summaries of a device's crashes, in order.
+inline std::vector<std::string> crash_reasons(const Device& d) {
+  std::vector<std::string> out;
+  for (const CrashEntry& c : d.life().crashes()) out.push_back(c.summary);
+  return out;
 }
 
 // Results recorded by test programs (recorded inside a HostSection: host memory).

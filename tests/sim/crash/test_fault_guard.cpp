@@ -18,8 +18,9 @@
 
 #include "code_address.h"
 #include "crash_record.h"
+#include "device_resets.h"
 #include "device_test_support.h"
-#include "engine.h"
+#include "fleet.h"
 #include "fault_guard.h"
 #include "platform.h"
 #include "report.h"
@@ -59,10 +60,9 @@ char* volatile g_sink;
 //   3: overflows the host thunk stack inside a thunked call
 //   4: `new` beyond the heap    5: a malloc fails (NULL), then spins into the soft WDT
 void fault_program() {
-  Engine& eng = *Engine::running();
-  Device& d = *eng.current();
+  Device& d = test::running_device();
   uint32_t id = d.id();
-  bool first = d.stats.boots == 1;
+  bool first = d.life().boots() == 1;
   delay(100);
   if (first && id == 0) {
     volatile uint32_t* volatile p = nullptr;
@@ -72,7 +72,7 @@ void fault_program() {
     volatile uint32_t* volatile p = nullptr;
     g_sink = reinterpret_cast<char*>(uintptr_t(*p));
   }
-  if (first && id == 3 && esp_platform()->thunk_acquire(6000)) thunk_block_call(eng, d, &recurse_forever, nullptr);
+  if (first && id == 3 && esp_platform()->thunk_acquire(6000)) test::thunked_call(d, &recurse_forever, nullptr);
   if (first && id == 4) g_sink = new char[30000];
   if (first && id == 5) {
     g_malloc_line = __LINE__ + 1;
@@ -99,20 +99,23 @@ Run run_fleet() {
   g_resets.clear();
   g_ticks.fill(0);
   std::ostringstream log;
-  EngineOptions o = test::fast_options(&fault_program, 10);
+  FleetOptions o = test::fast_options(&fault_program, 10);
   o.device_log = std::make_shared<spdlog::logger>("faults", std::make_shared<spdlog::sinks::ostream_sink_st>(log));
-  o.on_crash = [](Device& d, int reason, const std::string& summary, const std::string& record) {
+  o.on_crash = [](Device& d, ResetReason reason_code, const std::string& summary, const std::string& record) {
+    int reason = reset_code(reason_code);
     g_resets.push_back({d.id(), reason, summary, record});
   };
   Run r;
   {
-    Engine eng(o, 6, 16384);
+    Fleet eng(o, 6, 16384);
     for (uint32_t i = 0; i < 6; ++i) eng.add_device(i, test::plain_device(80, 16384), 1, {}, VTime{});
     eng.run();
     for (auto& d : eng.devices()) {
-      r.boots.push_back(d->stats.boots);
-      r.codes.push_back(d->stats.crash_codes);
-      r.first_reason.push_back(d->stats.crash_reasons.empty() ? "" : d->stats.crash_reasons[0]);
+      r.boots.push_back(d->life().boots());
+      std::vector<int> codes;
+      for (const CrashEntry& c : d->life().crashes()) codes.push_back(reset_code(c.reason));
+      r.codes.push_back(codes);
+      r.first_reason.push_back(d->life().crashes().empty() ? "" : d->life().crashes()[0].summary);
     }
     r.summary = fleet_summary(eng.devices(), eng.stats());
   }
@@ -137,10 +140,10 @@ TEST_CASE("fault guard: a NULL store or load resets only that device, with the c
 
   // Device 0: one Exception 29, one reboot; then it counts like the others.
   CHECK(r.boots[0] == 2);
-  CHECK(r.codes[0] == std::vector<int>{kResetException});
+  CHECK(r.codes[0] == std::vector<int>{reset_code(ResetReason::exception)});
   CHECK(r.first_reason[0].rfind("Exception 29 (StoreProhibited) excvaddr=0x00000000", 0) == 0);
   const Reset& r0 = reset_of(r, 0);
-  CHECK(r0.reason == kResetException);
+  CHECK(r0.reason == reset_code(ResetReason::exception));
   const std::string& rec = r0.record;
   for (const char* line : {"--------------- CUT HERE FOR EXCEPTION DECODER ---------------\n\nException (29):\nepc1=0x402",
                            " epc2=0x00000000 epc3=0x00000000 excvaddr=0x00000000 depc=0x00000000\n",
@@ -183,7 +186,7 @@ TEST_CASE("fault guard: a NULL store or load resets only that device, with the c
 TEST_CASE("fault guard: a host overflow of the thunk stack is that device's BSSL stack smashing") {
   Run r = run_fleet();
   CHECK(r.boots[3] == 2);
-  CHECK(r.codes[3] == std::vector<int>{kResetStackSmash});
+  CHECK(r.codes[3] == std::vector<int>{reset_code(ResetReason::stack_smash)});
   CHECK(r.first_reason[3].rfind("BSSL stack smashing", 0) == 0);
   const std::string& rec = reset_of(r, 3).record;
   for (const char* line : {"FATAL ERROR: BSSL stack smashing detected", "Exception (5):", "ctx: bearssl", "ctx: cont"})
@@ -196,7 +199,7 @@ TEST_CASE("fault guard: the last failed allocation is in the OOM record and in t
   Run r = run_fleet();
   // Device 4: `new char[30000]` on a 16 KB heap.
   CHECK(r.boots[4] == 2);
-  CHECK(r.codes[4] == std::vector<int>{kResetSwException});
+  CHECK(r.codes[4] == std::vector<int>{reset_code(ResetReason::sw_exception)});
   const std::string& oom = reset_of(r, 4).record;
   for (const char* line : {"\nUser exception (panic/abort/assert)\n--------------- CUT HERE FOR EXCEPTION DECODER",
                            "\nUnhandled C++ exception: OOM\n\n>>>stack>>>\n", "<<<stack<<<\n\nlast failed alloc call: 402",
@@ -207,7 +210,7 @@ TEST_CASE("fault guard: the last failed allocation is in the OOM record and in t
   CHECK(r.summary["crashes_by_reason"]["oom_254"] == 1);
 
   // Device 5: malloc returned NULL; the soft WDT's record names that call.
-  CHECK(r.codes[5] == std::vector<int>{kResetSoftWdt});
+  CHECK(r.codes[5] == std::vector<int>{reset_code(ResetReason::soft_wdt)});
   const std::string& wdt = reset_of(r, 5).record;
   char want[64];
   snprintf(want, sizeof want, "<<<stack<<<\n\nlast failed alloc call: %08X(40000)\n",
@@ -238,13 +241,13 @@ TEST_CASE("fault guard: a fault while no device runs still kills the process") {
 }
 
 TEST_CASE("fault guard: excvaddr and code addresses are the chip's, independent of ASLR") {
-  EngineOptions o = test::fast_options([] { for (;;) delay(1000); }, 1);
-  Engine eng(o, 1, 16384);
+  FleetOptions o = test::fast_options([] { for (;;) delay(1000); }, 1);
+  Fleet eng(o, 1, 16384);
   Device& d = eng.add_device(0, test::plain_device(80, 16384), 1, {}, VTime{});
   CHECK(chip_fault_address(d, 0) == 0);
   CHECK(chip_fault_address(d, 0x24) == 0x24);
   CHECK(chip_fault_address(d, 0xfeefeffe) == 0xfeefeffe);  // a value the device computed
-  auto heap = reinterpret_cast<uintptr_t>(d.heap().base());
+  auto heap = reinterpret_cast<uintptr_t>(d.heap().model().base());
   CHECK(chip_fault_address(d, heap + 12) == 0x3FFFC000 - 16384 + 12);
   CHECK(chip_fault_address(d, 0x7f12345678abULL) == 0xfffff8ab);
   uint32_t here = pseudo_code_address(reinterpret_cast<const void*>(&recurse_forever));
@@ -254,7 +257,7 @@ TEST_CASE("fault guard: excvaddr and code addresses are the chip's, independent 
   CHECK(call_site_address("/a/b/core/app.cpp", 12) == call_site_address("core/app.cpp", 12));
   CHECK(call_site_address("core/app.cpp", 12) != call_site_address("core/app.cpp", 13));
   CHECK((call_site_address("x.cpp", 1) & 0xFFF00003) == 0x40200000);
-  CHECK(crash_kind(2, "host fiber stack overflow") == "exception_2");
-  CHECK(crash_kind(254, "abort") == "user_254");
-  CHECK(crash_kind(1, "Hardware WDT reset") == "hw_wdt_1");
+  CHECK(crash_kind(ResetReason::exception, "host fiber stack overflow") == "exception_2");
+  CHECK(crash_kind(ResetReason::sw_exception, "abort") == "user_254");
+  CHECK(crash_kind(ResetReason::hardware_wdt, "Hardware WDT reset") == "hw_wdt_1");
 }

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "crash_record.h"
-#include "engine.h"
+#include "fleet.h"
 #include "device_test_support.h"
 #include "platform.h"
 #include "watchdog.h"
@@ -31,10 +31,11 @@ struct Reset {
 };
 std::vector<Reset> g_resets;
 
-EngineOptions options(void (*program)(), double seconds) {
-  EngineOptions o = test::fast_options(program, seconds);
-  o.on_crash = [](Device& d, int reason, const std::string& summary, const std::string& record) {
-    g_resets.push_back({d.id(), reason, d.now(), d.wdt.fed_at, summary, record});
+FleetOptions options(void (*program)(), double seconds) {
+  FleetOptions o = test::fast_options(program, seconds);
+  o.on_crash = [](Device& d, ResetReason reason_code, const std::string& summary, const std::string& record) {
+    int reason = reset_code(reason_code);
+    g_resets.push_back({d.id(), reason, d.now(), d.watchdog().fed_at(), summary, record});
   };
   return o;
 }
@@ -49,7 +50,7 @@ void spin_forever() {
 }
 
 void spin_without_soft_wdt() {
-  watchdog_enable_soft(*Engine::running()->current(), false);  // ESP.wdtDisable()
+  test::running_device().watchdog().enable_soft(false);  // ESP.wdtDisable()
   for (;;) (void)millis();
 }
 
@@ -74,12 +75,12 @@ void long_bursts() {
 TEST_CASE("watchdog: a loop that never yields gets a soft WDT reset at 3.2 s of its clock, then reboots") {
   for (uint32_t mhz : {80u, 160u}) {
     g_resets.clear();
-    Engine eng(options(&spin_forever, 10), 1, 16384);
+    Fleet eng(options(&spin_forever, 10), 1, 16384);
     Device& d = eng.add_device(0, cfg(mhz), 1, {}, VTime{});
     eng.run();
     REQUIRE(g_resets.size() >= 2);
     const Reset& r = g_resets[0];
-    CHECK(r.reason == kResetSoftWdt);
+    CHECK(r.reason == reset_code(ResetReason::soft_wdt));
     // 3.2 s after its boot (the last feed), within one charge.
     VTime since = r.at - cycles_to_time(r.fed_at, mhz);
     CHECK(since >= VTime::from_ms(3200));
@@ -93,24 +94,24 @@ TEST_CASE("watchdog: a loop that never yields gets a soft WDT reset at 3.2 s of 
       CHECK_MESSAGE(r.record.find(line) != std::string::npos, line);
     CHECK(r.record.find("ctx: bearssl") == std::string::npos);
     // It rebooted (300 ms of boot) and was reset again 3.2 s after that boot.
-    CHECK(g_resets[1].reason == kResetSoftWdt);
+    CHECK(g_resets[1].reason == reset_code(ResetReason::soft_wdt));
     VTime gap = g_resets[1].at - r.at;
     CHECK(gap >= VTime::from_ms(3500));
     CHECK(gap <= VTime::from_ms(3501));
-    CHECK(d.stats.boots == g_resets.size() + 1);
-    CHECK(d.stats.crash_reasons.size() == g_resets.size());
-    CHECK(d.stats.crash_reasons[0].find("Soft WDT reset") == 0);
+    CHECK(d.life().boots() == g_resets.size() + 1);
+    CHECK(test::crash_reasons(d).size() == g_resets.size());
+    CHECK(test::crash_reasons(d)[0].find("Soft WDT reset") == 0);
   }
 }
 
 TEST_CASE("watchdog: with the soft WDT disabled the hardware WDT resets at 8.2 s (reason 1)") {
   g_resets.clear();
-  Engine eng(options(&spin_without_soft_wdt, 12), 1, 16384);
+  Fleet eng(options(&spin_without_soft_wdt, 12), 1, 16384);
   Device& d = eng.add_device(0, cfg(80), 1, {}, VTime{});
   eng.run();
   REQUIRE(!g_resets.empty());
   const Reset& r = g_resets[0];
-  CHECK(r.reason == kResetHardwareWdt);
+  CHECK(r.reason == reset_code(ResetReason::hardware_wdt));
   VTime since = r.at - cycles_to_time(r.fed_at, 80);
   CHECK(since >= VTime::from_ms(8200));
   CHECK(since <= VTime::from_ms(8200) + cycles_to_time(kClockReadCycles, 80) + VTime::from_ns(1));
@@ -122,56 +123,56 @@ TEST_CASE("watchdog: with the soft WDT disabled the hardware WDT resets at 8.2 s
   // It rebooted; spinning again, it is reset again 8.2 s after that boot (a device that never
   // yields runs on past the end of the run until something stops it).
   REQUIRE(g_resets.size() >= 2);
-  CHECK(g_resets[1].reason == kResetHardwareWdt);
+  CHECK(g_resets[1].reason == reset_code(ResetReason::hardware_wdt));
   CHECK(g_resets[1].at - r.at >= VTime::from_ms(8500));
-  CHECK(d.stats.boots == g_resets.size() + 1);
+  CHECK(d.life().boots() == g_resets.size() + 1);
 }
 
 TEST_CASE("watchdog: a device that yields, or waits in delay(), keeps running") {
   g_resets.clear();
-  Engine eng(options(&busy_then_yield, 20), 2, 16384);
+  Fleet eng(options(&busy_then_yield, 20), 2, 16384);
   Device& a = eng.add_device(0, cfg(80), 1, {}, VTime{});
   Device& b = eng.add_device(1, cfg(160), 1, {}, VTime{});
   eng.run();
   CHECK(g_resets.empty());
-  CHECK(a.stats.boots == 1);
-  CHECK(b.stats.boots == 1);
+  CHECK(a.life().boots() == 1);
+  CHECK(b.life().boots() == 1);
   CHECK(a.now() >= VTime::from_s(19));
 
   g_resets.clear();
-  Engine eng2(options(&long_bursts, 20), 1, 16384);
+  Fleet eng2(options(&long_bursts, 20), 1, 16384);
   Device& c = eng2.add_device(0, cfg(80), 1, {}, VTime{});
   eng2.run();
   CHECK(g_resets.empty());
-  CHECK(c.stats.boots == 1);
+  CHECK(c.life().boots() == 1);
 }
 
 TEST_CASE("watchdog: one device's reset leaves the others running") {
   g_resets.clear();
   // Device 0 spins, device 1 yields: only device 0 resets.
   auto program = [] {
-    if (Engine::running()->current()->id() == 0) spin_forever();
+    if (test::running_device().id() == 0) spin_forever();
     busy_then_yield();
   };
-  Engine eng(options(program, 8), 2, 16384);
+  Fleet eng(options(program, 8), 2, 16384);
   Device& spinner = eng.add_device(0, cfg(80), 1, {}, VTime{});
   Device& healthy = eng.add_device(1, cfg(80), 1, {}, VTime{});
   eng.run();
-  CHECK(spinner.stats.boots >= 2);
-  CHECK(healthy.stats.boots == 1);
-  CHECK(healthy.stats.crash_reasons.empty());
+  CHECK(spinner.life().boots() >= 2);
+  CHECK(healthy.life().boots() == 1);
+  CHECK(test::crash_reasons(healthy).empty());
   for (auto& r : g_resets) CHECK(r.device == 0);
 }
 
 TEST_CASE("watchdog: off when the engine sets no timeouts") {
   g_resets.clear();
-  EngineOptions o = options(&spin_forever, 1);
+  FleetOptions o = options(&spin_forever, 1);
   o.soft_wdt = VTime{};
   o.hardware_wdt = VTime{};
   o.duration = VTime::from_s(1);
   // A spinning device with no watchdog would never return to the scheduler: check only the arming.
-  Engine eng(o, 1, 16384);
+  Fleet eng(o, 1, 16384);
   DeviceConfig c = cfg(80);
   Device& d = eng.add_device(0, c, 1, {}, VTime{});
-  CHECK(d.wdt.deadline == UINT64_MAX);
+  CHECK(d.clock().alarm_at() == UINT64_MAX);
 }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine.h"
+#include "fleet.h"
 #include "device_test_support.h"
 #include "platform.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
@@ -38,7 +38,7 @@ void heap_program() {
   int* p = new int[100];  // 400 B + 4 B header → 51 blocks → 408 B
   uint32_t after = ESP.getFreeHeap();
   record("new_cost", before - after);
-  record("in_device_heap", esp_platform() != nullptr && alloc_device()->heap().contains(p));
+  record("in_device_heap", esp_platform() != nullptr && test::running_device().heap().contains(p));
   void* m = malloc(1000);
   record("malloc_cost", after - ESP.getFreeHeap());
   free(m);
@@ -78,11 +78,11 @@ TEST_CASE("clock: the same cycles take twice as long at 80 MHz as at 160 MHz") {
   CHECK(cycles_to_time(160000000, 160) == VTime::from_s(1));
   test::records().clear();
   {
-    Engine eng(fast_options(&fixed_work_program, 2), 2, 49152);
+    Fleet eng(fast_options(&fixed_work_program, 2), 2, 49152);
     Device& slow = eng.add_device(0, cfg_at(80), 7, {}, VTime{});
     Device& fast = eng.add_device(1, cfg_at(160), 7, {}, VTime{});
     eng.run();
-    uint64_t t80 = find("elapsed_us", slow.chip_id()), t160 = find("elapsed_us", fast.chip_id());
+    uint64_t t80 = find("elapsed_us", slow.identity().chip_id), t160 = find("elapsed_us", fast.identity().chip_id);
     REQUIRE(t160 > 0);
     // Same cycle count in both: time differs by exactly the clock ratio (±1 µs of rounding).
     CHECK(t80 >= 2 * t160 - 2);
@@ -93,50 +93,50 @@ TEST_CASE("clock: the same cycles take twice as long at 80 MHz as at 160 MHz") {
 
 TEST_CASE("device code allocates from its own umm heap; new[] of 400 B costs 408 B") {
   test::records().clear();
-  Engine eng(fast_options(&heap_program, 2), 1, 49152);
+  Fleet eng(fast_options(&heap_program, 2), 1, 49152);
   Device& d = eng.add_device(0, cfg_at(80), 1, {}, VTime{});
   eng.run();
-  CHECK(find("new_cost", d.chip_id()) == 408);
-  CHECK(find("in_device_heap", d.chip_id()) == 1);
-  CHECK(find("malloc_cost", d.chip_id()) == 1008);  // ceil((1000+4)/8) = 126 blocks
-  CHECK(find("restored", d.chip_id()) == 1);
+  CHECK(find("new_cost", d.identity().chip_id) == 408);
+  CHECK(find("in_device_heap", d.identity().chip_id) == 1);
+  CHECK(find("malloc_cost", d.identity().chip_id) == 1008);  // ceil((1000+4)/8) = 126 blocks
+  CHECK(find("restored", d.identity().chip_id) == 1);
 }
 
 TEST_CASE("new beyond the heap aborts only that device with OOM (reason 254) and it reboots") {
   test::records().clear();
-  Engine eng(fast_options(&oom_program, 5), 2, 49152);
+  Fleet eng(fast_options(&oom_program, 5), 2, 49152);
   Device& victim = eng.add_device(0, cfg_at(80, 16384), 1, {}, VTime{});
   Device& healthy = eng.add_device(1, cfg_at(80, 49152), 1, {}, VTime{});
   eng.run();
-  CHECK(victim.stats.boots >= 2);
-  REQUIRE(!victim.stats.crash_reasons.empty());
-  CHECK(victim.stats.crash_reasons[0].find("OOM") != std::string::npos);
-  CHECK(healthy.stats.crash_reasons.empty());
-  CHECK(healthy.stats.boots == 1);
-  CHECK(find("survived", healthy.chip_id()) == 1);
+  CHECK(victim.life().boots() >= 2);
+  REQUIRE(!test::crash_reasons(victim).empty());
+  CHECK(test::crash_reasons(victim)[0].find("OOM") != std::string::npos);
+  CHECK(test::crash_reasons(healthy).empty());
+  CHECK(healthy.life().boots() == 1);
+  CHECK(find("survived", healthy.identity().chip_id) == 1);
 }
 
 TEST_CASE("fast mode: an hour of delay() takes no wall time and lands on exact virtual times") {
   test::records().clear();
   auto t0 = std::chrono::steady_clock::now();
-  Engine eng(fast_options(&sleepy_program, 3600), 1, 49152);
+  Fleet eng(fast_options(&sleepy_program, 3600), 1, 49152);
   Device& d = eng.add_device(0, cfg_at(160), 1, {}, VTime{});
   eng.run();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   CHECK(wall < 5.0);
   size_t ticks = 0;
   for (auto& r : test::records())
-    if (r.what == "tick" && r.device == d.chip_id()) ticks++;
+    if (r.what == "tick" && r.device == d.identity().chip_id) ticks++;
   CHECK(ticks >= 59);
   CHECK(ticks <= 60);
-  CHECK(find("tick", d.chip_id()) >= 60000);
-  CHECK(find("tick", d.chip_id()) < 60010);
+  CHECK(find("tick", d.identity().chip_id) >= 60000);
+  CHECK(find("tick", d.identity().chip_id) < 60010);
 }
 
 TEST_CASE("the same seed gives the same interleaving of 50 devices; another seed does not") {
   auto run = [](uint64_t seed) {
     test::records().clear();
-    Engine eng(fast_options(&jitter_program, 10), 50, 16384);
+    Fleet eng(fast_options(&jitter_program, 10), 50, 16384);
     for (uint32_t i = 0; i < 50; ++i) eng.add_device(i, cfg_at(i % 2 ? 80 : 160, 16384), seed, {}, VTime{});
     eng.run();
     std::string out;

@@ -171,10 +171,10 @@ void tagging_program() {
   void* n = p->heap_malloc(24, "new", 0);
   p->heap_free(n, "delete", 0);
   p->heap_malloc(24, "new", 0);
-  Device* d = alloc_device();
+  Device* d = &test::running_device();
   {
     HostSection host;
-    g_before = heap_map_snapshot(d->heap(), d->heap_tags);
+    g_before = heap_map_snapshot(d->heap().model(), d->heap().tags());
   }
   if (!g_crashed) p->oom_abort(99999);
   for (;;) p->delay_ms(1000);
@@ -183,12 +183,12 @@ void tagging_program() {
 
 TEST_CASE("heap map: a device's allocations are tagged by call site; the crash callback sees them") {
   g_crashed = false;
-  EngineOptions o = test::fast_options(&tagging_program, 2);
-  o.on_crash = [](Device& d, int, const std::string&, const std::string&) {
-    g_at_crash = heap_map_snapshot(d.heap(), d.heap_tags);
+  FleetOptions o = test::fast_options(&tagging_program, 2);
+  o.on_crash = [](Device& d, ResetReason, const std::string&, const std::string&) {
+    g_at_crash = heap_map_snapshot(d.heap().model(), d.heap().tags());
     g_crashed = true;
   };
-  Engine eng(o, 1, 16384);
+  Fleet eng(o, 1, 16384);
   Device& dev = eng.add_device(0, test::plain_device(80, 16384), 1, {}, VTime{});
   eng.run();
   REQUIRE(g_crashed);
@@ -208,5 +208,5 @@ TEST_CASE("heap map: a device's allocations are tagged by call site; the crash c
   REQUIRE(m.largest_free >= 0);
   CHECK(m.chunks[size_t(m.largest_free)].blocks * 8 == m.max_free_block);
   // After the reboot the heap and its tags start afresh (the second boot re-allocates the same).
-  CHECK(dev.heap_tags.size() == 7);
+  CHECK(dev.heap().tags().size() == 7);
 }

@@ -13,7 +13,8 @@
 #include <map>
 #include <string>
 
-#include "engine.h"
+#include "alloc_scope.h"
+#include "fleet.h"
 #include "platform.h"
 #include "target_sizes.h"
 #include "x509_checks.h"
@@ -34,9 +35,9 @@ void record(const char* what, uint64_t v) {
 uint32_t rounded(size_t n) { return uint32_t(UmmHeap::blocks_for(n) * UmmHeap::kBlockBytes); }
 
 bool heap_ok() {
-  Device* d = alloc_device();  // the device running this program (null inside a HostSection)
-  HostSection host;            // check_integrity allocates on the host
-  return d && d->heap().check_integrity().empty();
+  DeviceHeap* h = alloc_heap();  // the running device's heap (null inside a HostSection)
+  HostSection host;              // check_integrity allocates on the host
+  return h && h->model().check_integrity().empty();
 }
 
 void fill(void* p, size_t n, uint8_t v) { memset(p, v, n); }
@@ -131,12 +132,12 @@ TEST_CASE("the generated table holds the chip's sizes from the cross-compile") {
 
 TEST_CASE("device allocations of listed types lower getFreeHeap by the chip's size, not the host's") {
   g_seen.clear();
-  EngineOptions o;
-  o.realtime = false;
+  FleetOptions o;
+  o.mode = RunMode::fast;
   o.duration = VTime::from_s(2);
-  o.program = &charge_program;
+  o.program = Program{"charge", &charge_program};
   o.device_log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-  Engine eng(o, 1, 49152);
+  Fleet eng(o, 1, 49152);
   DeviceConfig cfg;
   cfg.heap_bytes = 49152;
   cfg.tls_enabled = false;

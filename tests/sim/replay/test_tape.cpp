@@ -15,16 +15,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<TapeEvent> sample_events() {
-  std::vector<TapeEvent> v;
-  TapeEvent c{TapeKind::connect, 3, 1, 0, VTime::from_ns(2000123)};
-  TapeEvent d{TapeKind::data, 5, 1, 0, VTime::from_ns(int64_t(86400) * 1000000000 * 3 + 7)};
+std::vector<NetEvent> sample_events() {
+  std::vector<NetEvent> v;
+  NetEvent c{NetEventKind::connect, 3, 1, 0, VTime::from_ns(2000123)};
+  NetEvent d{NetEventKind::data, 5, 1, 0, VTime::from_ns(int64_t(86400) * 1000000000 * 3 + 7)};
   d.bytes = std::string("\x16\x03\x03\x00\x5e", 5) + std::string(3000, 'x');
-  TapeEvent w{TapeKind::write, 5, 1, -32, VTime{}};
+  NetEvent w{NetEventKind::write, 5, 1, -32, VTime{}};
   w.hash = 0xfedcba9876543210ull;
   w.length = 781;
-  TapeEvent p{TapeKind::host_park, 6, 1, 3, VTime{}};
-  TapeEvent x{TapeKind::close, 1ull << 40, 2, -104, VTime::from_ns(-1)};
+  NetEvent p{NetEventKind::host_park, 6, 1, 3, VTime{}};
+  NetEvent x{NetEventKind::close, 1ull << 40, 2, -104, VTime::from_ns(-1)};
   for (auto* e : {&c, &d, &w, &p, &x}) v.push_back(*e);
   return v;
 }
@@ -64,7 +64,7 @@ TEST_CASE("tape: events and header survive the file round trip") {
   CHECK(r.flash == flash);
   CHECK(back.events() == events.size());
   for (auto& want : events) {
-    const TapeEvent* got = back.peek();
+    const NetEvent* got = back.peek();
     REQUIRE(got);
     CHECK(got->kind == want.kind);
     CHECK(got->slice == want.slice);
@@ -122,6 +122,6 @@ TEST_CASE("tape: a damaged or cut tape is named, not a crash") {
 
 TEST_CASE("tape: the write hash is FNV-1a over the bytes") {
   const uint8_t a[] = {'a'};
-  CHECK(Tape::hash_bytes(a, 1) == 0xaf63dc4c8601ec8cull);  // FNV-1a 64 of "a"
-  CHECK(Tape::hash_bytes(nullptr, 0) == 0xcbf29ce484222325ull);
+  CHECK(hash_bytes(a, 1) == 0xaf63dc4c8601ec8cull);  // FNV-1a 64 of "a"
+  CHECK(hash_bytes(nullptr, 0) == 0xcbf29ce484222325ull);
 }

@@ -20,7 +20,7 @@
 
 #include "bearssl_cost.h"
 #include "cost_model.h"
-#include "engine.h"
+#include "fleet.h"
 #include "device_test_support.h"
 #include "platform.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
@@ -34,7 +34,7 @@ namespace {
 
 void rec(const char* what, uint64_t v) { test::record(what, v); }
 uint64_t got(const char* what, uint32_t chip) { return test::find(what, chip); }
-EngineOptions options(void (*program)()) { return test::fast_options(program, 5); }
+FleetOptions options(void (*program)()) { return test::fast_options(program, 5); }
 DeviceConfig at(uint32_t mhz) { return test::plain_device(mhz); }
 
 // An engine context configured like the firmware's (core/tls_client.cpp), in host memory; each
@@ -170,11 +170,11 @@ TEST_CASE("cost table: the compiled table is sim/chip_costs.json's") {
 
 TEST_CASE("cost model: an EC mul costs instructions x CPI(clock); 160 MHz is not twice as fast") {
   test::records().clear();
-  Engine eng(options(&ec_mul_program), 2, 49152);
+  Fleet eng(options(&ec_mul_program), 2, 49152);
   Device& d80 = eng.add_device(0, at(80), 3, {}, VTime{});
   Device& d160 = eng.add_device(2, at(160), 3, {}, VTime{});
   eng.run();
-  uint32_t a = d80.chip_id(), b = d160.chip_id();
+  uint32_t a = d80.identity().chip_id, b = d160.identity().chip_id;
   CHECK(got("wrapped", a) == 1);
   CHECK(got("ok", a) == 1);
   CHECK(got("same_result", a) == 1);  // the fast host code computed the chip's answer
@@ -191,22 +191,22 @@ TEST_CASE("cost model: an EC mul costs instructions x CPI(clock); 160 MHz is not
 
 TEST_CASE("cost model: host speed does not leak into virtual time") {
   test::records().clear();
-  Engine eng(options(&ec_mul_program), 2, 49152);
+  Fleet eng(options(&ec_mul_program), 2, 49152);
   // Chip ids differ in their low bit: one of the two sleeps on the host inside the window.
   Device& x = eng.add_device(0, at(80), 5, {}, VTime{});
   Device& y = eng.add_device(1, at(80), 5, {}, VTime{});
   eng.run();
-  REQUIRE((x.chip_id() & 1) != (y.chip_id() & 1));
-  CHECK(got("cycles", x.chip_id()) == got("cycles", y.chip_id()));
-  CHECK(got("cycles", x.chip_id()) == cost::cycles(cost::kEcP256Mul, 80));
+  REQUIRE((x.identity().chip_id & 1) != (y.identity().chip_id & 1));
+  CHECK(got("cycles", x.identity().chip_id) == got("cycles", y.identity().chip_id));
+  CHECK(got("cycles", x.identity().chip_id) == cost::cycles(cost::kEcP256Mul, 80));
 }
 
 TEST_CASE("cost model: hash blocks, the PRF and GCM records are charged per block from the table") {
   test::records().clear();
-  Engine eng(options(&symmetric_program), 1, 49152);
+  Fleet eng(options(&symmetric_program), 1, 49152);
   Device& d = eng.add_device(0, at(80), 9, {}, VTime{});
   eng.run();
-  uint32_t id = d.chip_id();
+  uint32_t id = d.identity().chip_id;
   // 7 multihash chunks, each 2 SHA-256 blocks + 128 bytes of engine handshake work, rounded each.
   uint64_t chunk = cost::cycles_for(2 * cost::kSha256Block + 128 * cost::kEngineHandshakeByte, 80);
   CHECK(got("hash_cycles", id) == 7 * chunk);

@@ -19,7 +19,8 @@
 
 #include "chip_costs.h"
 #include "crash_record.h"
-#include "engine.h"
+#include "device_test_support.h"
+#include "fleet.h"
 #include "platform.h"
 #include "thunk_stack.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
@@ -129,7 +130,7 @@ std::vector<Reset> g_resets;
 
 void rec(const char* what, uint64_t v) {
   HostSection host;
-  g_recs.push_back({Engine::running()->current()->id(), what, v});
+  g_recs.push_back({test::running_device().id(), what, v});
 }
 uint64_t find(uint32_t dev, const char* what) {
   for (auto& r : g_recs)
@@ -151,24 +152,23 @@ __attribute__((noinline)) void deep_then_spin(void*) {
 //   3: waits until device 2 has reset, then a 1 KB call on the shared stack → measured clean
 //   4: thunk block 6000 B whose canary the firmware overwrites → caught after the next call
 void thunk_program() {
-  Engine& eng = *Engine::running();
-  Device& d = *eng.current();
+  Device& d = test::running_device();
   uint32_t id = d.id();
   if (id == 3) delay(5000);
   uint32_t size = id == 0 ? 2000 : id == 1 ? 8000 : 6000;
-  rec("boot", d.stats.boots);
+  rec("boot", d.life().boots());
   if (!stack_thunk_light_add_ref(size)) {
     rec("no_block", 1);
     for (;;) delay(1000);
   }
   size_t n = id == 3 ? 1024 : 4096;
-  if (id == 2) thunk_block_call(eng, d, &deep_then_spin, nullptr);
-  if (id == 4) std::memset(d.thunk_block, 0, 4);
-  thunk_block_call(eng, d, &use_stack, &n);
+  if (id == 2) test::thunked_call(d, &deep_then_spin, nullptr);
+  if (id == 4) std::memset(const_cast<uint8_t*>(d.thunk().block()), 0, 4);
+  test::thunked_call(d, &use_stack, &n);
   rec("max_usage", stack_thunk_light_get_max_usage());
-  rec("host_peak", d.thunk_last_peak);
+  rec("host_peak", d.thunk().last_peak_host());
   stack_thunk_light_del_ref();
-  rec("released", d.thunk_block == nullptr);
+  rec("released", !d.thunk().held());
   for (;;) delay(1000);
 }
 
@@ -177,15 +177,16 @@ void thunk_program() {
 TEST_CASE("thunk block: overflowing the firmware's thunk size resets only that device, with the core's record") {
   g_recs.clear();
   g_resets.clear();
-  EngineOptions o;
-  o.realtime = false;
+  FleetOptions o;
+  o.mode = RunMode::fast;
   o.duration = VTime::from_s(8);
-  o.program = &thunk_program;
+  o.program = Program{"thunk", &thunk_program};
   o.device_log = std::make_shared<spdlog::logger>("thunk", std::make_shared<spdlog::sinks::null_sink_mt>());
-  o.on_crash = [](Device& d, int reason, const std::string& summary, const std::string& record) {
+  o.on_crash = [](Device& d, ResetReason reason_code, const std::string& summary, const std::string& record) {
+    int reason = reset_code(reason_code);
     g_resets.push_back({d.id(), reason, summary, record});
   };
-  Engine eng(o, 5, 16384);
+  Fleet eng(o, 5, 16384);
   DeviceConfig c;
   c.cpu_mhz = 80;
   c.heap_bytes = 16384;
@@ -197,17 +198,17 @@ TEST_CASE("thunk block: overflowing the firmware's thunk size resets only that d
 
   // Device 0: smashed at each boot, rebooted each time; its block was the firmware's 2000 B.
   const Device& smashed = *devs[0];
-  CHECK(smashed.stats.boots >= 2);
-  CHECK(smashed.stats.thunk_size == 2000);
-  CHECK(smashed.stats.thunk_peak >= 4096);
-  CHECK(smashed.stats.thunk_peak_target > 2000);
-  REQUIRE(!smashed.stats.crash_reasons.empty());
-  CHECK(smashed.stats.crash_reasons[0].find("BSSL stack smashing") == 0);
+  CHECK(smashed.life().boots() >= 2);
+  CHECK(smashed.thunk().figures().size == 2000);
+  CHECK(smashed.thunk().figures().peak_host >= 4096);
+  CHECK(smashed.thunk().figures().peak_target > 2000);
+  REQUIRE(!test::crash_reasons(smashed).empty());
+  CHECK(test::crash_reasons(smashed)[0].find("BSSL stack smashing") == 0);
   const Reset* r0 = nullptr;
   for (auto& r : g_resets)
     if (r.device == 0) r0 = &r;
   REQUIRE(r0);
-  CHECK(r0->reason == kResetStackSmash);
+  CHECK(r0->reason == reset_code(ResetReason::stack_smash));
   for (const char* line : {"FATAL ERROR: BSSL stack smashing detected", "PANIC: Stack overrun",
                            "CUT HERE FOR EXCEPTION DECODER", "Stack overflow detected.", "Exception (5):",
                            ">>>stack>>>", "ctx: bearssl", "ctx: cont", "<<<stack<<<", "rst cause:2"})
@@ -218,39 +219,39 @@ TEST_CASE("thunk block: overflowing the firmware's thunk size resets only that d
 
   // Device 1: the same call fits in 8000 B; its figures are reported.
   const Device& fits = *devs[1];
-  CHECK(fits.stats.boots == 1);
-  CHECK(fits.stats.crash_reasons.empty());
-  CHECK(fits.stats.thunk_size == 8000);
-  CHECK(fits.stats.thunk_peak >= 4096);
-  CHECK(fits.stats.thunk_peak <= 4096 + 1024);
-  CHECK(fits.stats.thunk_peak_target == estimate_target_bytes(fits.stats.thunk_peak));
-  CHECK(find(1, "max_usage") == fits.stats.thunk_peak_target);  // what the chip's get_max_usage says
-  CHECK(find(1, "host_peak") == fits.stats.thunk_peak);
+  CHECK(fits.life().boots() == 1);
+  CHECK(test::crash_reasons(fits).empty());
+  CHECK(fits.thunk().figures().size == 8000);
+  CHECK(fits.thunk().figures().peak_host >= 4096);
+  CHECK(fits.thunk().figures().peak_host <= 4096 + 1024);
+  CHECK(fits.thunk().figures().peak_target == estimate_target_bytes(fits.thunk().figures().peak_host));
+  CHECK(find(1, "max_usage") == fits.thunk().figures().peak_target);  // what the chip's get_max_usage says
+  CHECK(find(1, "host_peak") == fits.thunk().figures().peak_host);
   CHECK(find(1, "released") == 1);
 
   // Device 2: soft WDT inside the thunked call; the record shows both stacks.
   const Device& spun = *devs[2];
-  CHECK(spun.stats.boots >= 2);
-  REQUIRE(!spun.stats.crash_reasons.empty());
-  CHECK(spun.stats.crash_reasons[0].find("Soft WDT reset") == 0);
+  CHECK(spun.life().boots() >= 2);
+  REQUIRE(!test::crash_reasons(spun).empty());
+  CHECK(test::crash_reasons(spun)[0].find("Soft WDT reset") == 0);
   const Reset* r2 = nullptr;
   for (auto& r : g_resets)
     if (r.device == 2 && !r2) r2 = &r;
   REQUIRE(r2);
-  CHECK(r2->reason == kResetSoftWdt);
+  CHECK(r2->reason == reset_code(ResetReason::soft_wdt));
   CHECK(r2->record.find("ctx: bearssl") != std::string::npos);
   CHECK(r2->record.find("ctx: cont") != std::string::npos);
   CHECK(r2->record.find("ctx: bearssl") < r2->record.find("ctx: cont"));
 
   // Device 3 ran after device 2 abandoned the shared stack 8 KB deep: its 1 KB call measures clean.
   const Device& after = *devs[3];
-  CHECK(after.stats.crash_reasons.empty());
-  CHECK(after.stats.thunk_peak >= 1024);
-  CHECK(after.stats.thunk_peak <= 1024 + 1024);
+  CHECK(test::crash_reasons(after).empty());
+  CHECK(after.thunk().figures().peak_host >= 1024);
+  CHECK(after.thunk().figures().peak_host <= 1024 + 1024);
 
   // Device 4: the firmware overwrote the canary; the check after the next call catches it.
   const Device& corrupt = *devs[4];
-  REQUIRE(!corrupt.stats.crash_reasons.empty());
-  CHECK(corrupt.stats.crash_reasons[0].find("BSSL stack smashing") == 0);
-  CHECK(corrupt.stats.thunk_peak_target < 6000);
+  REQUIRE(!test::crash_reasons(corrupt).empty());
+  CHECK(test::crash_reasons(corrupt)[0].find("BSSL stack smashing") == 0);
+  CHECK(corrupt.thunk().figures().peak_target < 6000);
 }

@@ -1,9 +1,7 @@
-// sim/serial_observer.cpp — parse the handful of firmware log lines the run report needs.
-#include "serial_observer.h"
+// sim/device/serial_console.cpp — the firmware's console lines the tools read (serial_console.h).
+#include "serial_console.h"
 
 #include <charconv>
-
-#include "device.h"
 
 namespace espfleet {
 
@@ -22,37 +20,30 @@ bool int_after(std::string_view s, std::string_view key, long& out) {
 
 }  // namespace
 
-void observe_serial_line(Device& d, std::string_view line) {
+ConsoleLine parse_console_line(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  DeviceStats& st = d.stats;
-  long v = 0;
+  ConsoleLine c;
+  using K = ConsoleLine::Kind;
   if (starts(line, "TLS: connected in ")) {
-    if (int_after(line, "connected in ", v)) st.handshake_ms.push_back(uint32_t(v));
+    c.kind = K::tls_connected;
+    c.has_value = int_after(line, "connected in ", c.value);
+    int_after(line, "ThunkStack used ", c.value2);
   } else if (line == "MQT: Connected") {
-    st.mqtt_connects++;
-    st.tls_error = 0;
-    st.state = "connected";
-    if (st.first_connected.ns < 0) st.first_connected = d.now();
+    c.kind = K::mqtt_connected;
   } else if (starts(line, "MQT: Connect failed")) {
-    st.connect_failures++;
-    if (int_after(line, ", tls ", v)) {
-      st.tls_error = int(v);
-      if (v != 0) st.tls_error_counts[st.tls_error]++;  // 0: TLS was fine (or off); MQTT failed
-    }
-    st.state = "disconnected";
+    c.kind = K::connect_failed;
+    c.has_value = int_after(line, ", tls ", c.value);
   } else if (starts(line, "MQT: Disconnected")) {
-    if (int_after(line, ", tls ", v) && v != 0) {
-      st.tls_error = int(v);
-      st.tls_error_counts[st.tls_error]++;
-    }
-    st.state = "disconnected";
+    c.kind = K::disconnected;
+    c.has_value = int_after(line, ", tls ", c.value);
   } else if (starts(line, "MQT: Attempting connection")) {
-    if (st.state != "connected") st.state = "connecting";
+    c.kind = K::attempting;
   } else if (starts(line, "MQT: tele/") || starts(line, "MQT: stat/")) {
-    st.published++;
+    c.kind = K::published;
   } else if (starts(line, "MQT: received ")) {
-    st.received++;
+    c.kind = K::received;
   }
+  return c;
 }
 
 }  // namespace espfleet

@@ -1,0 +1,185 @@
+// sim/device/device_resets.cpp — a device's post-mortems and resets (device_resets.h).
+#include "device_resets.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "alloc_scope.h"
+#include "code_address.h"
+#include "device.h"
+#include "thunk_stack.h"
+
+namespace espfleet {
+
+namespace {
+constexpr size_t kThunkGuardReach = 64 * 1024;  // below the thunk stack: its overflow
+
+std::string hex(uintptr_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%lx", (unsigned long)v);
+  return buf;
+}
+}  // namespace
+
+uint32_t cont_depth_estimate(const Device& d, const void* host_sp) {
+  // Inside a thunked call the cont stack stops where the call was made.
+  auto sp = d.thunk().call_sp() ? d.thunk().call_sp() : reinterpret_cast<uintptr_t>(host_sp);
+  auto top = reinterpret_cast<uintptr_t>(d.task().fiber().stack_top());
+  size_t host = sp < top && top - sp < d.task().fiber().stack_size() ? top - sp : 0;
+  return std::min<uint32_t>(estimate_target_bytes(host), d.chip().cont_stack_bytes - 16);
+}
+
+uint32_t thunk_depth_estimate(const void* host_sp) {
+  if (!ThunkStack::in_use()) return 0;
+  ThunkStack& ts = ThunkStack::for_this_thread();
+  auto here = reinterpret_cast<uintptr_t>(host_sp);
+  auto top = reinterpret_cast<uintptr_t>(ts.top()), bottom = reinterpret_cast<uintptr_t>(ts.bottom());
+  uint32_t depth = here >= bottom && here < top ? estimate_target_bytes(top - here) : 0;
+  return depth ? depth : 16;
+}
+
+std::vector<StackSection> device_stacks(const Device& d, uint32_t thunk_depth, uint32_t cont_depth, uint32_t offset) {
+  std::vector<StackSection> out;
+  const ThunkBlock& tb = d.thunk();
+  if (thunk_depth && tb.held() && tb.size() >= 8) {
+    // The chip's thunk stack: SP starts at the block's last word and grows down.
+    StackSection s;
+    s.ctx = "bearssl";
+    const uint8_t* block = tb.block();
+    uint32_t base = d.chip_address(block);
+    s.end = base + (tb.size() / 4 - 1) * 4;
+    s.sp = s.end - thunk_depth - offset;  // below base when the call overflowed the block
+    s.offset = offset;
+    uint32_t first = std::max(s.sp + offset, base);
+    s.rows_from = first & ~15u;
+    if (s.rows_from < base) s.rows_from += 16;
+    for (uint32_t a = s.rows_from; a + 16 <= s.end + 4 && a + 16 <= base + tb.size(); a += 16)
+      for (int i = 0; i < 4; ++i) {
+        uint32_t w;
+        std::memcpy(&w, block + (a - base) + 4 * i, 4);
+        s.words.push_back(w);
+      }
+    out.push_back(std::move(s));
+    offset = 0;  // the core: "no offset needed anymore, the exception info was stored in the bssl stack"
+  }
+  StackSection c;
+  c.ctx = "cont";
+  c.end = d.chip().cont_stack_end;
+  c.sp = c.end - std::max<uint32_t>(cont_depth, 16) - offset;
+  c.offset = offset;
+  c.rows_from = c.sp + offset;  // the model does not hold the cont stack's contents: no rows
+  out.push_back(std::move(c));
+  return out;
+}
+
+// operator new failed (device_new.cpp has recorded its caller): the core's
+// __unhandled_exception("OOM") post-mortem, with the stacks and the last failed allocation.
+void reset_out_of_memory(Device& d, size_t size, const void* caller, const void* sp) {
+  HostSection host;
+  d.heap().remember_failure(FailedAlloc{{}, caller, uint32_t(std::min<size_t>(size, UINT32_MAX))});
+  const FailedAlloc& f = d.heap().last_failed();
+  std::string record = postmortem_oom(device_stacks(d, thunk_depth_estimate(sp), cont_depth_estimate(d, sp), 0),
+                                      last_failed_alloc_line(f), last_failed_alloc_address(f));
+  d.reset(ResetReason::sw_exception, "Unhandled C++ exception: OOM (last failed alloc size " + std::to_string(size) + ")",
+          record + rom_boot_banner(ResetReason::sw_exception), last_failed_alloc_note(f));
+}
+
+// The chip's check after a thunked call: the block's lowest word is no longer the paint.
+void reset_stack_smash(Device& d, const ThunkBlock::Call& call) {
+  HostSection h;
+  const ThunkBlock& tb = d.thunk();
+  std::string record = postmortem_bssl_smashing(device_stacks(d, std::max(call.target, tb.size()),
+                                                              cont_depth_estimate(d, __builtin_frame_address(0)), 0));
+  char summary[128];
+  snprintf(summary, sizeof summary, "BSSL stack smashing (thunk %u B, call needed ~%u B, est. from %zu host B)",
+           tb.size(), call.target, call.host);
+  d.reset(ResetReason::stack_smash, summary, record + rom_boot_banner(ResetReason::stack_smash));
+}
+
+void reset_on_watchdog(Device& d) {
+  // Only on the device's own fiber (never from the scheduler, e.g. the boot-time charge of a
+  // reboot), and once.
+  if (!d.task().fiber().active() || d.life().reset_pending()) return;
+  HostSection host;
+  Watchdog& w = d.watchdog();
+  bool soft = w.soft_fires();
+  ResetReason reason = soft ? ResetReason::soft_wdt : ResetReason::hardware_wdt;
+  w.disarm();
+  // Inside a thunked BearSSL call the reset shows the bearssl stack first, as on the chip.
+  uint32_t thunk_depth = thunk_depth_estimate(__builtin_frame_address(0));
+  uint32_t cont = cont_depth_estimate(d, __builtin_frame_address(0));
+  double ran = w.since_feed().seconds();
+  char summary[96];
+  std::string record;
+  const FailedAlloc& f = d.heap().last_failed();
+  if (soft) {
+    record = postmortem_soft_wdt(device_stacks(d, thunk_depth, cont, 0x1a0), last_failed_alloc_line(f));
+    snprintf(summary, sizeof summary, "Soft WDT reset (ran %.3f s without yielding)", ran);
+  } else {
+    record = postmortem_hardware_wdt(device_stacks(d, thunk_depth, cont, 0x10));
+    snprintf(summary, sizeof summary, "Hardware WDT reset (ran %.3f s without yielding)", ran);
+  }
+  d.reset(reason, summary, record + rom_boot_banner(reason), last_failed_alloc_note(f));
+}
+
+uint32_t chip_fault_address(const Device& d, uintptr_t a) {
+  const void* p = reinterpret_cast<const void*>(a);
+  if (d.heap().contains(p)) {
+    size_t off = d.heap().model().offset_of(p);
+    if (off != SIZE_MAX) return d.chip_address(d.heap().model().base() + off);
+  }
+  if (a < (uintptr_t(1) << 32)) return uint32_t(a);  // NULL + offset, or a value the device made
+  return 0xfffff000u | uint32_t(a & 0xfff);          // a host address: only its page offset is stable
+}
+
+// A device's bad pointer (fault_guard.h): Exception 28/29/20, or — a fault just below this
+// thread's thunk stack while a thunked call runs (its guard page) — the chip's "BSSL stack
+// smashing" for an overflowing thunk stack. Addresses are the chip's and deterministic
+// (docs/crashes.md); the host location of the instruction goes to the log as an espfleet line.
+void fault_reset(Device& d, const FaultInfo& f, ResetReason& reason, std::string& summary, std::string& record,
+                 std::string& note) {
+  const char* sig = f.signo == SIGBUS ? "SIGBUS" : "SIGSEGV";
+  const char* access = f.fetch ? "instruction fetch" : f.write ? "write" : "read";
+  const auto* sp = reinterpret_cast<const void*>(f.sp);
+  note = std::string("host ") + sig + ": " + access + " at " + hex(f.addr) + " by ";
+  if (f.fetch && f.sp) note += "a jump from " + host_code_location(*reinterpret_cast<void* const*>(f.sp));
+  else note += host_code_location(reinterpret_cast<const void*>(f.pc));
+  const FailedAlloc& fa = d.heap().last_failed();
+  std::string alloc_note = last_failed_alloc_note(fa);
+  if (!alloc_note.empty()) note += "\n" + alloc_note;
+
+  bool thunk_overflow = false;
+  if (ThunkStack::in_use()) {
+    auto bottom = reinterpret_cast<uintptr_t>(ThunkStack::for_this_thread().bottom());
+    auto below = [&](uintptr_t a) { return a < bottom && bottom - a <= kThunkGuardReach; };
+    thunk_overflow = below(f.addr) || below(f.sp);
+  }
+  if (thunk_overflow) {
+    // The chip's thunk stack has no guard: the call runs past the block and the canary check
+    // after it kills the device. Here the host stack ran out first; report it the chip's way.
+    reason = ResetReason::stack_smash;
+    uint32_t size = d.thunk().size();
+    record = postmortem_bssl_smashing(device_stacks(d, std::max<uint32_t>(size, 16), cont_depth_estimate(d, sp), 0),
+                                      last_failed_alloc_line(fa));
+    summary = "BSSL stack smashing (the host thunk stack overflowed, thunk block " + std::to_string(size) + " B)";
+  } else {
+    reason = ResetReason::exception;
+    int cause = f.fetch ? kExcInstFetchProhibited : f.write ? kExcStoreProhibited : kExcLoadProhibited;
+    uint32_t excvaddr = chip_fault_address(d, f.addr);
+    uint32_t epc1 = pseudo_code_address(reinterpret_cast<const void*>(f.pc));
+    record = postmortem_exception(cause, epc1, excvaddr,
+                                  device_stacks(d, thunk_depth_estimate(sp), cont_depth_estimate(d, sp), 0x190),
+                                  last_failed_alloc_line(fa));
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "Exception %d (%s) excvaddr=0x%08x epc1=0x%08x", cause, exception_cause_name(cause),
+                  excvaddr, epc1);
+    summary = buf;
+  }
+  record += rom_boot_banner(reason);
+}
+
+}  // namespace espfleet

@@ -1,0 +1,47 @@
+// sim/device/serial_console.h — a device's serial console as a test rig on a real device reads
+// it: the firmware's log format is its interface (nothing else crosses from core/). One parser of
+// the lines the tools care about, and the figures a run keeps from them.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string_view>
+#include <vector>
+
+#include "sim_time.h"
+
+namespace espfleet {
+
+// One console line, as far as the tools read it.
+struct ConsoleLine {
+  enum class Kind : uint8_t {
+    other,
+    attempting,      // "MQT: Attempting connection…"
+    tls_connected,   // "TLS: connected in MS ms, max ThunkStack used BYTES": value = ms, value2 = bytes
+    mqtt_connected,  // "MQT: Connected"
+    connect_failed,  // "MQT: Connect failed …, tls CODE": value = CODE (when given)
+    disconnected,    // "MQT: Disconnected …, tls CODE": value = CODE (when given)
+    published,       // "MQT: tele/…" or "MQT: stat/…"
+    received,        // "MQT: received …"
+  };
+  Kind kind = Kind::other;
+  long value = 0;
+  long value2 = 0;
+  bool has_value = false;
+};
+
+// A console line (a trailing "\r\n" is ignored).
+ConsoleLine parse_console_line(std::string_view line);
+
+// What a run keeps from a device's console.
+struct ConsoleFigures {
+  uint32_t mqtt_connects = 0;
+  uint32_t connect_failures = 0;
+  uint32_t published = 0;
+  uint32_t received = 0;
+  int tls_error = 0;                         // the last TLS code reported (0 = none)
+  std::map<int, uint32_t> tls_error_counts;  // every failed connect / drop with a TLS error, by code
+  std::vector<uint32_t> handshake_ms;        // every completed handshake
+  VTime first_connected{-1};
+};
+
+}  // namespace espfleet

@@ -1,0 +1,51 @@
+// sim/engine/cycle_clock.h — a device's cycle counter at its CPU clock: its virtual time. Work is
+// charged to it in cycles (the cost model says how many); it never reads the host's time. One
+// alarm — the device's watchdogs — is checked at every charge, so it fires within one charge of
+// its deadline.
+#pragma once
+#include <cstdint>
+
+#include "sim_time.h"
+
+namespace espfleet {
+
+class CycleClock {
+ public:
+  using Alarm = void (*)(void* owner);
+
+  explicit CycleClock(uint32_t mhz) : mhz_(mhz) {}
+  CycleClock(const CycleClock&) = delete;
+  CycleClock& operator=(const CycleClock&) = delete;
+
+  uint64_t cycles() const { return cycles_; }
+  const uint64_t* counter() const { return &cycles_; }  // for records that fold the clock in
+  uint32_t mhz() const { return mhz_; }
+  VTime now() const { return cycles_to_time(cycles_, mhz_); }
+
+  void charge(uint64_t c) {
+    cycles_ += c;
+    if (cycles_ >= alarm_at_) alarm_(owner_);
+  }
+  // Time passes without work (a sleep, a wait): the clock moves to t, never back.
+  void advance_to(VTime t) {
+    uint64_t c = time_to_cycles(t, mhz_);
+    if (c > cycles_) cycles_ = c;
+  }
+
+  // The alarm: fn(owner) once a charge takes the clock to `at_cycles` or past (UINT64_MAX: off).
+  void set_alarm(Alarm fn, void* owner) {
+    alarm_ = fn;
+    owner_ = owner;
+  }
+  void arm_alarm(uint64_t at_cycles) { alarm_at_ = alarm_ ? at_cycles : UINT64_MAX; }
+  uint64_t alarm_at() const { return alarm_at_; }  // UINT64_MAX: off
+
+ private:
+  uint64_t cycles_ = 0;
+  uint64_t alarm_at_ = UINT64_MAX;
+  uint32_t mhz_;
+  Alarm alarm_ = nullptr;
+  void* owner_ = nullptr;
+};
+
+}  // namespace espfleet

@@ -1,0 +1,126 @@
+// sim/engine/scheduler.h — the scheduler: many tasks, one libuv loop, virtual time.
+//
+// Tasks run one at a time on their fibers. A parked task waits on a timer ordered by (virtual
+// time, sequence number) — ties run in a fixed order. Realtime mode fires a timer when the wall
+// clock reaches it (no task runs ahead of the wall clock); fast mode jumps virtual time to the
+// next timer, past a task the host holds (its peer has not answered yet: it catches up when the
+// answer comes); a host event waits until every task has reached its time.
+#pragma once
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "host_clock.h"
+#include "sim_time.h"
+#include "task.h"
+
+namespace spdlog { class logger; }
+
+namespace espfleet {
+
+enum class RunMode : uint8_t { realtime, fast };
+
+// Something the host does at a device time (a broker restart): in fast mode it happens once every
+// task has reached `at`, and the fleet waits, up to `settle` of host time, until `settled` says its
+// effects (the broker's closes) have reached the tasks.
+struct HostEvent {
+  VTime at;
+  std::string name;
+  std::function<void()> run;
+  std::function<bool()> settled;  // may be empty
+  HostTime settle = HostTime::from_ms(3000);
+};
+
+struct SchedulerOptions {
+  RunMode mode = RunMode::realtime;
+  VTime duration = VTime::from_s(60);
+  std::vector<HostEvent> host_events;  // in time order
+  std::function<void()> on_tick;       // about every 250 ms of wall time (progress, signals)
+  std::shared_ptr<spdlog::logger> log; // where host events are logged
+};
+
+struct SchedulerStats {
+  double lag_max_ms = 0;        // realtime: worst wall-clock lag of a wake-up
+  uint64_t wakeups = 0;
+  uint64_t lagged_wakeups = 0;  // woke more than 50 ms late
+  double wall_seconds = 0;
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(SchedulerOptions opts);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  void run();  // until the duration, or request_stop()
+  void request_stop() { stop_ = true; }
+  void set_on_tick(std::function<void()> f) { opts_.on_tick = std::move(f); }
+
+  bool realtime() const { return opts_.mode == RunMode::realtime; }
+  VTime duration() const { return opts_.duration; }
+  const SchedulerStats& stats() const { return stats_; }
+  uv_loop_t* loop() { return &loop_; }
+  // The clock every task is held to: wall time since start (realtime) or virtual time (fast).
+  VTime now() const;
+  VTime wall_now() const;
+  // Fast mode: the fleet's present for anything a peer sends unasked.
+  VTime event_floor() const { return realtime() ? wall_now() : std::max(virt_now_, event_floor_); }
+
+  // A task's first wake-up (its boot), or a wake-up from the scheduler's side.
+  void wake_at(Task& t, VTime at);
+
+  // --- on the task's fiber ---
+  // A yield: sleep until virtual time t (task.yielded() follows).
+  void park_until(Task& t, VTime at);
+  // Wait for signal_io() or the deadline (task.yielded() follows).
+  void park_io(Task& t, VTime deadline);
+  // Realtime host pacing (not a yield): is the task's clock ahead of the wall clock, and wait
+  // until the wall reaches it.
+  bool ahead_of_wall(const Task& t) const;
+  void wait_for_wall(Task& t);
+  // Host pacing (not a yield): hold the task until release() or the host time `deadline`.
+  void host_park(Task& t, HostTime deadline);
+
+  // --- from callbacks (between slices) ---
+  void signal_io(Task& t, VTime visible_at);  // what it waits for is visible at visible_at
+  void release(Task& t);                      // a held task may go on (its peer answered)
+
+ private:
+  struct Timer {
+    VTime at;
+    uint64_t seq;
+    Task* task;
+    uint64_t task_seq;
+    bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  void schedule(Task& t, VTime at);
+  void park(Task& t, VTime at);
+  void expire_holds();
+  void poll_held();
+  void poll_for(uint64_t timeout_ms);
+  bool run_host_event_if_due();
+  bool finished() const;
+  bool fire_due();
+  void wait_for_events();
+
+  SchedulerOptions opts_;
+  uv_loop_t loop_{};
+  uv_timer_t guard_{};
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
+  std::vector<Task*> ready_;
+  std::vector<Task*> held_;
+  uint64_t seq_ = 0;
+  VTime virt_now_{};
+  uint64_t wall_origin_ns_ = 0;
+  size_t next_host_event_ = 0;
+  VTime event_floor_{};
+  bool stop_ = false;
+  SchedulerStats stats_;
+};
+
+}  // namespace espfleet

@@ -1,0 +1,93 @@
+// sim/net/device_net.h — a device's network: its sockets (handle h is slot h-1, the lowest free
+// one), what they work with (the device's clock, heap and scheduling, the fleet's transport, the
+// link's settings and random stream, the source address it binds to), its recorder when the run
+// keeps tapes, and its counters.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host_clock.h"
+#include "link_model.h"
+#include "net_event.h"
+#include "rng.h"
+
+namespace espfleet {
+
+class CycleClock;
+class DeviceHeap;
+class Scheduler;
+class Task;
+class TcpSocket;
+class Transport;
+
+struct NetCounters {
+  uint32_t tcp_connects = 0;
+  uint64_t rx_bytes = 0, tx_bytes = 0;
+};
+
+class DeviceNet {
+ public:
+  struct Parts {
+    CycleClock& clock;
+    DeviceHeap& heap;
+    Task& task;
+    Scheduler& sched;
+    Transport& transport;
+    LinkConfig link;
+    uint64_t seed;                // the link's random stream
+    const std::string* source;    // the source address to bind (nullptr or "": any)
+  };
+  explicit DeviceNet(const Parts& p);
+  ~DeviceNet();
+  DeviceNet(const DeviceNet&) = delete;
+  DeviceNet& operator=(const DeviceNet&) = delete;
+
+  // On the device's fiber: a connection (blocks up to timeout_ms), or nullptr.
+  TcpSocket* connect(const char* host, uint16_t port, uint32_t timeout_ms);
+  void close(TcpSocket& s);  // the firmware closed it
+  void close_all();          // reboot, end of run: every socket, no charge
+  // Replay: a recorded event to the socket it names; "" or why it cannot be.
+  std::string apply(const NetEvent& e);
+  // A connection is up whose peer has not closed it yet (a broker restart waits for none).
+  bool awaits_peer_close() const;
+
+  // Recording (a tape), and the host's holds as checkpoints on it.
+  void set_recorder(NetRecorder* r) { recorder_ = r; }
+  bool recording() const { return recorder_ != nullptr; }
+  void record(NetEvent e);  // stamped with the device's slice count
+  void host_park(ParkSite site, uint32_t handle, HostTime deadline);
+
+  CycleClock& clock() const { return clock_; }
+  DeviceHeap& heap() const { return heap_; }
+  Task& task() const { return task_; }
+  Scheduler& sched() const { return sched_; }
+  Transport& transport() const { return transport_; }
+  const LinkConfig& link() const { return link_; }
+  Rng& rng() { return rng_; }
+  const std::string& source() const { return source_ ? *source_ : kNoSource; }
+  NetCounters& counters() { return counters_; }
+  const NetCounters& counters() const { return counters_; }
+
+ private:
+  TcpSocket* socket(uint32_t handle) const;
+  static inline const std::string kNoSource;
+
+  CycleClock& clock_;
+  DeviceHeap& heap_;
+  Task& task_;
+  Scheduler& sched_;
+  Transport& transport_;
+  LinkConfig link_;
+  Rng rng_;
+  const std::string* source_;
+  NetRecorder* recorder_ = nullptr;
+  NetCounters counters_;
+  std::vector<std::unique_ptr<TcpSocket>> sockets_;
+};
+
+// A host name as a device resolves it (an IPv4 literal, "localhost", or the host's resolver).
+bool resolve_host(const char* host, uint32_t* ipv4_be);
+
+}  // namespace espfleet

@@ -1,0 +1,81 @@
+// sim/net/lwip_rx.cpp — backlog → pbufs on the device heap → the device's reads (lwip_rx.h).
+#include "lwip_rx.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "device_heap.h"
+
+namespace espfleet {
+
+namespace {
+const HeapSite kLwipSite{"lwip", 0};
+}  // namespace
+
+void RxQueue::deliver(const char* bytes, size_t n, VTime visible_at) {
+  backlog_visible_at_ = visible_at;
+  backlog_.append(bytes, n);
+}
+
+// Move received bytes into pbufs; what does not fit stays in the backlog.
+void RxQueue::fill_pbufs() {
+  DeviceHeap::NoteOnce burst(heap_);  // one moment for the heap's figures
+  size_t off = 0;
+  while (off < backlog_.size()) {
+    size_t len = std::min(kMss, backlog_.size() - off);
+    // lwIP drops a segment it cannot hold (the peer sends it again): not the firmware's failure.
+    auto* p = static_cast<uint8_t*>(heap_.malloc(
+        HeapRequest{len + kPbufOverhead, len + kPbufOverhead, HeapTag::lwip, kLwipSite, /*counts_failure=*/false}));
+    if (!p) break;
+    std::memcpy(p + kPbufOverhead, backlog_.data() + off, len);
+    rx_.push_back(Pbuf{p, uint16_t(len), uint16_t(kPbufOverhead), backlog_visible_at_});
+    held_ += len;
+    off += len;
+  }
+  backlog_.erase(0, off);
+}
+
+void RxQueue::take_arrived(VTime now) {
+  if (!backlog_.empty() && backlog_visible_at_ <= now) fill_pbufs();
+}
+
+size_t RxQueue::visible(VTime now) const {
+  size_t n = 0;
+  for (const Pbuf& p : rx_) {
+    if (p.visible_at > now) break;
+    n += p.len;
+  }
+  return n;
+}
+
+size_t RxQueue::read(uint8_t* buf, size_t len, VTime now) {
+  size_t n = 0;
+  while (n < len && !rx_.empty() && rx_.front().visible_at <= now) {
+    Pbuf& p = rx_.front();
+    size_t take = std::min<size_t>(len - n, p.len);
+    std::memcpy(buf + n, p.data + p.off, take);
+    p.off += uint16_t(take);
+    p.len -= uint16_t(take);
+    held_ -= take;
+    n += take;
+    if (p.len == 0) {
+      heap_.free(p.data, kLwipSite);
+      rx_.pop_front();
+    }
+  }
+  return n;
+}
+
+int RxQueue::peek(VTime now) const {
+  if (rx_.empty() || rx_.front().visible_at > now) return -1;
+  return rx_.front().data[rx_.front().off];
+}
+
+void RxQueue::clear() {
+  for (Pbuf& p : rx_) heap_.free(p.data, kLwipSite);
+  rx_.clear();
+  held_ = 0;
+  backlog_.clear();
+}
+
+}  // namespace espfleet

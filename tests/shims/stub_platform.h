@@ -1,0 +1,49 @@
+// tests/shims/stub_platform.h — a do-nothing EspPlatform for tests of shims and core code outside
+// the engine: a zero clock, the host's malloc, no flash, no network, no thunk. A test derives
+// from it and overrides what it watches; Installed puts it in place for one scope.
+#pragma once
+#include <cstdlib>
+
+#include "platform.h"
+
+namespace espfleet::test {
+
+struct StubPlatform : EspPlatform {
+  uint64_t cyc = 0;
+
+  uint64_t cycles() override { return cyc; }
+  uint32_t cpu_mhz() override { return 80; }
+  void charge(uint32_t c) override { cyc += c; }
+  void delay_ms(uint32_t ms) override { cyc += uint64_t(ms) * 80000; }
+  void yield() override {}
+  // The parenthesised names bypass Arduino.h's malloc/free macros.
+  void* heap_malloc(size_t size, const char*, int) override { return size ? (malloc)(size) : nullptr; }
+  void* heap_calloc(size_t n, size_t size, const char*, int) override { return n && size ? (calloc)(n, size) : nullptr; }
+  void* heap_realloc(void* p, size_t size, const char*, int) override { return (realloc)(p, size); }
+  void heap_free(void* p, const char*, int) override { (free)(p); }
+  uint32_t heap_free_bytes() override { return 0; }
+  uint32_t heap_max_block() override { return 0; }
+  uint8_t heap_fragmentation() override { return 0; }
+  [[noreturn]] void oom_abort(size_t) override { std::abort(); }
+  uint32_t chip_id() override { return 0; }
+  [[noreturn]] void restart() override { std::abort(); }
+  uint32_t random32() override { return 4; }
+  void log_write(const char*, size_t) override {}
+  bool flash_read(uint32_t, void*, size_t) override { return false; }
+  bool flash_write(uint32_t, const void*, size_t) override { return false; }
+  bool flash_erase_sector(uint32_t) override { return false; }
+  EspTcp* tcp_connect(const char*, uint16_t, uint32_t) override { return nullptr; }
+  bool host_by_name(const char*, uint32_t*) override { return false; }
+  bool thunk_acquire(uint32_t) override { return false; }
+  void thunk_release() override {}
+  uint32_t thunk_max_usage() override { return 0; }
+  void thunk_call(void*, void (*fn)(void*), void* arg) override { fn(arg); }
+};
+
+// The platform is process-wide: installed for one scope, always uninstalled.
+struct Installed {
+  explicit Installed(EspPlatform& p) { esp_set_platform(&p); }
+  ~Installed() { esp_set_platform(nullptr); }
+};
+
+}  // namespace espfleet::test
