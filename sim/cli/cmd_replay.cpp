@@ -110,10 +110,14 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     std::vector<Crash> crashes;
     std::optional<HeapMapData> map_at_crash;
     Fleet* engine_ptr = nullptr;
-    TapeTransport transport(tape, id, stop_at < h.duration ? 0 : h.end_slices);
+    const bool whole_tape = stop_at >= h.duration && h.end_slices > 0;
+    TapeTransport transport(tape, id, whole_tape ? h.end_slices : 0);
     FleetOptions eo;
     eo.mode = RunMode::fast;
-    eo.duration = stop_at;
+    // A whole tape ends at the recorded slice count, not at the duration: a realtime run can
+    // start a device's last slice before its end and finish it after (a device is ahead of the
+    // wall by up to one slice, and no slice outlasts the ~8.2 s hardware watchdog).
+    eo.duration = whole_tape ? h.duration + VTime::from_ms(60000) : stop_at;
     eo.device_log = dlog;
     eo.transport = &transport;
     eo.after_slice = [&transport](Device& d) { transport.after_slice(d.net()); };
