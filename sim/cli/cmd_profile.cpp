@@ -24,6 +24,7 @@
 
 #include "tls_client.h"
 #include "broker.h"
+#include "cli_options.h"
 #include "local_broker.h"
 #include "cost_meter.h"
 #include "cost_model.h"
@@ -85,17 +86,13 @@ CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
   CLI::App* cmd = app.add_subcommand(
       "profile", "One device, fast mode, against the embedded broker: the heap and time its first TLS connect costs");
   cmd->add_option("--cpu", o.cpu_mhz, "CPU clock in MHz")->check(CLI::IsMember({80, 160}))->capture_default_str();
-  cmd->add_option("--validation", o.validation, "ca (chain to the broker's CA) or fingerprint (pinned key)")
-      ->check(CLI::IsMember({"ca", "fingerprint"}))
-      ->capture_default_str();
+  add_enum_option(cmd, "--validation", o.validation, kValidationNames,
+                  "ca (chain to the broker's CA) or fingerprint (pinned key)");
   cmd->add_flag("--client-cert", o.client_cert, "present a P-256 client certificate (the broker requires it)");
-  cmd->add_option("--server-key", o.server_key, "the broker's key: rsa2048 or ec256 (ec256 enables SetOption165)")
-      ->check(CLI::IsMember({"rsa2048", "ec256"}))
-      ->capture_default_str();
-  cmd->add_option("--key-exchange", o.key_exchange,
-                  "ecdhe (ECDHE_RSA/ECDSA) or rsa (TLS_RSA_WITH_AES_128_GCM_SHA256, older Tasmota)")
-      ->check(CLI::IsMember({"ecdhe", "rsa"}))
-      ->capture_default_str();
+  add_enum_option(cmd, "--server-key", o.server_key, kKeyTypeNames,
+                  "the broker's key: rsa2048 or ec256 (ec256 enables SetOption165)", {KeyType::rsa2048, KeyType::ec256});
+  add_enum_option(cmd, "--key-exchange", o.key_exchange, kKeyExchangeNames,
+                  "ecdhe (ECDHE_RSA/ECDSA) or rsa (TLS_RSA_WITH_AES_128_GCM_SHA256, older Tasmota)");
   cmd->add_option("--rtt", o.rtt, "link round-trip time added in virtual time (e.g. 2ms on a LAN, 80ms to a cloud)")
       ->capture_default_str();
   cmd->add_option("--seed", o.seed, "device seed")->capture_default_str();
@@ -106,9 +103,9 @@ CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
 
 nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   using json = nlohmann::ordered_json;
-  if (o.validation == "fingerprint" && o.server_key != "rsa2048")
+  if (o.validation == Validation::fingerprint && o.server_key != KeyType::rsa2048)
     throw std::runtime_error("--validation fingerprint needs an RSA server key: the fingerprint is defined for RSA keys");
-  if (o.key_exchange == "rsa" && o.server_key != "rsa2048")
+  if (o.key_exchange == KeyExchange::rsa && o.server_key != KeyType::rsa2048)
     throw std::runtime_error("--key-exchange rsa needs an RSA server key");
 
   TempDir tmp;
@@ -127,9 +124,9 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   cfg.tls_enabled = true;
   cfg.validation = o.validation;
   cfg.client_cert = o.client_cert;
-  cfg.ecdsa = o.server_key == "ec256";
+  cfg.ecdsa = o.server_key == KeyType::ec256;
   cfg.key_exchange = o.key_exchange;
-  if (o.key_exchange == "rsa" && o.client_cert)
+  if (o.key_exchange == KeyExchange::rsa && o.client_cert)
     throw std::runtime_error("--key-exchange rsa goes without --client-cert (the firmware uses ECDHE with a client certificate)");
   try {
     cfg.rtt = parse_duration(o.rtt);
@@ -149,13 +146,13 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   lo.broker_dir = tmp.path / "broker";
   lo.ca_name = "espfleet profile CA";
   lo.seed = o.seed;
-  lo.server_key = parse_key_type(o.server_key);
+  lo.server_key = o.server_key;
   lo.require_certificate = o.client_cert;
   LocalBroker local = start_local_broker(lo);
   CertificateAuthority& ca = local.ca;
   const IssuedCert& server = local.server;
   EmbeddedBroker& broker = *local.broker;
-  if (o.validation == "fingerprint") {
+  if (o.validation == Validation::fingerprint) {
     std::string err;
     auto fp = fingerprint_v2_of_cert_der(server.cert_der, &err);
     if (!fp) throw std::runtime_error("server certificate: " + err);
@@ -266,10 +263,10 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   auto ms = [](VTime a, VTime b) { return (b - a).seconds() * 1000.0; };
   json r;
   r["config"] = {{"cpu_mhz", o.cpu_mhz},
-                 {"validation", o.validation},
+                 {"validation", enum_name(kValidationNames, o.validation)},
                  {"client_cert", o.client_cert},
-                 {"server_key", o.server_key},
-                 {"key_exchange", o.key_exchange},
+                 {"server_key", key_type_name(o.server_key)},
+                 {"key_exchange", enum_name(kKeyExchangeNames, o.key_exchange)},
                  {"rtt", o.rtt},
                  {"seed", o.seed}};
   VTime tcp_up = cap.tcp_up.value_or(*cap.attempt);
@@ -317,8 +314,9 @@ int cmd_profile(const ProfileOptions& o) {
     const auto& t = r["time_ms"];
     const auto& m = r["memory"];
     std::printf("espfleet profile: %u MHz, %s validation%s, %s server key, %s key exchange, RTT %s\n\n", o.cpu_mhz,
-                o.validation.c_str(), o.client_cert ? ", client certificate" : "", o.server_key.c_str(),
-                o.key_exchange.c_str(), o.rtt.c_str());
+                std::string(enum_name(kValidationNames, o.validation)).c_str(), o.client_cert ? ", client certificate" : "",
+                std::string(key_type_name(o.server_key)).c_str(),
+                std::string(enum_name(kKeyExchangeNames, o.key_exchange)).c_str(), o.rtt.c_str());
     std::printf("Memory (free-heap drop of each allocation, bytes)\n");
     std::printf("  BearSSL client context   %6u\n", unsigned(m["client_context"]));
     std::printf("  I/O buffers (in + out)   %6u\n", unsigned(m["buffers"]));

@@ -7,16 +7,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "key_type.h"
+#include "scenario.h"
+
 namespace CLI { class App; }
 
 namespace espfleet {
 
 struct ProfileOptions {
   uint32_t cpu_mhz = 80;
-  std::string validation = "ca";      // ca | fingerprint
+  Validation validation = Validation::ca;
   bool client_cert = false;
-  std::string server_key = "rsa2048"; // rsa2048 | ec256
-  std::string key_exchange = "ecdhe"; // ecdhe | rsa (TLS_RSA_WITH_AES_128_GCM_SHA256)
+  KeyType server_key = KeyType::rsa2048;         // rsa2048 | ec256
+  KeyExchange key_exchange = KeyExchange::ecdhe;
   std::string rtt = "20ms";
   uint64_t seed = 1;
   std::string out;                    // keep the logs and PKI here ("" = a temporary dir)

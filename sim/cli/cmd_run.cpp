@@ -226,7 +226,7 @@ int cmd_run(const RunOptions& o) {
     size_t max_heap = 0;
     for (uint32_t id = 0; id < n; ++id) {
       cfgs.push_back(sc.for_device(id));
-      any_ca_without_builtin |= cfgs.back().tls_enabled && cfgs.back().validation == "ca" && !cfgs.back().builtin_anchors;
+      any_ca_without_builtin |= cfgs.back().tls_enabled && cfgs.back().validation == Validation::ca && !cfgs.back().builtin_anchors;
       any_plain |= !cfgs.back().tls_enabled;
       any_cert |= cfgs.back().tls_enabled && cfgs.back().client_cert;
       max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
@@ -242,7 +242,7 @@ int cmd_run(const RunOptions& o) {
       lo.broker_dir = dir / "broker";
       lo.ca_name = "espfleet run CA";
       lo.seed = sc.fleet.seed;
-      lo.server_key = parse_key_type(sc.broker.server_key);
+      lo.server_key = sc.broker.server_key;
       lo.require_certificate = sc.broker.require_certificate && any_cert;
       lo.plain_listener = any_plain;
       LocalBroker local = start_local_broker(lo);
@@ -281,7 +281,7 @@ int cmd_run(const RunOptions& o) {
     if (broker) watch.emplace(*broker);
 
     FleetOptions eo;
-    eo.mode = sc.fleet.mode != "fast" ? RunMode::realtime : RunMode::fast;
+    eo.mode = sc.fleet.mode;
     eo.duration = VTime::from_us(sc.fleet.duration.us);
     eo.device_log = dlog;
     const bool record_tapes = !o.no_tapes;

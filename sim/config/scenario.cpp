@@ -122,19 +122,25 @@ std::string suggest(std::string_view key, const std::vector<std::string>& candid
   return best;
 }
 
-std::string read_enum(const toml::node& n, const std::vector<std::string>& choices) {
+template <class E, size_t N>
+E read_enum(const toml::node& n, const EnumName<E> (&table)[N]) {
   std::string v = read_string(n);
-  if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
-  std::string msg = "must be ";
-  for (size_t i = 0; i < choices.size(); ++i)
-    msg += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + json(choices[i]).dump();
-  if (std::string s = suggest(v, choices); !s.empty()) msg += " (did you mean " + json(s).dump() + "?)";
+  if (std::optional<E> e = enum_parse(table, v)) return *e;
+  std::vector<std::string> names;
+  for (const EnumName<E>& c : table) names.emplace_back(c.name);
+  std::string msg = "must be " + enum_choices(table, true);
+  if (std::string s = suggest(v, names); !s.empty()) msg += " (did you mean " + json(s).dump() + "?)";
   bad(msg);
 }
 
+template <class E, size_t N>
+json enum_json(const EnumName<E> (&table)[N], E v) {
+  return std::string(enum_name(table, v));
+}
+
 // tls.builtin_anchors: the root CAs compiled into the firmware, by name, in bit order.
-const std::pair<const char*, uint8_t> kBuiltinAnchorNames[] = {
-    {"isrg_root_x1", kAnchorIsrgX1}, {"amazon_root_ca1", kAnchorAmazonCa1}, {"amazon_root_ca3", kAnchorAmazonCa3}};
+constexpr EnumName<uint8_t> kBuiltinAnchorNames[] = {
+    {kAnchorIsrgX1, "isrg_root_x1"}, {kAnchorAmazonCa1, "amazon_root_ca1"}, {kAnchorAmazonCa3, "amazon_root_ca3"}};
 
 // A list of built-in anchor names (a single name is a list of one); duplicates are harmless.
 uint8_t read_builtin_anchors(const toml::node& n) {
@@ -145,15 +151,11 @@ uint8_t read_builtin_anchors(const toml::node& n) {
     items.push_back(&n);
   else
     bad("expected a list of names such as [\"isrg_root_x1\", \"amazon_root_ca1\"]");
-  std::vector<std::string> names;
-  for (const auto& [name, bit] : kBuiltinAnchorNames) names.push_back(name);
   uint8_t mask = 0;
   for (const toml::node* e : items) {
     if (!e->is_string()) bad("expected a list of names (strings) such as [\"isrg_root_x1\"]");
     try {
-      std::string name = read_enum(*e, names);
-      for (const auto& [known, bit] : kBuiltinAnchorNames)
-        if (name == known) mask |= bit;
+      mask |= read_enum(*e, kBuiltinAnchorNames);
     } catch (const FieldError& err) {
       bad("unknown built-in anchor " + json(e->as_string()->get()).dump() + ": " + err.msg);
     }
@@ -163,8 +165,8 @@ uint8_t read_builtin_anchors(const toml::node& n) {
 
 json builtin_anchor_names(uint8_t mask) {
   json out = json::array();
-  for (const auto& [name, bit] : kBuiltinAnchorNames)
-    if (mask & bit) out.push_back(name);
+  for (const EnumName<uint8_t>& a : kBuiltinAnchorNames)
+    if (mask & a.value) out.push_back(std::string(a.name));
   return out;
 }
 
@@ -349,16 +351,16 @@ const std::vector<Option>& options() {
        [](Settings& s, const toml::node& n) { s.fleet.seed = uint64_t(read_int(n, 0, INT64_MAX)); },
        [](const Settings& s) { return json(s.fleet.seed); }},
       {"fleet.mode", "enum", "", "\"realtime\": never ahead of the wall clock; \"fast\": jump to the next wake-up", false,
-       [](Settings& s, const toml::node& n) { s.fleet.mode = read_enum(n, {"realtime", "fast"}); },
-       [](const Settings& s) { return json(s.fleet.mode); }},
+       [](Settings& s, const toml::node& n) { s.fleet.mode = read_enum(n, kRunModeNames); },
+       [](const Settings& s) { return enum_json(kRunModeNames, s.fleet.mode); }},
       {"fleet.connect_spread", "duration", "", "boot times spread uniformly (seeded) over this window; 0 = all at once", false,
        [](Settings& s, const toml::node& n) {
          s.fleet.connect_spread = read_duration(n, Duration{}, Duration::from_s(86400));
        },
        [](const Settings& s) { return json(s.fleet.connect_spread.str()); }},
       {"broker.server_key", "enum", "", "key type of the embedded broker's generated certificate", false,
-       [](Settings& s, const toml::node& n) { s.broker.server_key = read_enum(n, {"rsa2048", "rsa4096", "ec256"}); },
-       [](const Settings& s) { return json(s.broker.server_key); }},
+       [](Settings& s, const toml::node& n) { s.broker.server_key = read_enum(n, kKeyTypeNames); },
+       [](const Settings& s) { return enum_json(kKeyTypeNames, s.broker.server_key); }},
       {"broker.require_certificate", "bool", "", "embedded broker demands a client certificate", false,
        [](Settings& s, const toml::node& n) { s.broker.require_certificate = read_bool(n); },
        [](const Settings& s) { return json(s.broker.require_certificate); }},
@@ -409,14 +411,14 @@ const std::vector<Option>& options() {
        [](Settings& s, const toml::node& n) { s.device.tls_enabled = read_bool(n); },
        [](const Settings& s) { return json(s.device.tls_enabled); }},
       {"tls.validation", "enum", "", "\"ca\": chain to a trust anchor (SetOption132 0); \"fingerprint\": public-key fingerprint (SetOption132 1)", true,
-       [](Settings& s, const toml::node& n) { s.device.validation = read_enum(n, {"ca", "fingerprint"}); },
-       [](const Settings& s) { return json(s.device.validation); }},
+       [](Settings& s, const toml::node& n) { s.device.validation = read_enum(n, kValidationNames); },
+       [](const Settings& s) { return enum_json(kValidationNames, s.device.validation); }},
       {"tls.client_cert", "bool", "", "present an EC client certificate (TLSKey1/TLSKey2)", true,
        [](Settings& s, const toml::node& n) { s.device.client_cert = read_bool(n); },
        [](const Settings& s) { return json(s.device.client_cert); }},
       {"tls.key_exchange", "enum", "", "\"ecdhe\": ECDHE_RSA (ECDHE_ECDSA with tls.ecdsa); \"rsa\": TLS_RSA_WITH_AES_128_GCM_SHA256, as older Tasmota builds used with Let's Encrypt brokers (no client certificate, RSA-only profile)", true,
-       [](Settings& s, const toml::node& n) { s.device.key_exchange = read_enum(n, {"ecdhe", "rsa"}); },
-       [](const Settings& s) { return json(s.device.key_exchange); }},
+       [](Settings& s, const toml::node& n) { s.device.key_exchange = read_enum(n, kKeyExchangeNames); },
+       [](const Settings& s) { return enum_json(kKeyExchangeNames, s.device.key_exchange); }},
       {"tls.ecdsa", "bool", "", "also offer ECDHE_ECDSA suites (SetOption165)", true,
        [](Settings& s, const toml::node& n) { s.device.ecdsa = read_bool(n); },
        [](const Settings& s) { return json(s.device.ecdsa); }},

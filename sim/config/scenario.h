@@ -11,9 +11,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "enum_names.h"
+#include "key_type.h"
+#include "run_mode.h"
 #include "units.h"
 
 namespace espfleet {
+
+// tls.validation: how the firmware checks the broker (Tasmota's SetOption132).
+enum class Validation : uint8_t { ca, fingerprint };
+inline constexpr EnumName<Validation> kValidationNames[] = {{Validation::ca, "ca"},
+                                                           {Validation::fingerprint, "fingerprint"}};
+
+// tls.key_exchange: ECDHE (the default) or static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256).
+enum class KeyExchange : uint8_t { ecdhe, rsa };
+inline constexpr EnumName<KeyExchange> kKeyExchangeNames[] = {{KeyExchange::ecdhe, "ecdhe"}, {KeyExchange::rsa, "rsa"}};
 
 // One background heap workload (heap.workload): a block of size_min..size_max bytes (uniform)
 // allocated every `every` on average (exponential intervals) and held for `lifetime` on average
@@ -34,10 +46,10 @@ struct DeviceConfig {
   uint32_t heap_boot_used = 0;               // heap.boot_used: bytes the firmware's boot keeps
   std::vector<HeapWorkload> heap_workload;   // heap.workload (at most 6 entries)
   bool tls_enabled = true;                   // tls.enabled
-  std::string validation = "ca";             // tls.validation: ca | fingerprint
+  Validation validation = Validation::ca;    // tls.validation
   bool client_cert = true;                   // tls.client_cert
   bool ecdsa = false;                        // tls.ecdsa (SetOption165)
-  std::string key_exchange = "ecdhe";        // tls.key_exchange: ecdhe | rsa
+  KeyExchange key_exchange = KeyExchange::ecdhe;  // tls.key_exchange
   std::string fingerprint1 = "learn";        // tls.fingerprint1 (see parse_fingerprint_slot)
   std::string fingerprint2;                  // tls.fingerprint2 ("" = matches no key)
   uint32_t thunk_size = 0;                   // tls.thunk_size bytes, 0 = firmware default
@@ -53,12 +65,12 @@ struct FleetConfig {
   uint32_t devices = 10;                         // fleet.devices
   Duration duration = Duration::from_s(60);      // fleet.duration
   uint64_t seed = 1;                             // fleet.seed
-  std::string mode = "realtime";                 // fleet.mode: realtime | fast
+  RunMode mode = RunMode::realtime;              // fleet.mode
   Duration connect_spread = Duration::from_us(0);  // fleet.connect_spread: boots spread over it
 };
 
 struct BrokerConfig {
-  std::string server_key = "rsa2048";  // broker.server_key: rsa2048 | rsa4096 | ec256
+  KeyType server_key = KeyType::rsa2048;  // broker.server_key
   bool require_certificate = true;     // broker.require_certificate
   std::string url;                     // broker.url: "" = embedded Mosquitto
   Duration restart_every{};            // broker.restart_every: embedded broker stops this often (0 = never)

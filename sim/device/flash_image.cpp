@@ -25,9 +25,9 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
   s.tele_period = uint16_t(std::clamp<int64_t>(tele, 10, 3600));
   s.mqtt_keepalive = uint16_t(std::clamp<int64_t>(cfg.keepalive.us / 1000000, 1, 65535));
   s.tls_enabled = cfg.tls_enabled;
-  s.validation = cfg.validation == "fingerprint" ? kValidateFingerprint : kValidateCa;
+  s.validation = cfg.validation == Validation::fingerprint ? kValidateFingerprint : kValidateCa;
   s.ecdsa = cfg.ecdsa;
-  s.key_exchange = cfg.key_exchange == "rsa" ? 1 : 0;
+  s.key_exchange = cfg.key_exchange == KeyExchange::rsa ? 1 : 0;
   const Fingerprint fp1 = parse_fingerprint_slot(cfg.fingerprint1), fp2 = parse_fingerprint_slot(cfg.fingerprint2);
   std::memcpy(s.fingerprint[0], fp1.data(), fp1.size());
   std::memcpy(s.fingerprint[1], fp2.data(), fp2.size());

@@ -15,14 +15,13 @@
 #include <vector>
 
 #include "host_clock.h"
+#include "run_mode.h"
 #include "sim_time.h"
 #include "task.h"
 
 namespace spdlog { class logger; }
 
 namespace espfleet {
-
-enum class RunMode : uint8_t { realtime, fast };
 
 // Something the host does at a device time (a broker restart): in fast mode it happens once every
 // task has reached `at`, and the fleet waits, up to `settle` of host time, until `settled` says its

@@ -318,19 +318,8 @@ std::optional<KeyType> classify_key(EVP_PKEY* k) {
 // ---- key types -------------------------------------------------------------------------------
 
 KeyType parse_key_type(std::string_view s) {
-  if (s == "rsa2048") return KeyType::rsa2048;
-  if (s == "rsa4096") return KeyType::rsa4096;
-  if (s == "ec256") return KeyType::ec256;
-  throw PkiError("pki: unknown key type \"" + std::string(s) + "\" (expected rsa2048, rsa4096 or ec256)");
-}
-
-std::string_view key_type_name(KeyType t) {
-  switch (t) {
-    case KeyType::rsa2048: return "rsa2048";
-    case KeyType::rsa4096: return "rsa4096";
-    case KeyType::ec256: return "ec256";
-  }
-  return "?";
+  if (std::optional<KeyType> t = enum_parse(kKeyTypeNames, s)) return *t;
+  throw PkiError("pki: unknown key type \"" + std::string(s) + "\" (expected " + enum_choices(kKeyTypeNames) + ")");
 }
 
 // ---- base64 ----------------------------------------------------------------------------------

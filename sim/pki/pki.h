@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "key_type.h"
+
 namespace espfleet {
 
 // Every PKI failure: the message names the operation, the file if any, and OpenSSL's errors.
@@ -23,9 +25,7 @@ class PkiError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class KeyType { rsa2048, rsa4096, ec256 };
-KeyType parse_key_type(std::string_view s);   // "rsa2048" | "rsa4096" | "ec256", else PkiError
-std::string_view key_type_name(KeyType t);
+KeyType parse_key_type(std::string_view s);  // "rsa2048" | "rsa4096" | "ec256", else PkiError
 
 // Default validity periods (days), after Easy-RSA's defaults quoted in seed 001
 // (EASYRSA_CA_EXPIRE 3650, EASYRSA_CERT_EXPIRE 1800); servers get Easy-RSA's 825.

@@ -121,9 +121,9 @@ TEST_CASE("an empty scenario gives the documented defaults") {
   CHECK(s.fleet.devices == 10);
   CHECK(s.fleet.duration == Duration::from_s(60));
   CHECK(s.fleet.seed == 1);
-  CHECK(s.fleet.mode == "realtime");
+  CHECK(s.fleet.mode == RunMode::realtime);
   CHECK(s.fleet.connect_spread == Duration{});
-  CHECK(s.broker.server_key == "rsa2048");
+  CHECK(s.broker.server_key == KeyType::rsa2048);
   CHECK(s.broker.require_certificate);
   CHECK(s.broker.url.empty());
   CHECK(s.groups.empty());
@@ -132,7 +132,7 @@ TEST_CASE("an empty scenario gives the documented defaults") {
   CHECK(c.cpu_mhz == 80);
   CHECK(c.heap_bytes == 49152);
   CHECK(c.tls_enabled);
-  CHECK(c.validation == "ca");
+  CHECK(c.validation == Validation::ca);
   CHECK(c.client_cert);
   CHECK_FALSE(c.ecdsa);
   CHECK(c.thunk_size == 0);
@@ -154,7 +154,7 @@ TEST_CASE("quickstart.toml loads: 100 devices, half at 80 and half at 160 MHz, T
     DeviceConfig c = s.for_device(id);
     (c.cpu_mhz == 80 ? at80 : at160)++;
     CHECK(c.tls_enabled);
-    CHECK(c.validation == "ca");
+    CHECK(c.validation == Validation::ca);
     CHECK(c.client_cert);
     CHECK(c.tele_period == Duration::from_s(10));
   }
@@ -217,13 +217,13 @@ rtt = "40ms"
     DeviceConfig c = s.for_device(id);
     CHECK(c.group == "fp");
     CHECK(c.cpu_mhz == 80);
-    CHECK(c.validation == "fingerprint");
+    CHECK(c.validation == Validation::fingerprint);
     CHECK(c.fingerprint1 == "A5 02 FF 13 99 9F 8B 39 8E F1 83 4F 11 23 65 0B 32 36 FC 07");
     CHECK(c.rtt == Duration::from_ms(40));
   }
   for (uint32_t id : {5u, 9u}) {
     CHECK(s.for_device(id).group.empty());
-    CHECK(s.for_device(id).validation == "ca");
+    CHECK(s.for_device(id).validation == Validation::ca);
   }
   CHECK(s.group_of(4)->name == "fp");
   CHECK(s.group_of(5) == nullptr);
@@ -264,17 +264,17 @@ device.cpu_mhz = 160
                                "tls.validation=fingerprint", "tls.fingerprint1=\"A5:02:FF:13:99:9F:8B:39:8E:F1:83:4F:11:23:65:0B:32:36:FC:07\"", "broker.url=",
                                "fleet.mode = fast"});
   CHECK(s.fleet.devices == 1000);
-  CHECK(s.fleet.mode == "fast");
+  CHECK(s.fleet.mode == RunMode::fast);
   CHECK(s.groups[0].count == 500);  // fraction of the overridden fleet size
   CHECK(s.defaults.tele_period == Duration::from_s(10));
   CHECK(s.defaults.heap_bytes == 40960);
-  CHECK(s.defaults.validation == "fingerprint");
+  CHECK(s.defaults.validation == Validation::fingerprint);
   CHECK(s.defaults.fingerprint1 == "A5:02:FF:13:99:9F:8B:39:8E:F1:83:4F:11:23:65:0B:32:36:FC:07");
   CHECK(s.broker.url.empty());
   DeviceConfig fast = s.for_device(0);
   CHECK(fast.cpu_mhz == 160);                          // the group's own value
   CHECK(fast.tele_period == Duration::from_s(10));     // defaults set by --set reach the group
-  CHECK(fast.validation == "fingerprint");
+  CHECK(fast.validation == Validation::fingerprint);
   CHECK(s.sets.size() == 7);
 
   Scenario g = parse_scenario(text, "set.toml",
@@ -530,7 +530,7 @@ TEST_CASE("heap.workload errors name the entry and the field") {
 
 TEST_CASE("heap_life.toml loads, and the flash image carries boot_used and the workload table") {
   Scenario s = load_scenario((repo_root() / "scenarios" / "heap_life.toml").string());
-  CHECK(s.fleet.mode == "fast");
+  CHECK(s.fleet.mode == RunMode::fast);
   CHECK(s.defaults.heap_boot_used == 12288);
   REQUIRE(s.defaults.heap_workload.size() == 3);
   DeviceConfig busy = s.for_device(0);
