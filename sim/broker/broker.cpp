@@ -21,6 +21,8 @@
 #include <sstream>
 #include <thread>
 
+#include "output_file.h"
+
 namespace espfleet {
 
 namespace {
@@ -210,7 +212,7 @@ BrokerOptions prepare_broker_pki(const std::filesystem::path& dir, CertificateAu
   std::error_code ec;
   std::filesystem::create_directories(pki, ec);
   if (ec) throw BrokerError("broker: create " + pki.string() + ": " + ec.message());
-  write_output_file(pki / "ca.crt", ca.cert_pem(), false, true);
+  write_file_atomically(pki / "ca.crt", ca.cert_pem());
   IssuedCert server = ca.issue_server("espfleet-broker", loopback_server_sans(bind), server_key);
   write_pem_files(server, pki / "server.crt", pki / "server.key", true);
   BrokerOptions o;
@@ -350,7 +352,7 @@ void EmbeddedBroker::start(const BrokerOptions& opts) {
       }
     }
     try {
-      write_output_file(conf, render_config(), false, true);
+      write_file_atomically(conf, render_config());
     } catch (const std::exception& e) {
       throw BrokerError(std::string("broker: write config: ") + e.what());
     }

@@ -29,6 +29,7 @@
 #include <optional>
 #include <vector>
 
+#include "cli_error.h"
 #include "fingerprint.h"
 #include "pki.h"
 #include "units.h"
@@ -37,72 +38,13 @@ namespace espfleet {
 
 namespace {
 
-// An error for the user, already naming the file or peer (exit 2).
-struct CmdError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct SslCtxFree {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-};
-struct SslFree {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
+// A socket closed when it goes out of scope.
 struct Fd {
   int fd = -1;
   ~Fd() {
     if (fd >= 0) ::close(fd);
   }
 };
-
-std::string openssl_error() {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (!e) return {};
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
-
-// ---- from a file -------------------------------------------------------------------------
-
-X509Ptr load_cert_file(const std::string& path) {
-  std::string text;
-  try {
-    text = read_whole_file(path);
-  } catch (const PkiError& e) {  // "pki: read PATH: reason"
-    std::string m = e.what();
-    if (m.rfind("pki: ", 0) == 0) m = m.substr(5);
-    throw CmdError(m.rfind("read ", 0) == 0 ? "cannot " + m : m);
-  }
-  if (text.find("-----BEGIN") != std::string::npos) {
-    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-      if (text.find("PRIVATE KEY-----") != std::string::npos)
-        throw CmdError(path + ": holds a private key, not a certificate (give the .crt file)");
-      if (text.find("CERTIFICATE REQUEST-----") != std::string::npos)
-        throw CmdError(path + ": is a certificate request, not a certificate");
-      throw CmdError(path + ": no PEM certificate in it (no BEGIN CERTIFICATE block)");
-    }
-    std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-    X509Ptr x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (!x) throw CmdError(path + ": the PEM certificate does not decode: " + openssl_error());
-    return x;
-  }
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(text.size())));
-  if (!x) {
-    ERR_clear_error();
-    throw CmdError(path + ": not a certificate (neither PEM nor DER X.509)");
-  }
-  return x;
-}
 
 // ---- from a TLS server -------------------------------------------------------------------
 
@@ -118,19 +60,19 @@ Peer parse_peer(std::string s) {
   size_t colon;
   if (!s.empty() && s.front() == '[') {
     size_t close = s.find(']');
-    if (close == std::string::npos) throw CmdError("--connect '" + s + "': missing ']' after an IPv6 address");
+    if (close == std::string::npos) throw CliError("--connect '" + s + "': missing ']' after an IPv6 address");
     p.host = s.substr(1, close - 1);
     colon = close + 1 < s.size() && s[close + 1] == ':' ? close + 1 : std::string::npos;
   } else {
     colon = s.rfind(':');
     p.host = s.substr(0, colon);
   }
-  if (colon == std::string::npos) throw CmdError("--connect '" + s + "': wants HOST:PORT, e.g. mqtt.lan:8883");
+  if (colon == std::string::npos) throw CliError("--connect '" + s + "': wants HOST:PORT, e.g. mqtt.lan:8883");
   p.port = s.substr(colon + 1);
   const bool digits = !p.port.empty() && p.port.size() <= 5 &&
                       std::all_of(p.port.begin(), p.port.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (p.host.empty() || !digits || std::stoi(p.port) < 1 || std::stoi(p.port) > 65535)
-    throw CmdError("--connect '" + s + "': wants HOST:PORT with a port 1-65535, e.g. mqtt.lan:8883");
+    throw CliError("--connect '" + s + "': wants HOST:PORT with a port 1-65535, e.g. mqtt.lan:8883");
   return p;
 }
 
@@ -159,7 +101,7 @@ int tcp_connect(const Peer& peer, Clock::time_point deadline, const std::string&
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   if (int rc = ::getaddrinfo(peer.host.c_str(), peer.port.c_str(), &hints, &res); rc != 0)
-    throw CmdError(peer.str() + ": cannot resolve '" + peer.host + "': " + gai_strerror(rc));
+    throw CliError(peer.str() + ": cannot resolve '" + peer.host + "': " + gai_strerror(rc));
   std::unique_ptr<addrinfo, void (*)(addrinfo*)> owner(res, freeaddrinfo);
   std::string last = "no address";
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
@@ -173,7 +115,7 @@ int tcp_connect(const Peer& peer, Clock::time_point deadline, const std::string&
         last = std::strerror(errno);
         continue;
       }
-      if (!wait_fd(s.fd, POLLOUT, deadline)) throw CmdError(peer.str() + ": TCP connect timed out after " + timeout_str);
+      if (!wait_fd(s.fd, POLLOUT, deadline)) throw CliError(peer.str() + ": TCP connect timed out after " + timeout_str);
       int err = 0;
       socklen_t len = sizeof err;
       ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len);
@@ -186,7 +128,7 @@ int tcp_connect(const Peer& peer, Clock::time_point deadline, const std::string&
     s.fd = -1;
     return fd;
   }
-  throw CmdError(peer.str() + ": cannot connect: " + last);
+  throw CliError(peer.str() + ": cannot connect: " + last);
 }
 
 X509Ptr fetch_leaf(const Peer& peer, Duration timeout) {
@@ -195,11 +137,11 @@ X509Ptr fetch_leaf(const Peer& peer, Duration timeout) {
   ::signal(SIGPIPE, SIG_IGN);  // a peer that hangs up mid-handshake must not kill the process
   Fd sock{tcp_connect(peer, deadline, timeout_str)};
 
-  std::unique_ptr<SSL_CTX, SslCtxFree> ctx(SSL_CTX_new(TLS_client_method()));
-  if (!ctx) throw CmdError("OpenSSL: cannot create a TLS context: " + openssl_error());
+  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) throw CliError("OpenSSL: cannot create a TLS context: " + openssl_errors());
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // learning the key, not trusting it
-  std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
-  if (!ssl || SSL_set_fd(ssl.get(), sock.fd) != 1) throw CmdError("OpenSSL: cannot set up TLS: " + openssl_error());
+  SslPtr ssl(SSL_new(ctx.get()));
+  if (!ssl || SSL_set_fd(ssl.get(), sock.fd) != 1) throw CliError("OpenSSL: cannot set up TLS: " + openssl_errors());
   unsigned char addr[16];
   if (inet_pton(AF_INET, peer.host.c_str(), addr) != 1 && inet_pton(AF_INET6, peer.host.c_str(), addr) != 1)
     SSL_set_tlsext_host_name(ssl.get(), peer.host.c_str());  // SNI, as BearSSL sends it
@@ -211,15 +153,15 @@ X509Ptr fetch_leaf(const Peer& peer, Duration timeout) {
     int err = SSL_get_error(ssl.get(), r);
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
       if (!wait_fd(sock.fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline))
-        throw CmdError(peer.str() + ": TLS handshake timed out after " + timeout_str);
+        throw CliError(peer.str() + ": TLS handshake timed out after " + timeout_str);
       continue;
     }
-    std::string why = openssl_error();
+    std::string why = openssl_errors();
     if (why.empty()) why = "the peer closed the connection during the handshake (is it a TLS port?)";
-    throw CmdError(peer.str() + ": TLS handshake failed: " + why);
+    throw CliError(peer.str() + ": TLS handshake failed: " + why);
   }
   X509Ptr leaf(SSL_get1_peer_certificate(ssl.get()));
-  if (!leaf) throw CmdError(peer.str() + ": the server sent no certificate");
+  if (!leaf) throw CliError(peer.str() + ": the server sent no certificate");
   SSL_shutdown(ssl.get());  // best effort close_notify
   return leaf;
 }
@@ -227,11 +169,9 @@ X509Ptr fetch_leaf(const Peer& peer, Duration timeout) {
 // ---- output ------------------------------------------------------------------------------
 
 std::string subject_of(X509* x) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  BioPtr bio(BIO_new(BIO_s_mem()));
   X509_NAME_print_ex(bio.get(), X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(len));
+  return bio_to_string(bio.get());
 }
 
 std::string key_of(X509* x) {
@@ -272,7 +212,7 @@ CLI::App* add_fingerprint_command(CLI::App& app, FingerprintOptions& o) {
 int cmd_fingerprint(const FingerprintOptions& o) {
   try {
     if (o.cert.empty() == o.connect.empty())
-      throw CmdError(o.cert.empty() ? "give a certificate file or --connect HOST:PORT"
+      throw CliError(o.cert.empty() ? "give a certificate file or --connect HOST:PORT"
                                     : "give a certificate file or --connect HOST:PORT, not both");
     X509Ptr x;
     std::string source;
@@ -281,24 +221,20 @@ int cmd_fingerprint(const FingerprintOptions& o) {
       try {
         timeout = parse_duration(o.timeout);
       } catch (const std::exception& e) {
-        throw CmdError(std::string("--timeout: ") + e.what());
+        throw CliError(std::string("--timeout: ") + e.what());
       }
-      if (timeout.us <= 0) throw CmdError("--timeout must be more than 0s");
+      if (timeout.us <= 0) throw CliError("--timeout must be more than 0s");
       Peer peer = parse_peer(o.connect);
       x = fetch_leaf(peer, timeout);
       source = peer.str();
     } else {
-      x = load_cert_file(o.cert);
+      x = read_certificate_file(o.cert);
       source = o.cert;
     }
-    int len = i2d_X509(x.get(), nullptr);
-    if (len <= 0) throw CmdError(source + ": cannot re-encode the certificate: " + openssl_error());
-    std::vector<uint8_t> der(static_cast<size_t>(len));
-    unsigned char* p = der.data();
-    i2d_X509(x.get(), &p);
+    std::vector<uint8_t> der = cert_to_der(x.get());
     std::string error;
     std::optional<Fingerprint> fp = fingerprint_v2_of_cert_der(der, &error);
-    if (!fp) throw CmdError(source + ": " + error);
+    if (!fp) throw CliError(source + ": " + error);
 
     const std::string text = format_fingerprint(*fp);
     const std::string command = "MqttFingerprint" + std::to_string(o.slot) + " " + text;
@@ -315,8 +251,7 @@ int cmd_fingerprint(const FingerprintOptions& o) {
     }
     return 0;
   } catch (const std::exception& e) {
-    std::cerr << "espfleet fingerprint: " << e.what() << "\n";
-    return 2;
+    return report_command_error("fingerprint", e);
   }
 }
 

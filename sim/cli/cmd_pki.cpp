@@ -13,6 +13,8 @@
 #include <optional>
 
 #include "fingerprint.h"
+#include "cli_error.h"
+#include "cli_options.h"
 #include "pki.h"
 
 namespace espfleet {
@@ -21,23 +23,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A usage or environment error with a message for the user (exit 2).
-struct CmdError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 // NAME becomes NAME.crt / NAME.key in DIR, so it must be a plain file stem, and not "ca".
 void check_name(const std::string& name, const char* what) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || name.front() == '-')
-    throw CmdError(std::string("bad ") + what + " name '" + name +
+    throw CliError(std::string("bad ") + what + " name '" + name +
                    "': it names the files NAME.crt and NAME.key, so no '/' and no leading '-'");
-  if (name == "ca") throw CmdError(std::string("bad ") + what + " name 'ca': ca.crt and ca.key are the CA's files");
+  if (name == "ca") throw CliError(std::string("bad ") + what + " name 'ca': ca.crt and ca.key are the CA's files");
 }
 
 void check_writable(const std::vector<fs::path>& paths, bool force) {
   if (force) return;
   for (const fs::path& p : paths)
-    if (fs::exists(p)) throw CmdError("refusing to overwrite existing file " + p.string() + " (pass --force to replace it)");
+    if (fs::exists(p)) throw CliError("refusing to overwrite existing file " + p.string() + " (pass --force to replace it)");
 }
 
 int ip_family(const std::string& s) {
@@ -77,26 +74,18 @@ std::vector<std::string> server_sans(const std::string& name, const std::vector<
   return out;
 }
 
-// --key VALUE (default "rsa2048"), one of `allowed`.
-KeyType key_option(const std::string& value, std::initializer_list<KeyType> allowed, const char* list) {
-  const std::string v = value.empty() ? "rsa2048" : value;
-  for (KeyType t : allowed)
-    if (key_type_name(t) == v) return t;
-  throw CmdError("--key '" + v + "': expected " + list);
-}
-
 CertificateAuthority load_ca(const PkiOptions& o) {
-  if (o.ca_cert.empty() != o.ca_key.empty()) throw CmdError("--ca-cert and --ca-key go together: give both or neither");
+  if (o.ca_cert.empty() != o.ca_key.empty()) throw CliError("--ca-cert and --ca-key go together: give both or neither");
   if (!o.ca_cert.empty()) return CertificateAuthority::load(o.ca_cert, o.ca_key);
   const fs::path cert = CertificateAuthority::cert_path(o.dir), key = CertificateAuthority::key_path(o.dir);
   if (!fs::exists(cert) && !fs::exists(key))
-    throw CmdError("no CA in " + o.dir + ": run `espfleet pki init --dir " + o.dir +
+    throw CliError("no CA in " + o.dir + ": run `espfleet pki init --dir " + o.dir +
                    "` first (or give --ca-cert and --ca-key)");
   return CertificateAuthority::load(cert, key);
 }
 
 int pki_init(const PkiOptions& o) {
-  const KeyType type = key_option(o.key, {KeyType::rsa2048, KeyType::ec256}, "rsa2048 or ec256");
+  const KeyType type = o.key;
   check_writable({CertificateAuthority::cert_path(o.dir), CertificateAuthority::key_path(o.dir)}, o.force);
   CertificateAuthority ca = CertificateAuthority::create(type, o.cn.empty() ? "espfleet CA" : o.cn,
                                                          o.days > 0 ? o.days : kCaValidityDays);
@@ -112,8 +101,7 @@ int pki_init(const PkiOptions& o) {
 
 int pki_server(const PkiOptions& o) {
   check_name(o.name, "server");
-  const KeyType type =
-      key_option(o.key, {KeyType::rsa2048, KeyType::rsa4096, KeyType::ec256}, "rsa2048, rsa4096 or ec256");
+  const KeyType type = o.key;
   const fs::path cert = fs::path(o.dir) / (o.name + ".crt"), key = fs::path(o.dir) / (o.name + ".key");
   check_writable({cert, key}, o.force);
   CertificateAuthority ca = load_ca(o);
@@ -164,14 +152,14 @@ CLI::App* add_pki_command(CLI::App& app, PkiOptions& o) {
 
   o.init = pki->add_subcommand("init", "Create a CA: DIR/ca.crt and DIR/ca.key (0600)");
   common(o.init);
-  o.init->add_option("--key", o.key, "CA key: rsa2048 (default) or ec256");
+  add_enum_option(o.init, "--key", o.key, kKeyTypeNames, "CA key: rsa2048 or ec256", {KeyType::rsa2048, KeyType::ec256});
   o.init->add_option("--cn", o.cn, "CA common name (default \"espfleet CA\")");
 
   o.server = pki->add_subcommand(
       "server", "Issue a broker certificate DIR/NAME.crt + DIR/NAME.key signed by DIR's CA; prints MqttFingerprint1");
   common(o.server);
   o.server->add_option("NAME", o.name, "Server name: the CN, the first SAN and the file names")->required();
-  o.server->add_option("--key", o.key, "Server key: rsa2048 (default), rsa4096 or ec256");
+  add_enum_option(o.server, "--key", o.key, kKeyTypeNames, "Server key: rsa2048, rsa4096 or ec256");
   o.server->add_option("--san", o.sans,
                        "Subject alternative name, DNS or IP (repeatable; IPv4 addresses also go in as DNS). NAME is "
                        "always one; without --san, localhost and 127.0.0.1 are added")
@@ -193,8 +181,7 @@ int cmd_pki(const PkiOptions& o) {
     if (*o.server) return pki_server(o);
     return pki_device(o);
   } catch (const std::exception& e) {
-    std::cerr << "espfleet pki " << sub << ": " << e.what() << "\n";
-    return 2;
+    return report_command_error(std::string("pki ") + sub, e);
   }
 }
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "key_type.h"
+
 namespace CLI { class App; }
 
 namespace espfleet {
@@ -11,7 +13,7 @@ namespace espfleet {
 struct PkiOptions {
   std::string dir = ".";     // --dir: where ca.crt/ca.key live and NAME.crt/NAME.key go
   std::string name;          // NAME (server, device)
-  std::string key;           // --key (init: rsa2048; server: rsa2048)
+  KeyType key = KeyType::rsa2048;  // --key
   std::string cn;            // --cn (init)
   std::vector<std::string> sans;  // --san (server)
   int days = 0;              // --days; 0 = the default of the certificate kind

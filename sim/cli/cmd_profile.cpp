@@ -30,6 +30,7 @@
 #include "cost_model.h"
 #include "fleet.h"
 #include "serial_console.h"
+#include "cli_error.h"
 #include "session.h"
 #include "fingerprint.h"
 #include "flash_image.h"
@@ -336,8 +337,7 @@ int cmd_profile(const ProfileOptions& o) {
                 unsigned(t["tls_connect_logged"]));
     return 0;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "espfleet profile: %s\n", e.what());
-    return 2;
+    return report_command_error("profile", e);
   }
 }
 

@@ -16,6 +16,7 @@
 
 #include "fleet.h"
 #include "heap_trace.h"
+#include "cli_error.h"
 #include "session.h"
 #include "tape_transport.h"
 #include "heap_map.h"
@@ -214,8 +215,7 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     }
     return differs ? 4 : 0;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "espfleet replay: %s\n", e.what());
-    return 2;
+    return report_command_error("replay", e);
   }
 }
 

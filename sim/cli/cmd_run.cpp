@@ -24,6 +24,8 @@
 #include "heap_timeline.h"
 #include "host_usage.h"
 #include "local_broker.h"
+#include "cli_error.h"
+#include "input_file.h"
 #include "output_file.h"
 #include "pki.h"
 #include "report.h"
@@ -73,51 +75,25 @@ BrokerTarget parse_broker(const std::string& spec) {
   return t;
 }
 
-// Length of the DER element at der[0] (header included) when it is one SEQUENCE, else 0.
-size_t der_sequence_length(const std::vector<uint8_t>& der) {
-  if (der.size() < 2 || der[0] != 0x30) return 0;
-  size_t len = der[1], hdr = 2;
-  if (len & 0x80) {
-    size_t n = len & 0x7F;
-    if (n == 0 || n > 3 || der.size() < 2 + n) return 0;
-    len = 0;
-    for (size_t i = 0; i < n; ++i) len = len << 8 | der[2 + i];
-    hdr += n;
-  }
-  return hdr + len;
-}
-
 // Every certificate of a PEM file (a bundle is fine), as DER back to back: the firmware's CA
 // slot (TlsSettings.ca) holds at most kMaxFlashAnchors of them in sizeof(TlsSettings::ca) bytes.
 std::vector<uint8_t> pem_file_to_der(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw std::runtime_error("--ca " + path + ": is a directory, not a PEM file");
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error("--ca " + path + ": cannot read the file: " + std::strerror(errno));
-  std::string pem((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const std::string begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
-  std::vector<uint8_t> all;
-  size_t count = 0;
-  for (size_t b = pem.find(begin); b != std::string::npos; b = pem.find(begin, b + 1)) {
-    size_t e = pem.find(end, b);
-    if (e == std::string::npos)
-      throw std::runtime_error("--ca " + path + ": certificate " + std::to_string(count + 1) + " has no END line");
-    std::string body;
-    for (char c : pem.substr(b + begin.size(), e - b - begin.size()))
-      if (!std::isspace(static_cast<unsigned char>(c))) body += c;
-    std::vector<uint8_t> der;
-    try {
-      der = base64_decode(body);
-    } catch (const std::exception& ex) {
-      throw std::runtime_error("--ca " + path + ": certificate " + std::to_string(count + 1) + ": " + ex.what());
-    }
-    if (der_sequence_length(der) != der.size())
-      throw std::runtime_error("--ca " + path + ": certificate " + std::to_string(count + 1) +
-                               " is not one DER certificate");
-    all.insert(all.end(), der.begin(), der.end());
-    ++count;
+  std::string text;
+  try {
+    text = read_whole_file(path);
+  } catch (const InputError& e) {
+    throw CliError("--ca " + std::string(e.what()));
   }
-  if (count == 0) throw std::runtime_error("--ca " + path + ": no PEM certificate in the file");
+  std::vector<std::vector<uint8_t>> certs;
+  try {
+    certs = pem_certificates(text);
+  } catch (const PkiError& e) {
+    throw CliError("--ca " + path + ": " + e.what());
+  }
+  const size_t count = certs.size();
+  if (count == 0) throw CliError("--ca " + path + ": no PEM certificate in the file");
+  std::vector<uint8_t> all;
+  for (const auto& c : certs) all.insert(all.end(), c.begin(), c.end());
   if (count > kMaxFlashAnchors)
     throw std::runtime_error("--ca " + path + ": " + std::to_string(count) + " certificates, but the firmware holds at most " +
                              std::to_string(kMaxFlashAnchors) + " CA certificates (tls.builtin_anchors adds roots besides)");

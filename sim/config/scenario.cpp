@@ -16,6 +16,7 @@
 
 #include "builtin_anchors.h"
 #include "fingerprint.h"
+#include "input_file.h"
 
 namespace espfleet {
 namespace {
@@ -877,11 +878,13 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     throw ScenarioError({path + ": is a directory, not a scenario file"});
   if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
     throw ScenarioError({path + ": is not a regular file (a scenario is a TOML file)"});
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError({path + ": cannot read scenario file: " + std::strerror(errno)});
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.str(), path, sets, shown);
+  std::string text;
+  try {
+    text = read_whole_file(path);
+  } catch (const InputError& e) {
+    throw ScenarioError({e.what()});
+  }
+  return parse_scenario(text, path, sets, shown);
 }
 
 const std::vector<ScenarioOption>& scenario_options() {

@@ -12,6 +12,8 @@
 #include <cctype>
 #include <memory>
 
+#include "openssl_util.h"
+
 namespace espfleet {
 
 namespace {
@@ -57,14 +59,6 @@ const char kExpected[] =
   throw FingerprintError(quoted(text) + " is a SHA-256 fingerprint (32 bytes); " + kExpected);
 }
 
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-
 std::vector<uint8_t> bn_bytes(const BIGNUM* bn) {
   std::vector<uint8_t> out(static_cast<size_t>(BN_num_bytes(bn)));
   BN_bn2bin(bn, out.data());  // minimal big-endian: no leading zero byte
@@ -97,7 +91,7 @@ Fingerprint fingerprint_v2_rsa(const uint8_t* n, size_t nlen, const uint8_t* e, 
 
 std::optional<Fingerprint> fingerprint_v2_of_cert_der(const std::vector<uint8_t>& der, std::string* error) {
   const unsigned char* p = der.data();
-  std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!x) return fail_with(error, "not a DER X.509 certificate");
   EVP_PKEY* key = X509_get0_pubkey(x.get());  // borrowed
   if (!key) return fail_with(error, "the certificate's public key cannot be decoded");

@@ -16,14 +16,10 @@
 #include <vector>
 
 #include "key_type.h"
+#include "openssl_util.h"
+#include "pem.h"
 
 namespace espfleet {
-
-// Every PKI failure: the message names the operation, the file if any, and OpenSSL's errors.
-class PkiError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 KeyType parse_key_type(std::string_view s);  // "rsa2048" | "rsa4096" | "ec256", else PkiError
 
@@ -52,10 +48,6 @@ struct DeviceCert : IssuedCert {
   std::string tls_key1() const;              // base64(private_scalar) — the TLSKey1 argument
   std::string tls_key2() const;              // base64(cert_der)       — the TLSKey2 argument
 };
-
-std::string base64(const uint8_t* data, size_t len);  // standard alphabet, padded, one line
-inline std::string base64(const std::vector<uint8_t>& v) { return base64(v.data(), v.size()); }
-std::vector<uint8_t> base64_decode(std::string_view text);  // strict; PkiError when malformed
 
 // "localhost", "127.0.0.1" as DNS and IP, and `bind` (if another address) as DNS and IP.
 // BearSSL matches the MQTT host only against dNSName entries, so an IP host needs DNS:<ip>.
@@ -116,11 +108,6 @@ class CertificateAuthority {
   std::optional<KeyType> key_type_;
 };
 
-// Writes `content` to `path`. Secret files are created 0600 (and an overwritten one is set
-// to 0600). Existing files are refused unless `force`; a forced write goes through a
-// temporary file and rename, so readers never see a half-written key.
-void write_output_file(const std::filesystem::path& path, std::string_view content, bool secret,
-                       bool force = false);
 // Writes a cert (0644) and its key (0600), creating parent directories. Checks both paths
 // before writing either.
 void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file,
@@ -130,8 +117,5 @@ void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file
 // nothing for good ones. PkiError when the bytes are not certificates.
 std::vector<std::string> validity_problems(const std::vector<uint8_t>& der_certs,
                                            std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
-
-// Reads a whole file; PkiError naming the file on failure.
-std::string read_whole_file(const std::filesystem::path& path);
 
 }  // namespace espfleet

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "broker.h"
+#include "output_file.h"
 #include "pki.h"
 #include "subprocess.h"
 
@@ -279,7 +280,7 @@ TEST_CASE("broker: startup failures are reported with context") {
   }
 
   SUBCASE("an unreadable server key: mosquitto's own error comes back") {
-    write_output_file(opts.keyfile, "not a key\n", true, true);
+    write_file_atomically(opts.keyfile, "not a key\n", 0600);
     EmbeddedBroker b;
     std::string msg;
     try {
@@ -321,7 +322,7 @@ TEST_CASE("broker: startup failures are reported with context") {
   }
 
   SUBCASE("an unreadable server key is caught by the probe path too") {
-    write_output_file(opts.keyfile, "not a key\n", true, true);
+    write_file_atomically(opts.keyfile, "not a key\n", 0600);
     BrokerOptions o = opts;
     o.use_sd_notify = false;
     EmbeddedBroker b;

@@ -20,6 +20,8 @@
 #include <memory>
 #include <set>
 
+#include "input_file.h"
+#include "output_file.h"
 #include "pki.h"
 
 using namespace espfleet;
@@ -359,10 +361,10 @@ TEST_CASE("pki: save and load the CA, with clear errors") {
   CHECK(contains(msg, (dir / "nope.crt").string()));
   CHECK(contains(msg, "not found"));
   // Unparsable file.
-  write_output_file(tmp.path / "garbage.crt", "hello\n", false);
+  write_file_atomically(tmp.path / "garbage.crt", "hello\n");
   msg = what_of([&] { CertificateAuthority::load(tmp.path / "garbage.crt", dir / "ca.key"); });
   CHECK(contains(msg, (tmp.path / "garbage.crt").string()));
-  write_output_file(tmp.path / "garbage.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", true);
+  write_file_atomically(tmp.path / "garbage.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 0600);
   msg = what_of([&] { CertificateAuthority::load(dir / "ca.crt", tmp.path / "garbage.key"); });
   CHECK(contains(msg, (tmp.path / "garbage.key").string()));
   // A key that does not match.
