@@ -139,9 +139,7 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   cfg.jitter = Duration::from_us(0);
 
   // PKI and broker.
-  for (const StaleBroker& sb : stop_stale_brokers())
-    std::fprintf(stderr, "espfleet: stopped a stale embedded mosquitto (pid %d, %s), left by espfleet pid %d, which is gone\n",
-                 int(sb.pid), sb.config.c_str(), int(sb.owner));
+  stop_stale_brokers_saying_so();
   LocalBrokerOptions lo;
   lo.pki_dir = tmp.path / "pki";
   lo.broker_dir = tmp.path / "broker";
@@ -223,17 +221,9 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
 
   Fleet engine(eo, 1, cfg.heap_bytes);
   engine_ptr = &engine;
-  FlashInputs fi;
-  fi.mqtt_host = "localhost";
-  fi.mqtt_port = broker.tls_port();
-  fi.utc_at_boot = uint32_t(std::time(nullptr));
-  fi.ca_der = ca.cert_der();
-  if (o.client_cert) {
-    DeviceCert dc = ca.issue_device(client_id_for(chip_id_for(0, o.seed)));
-    fi.client_key.assign(dc.private_scalar.begin(), dc.private_scalar.end());
-    fi.client_cert = dc.cert_der;
-  }
-  Device& dev = engine.add_device(DeviceSpec{0, cfg, o.seed, build_flash_image(cfg, fi), VTime{}, kTasmotaProgram});
+  BrokerEndpoint endpoint{"localhost", broker.tls_port(), broker.plain_port(), ca.cert_der()};
+  std::vector<uint8_t> flash = provision_device(0, o.seed, cfg, endpoint, &ca, uint32_t(std::time(nullptr)));
+  Device& dev = engine.add_device(DeviceSpec{0, cfg, o.seed, std::move(flash), VTime{}, kTasmotaProgram});
   dev_ptr = &dev;
   dev.heap().set_observer(&observer);
   engine.run();

@@ -5,6 +5,13 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+
+#include "broker.h"
+#include "device.h"
+#include "flash_image.h"
+#include "pki.h"
+
 namespace espfleet {
 
 std::shared_ptr<spdlog::logger> device_logger(const std::filesystem::path& file, const char* name) {
@@ -16,6 +23,29 @@ std::shared_ptr<spdlog::logger> device_logger(const std::filesystem::path& file,
   log->set_pattern("%v");
   log->flush_on(spdlog::level::warn);
   return log;
+}
+
+void stop_stale_brokers_saying_so() {
+  for (const StaleBroker& s : stop_stale_brokers())
+    std::fprintf(stderr, "espfleet: stopped a stale embedded mosquitto (pid %d, %s), left by espfleet pid %d, which is gone\n",
+                 int(s.pid), s.config.c_str(), int(s.owner));
+}
+
+std::vector<uint8_t> provision_device(uint32_t id, uint64_t fleet_seed, const DeviceConfig& c,
+                                      const BrokerEndpoint& broker, CertificateAuthority* ca, uint32_t utc_at_boot) {
+  FlashInputs fi;
+  fi.mqtt_host = broker.host;
+  fi.mqtt_port = c.tls_enabled ? broker.tls_port : broker.plain_port;
+  fi.utc_at_boot = utc_at_boot;
+  if (c.tls_enabled) {
+    fi.ca_der = broker.ca_der;
+    if (c.client_cert && ca) {
+      DeviceCert dc = ca->issue_device(client_id_for(chip_id_for(id, fleet_seed)));
+      fi.client_key.assign(dc.private_scalar.begin(), dc.private_scalar.end());
+      fi.client_cert = dc.cert_der;
+    }
+  }
+  return build_flash_image(c, fi);
 }
 
 }  // namespace espfleet

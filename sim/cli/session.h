@@ -1,15 +1,22 @@
 // sim/cli/session.h — what the commands that run devices (run, replay, profile) share: the
-// built-in firmware as a program, and the devices' log.
+// built-in firmware as a program, the devices' log, the broker as devices see it, and a
+// device's provisioning (its boot flash, with a client certificate when it needs one).
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "chip.h"
 #include "firmware_entry.h"
+#include "scenario.h"
 
 namespace spdlog { class logger; }
 
 namespace espfleet {
+
+class CertificateAuthority;
 
 // The built-in Tasmota-like firmware (core/).
 inline const Program kTasmotaProgram{"tasmota", &tasmota_main};
@@ -17,5 +24,22 @@ inline const Program kTasmotaProgram{"tasmota", &tasmota_main};
 // The devices' log: every console line with its device id and virtual time, into `file` (an
 // empty path: nowhere). Lines are written as they come; warnings flush.
 std::shared_ptr<spdlog::logger> device_logger(const std::filesystem::path& file, const char* name);
+
+// Stops the embedded brokers an espfleet that is gone left running, one line on stderr each.
+void stop_stale_brokers_saying_so();
+
+// Where the devices' broker is, as their flash holds it, and what they trust there.
+struct BrokerEndpoint {
+  std::string host;
+  uint16_t tls_port = 0;
+  uint16_t plain_port = 0;      // devices with tls.enabled = false
+  std::vector<uint8_t> ca_der;  // trust anchors, DER back to back
+};
+
+// Device `id`'s boot flash: its configuration, the broker, the trust anchors and, when it
+// presents a client certificate and `ca` is given, a key and a certificate (CN = its client id)
+// issued now.
+std::vector<uint8_t> provision_device(uint32_t id, uint64_t fleet_seed, const DeviceConfig& c,
+                                      const BrokerEndpoint& broker, CertificateAuthority* ca, uint32_t utc_at_boot);
 
 }  // namespace espfleet

@@ -1,0 +1,86 @@
+// sim/cli/run_outputs.cpp — the run directory's outputs (run_outputs.h).
+#include "run_outputs.h"
+
+#include <cstdio>
+
+#include "broker.h"
+#include "fleet.h"
+#include "host_usage.h"
+#include "output_file.h"
+#include "report.h"
+#include "run_record.h"
+#include "tape.h"
+
+namespace espfleet {
+
+namespace {
+
+// The process's costs, added to the fleet summary's "host".
+void add_host_figures(nlohmann::ordered_json& h, const Fleet& fleet, const std::vector<std::unique_ptr<Tape>>& tapes,
+                      const EmbeddedBroker* broker, const RunFacts& f) {
+  const size_t n = fleet.devices().size();
+  uint64_t rss_after = rss_bytes();
+  h["rss_bytes"] = rss_after;
+  h["rss_per_device_bytes"] = n ? (rss_after > f.rss_before ? (rss_after - f.rss_before) / n : 0) : 0;
+  h["cpu_s"] = cpu_seconds_self() - f.cpu_before;
+  uint64_t tape_bytes = 0;
+  for (auto& t : tapes) tape_bytes += t->size_bytes();
+  h["tape_bytes_per_device"] = n ? tape_bytes / n : 0;
+  h["provision_s"] = f.setup_s;
+  double dev_s = double(n) * fleet.stats().wall_seconds;
+  h["cpu_us_per_device_second"] = dev_s > 0 ? double(h["cpu_s"]) * 1e6 / dev_s : 0.0;
+  if (broker && broker->pid() > 0) {
+    h["broker_rss_bytes"] = rss_bytes(broker->pid());
+    h["broker_cpu_s"] = cpu_seconds_of(broker->pid());
+  }
+}
+
+}  // namespace
+
+nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const Fleet& fleet,
+                                         const std::vector<std::unique_ptr<Tape>>& tapes, const EmbeddedBroker* broker,
+                                         const RunFacts& f, std::vector<std::string>& output_errors) {
+  std::string devices_jsonl;
+  for (auto& d : fleet.devices()) devices_jsonl += device_record(*d).dump() + "\n";
+  nlohmann::ordered_json summary = fleet_summary(fleet.devices(), fleet.stats());
+  summary["interrupted"] = f.interrupted_in != nullptr;
+  if (f.interrupted_in) {
+    summary["interrupted_by"] = f.interrupted_by;
+    summary["interrupted_during"] = f.interrupted_in;
+    summary["devices_provisioned"] = f.provisioned;
+  }
+  summary["heap_maps_written"] = f.heap_maps;
+  summary["heap_maps_skipped"] = f.heap_maps_skipped;
+  summary["tapes"] = f.record_tapes ? (dir / "tapes").string() : "";
+  if (broker)
+    summary["broker_exited"] = f.broker_exit ? nlohmann::ordered_json{{"t_s", f.broker_exit_at.seconds()},
+                                                                      {"wall_s", f.broker_exit_wall},
+                                                                      {"pid", f.broker_exit->pid},
+                                                                      {"how", f.broker_exit->how},
+                                                                      {"signal", f.broker_exit->signal},
+                                                                      {"exit_code", f.broker_exit->exit_code}}
+                                             : nlohmann::ordered_json(nullptr);
+  add_host_figures(summary["host"], fleet, tapes, broker, f);
+  summary["run_dir"] = dir.string();
+  summary["output_errors"] = output_errors;
+  write_file_atomically(dir / "devices.jsonl", devices_jsonl);
+  write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
+
+  const size_t errors_before = output_errors.size();
+  if (f.record_tapes)
+    for (std::string& e : write_tapes(dir, fleet, tapes, f.seed, f.interrupted_in ? "interrupted" : "duration"))
+      output_errors.push_back(std::move(e));
+  try {
+    write_timelines(dir / "heap", fleet);
+  } catch (const std::exception& e) {
+    output_errors.push_back(e.what());
+  }
+  for (const std::string& e : output_errors) std::fprintf(stderr, "espfleet run: %s\n", e.c_str());
+  if (output_errors.size() != errors_before) {
+    summary["output_errors"] = output_errors;
+    write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
+  }
+  return summary;
+}
+
+}  // namespace espfleet
