@@ -12,7 +12,7 @@ const uint16_t kSuitesEcdsa[] = {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
                                  BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
 
 // Tasmota light's thunk sizes: RSA-only 4800, with ECDSA 6800; with a client cert 5300 / 6300;
-// RSA key exchange (no ECDHE) 3600, the seed's "LetsEncrypt or regular TLS" figure.
+// RSA key exchange (no ECDHE) 3600, the "LetsEncrypt or regular TLS" figure of Tasmota's SSL/TLS page.
 uint32_t defaultThunk(bool ecdsa, bool clientCert, bool rsaKx) {
   if (rsaKx) return 3600;
   if (clientCert) return ecdsa ? 6300 : 5300;

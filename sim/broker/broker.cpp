@@ -1,6 +1,6 @@
-// sim/broker.cpp — the embedded Mosquitto (see broker.h): config generation, free-port
-// choice with bounded retries, spawn with a raised RLIMIT_NOFILE, readiness by TCP probe,
-// stop by pid.
+// sim/broker/broker.cpp — the embedded Mosquitto (see broker.h): config generation, spawn on
+// free ports with bounded retries and a raised RLIMIT_NOFILE, readiness by sd_notify and TCP
+// probe, stop by pid.
 #include "broker.h"
 
 #include <arpa/inet.h>
@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "notify_socket.h"
 #include "output_file.h"
 
 namespace espfleet {
@@ -28,20 +29,6 @@ namespace espfleet {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-sockaddr_in ipv4_addr(const std::string& host, uint16_t port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  if (inet_pton(AF_INET, host.c_str(), &sa.sin_addr) != 1)
-    throw BrokerError("broker: \"" + host + "\" is not an IPv4 address");
-  return sa;
-}
-
-std::string normalize_bind(const std::string& bind) {
-  if (bind.empty() || bind == "localhost") return "127.0.0.1";
-  return bind;
-}
 
 // Last `n` lines of `text`.
 std::string tail_lines(const std::string& text, size_t n) {
@@ -85,126 +72,7 @@ void check_config_value(const std::string& what, const std::string& v) {
     throw BrokerError("broker: " + what + " contains a line break: " + v);
 }
 
-// The sd_notify(3) protocol, receiving end: Debian's mosquitto is built with systemd support
-// and sends "READY=1" once every listener (TLS context included) is set up. An abstract
-// AF_UNIX datagram socket, only datagrams from the child's pid count (SO_PASSCRED).
-class NotifySocket {
- public:
-  NotifySocket() {
-    static std::atomic<unsigned> counter{0};
-    name_ = "espfleet-mosquitto-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() & 0xffffff);
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd_ < 0) return;
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    std::memcpy(sa.sun_path + 1, name_.data(), name_.size());  // sun_path[0] = 0: abstract
-    socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name_.size());
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&sa), len) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~NotifySocket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  NotifySocket(const NotifySocket&) = delete;
-  NotifySocket& operator=(const NotifySocket&) = delete;
-
-  bool ok() const { return fd_ >= 0; }
-  std::string env() const { return "NOTIFY_SOCKET=@" + name_; }
-
-  // Drains pending datagrams; true when one from `pid` said READY=1.
-  bool ready_from(pid_t pid) {
-    if (fd_ < 0) return false;
-    while (true) {
-      char buf[1024];
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
-      iovec iov{buf, sizeof buf - 1};
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      ssize_t n = ::recvmsg(fd_, &msg, 0);
-      if (n < 0) return false;  // EAGAIN: nothing (more) pending
-      pid_t sender = -1;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
-          sender = reinterpret_cast<ucred*>(CMSG_DATA(c))->pid;
-      std::string text(buf, static_cast<size_t>(n));
-      if (sender == pid && ("\n" + text + "\n").find("\nREADY=1\n") != std::string::npos) return true;
-    }
-  }
-
- private:
-  int fd_ = -1;
-  std::string name_;
-};
-
 }  // namespace
-
-uint16_t pick_free_port(const std::string& bind_ipv4) {
-  sockaddr_in sa = ipv4_addr(normalize_bind(bind_ipv4), 0);
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw BrokerError(std::string("broker: pick port: socket: ") + std::strerror(errno));
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    int e = errno;
-    ::close(fd);
-    throw BrokerError("broker: pick port: bind " + bind_ipv4 + ":0: " + std::strerror(e));
-  }
-  socklen_t len = sizeof sa;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  ::close(fd);
-  return ntohs(sa.sin_port);
-}
-
-bool tcp_port_open(const std::string& host_ipv4, uint16_t port) {
-  sockaddr_in sa = ipv4_addr(host_ipv4, port);
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-  ::close(fd);
-  return ok;
-}
-
-std::optional<std::vector<uint16_t>> listening_tcp_ports(pid_t pid) {
-  // The process's socket inodes, from its fd table...
-  const std::filesystem::path proc = "/proc/" + std::to_string(pid);
-  std::set<unsigned long> inodes;
-  std::error_code ec;
-  std::filesystem::directory_iterator it(proc / "fd", ec);
-  if (ec) return std::nullopt;
-  for (const auto& entry : it) {
-    std::error_code lec;
-    std::string target = std::filesystem::read_symlink(entry.path(), lec).string();
-    if (!lec && target.rfind("socket:[", 0) == 0) inodes.insert(std::stoul(target.substr(8)));
-  }
-  // ... matched against LISTEN (state 0A) sockets of its network namespace.
-  std::vector<uint16_t> ports;
-  bool any_table = false;
-  for (const char* table : {"net/tcp", "net/tcp6"}) {
-    std::ifstream in(proc / table);
-    if (!in) continue;
-    any_table = true;
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      std::istringstream ls(line);
-      std::string sl, local, remote, st, queues, timer, retr, uid, timeout;
-      unsigned long inode = 0;
-      if (!(ls >> sl >> local >> remote >> st >> queues >> timer >> retr >> uid >> timeout >> inode)) continue;
-      if (st != "0A" || !inodes.count(inode)) continue;
-      auto colon = local.rfind(':');
-      if (colon == std::string::npos) continue;
-      ports.push_back(static_cast<uint16_t>(std::stoul(local.substr(colon + 1), nullptr, 16)));
-    }
-  }
-  if (!any_table) return std::nullopt;
-  return ports;
-}
 
 BrokerOptions prepare_broker_pki(const std::filesystem::path& dir, CertificateAuthority& ca,
                                  KeyType server_key, const std::string& bind) {
@@ -495,42 +363,6 @@ std::string EmbeddedBroker::log_tail(size_t lines) const {
   std::string r = tail_lines(text, lines);
   if (!out.empty()) r += "\n[stdout/stderr]\n" + tail_lines(out, lines);
   return r;
-}
-
-std::vector<StaleBroker> stop_stale_brokers() {
-  std::vector<StaleBroker> found;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    pid_t pid = pid_t(std::stol(name));
-    std::ifstream cmd(entry.path() / "cmdline", std::ios::binary);
-    std::string all((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
-    std::vector<std::string> args;
-    for (size_t at = 0; at < all.size();) {
-      size_t nul = all.find('\0', at);
-      if (nul == std::string::npos) nul = all.size();
-      args.push_back(all.substr(at, nul - at));
-      at = nul + 1;
-    }
-    if (args.empty() || std::filesystem::path(args[0]).filename() != "mosquitto") continue;
-    std::filesystem::path conf;
-    for (size_t i = 1; i + 1 < args.size(); ++i)
-      if (args[i] == "-c") conf = args[i + 1];
-    if (conf.empty()) continue;
-    // Our generated config names the espfleet that started the broker.
-    std::ifstream in(conf);
-    std::string line;
-    pid_t owner = 0;
-    for (int i = 0; i < 4 && std::getline(in, line); ++i)
-      if (line.rfind(kOwnerMark, 0) == 0) owner = pid_t(std::atol(line.c_str() + std::strlen(kOwnerMark)));
-    if (owner <= 0 || owner == ::getpid() || process_alive(owner)) continue;
-    ::kill(pid, SIGTERM);
-    for (int i = 0; i < 60 && process_alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (process_alive(pid)) ::kill(pid, SIGKILL);
-    found.push_back(StaleBroker{pid, owner, conf});
-  }
-  return found;
 }
 
 }  // namespace espfleet

@@ -1,4 +1,4 @@
-// sim/broker.h — the embedded broker: a real Mosquitto child on free loopback ports, with a
+// sim/broker/broker.h — the embedded broker: a real Mosquitto child on free loopback ports, with a
 // generated config (TLS listener with client certificates, optional plain listener), started
 // and stopped by pid, restartable on the same ports.
 #pragma once
@@ -12,15 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "broker_error.h"
 #include "pki.h"
+#include "ports.h"
+#include "stale_brokers.h"
 #include "subprocess.h"
 
 namespace espfleet {
-
-class BrokerError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct BrokerOptions {
   std::filesystem::path dir;        // working dir: mosquitto.conf, mosquitto.log, mosquitto.out
@@ -95,26 +93,5 @@ class EmbeddedBroker {
   std::chrono::milliseconds start_duration_{0};
   std::optional<ExitStatus> last_exit_;
 };
-
-// The line of a generated mosquitto.conf that names the espfleet process owning the broker.
-inline constexpr const char* kOwnerMark = "# owner: espfleet pid ";
-
-// An embedded broker whose espfleet is gone (an earlier run killed before it could stop it).
-struct StaleBroker {
-  pid_t pid;
-  pid_t owner;
-  std::filesystem::path config;
-};
-// Finds every Mosquitto started by an espfleet that no longer runs (its config's owner line)
-// and stops it (SIGTERM, then SIGKILL after 3 s); returns what it stopped, for the caller to say.
-std::vector<StaleBroker> stop_stale_brokers();
-
-// A port on `bind_ipv4` that was free a moment ago (bind to port 0, read it, close).
-uint16_t pick_free_port(const std::string& bind_ipv4 = "127.0.0.1");
-// Does something accept TCP connections on host:port right now?
-bool tcp_port_open(const std::string& host_ipv4, uint16_t port);
-// TCP ports `pid` listens on (Linux /proc: its socket inodes in LISTEN state); nullopt when
-// /proc cannot tell.
-std::optional<std::vector<uint16_t>> listening_tcp_ports(pid_t pid);
 
 }  // namespace espfleet

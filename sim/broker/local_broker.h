@@ -1,4 +1,4 @@
-// sim/local_broker.h — the embedded broker with its generated PKI, as `espfleet run` and
+// sim/broker/local_broker.h — the embedded broker with its generated PKI, as `espfleet run` and
 // `espfleet profile` start it: a seeded CA, a server certificate for localhost and the loopback
 // addresses, both saved as PEM, and a Mosquitto on free loopback ports that trusts the CA.
 #pragma once

@@ -1,4 +1,4 @@
-// sim/cmd_fingerprint.cpp — `espfleet fingerprint`: the Tasmota v2 fingerprint of a server
+// sim/cli/cmd_fingerprint.cpp — `espfleet fingerprint`: the Tasmota v2 fingerprint of a server
 // certificate, read from a file (PEM or DER) or taken from a live TLS server with OpenSSL libssl
 // (handshake without verification: the point is to learn the key, as Tasmota's auto-learn does).
 #include "cmd_fingerprint.h"

@@ -1,4 +1,4 @@
-// sim/cmd_fingerprint.h — `espfleet fingerprint CERT` and `espfleet fingerprint --connect
+// sim/cli/cmd_fingerprint.h — `espfleet fingerprint CERT` and `espfleet fingerprint --connect
 // HOST:PORT`: the server key's Tasmota v2 fingerprint and the MqttFingerprint command to set it.
 #pragma once
 #include <string>

@@ -12,7 +12,7 @@ namespace espfleet {
 // "frag": N} to `out`, with "warning": TEXT added for a free of an id that no line allocated or
 // that was freed already (both free(NULL) in C: legal, and worth saying). IDs act as a C caller's pointer variables. Returns 0; 2 on a bad heap size
 // or a malformed line (message on `err`, naming `name:LINE:`; lines before it stay printed).
-// The heap map after the trace (sim/heap_map.h): each chunk's owner is its ID's prefix before the
+// The heap map after the trace (sim/heap/heap_map.h): each chunk's owner is its ID's prefix before the
 // first '.' or ':' when that names a tag (tls, tls_buffers, thunk, x509, lwip, mqtt, app, new,
 // other: "mqtt.buf"), else "other". svg_file: written as SVG (2 if it cannot be written);
 // ascii: the ASCII map is printed to `out` instead of the JSON lines.

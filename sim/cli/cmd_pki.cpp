@@ -1,4 +1,4 @@
-// sim/cmd_pki.cpp — `espfleet pki init|server|device` on top of sim/pki.h: files in --dir, keys
+// sim/cli/cmd_pki.cpp — `espfleet pki init|server|device` on top of sim/pki/pki.h: files in --dir, keys
 // 0600, no overwriting without --force, and the Tasmota commands (MqttFingerprint1 for a server,
 // TLSKey1/TLSKey2 for a device) on stdout; what was written goes to stderr.
 #include "cmd_pki.h"

@@ -1,4 +1,4 @@
-// sim/cmd_pki.h — `espfleet pki init|server|device`: a CA, broker certificates and per-device
+// sim/cli/cmd_pki.h — `espfleet pki init|server|device`: a CA, broker certificates and per-device
 // client certificates in a directory, with the Tasmota console commands for each device.
 #pragma once
 #include <string>

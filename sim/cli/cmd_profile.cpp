@@ -4,7 +4,7 @@
 // free heap before and after; a row is the sum of the free-heap drops of the allocations made
 // at one place in the firmware (the BearSSL context and buffers in tls_client.cpp, the thunk
 // block in StackThunk.cpp, the X.509 engine in x509_checks.cpp, the MQTT buffer), which is how
-// the seed's figures were taken (struct size plus umm rounding and header).
+// Tasmota's "SSL/TLS" page took its figures (struct size plus umm rounding and header).
 // Time: the device's own clock at the points the firmware passes (TCP connected = the BearSSL
 // context allocation that follows it; "TLS: connected"; "MQT: Connected").
 #include "cmd_profile.h"

@@ -1,4 +1,4 @@
-// sim/cmd_profile.h — `espfleet profile`: one device, fast mode, against the embedded broker;
+// sim/cli/cmd_profile.h — `espfleet profile`: one device, fast mode, against the embedded broker;
 // what its first TLS connect costs in heap (free-heap deltas around each allocation, as the
 // seed measured them) and in time (TCP connect, handshake with a breakdown, MQTT CONNACK).
 #pragma once

@@ -1,4 +1,4 @@
-// sim/cmd_replay.h — `espfleet replay RUN_DIR --device ID`: one device of a recorded run, again,
+// sim/cli/cmd_replay.h — `espfleet replay RUN_DIR --device ID`: one device of a recorded run, again,
 // from its seed and its tape, with no broker (docs/replay.md).
 #pragma once
 #include <string>

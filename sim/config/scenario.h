@@ -1,4 +1,4 @@
-// sim/scenario.h — a fleet scenario: the TOML file plus --set overrides, validated and resolved
+// sim/config/scenario.h — a fleet scenario: the TOML file plus --set overrides, validated and resolved
 // into plain config structs (fleet, broker, and one DeviceConfig per device via its group).
 // Every key, its type and default: docs/scenario-reference.md (and scenario_options()).
 #pragma once

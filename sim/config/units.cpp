@@ -1,4 +1,4 @@
-// sim/units.cpp — parsing and formatting of durations, byte sizes and frequencies with units.
+// sim/config/units.cpp — parsing and formatting of durations, byte sizes and frequencies with units.
 #include "units.h"
 
 #include <limits>

@@ -1,4 +1,4 @@
-// sim/units.h — config values with units: durations ("500ms", "2m"), byte sizes ("48K"),
+// sim/config/units.h — config values with units: durations ("500ms", "2m"), byte sizes ("48K"),
 // CPU frequencies ("80MHz"). Parsing throws UnitError with a message that quotes the input.
 #pragma once
 #include <compare>

@@ -1,4 +1,4 @@
-// sim/code_address.cpp — pseudo code addresses and host code locations (see code_address.h).
+// sim/crash/code_address.cpp — pseudo code addresses and host code locations (see code_address.h).
 #include "code_address.h"
 
 #include <cxxabi.h>

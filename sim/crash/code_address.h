@@ -1,4 +1,4 @@
-// sim/code_address.h — deterministic stand-ins for the chip's code addresses (epc1, the last
+// sim/crash/code_address.h — deterministic stand-ins for the chip's code addresses (epc1, the last
 // failed allocation's caller) and a readable host location for developers.
 //
 // The chip's post-mortem names code by its flash address (0x402xxxxx, irom0). The simulator has

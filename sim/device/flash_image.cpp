@@ -1,4 +1,4 @@
-// sim/flash_image.cpp — fills core/settings.h's structures into a flash image (erased = 0xFF).
+// sim/device/flash_image.cpp — fills core/settings.h's structures into a flash image (erased = 0xFF).
 #include "flash_image.h"
 
 #include <algorithm>

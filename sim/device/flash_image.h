@@ -1,4 +1,4 @@
-// sim/flash_image.h — builds a device's flash image in the firmware's settings layout
+// sim/device/flash_image.h — builds a device's flash image in the firmware's settings layout
 // (core/settings.h): MQTT host and port, TelePeriod, TLS mode, keys, trust anchor.
 #pragma once
 #include <cstdint>

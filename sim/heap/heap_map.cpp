@@ -1,4 +1,4 @@
-// sim/heap_map.cpp — heap snapshots and their SVG / ASCII renderings (sim/heap_map.h).
+// sim/heap/heap_map.cpp — heap snapshots and their SVG / ASCII renderings (sim/heap/heap_map.h).
 #include "heap_map.h"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-// sim/heap_map.h — a picture of one umm heap: every 8-byte block coloured by its chunk's owner
-// (sim/heap_tags.h), free blocks light grey, the largest free chunk outlined, and the heap's
+// sim/heap/heap_map.h — a picture of one umm heap: every 8-byte block coloured by its chunk's owner
+// (sim/heap/heap_tags.h), free blocks light grey, the largest free chunk outlined, and the heap's
 // free / max block / fragmentation figures: as SVG (files) or ASCII (terminal).
 #pragma once
 #include <array>

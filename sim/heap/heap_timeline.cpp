@@ -1,4 +1,4 @@
-// sim/heap_timeline.cpp — the bounded heap sampler and its CSV / SVG renderings (sim/heap_timeline.h).
+// sim/heap/heap_timeline.cpp — the bounded heap sampler and its CSV / SVG renderings (sim/heap/heap_timeline.h).
 #include "heap_timeline.h"
 #include "svg_text.h"
 

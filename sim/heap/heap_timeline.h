@@ -1,4 +1,4 @@
-// sim/heap_timeline.h — one device's heap over time in bounded memory: free heap, largest free
+// sim/heap/heap_timeline.h — one device's heap over time in bounded memory: free heap, largest free
 // block and fragmentation, sampled at every heap change into a fixed number of time buckets whose
 // width doubles as time runs on, plus boot / crash marks; rendered as CSV or as an SVG chart.
 #pragma once

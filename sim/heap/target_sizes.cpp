@@ -1,4 +1,4 @@
-// sim/target_sizes.cpp — lookups over the generated table (tools/target-sizes).
+// sim/heap/target_sizes.cpp — lookups over the generated table (tools/target-sizes).
 #include "target_sizes.h"
 
 #include <bearssl.h>

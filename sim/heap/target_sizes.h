@@ -1,8 +1,8 @@
-// sim/target_sizes.h — the chip's sizes for the objects firmware allocates on its own (DESIGN §4
-// "Target vs host sizes"). On x86-64 pointers, size_t and their alignment double, so
+// sim/heap/target_sizes.h — the chip's sizes for the objects firmware allocates on its own
+// (docs/heap.md, "Target sizes"). On x86-64 pointers, size_t and their alignment double, so
 // malloc(sizeof(br_ssl_client_context)) asks the host for 3720 bytes where the chip asks for
 // 3408. The heap charges the chip's figure: a request whose size is the host sizeof of a listed
-// type (sim/target_sizes.probe.cc) is charged that type's target sizeof; any other request is
+// type (sim/heap/target_sizes.probe.cc) is charged that type's target sizeof; any other request is
 // charged as it is. The table is generated at build time by tools/target-sizes from a
 // cross-compile with xtensa-lx106-elf-g++ (build/generated/target_sizes.h).
 #pragma once

@@ -1,5 +1,5 @@
-// sim/target_sizes.probe.cc — the types whose heap allocations are charged the chip's size
-// (DESIGN §4 "Target vs host sizes", docs/heap.md). tools/target-sizes compiles this file twice to
+// sim/heap/target_sizes.probe.cc — the types whose heap allocations are charged the chip's size
+// (docs/heap.md, "Target sizes"). tools/target-sizes compiles this file twice to
 // assembly — with xtensa-lx106-elf-g++ against the shim headers (the chip) and with the host's
 // compiler — reads the constants back, and writes build/generated/target_sizes.h. It is never
 // linked (it includes core/x509_checks.cpp to reach that file's own engine types).

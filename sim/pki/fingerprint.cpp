@@ -1,4 +1,4 @@
-// sim/fingerprint.cpp — Tasmota's v2 public-key fingerprint with OpenSSL libcrypto, and the
+// sim/pki/fingerprint.cpp — Tasmota's v2 public-key fingerprint with OpenSSL libcrypto, and the
 // MqttFingerprint text form (see fingerprint.h for the byte layout and where it comes from).
 #include "fingerprint.h"
 

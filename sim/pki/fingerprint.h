@@ -1,4 +1,4 @@
-// sim/fingerprint.h — Tasmota's server public-key fingerprint (v2) on the host side: computing
+// sim/pki/fingerprint.h — Tasmota's server public-key fingerprint (v2) on the host side: computing
 // it from an RSA key or a certificate, and the 20-byte text form of MqttFingerprint1/2.
 //
 // v2 (Tasmota's WiFiClientSecureLightBearSSL): SHA-1 over three items, each a 4-byte big-endian

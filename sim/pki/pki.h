@@ -1,6 +1,7 @@
-// sim/pki.h — the fleet's PKI, in process with OpenSSL libcrypto: a CA (create/save/load),
-// server certificates for the broker, and per-device P-256 client certificates with the
-// reduced extensions of the Tasmota TLS guide (seed 001), plus the TLSKey1/TLSKey2 encodings.
+// sim/pki/pki.h — the fleet's PKI, in process with OpenSSL libcrypto: a CA (create/save/load),
+// server certificates for the broker, and per-device P-256 client certificates with the reduced
+// extensions of Tasmota's guide to Mosquitto with a self-signed CA and per-device EC client
+// certificates, plus the TLSKey1/TLSKey2 encodings.
 #pragma once
 #include <openssl/types.h>
 
@@ -23,7 +24,7 @@ namespace espfleet {
 
 KeyType parse_key_type(std::string_view s);  // "rsa2048" | "rsa4096" | "ec256", else PkiError
 
-// Default validity periods (days), after Easy-RSA's defaults quoted in seed 001
+// Default validity periods (days), after the Easy-RSA defaults that guide quotes
 // (EASYRSA_CA_EXPIRE 3650, EASYRSA_CERT_EXPIRE 1800); servers get Easy-RSA's 825.
 inline constexpr int kCaValidityDays = 3650;
 inline constexpr int kServerValidityDays = 825;
@@ -85,7 +86,7 @@ class CertificateAuthority {
                           KeyType type = KeyType::rsa2048, int validity_days = kServerValidityDays,
                           std::optional<ValidityWindow> window = std::nullopt);
 
-  // Device certificate (seed 001's reduced "tasmota" type + clientAuth): P-256 key, CN = cn,
+  // Device certificate (that guide's reduced "tasmota" type + clientAuth): P-256 key, CN = cn,
   // basicConstraints CA:FALSE (critical), keyUsage digitalSignature (critical), SKI, AKI
   // (keyid), extendedKeyUsage clientAuth.
   DeviceCert issue_device(std::string_view cn, int validity_days = kDeviceValidityDays,

@@ -1,4 +1,4 @@
-// sim/host_usage.cpp — /proc and getrusage readings for the run summary and benchmarks.
+// sim/report/host_usage.cpp — /proc and getrusage readings for the run summary and benchmarks.
 #include "host_usage.h"
 
 #include <sys/resource.h>

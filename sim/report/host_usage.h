@@ -1,4 +1,4 @@
-// sim/host_usage.h — what the simulator and the broker cost the host: resident memory and CPU.
+// sim/report/host_usage.h — what the simulator and the broker cost the host: resident memory and CPU.
 #pragma once
 #include <cstdint>
 #include <sys/types.h>

@@ -1,17 +1,17 @@
-// sim/cost_model.h — what work costs the device, in chip instructions and cycles.
+// sim/tls/cost_model.h — what work costs the device, in chip instructions and cycles.
 //
 // Per-operation instruction counts are the chip's own: tools/calibrate/calibrate builds BearSSL
 // (Debian's source) for the lx106 and counts each primitive under QEMU (docs/calibration.md). Its
-// table, sim/chip_costs.json, is compiled in through the generated chip_costs.h (build step in
+// table, sim/tls/chip_costs.json, is compiled in through the generated chip_costs.h (build step in
 // tools/calibrate/chip_costs.cmake): nothing here is measured on, or depends on, the host.
 //
 // Instructions become cycles through one cycles-per-instruction factor per clock — the only
 // fitted numbers (flash-cache misses and load stalls; 160 MHz is not twice as fast because a miss
-// costs more cycles at the higher clock). The fit against the seed table is docs/calibration.md §4.
+// costs more cycles at the higher clock). The fit against the connection times of Tasmota's "SSL/TLS" documentation page is docs/calibration.md §4.
 #pragma once
 #include <cstdint>
 
-#include "chip_costs.h"  // generated from sim/chip_costs.json
+#include "generated/chip_costs.h"  // build/generated/, from sim/tls/chip_costs.json
 
 namespace espfleet::cost {
 
@@ -56,8 +56,8 @@ inline constexpr double kX509DecoderByte = chip::kX509DecoderByte.instructions;
 inline constexpr uint64_t kEngineCall = whole(chip::kEngineCall.instructions);
 inline constexpr double kEngineHandshakeByte = chip::kEngineHsByte.instructions;
 
-// --- The platform: charged as cycles by the call sites (sim/device_platform.cpp,
-// sim/net_socket.cpp) -------------------------------------------------------------------------
+// --- The platform: charged as cycles by the call sites (sim/device/device_platform.cpp,
+// sim/net/tcp_socket.cpp) ----------------------------------------------------------------------
 // TCP per byte: lwIP's checksum + copy into and out of a pbuf (measured on the chip: picolibc
 // memcpy and the Internet checksum, tools/calibrate). Per call: an estimate (lwIP is not in
 // the measured set).
@@ -72,7 +72,7 @@ inline constexpr uint64_t kYieldUs = 20;
 
 // --- Instructions → cycles ----------------------------------------------------------------------
 // Cycles per instruction per clock: the only fitted factors (tools/bench/fidelity --fit, against
-// the seed's connection times with AWS IoT at 40 ms RTT and a LAN broker at 20 ms — the
+// the published connection times with AWS IoT at 40 ms RTT and a LAN broker at 20 ms — the
 // ESP8266's Wi-Fi modem sleep included; docs/calibration.md §4). More cycles per instruction at 160 MHz: flash-cache misses cost twice
 // as many CPU cycles when the core runs twice as fast.
 inline constexpr double kCpi80 = 1.665;

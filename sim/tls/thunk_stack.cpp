@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "alloc_scope.h"
-#include "chip_costs.h"  // generated from chip_costs.json
+#include "generated/chip_costs.h"  // build/generated/, from sim/tls/chip_costs.json
 #include "cost_meter.h"
 #include "fiber.h"
 

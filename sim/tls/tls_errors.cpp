@@ -1,4 +1,5 @@
-// sim/tls_errors.cpp — the code → name table (from BearSSL's headers and the seed's table).
+// sim/tls/tls_errors.cpp — the code → name table (from BearSSL's headers and the error table of
+// Tasmota's "SSL/TLS" documentation page).
 #include "tls_errors.h"
 
 #include <bearssl.h>

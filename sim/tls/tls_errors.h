@@ -1,4 +1,4 @@
-// sim/tls_errors.h — names for the device's TLS error codes (Tasmota's table: firmware codes,
+// sim/tls/tls_errors.h — names for the device's TLS error codes (Tasmota's table: firmware codes,
 // BearSSL engine errors 1–31, X.509 errors 32–62, alerts received 256+ / sent 512+).
 #pragma once
 #include <string>

@@ -30,7 +30,7 @@ enabled = false
 tele_period = "10s"
 TOML
 
-# The device's topic, as sim/device.cpp chip_id_for/topic_for make it.
+# The device's topic, as sim/device/device.cpp chip_id_for/topic_for make it.
 topic_of() { python3 -c 'import sys; i, s = int(sys.argv[1]), int(sys.argv[2])
 print("tasmota_%06X" % ((i * 0x9E3779 + (s & 0xFFFFFF)) & 0xFFFFFF))' "$1" "$SEED"; }
 VTOPIC="$(topic_of "$VICTIM")"

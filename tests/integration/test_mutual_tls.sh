@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/integration/test_mutual_tls.sh — seed 001's broker (require_certificate,
+# tests/integration/test_mutual_tls.sh — the broker of Tasmota's self-signed CA guide (require_certificate,
 # use_identity_as_username): a device without a certificate and a device whose certificate comes
 # from another CA are refused (the device records the broker's alert: 296 / 304); an accepted device's broker username is its certificate CN (its
 # client id), as Mosquitto's own log shows.

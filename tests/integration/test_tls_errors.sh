@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/integration/test_tls_errors.sh — the device's TLS error codes against real Mosquittos
-# with crafted certificates (Tasmota's table, DESIGN §7): untrusted chain 62, expired 54, wrong
+# with crafted certificates (the error table of Tasmota's SSL/TLS page): untrusted chain 62, expired 54, wrong
 # host name 56, plain MQTT port 31 (closed mid-handshake), TCP refused -1002, a stalled handshake -1005, a heap too
 # small for the handshake -1000, an RSA-4096 server key 23 (the chip's 2048-bit limit), an
 # EC-only server with the RSA-only profile (what the engine gives) and with SetOption165 (connects;

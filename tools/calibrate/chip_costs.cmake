@@ -1,7 +1,7 @@
 # tools/calibrate/chip_costs.cmake — compile the chip cost table into the simulator: a build step
 # turns sim/tls/chip_costs.json (written by tools/calibrate/calibrate) into
 # ${CMAKE_BINARY_DIR}/generated/chip_costs.h, which sim/tls/cost_model.h includes. Re-run whenever the
-# JSON or the generator changes; nothing is read at run time. Include after espfleet_sim exists.
+# JSON or the generator changes; nothing is read at run time. Include after espfleet_tls exists.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 set(ESPFLEET_CHIP_COSTS_JSON ${CMAKE_SOURCE_DIR}/sim/tls/chip_costs.json)
 set(ESPFLEET_CHIP_COSTS_H ${CMAKE_BINARY_DIR}/generated/chip_costs.h)
@@ -13,5 +13,5 @@ add_custom_command(
   COMMENT "Generating chip_costs.h from sim/tls/chip_costs.json"
   VERBATIM)
 add_custom_target(espfleet_chip_costs DEPENDS ${ESPFLEET_CHIP_COSTS_H})
-add_dependencies(espfleet_sim espfleet_chip_costs)
-target_include_directories(espfleet_sim PUBLIC ${CMAKE_BINARY_DIR}/generated)
+add_dependencies(espfleet_tls espfleet_chip_costs)
+target_include_directories(espfleet_tls PUBLIC ${CMAKE_BINARY_DIR})

@@ -1,4 +1,4 @@
-// tests/sim/test_broker.cpp — the embedded Mosquitto against real clients: a message over
+// tests/sim/broker/test_broker.cpp — the embedded Mosquitto against real clients: a message over
 // TLS with device certificates (mosquitto_sub/mosquitto_pub), refusal of clients without a
 // certificate or with one from another CA, restart on the same ports, stop by pid.
 #include <doctest/doctest.h>

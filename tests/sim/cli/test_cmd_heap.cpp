@@ -1,4 +1,4 @@
-// tests/sim/test_cmd_heap.cpp — the `espfleet heap` trace replayer: JSON lines with hand-derived
+// tests/sim/cli/test_cmd_heap.cpp — the `espfleet heap` trace replayer: JSON lines with hand-derived
 // offsets and metrics, the C-caller rules for binding IDs, and the errors for malformed lines and
 // bad heap sizes.
 #include <doctest/doctest.h>

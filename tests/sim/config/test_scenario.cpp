@@ -1,4 +1,4 @@
-// tests/sim/test_scenario.cpp — scenario files, --set overrides, group resolution, error messages,
+// tests/sim/config/test_scenario.cpp — scenario files, --set overrides, group resolution, error messages,
 // and the unit parsers (durations, byte sizes, frequencies) they rely on.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// tests/sim/test_fault_guard.cpp — contained device crashes: a device that stores through NULL
+// tests/sim/crash/test_fault_guard.cpp — contained device crashes: a device that stores through NULL
 // gets the core's "Exception (29)" post-mortem (a load: 28) and reboots while the others run on,
 // with the same record in every run; a host overflow of the thunk stack is that device's "BSSL
 // stack smashing"; `new` beyond the heap and a failed malloc show the core's "last failed alloc"

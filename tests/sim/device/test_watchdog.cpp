@@ -1,4 +1,4 @@
-// tests/sim/test_watchdog.cpp — the soft and hardware watchdogs in virtual time: a device that
+// tests/sim/device/test_watchdog.cpp — the soft and hardware watchdogs in virtual time: a device that
 // never yields is reset at 3.2 s (soft) or, with the soft WDT disabled, 8.2 s (hardware) of its
 // own clock, within one charge, with the core's post-mortem in its record; then it reboots. A
 // device that yields (or waits in delay) keeps running.

@@ -1,4 +1,4 @@
-// tests/sim/test_engine.cpp — the device engine: clock per CPU frequency, device allocations on
+// tests/sim/engine/test_engine.cpp — the device engine: clock per CPU frequency, device allocations on
 // the device heap, OOM abort and reboot, fast-mode virtual time, deterministic interleaving.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// tests/sim/test_heap_map.cpp — owner tags and the heap map: call sites map to tags; a scripted
+// tests/sim/heap/test_heap_map.cpp — owner tags and the heap map: call sites map to tags; a scripted
 // set of tagged allocations (directly on a UmmHeap, and through a device's platform calls up to a
 // crash) gives per-owner bytes that add up to the used bytes; the SVG outlines the largest free
 // chunk at max_free_block's size and offset and has a legend line per owner; the ASCII map's size.
@@ -46,7 +46,7 @@ TEST_CASE("heap tags: the call site names the owner") {
   CHECK(heap_tag_for("core/mqtt_client.cpp", 10) == HeapTag::mqtt);
   CHECK(heap_tag_for("core/mqtt_codec.cpp", 10) == HeapTag::mqtt);
   CHECK(heap_tag_for("core/app.cpp", 10) == HeapTag::app);
-  CHECK(heap_tag_for("sim/heap_workload.cpp", 10) == HeapTag::app);
+  CHECK(heap_tag_for("core/heap_workload.cpp", 10) == HeapTag::app);
   CHECK(heap_tag_for(nullptr, 10) == HeapTag::new_op);
   CHECK(heap_tag_for("new", 10) == HeapTag::new_op);
   CHECK(heap_tag_for("core/settings.cpp", 10) == HeapTag::other);

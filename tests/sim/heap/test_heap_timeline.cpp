@@ -1,4 +1,4 @@
-// tests/sim/test_heap_timeline.cpp — the heap timeline: after many width doublings every bucket
+// tests/sim/heap/test_heap_timeline.cpp — the heap timeline: after many width doublings every bucket
 // still holds the lows / highs / last values a brute-force pass over all samples gives; the
 // bucket count never exceeds the limit and the storage is never reallocated; the CSV's rows and
 // comment lines; the SVG's series, marks, axes and structure; same input, same bytes.

@@ -1,4 +1,4 @@
-// tests/sim/test_heap_umm.cpp — the umm_malloc model against hand-derived layouts: block
+// tests/sim/heap/test_heap_umm.cpp — the umm_malloc model against hand-derived layouts: block
 // rounding, best fit and its ties, free coalescing, the fragmentation metric, the four realloc
 // cases, calloc, bad frees, and a long seeded random run checked against a shadow model; then
 // charging a size other than the host's (target sizes): where such chunks keep their host bytes,
@@ -623,7 +623,7 @@ TEST_CASE("a long seeded random run keeps the heap consistent, best fit exact an
 // ---- charged (target) size vs host size ------------------------------------------------------
 
 namespace {
-// br_ssl_client_context on the chip and on x86-64 (DESIGN §4): 3408 B charged, 3720 B of host data.
+// br_ssl_client_context on the chip and on x86-64 (docs/heap.md): 3408 B charged, 3720 B of host data.
 constexpr size_t kChip = 3408, kHost = 3720;
 
 std::vector<uint8_t> model_bytes(const TestHeap& t) {

@@ -1,4 +1,4 @@
-// tests/sim/test_target_sizes.cpp — the heap charges the chip's sizes (DESIGN §4 "Target vs host
+// tests/sim/heap/test_target_sizes.cpp — the heap charges the chip's sizes (docs/heap.md, "Target
 // sizes"): the generated table holds the cross-compiled sizes, and device code that allocates a
 // listed type through malloc/calloc/new lowers getFreeHeap by the umm-rounded *target* size while
 // its host object stays fully writable without harming the heap or its neighbours.
@@ -103,7 +103,7 @@ void charge_program() {
 }  // namespace
 
 TEST_CASE("the generated table holds the chip's sizes from the cross-compile") {
-  // Measured with xtensa-lx106-elf-gcc against Debian's BearSSL 0.6 headers (DESIGN §4).
+  // Measured with xtensa-lx106-elf-gcc against Debian's BearSSL 0.6 headers (docs/heap.md).
   const TargetSize* ssl = find_target_size("br_ssl_client_context");
   REQUIRE(ssl);
   CHECK(ssl->target == 3408);

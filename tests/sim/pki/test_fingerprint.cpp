@@ -1,4 +1,4 @@
-// tests/sim/test_fingerprint.cpp — Tasmota's v2 fingerprint: the text form MqttFingerprint takes
+// tests/sim/pki/test_fingerprint.cpp — Tasmota's v2 fingerprint: the text form MqttFingerprint takes
 // (and the messages for the forms it does not), and the hash over a generated RSA certificate
 // checked two independent ways: libcrypto's n and e, and BearSSL's X.509 decoder (the path the
 // device takes) feeding a hand-built length-prefixed SHA-1.

@@ -1,4 +1,4 @@
-// tests/sim/test_pki.cpp — the PKI checked with libcrypto directly: signatures against the CA
+// tests/sim/pki/test_pki.cpp — the PKI checked with libcrypto directly: signatures against the CA
 // key, the extensions (and their criticality) of CA, server and device certificates, the raw
 // P-256 scalar regenerating the certificate's public key, file modes and overwrite refusal.
 #include <doctest/doctest.h>

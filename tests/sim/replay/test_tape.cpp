@@ -1,4 +1,4 @@
-// tests/sim/test_tape.cpp — tape events survive the file round trip; damaged tapes are named.
+// tests/sim/replay/test_tape.cpp — tape events survive the file round trip; damaged tapes are named.
 #include <doctest/doctest.h>
 
 #include <cstdio>

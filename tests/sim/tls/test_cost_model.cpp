@@ -1,5 +1,5 @@
-// tests/sim/test_cost_model.cpp — the chip cost table and how it is charged: the compiled table
-// is sim/chip_costs.json's; a wrapped BearSSL operation advances the device clock by the chip's
+// tests/sim/tls/test_cost_model.cpp — the chip cost table and how it is charged: the compiled table
+// is sim/tls/chip_costs.json's; a wrapped BearSSL operation advances the device clock by the chip's
 // instructions × CPI at that clock (so 160 MHz is not simply twice as fast); hashing, records and
 // the PRF are charged per block/call from the table with results identical to the chip's code;
 // and no host time enters a charge.
@@ -132,7 +132,7 @@ void symmetric_program() {
 
 }  // namespace
 
-TEST_CASE("cost table: the compiled table is sim/chip_costs.json's") {
+TEST_CASE("cost table: the compiled table is sim/tls/chip_costs.json's") {
   std::ifstream in(chip::kJsonPath);
   REQUIRE_MESSAGE(in.good(), "cannot open " << chip::kJsonPath);
   nlohmann::json j = nlohmann::json::parse(in);
@@ -158,10 +158,10 @@ TEST_CASE("cost table: the compiled table is sim/chip_costs.json's") {
   CHECK(cost::kGcmOutBlock == ins("gcm_record_out_block"));
   CHECK(cost::kX509MinimalByte == ins("x509_minimal_byte"));
   CHECK(cost::kEngineCall == uint64_t(std::llround(ins("engine_call"))));
-  // Sanity: the chip's P-256 and RSA-2048 costs are in the measured range (DESIGN §5).
+  // Sanity: the chip's P-256 and RSA-2048 costs are in the measured range (docs/calibration.md).
   CHECK(cost::kEcP256Mul > 14'000'000);
   CHECK(cost::kEcP256Mul < 16'000'000);
-  // RSA-2048 public op: 11.15 M with upstream's 4096-bit limit (DESIGN §5); the chip build is
+  // RSA-2048 public op: 11.15 M with upstream's 4096-bit limit (docs/calibration.md); the chip build is
   // trimmed to 2048 bits (tools/calibrate TRIM), which halves i15's temporaries and leaves the
   // exponentiation a smaller window: 13.6 M.
   CHECK(cost::kRsa2048Public > 10'500'000);

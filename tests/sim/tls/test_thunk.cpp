@@ -1,4 +1,4 @@
-// tests/sim/test_thunk.cpp — BearSSL's second stack: the shared host thunk stack (its own stack,
+// tests/sim/tls/test_thunk.cpp — BearSSL's second stack: the shared host thunk stack (its own stack,
 // painted, measured by paint scan, repainted, guard page below), the target estimate, and the
 // device's thunk block: a call that needs more than the block overwrites its canary and resets
 // only that device ("BSSL stack smashing", reason 253); a soft WDT inside a thunked call shows
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "chip_costs.h"
+#include "generated/chip_costs.h"
 #include "crash_record.h"
 #include "device_test_support.h"
 #include "fleet.h"

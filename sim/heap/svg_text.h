@@ -1,4 +1,4 @@
-// sim/svg_text.h — what the SVG writers (heap map, heap timeline) share: text made safe for XML.
+// sim/heap/svg_text.h — what the SVG writers (heap map, heap timeline) share: text made safe for XML.
 #pragma once
 #include <string>
 
