@@ -11,9 +11,9 @@
 #include "x509_checks.h"
 
 namespace {
-const uint32_t kLoopSleepMs = 50;       // Tasmota's default (dynamic) sleep
+const uint32_t kLoopSleepMs = 50;  // Tasmota's default (dynamic) sleep
 const uint32_t kRetryAfterDropMs = 1000;
-const uint16_t kRetryStepS = 10;        // 10, 20, … 120 s after repeated failures; no jitter
+const uint16_t kRetryStepS = 10;  // 10, 20, … 120 s after repeated failures; no jitter
 const uint16_t kRetryMaxS = 120;
 }  // namespace
 
@@ -104,9 +104,12 @@ size_t caCertLength(size_t pos, size_t caLen) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(words) + skew;
   size_t len = p[1], hdr = 2;
   if (p[0] != 0x30) return 0;
-  if (len == 0x81) len = p[2], hdr = 3;
-  else if (len == 0x82) len = (size_t)p[2] << 8 | p[3], hdr = 4;
-  else if (len & 0x80) return 0;
+  if (len == 0x81)
+    len = p[2], hdr = 3;
+  else if (len == 0x82)
+    len = (size_t)p[2] << 8 | p[3], hdr = 4;
+  else if (len & 0x80)
+    return 0;
   return pos + hdr + len <= caLen ? hdr + len : 0;
 }
 
@@ -129,8 +132,9 @@ void TasmotaApp::loadAnchors(size_t caLen) {
   size_t nBuiltin = builtin_anchors(_cfg.builtin_anchors, builtin, kBuiltinAnchorCount);
   size_t nFile = 0, pos = 0;
   for (size_t len; nFile < kMaxFlashAnchors && (len = caCertLength(pos, caLen)) > 0; pos += len) nFile++;
-  if (pos < caLen) Serial.printf("TLS: trust anchors in flash: %u bytes after certificate %u ignored\n",
-                                 (unsigned)(caLen - pos), (unsigned)nFile);
+  if (pos < caLen)
+    Serial.printf("TLS: trust anchors in flash: %u bytes after certificate %u ignored\n", (unsigned)(caLen - pos),
+                  (unsigned)nFile);
   if (nFile + nBuiltin == 0) return;
   _tas = static_cast<br_x509_trust_anchor*>(malloc((nFile + nBuiltin) * sizeof(br_x509_trust_anchor)));
   if (!_tas) {
@@ -140,8 +144,10 @@ void TasmotaApp::loadAnchors(size_t caLen) {
   pos = 0;
   for (size_t i = 0; i < nFile; ++i) {
     size_t len = caCertLength(pos, caLen);
-    if (caCertAnchor(pos, len, &_tas[_taCount])) _taCount++;
-    else Serial.printf("TLS: trust anchor %u in flash is not a valid certificate\n", (unsigned)(i + 1));
+    if (caCertAnchor(pos, len, &_tas[_taCount]))
+      _taCount++;
+    else
+      Serial.printf("TLS: trust anchor %u in flash is not a valid certificate\n", (unsigned)(i + 1));
     pos += len;
   }
   size_t fromFlash = _taCount;
@@ -247,8 +253,10 @@ void TasmotaApp::mqttReconnect() {
   uint16_t delayS = (uint16_t)(_retryCount * kRetryStepS);
   Serial.printf("MQT: Connect failed to %s:%u, rc %d, tls %d. Retry in %u sec\n", _cfg.mqtt_host,
                 (unsigned)_cfg.mqtt_port, _mqtt->state(), tlsErr, (unsigned)delayS);
-  if (_tls) _tls->stop();
-  else _tcp->stop();
+  if (_tls)
+    _tls->stop();
+  else
+    _tcp->stop();
   _nextRetryMs = millis() + delayS * 1000u;
 }
 
@@ -266,8 +274,8 @@ void TasmotaApp::mqttConnected() {
 
 void TasmotaApp::uptime(char* out, size_t n) {
   uint32_t s = (millis() - _bootMs) / 1000;
-  snprintf(out, n, "%uT%02u:%02u:%02u", (unsigned)(s / 86400), (unsigned)(s / 3600 % 24),
-           (unsigned)(s / 60 % 60), (unsigned)(s % 60));
+  snprintf(out, n, "%uT%02u:%02u:%02u", (unsigned)(s / 86400), (unsigned)(s / 3600 % 24), (unsigned)(s / 60 % 60),
+           (unsigned)(s % 60));
 }
 
 void TasmotaApp::publishState() {
@@ -336,8 +344,10 @@ bool TasmotaApp::commandOption(const char* cmd, const char* arg, char* reply, si
   bool is132 = strcasecmp(cmd, "SetOption132") == 0;
   uint8_t* opt = is132 ? &_cfg.validation : &_cfg.ecdsa;
   if (arg) {
-    if (strcmp(arg, "0") == 0 || strcasecmp(arg, "off") == 0) *opt = 0;
-    else if (strcmp(arg, "1") == 0 || strcasecmp(arg, "on") == 0) *opt = 1;
+    if (strcmp(arg, "0") == 0 || strcasecmp(arg, "off") == 0)
+      *opt = 0;
+    else if (strcmp(arg, "1") == 0 || strcasecmp(arg, "on") == 0)
+      *opt = 1;
     else {
       snprintf(reply, n, "{\"%s\":\"Error: expected 0 or 1\"}", is132 ? "SetOption132" : "SetOption165");
       return false;
@@ -403,8 +413,10 @@ void TasmotaApp::loop() {
       Serial.printf("MQT: Disconnected, rc %d, tls %d\n", _mqtt->state(), _tls ? _tls->lastError() : 0);
       _wasConnected = false;
       _retryCount = 0;
-      if (_tls) _tls->stop();
-      else _tcp->stop();
+      if (_tls)
+        _tls->stop();
+      else
+        _tcp->stop();
       _nextRetryMs = millis() + kRetryAfterDropMs;
     }
     if ((int32_t)(millis() - _nextRetryMs) >= 0) mqttReconnect();

@@ -12,12 +12,12 @@
 #include "tls_client.h"
 
 class TasmotaApp {
-public:
+ public:
   TasmotaApp();
   bool setup();
   void loop();
 
-private:
+ private:
   bool loadSettings();
   bool loadTls();
   void loadAnchors(size_t caLen);
@@ -60,6 +60,6 @@ private:
   uint16_t _mqttCount = 0;
   bool _wasConnected = false;
   bool _restartPending = false;
-  uint8_t _crashPending = 0;  // Crash 1..3, done in loop() once the reply is out
+  uint8_t _crashPending = 0;        // Crash 1..3, done in loop() once the reply is out
   bool _learn[2] = {false, false};  // slots learning on this connect
 };

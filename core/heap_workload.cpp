@@ -4,7 +4,7 @@
 namespace {
 const uint32_t kFailLogEveryMs = 60000;  // a failed malloc is logged at most once a minute
 const uint32_t kBootChunkMin = 512, kBootChunkMax = 2048;
-const size_t kBootTempMax = 16;          // short-lived boot buffers, freed at the end of begin()
+const size_t kBootTempMax = 16;  // short-lived boot buffers, freed at the end of begin()
 
 uint32_t uniform(uint32_t lo, uint32_t hi) {  // lo..hi inclusive
   return hi <= lo ? lo : lo + (uint32_t)random((long)(hi - lo + 1));
@@ -57,8 +57,8 @@ void HeapWorkload::begin(const DeviceSettings& cfg) {
   }
   for (size_t i = 0; i < temps; ++i) free(temp[i]);
   if (_bootBytes || _count)
-    Serial.printf("HEAP: boot keeps %u bytes in %u blocks, %u workloads, free %u, max block %u\n",
-                  (unsigned)_bootBytes, (unsigned)_bootChunks, (unsigned)_count, (unsigned)ESP.getFreeHeap(),
+    Serial.printf("HEAP: boot keeps %u bytes in %u blocks, %u workloads, free %u, max block %u\n", (unsigned)_bootBytes,
+                  (unsigned)_bootChunks, (unsigned)_count, (unsigned)ESP.getFreeHeap(),
                   (unsigned)ESP.getMaxFreeBlockSize());
 
   uint32_t now = millis();
@@ -100,8 +100,10 @@ void HeapWorkload::loop() {
   uint32_t now = millis();
   for (size_t i = 0; i < _held;) {
     if ((int32_t)(now - _blocks[i].freeAtMs) >= 0) {
-      if (_blocks[i].fromNew) delete[] _blocks[i].ptr;
-      else free(_blocks[i].ptr);
+      if (_blocks[i].fromNew)
+        delete[] _blocks[i].ptr;
+      else
+        free(_blocks[i].ptr);
       _blocks[i] = _blocks[--_held];  // order of frees does not matter; order of the draws does
     } else {
       ++i;

@@ -10,7 +10,7 @@
 #include "settings.h"
 
 class HeapWorkload {
-public:
+ public:
   HeapWorkload();
   // Boot footprint, then the first due times. Call once from setup(), after the settings load.
   // TasmotaApp creates the object only when the settings ask for a boot footprint or workload.
@@ -21,8 +21,8 @@ public:
   uint32_t failures() const { return _failures; }
   uint32_t bootUsed() const { return _bootBytes; }
 
-private:
-  static const size_t kMaxBlocks = 24;       // outstanding workload blocks
+ private:
+  static const size_t kMaxBlocks = 24;  // outstanding workload blocks
 
   struct Block {
     char* ptr;
@@ -41,7 +41,7 @@ private:
   Block _blocks[kMaxBlocks];
   size_t _held = 0;
   uint32_t _failures = 0;
-  uint32_t _unlogged = 0;       // failures since the last log line
+  uint32_t _unlogged = 0;  // failures since the last log line
   uint32_t _lastLogMs = 0;
   bool _logged = false;
 };

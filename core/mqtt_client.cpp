@@ -43,8 +43,8 @@ MqttClient& MqttClient::setSocketTimeout(uint16_t seconds) {
 
 // ---- connection -------------------------------------------------------------------------------
 
-bool MqttClient::connect(const char* id, const char* user, const char* pass, const char* willTopic,
-                         uint8_t willQos, bool willRetain, const char* willMessage, bool cleanSession) {
+bool MqttClient::connect(const char* id, const char* user, const char* pass, const char* willTopic, uint8_t willQos,
+                         bool willRetain, const char* willMessage, bool cleanSession) {
   if (connected()) return true;
   if (!_buf) _buf = static_cast<uint8_t*>(malloc(kBufferSize));
   if (!_buf || !_host) {
@@ -161,8 +161,8 @@ bool MqttClient::publish(const char* topic, const uint8_t* payload, unsigned int
   uint16_t id = qos ? nextPacketId() : 0;
   int n = mqtt_encode_publish_header(_buf, kBufferSize, topic, len, qos, retained, false, id);
   if (n < 0) return false;
-  if (!send(_buf, size_t(n))) return false;            // record 1: header + topic
-  if (len && !send(payload, len)) return false;        // record 2: payload
+  if (!send(_buf, size_t(n))) return false;      // record 1: header + topic
+  if (len && !send(payload, len)) return false;  // record 2: payload
   _stats.packets_out++;
   _stats.publishes_out++;
   return true;
@@ -279,14 +279,21 @@ void MqttClient::handlePacket(uint32_t len) {
   }
   int rc = MQTT_OK;
   switch (type) {
-    case MQTT_PKT_PINGRESP: rc = mqtt_decode_pingresp(_buf, len); break;
+    case MQTT_PKT_PINGRESP:
+      rc = mqtt_decode_pingresp(_buf, len);
+      break;
     case MQTT_PKT_PUBACK:
       rc = mqtt_decode_puback(_buf, len, nullptr);
       if (rc == MQTT_OK) _stats.pubacks_in++;
       break;
-    case MQTT_PKT_SUBACK: rc = mqtt_decode_suback(_buf, len, nullptr); break;
-    case MQTT_PKT_UNSUBACK: rc = mqtt_decode_unsuback(_buf, len, nullptr); break;
-    default: break;  // nothing else is meant for a client; ignore it
+    case MQTT_PKT_SUBACK:
+      rc = mqtt_decode_suback(_buf, len, nullptr);
+      break;
+    case MQTT_PKT_UNSUBACK:
+      rc = mqtt_decode_unsuback(_buf, len, nullptr);
+      break;
+    default:
+      break;  // nothing else is meant for a client; ignore it
   }
   if (rc != MQTT_OK) _stats.dropped_malformed++;
 }

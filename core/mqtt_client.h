@@ -24,24 +24,24 @@ enum MqttState : int {
 
 // Counters over the client's lifetime (all connections).
 struct MqttStats {
-  uint32_t packets_in;        // every inbound packet framed, dropped ones included
+  uint32_t packets_in;  // every inbound packet framed, dropped ones included
   uint32_t packets_out;
   uint32_t bytes_in;
   uint32_t bytes_out;
-  uint32_t publishes_in;      // delivered to the callback (or to nobody if none is set)
+  uint32_t publishes_in;  // delivered to the callback (or to nobody if none is set)
   uint32_t publishes_out;
-  uint32_t pubacks_in;        // for our QoS 1 publishes
+  uint32_t pubacks_in;  // for our QoS 1 publishes
   uint32_t pings_out;
-  uint32_t dropped_oversize;  // inbound packets larger than the buffer, read and discarded
-  uint32_t dropped_malformed; // well-framed inbound packets whose contents were invalid
-  uint32_t connects;          // accepted CONNACKs
+  uint32_t dropped_oversize;   // inbound packets larger than the buffer, read and discarded
+  uint32_t dropped_malformed;  // well-framed inbound packets whose contents were invalid
+  uint32_t connects;           // accepted CONNACKs
 };
 
 class MqttClient {
-public:
+ public:
   typedef void (*Callback)(void* ctx, char* topic, uint8_t* payload, unsigned int len);
 
-  static constexpr uint16_t kBufferSize = 1200;        // Tasmota's MQTT_MAX_PACKET_SIZE
+  static constexpr uint16_t kBufferSize = 1200;  // Tasmota's MQTT_MAX_PACKET_SIZE
   static constexpr uint16_t kDefaultKeepAliveS = 30;
   static constexpr uint16_t kDefaultSocketTimeoutS = 4;
 
@@ -62,16 +62,15 @@ public:
 
   // Connects the Client if needed, sends CONNECT and waits up to the socket timeout for CONNACK.
   // A password is sent only with a user name. Already connected → true at once.
-  bool connect(const char* id, const char* user = nullptr, const char* pass = nullptr,
-               const char* willTopic = nullptr, uint8_t willQos = 0, bool willRetain = false,
-               const char* willMessage = nullptr, bool cleanSession = true);
+  bool connect(const char* id, const char* user = nullptr, const char* pass = nullptr, const char* willTopic = nullptr,
+               uint8_t willQos = 0, bool willRetain = false, const char* willMessage = nullptr,
+               bool cleanSession = true);
   // Sends DISCONNECT and closes the Client; state() becomes MQTT_DISCONNECTED.
   void disconnect();
 
   // Two Client writes: fixed header + topic (+ packet id), then the payload. QoS 0 or 1; a QoS 1
   // publish is not retried (its PUBACK is only counted).
-  bool publish(const char* topic, const uint8_t* payload, unsigned int len, bool retained = false,
-               uint8_t qos = 0);
+  bool publish(const char* topic, const uint8_t* payload, unsigned int len, bool retained = false, uint8_t qos = 0);
   bool publish(const char* topic, const char* payload, bool retained = false);
   bool subscribe(const char* topic, uint8_t qos = 0);  // qos 0 or 1
   bool unsubscribe(const char* topic);
@@ -86,7 +85,7 @@ public:
   const MqttStats& stats() const { return _stats; }
   bool hasBuffer() const { return _buf != nullptr; }
 
-private:
+ private:
   // Outcome of reading one packet: >= 0 is the packet's length in _buf.
   enum ReadResult : int { kReadDropped = -1, kReadTimeout = -2, kReadLost = -3, kReadMalformed = -4 };
 

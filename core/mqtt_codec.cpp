@@ -47,9 +47,7 @@ uint8_t* put_bytes(uint8_t* p, const void* data, uint32_t len) {
   return p + len;
 }
 
-uint8_t* put_string(uint8_t* p, const char* s, uint32_t len) {
-  return put_bytes(put_u16(p, len), s, len);
-}
+uint8_t* put_string(uint8_t* p, const char* s, uint32_t len) { return put_bytes(put_u16(p, len), s, len); }
 
 uint16_t get_u16(const uint8_t* p) { return uint16_t((uint16_t(p[0]) << 8) | p[1]); }
 
@@ -157,8 +155,8 @@ int mqtt_encode_connect(uint8_t* out, size_t cap, const MqttConnectOptions* o) {
   if (o->will_qos > 2) return MQTT_ERR_INVALID;
   if (o->will_message_len && !o->will_message) return MQTT_ERR_INVALID;
   uint32_t id_len, will_len, user_len, pass_len;
-  if (!string_len(o->client_id, &id_len) || !string_len(o->will_topic, &will_len) ||
-      !string_len(o->user, &user_len) || !string_len(o->pass, &pass_len))
+  if (!string_len(o->client_id, &id_len) || !string_len(o->will_topic, &will_len) || !string_len(o->user, &user_len) ||
+      !string_len(o->pass, &pass_len))
     return MQTT_ERR_INVALID;
 
   uint8_t flags = 0;
@@ -196,8 +194,8 @@ int mqtt_encode_connect(uint8_t* out, size_t cap, const MqttConnectOptions* o) {
   return int(p - out);
 }
 
-int mqtt_encode_publish_header(uint8_t* out, size_t cap, const char* topic, uint32_t payload_len,
-                               uint8_t qos, bool retain, bool dup, uint16_t packet_id) {
+int mqtt_encode_publish_header(uint8_t* out, size_t cap, const char* topic, uint32_t payload_len, uint8_t qos,
+                               bool retain, bool dup, uint16_t packet_id) {
   uint32_t topic_len;
   if (!topic || !string_len(topic, &topic_len) || !topic_name_ok(topic, topic_len)) return MQTT_ERR_INVALID;
   if (qos > 2 || (qos > 0 && packet_id == 0) || (qos == 0 && dup)) return MQTT_ERR_INVALID;
@@ -259,7 +257,7 @@ int mqtt_decode_connack(const uint8_t* pkt, size_t len, MqttConnack* out) {
   if (h.remaining != 2) return MQTT_ERR_MALFORMED;
   uint8_t ack_flags = pkt[h.header_len];
   uint8_t code = pkt[h.header_len + 1];
-  if (ack_flags & 0xFE) return MQTT_ERR_MALFORMED;           // §3.2.2.1: bits 7-1 reserved
+  if (ack_flags & 0xFE) return MQTT_ERR_MALFORMED;              // §3.2.2.1: bits 7-1 reserved
   if (code != 0 && (ack_flags & 1)) return MQTT_ERR_MALFORMED;  // §3.2.2.2
   if (out) {
     out->session_present = (ack_flags & 1) != 0;
@@ -274,8 +272,8 @@ int mqtt_decode_publish(const uint8_t* pkt, size_t len, MqttPublish* out) {
   if (rc < 0) return rc;
   uint8_t qos = (h.flags >> 1) & 0x03;
   bool dup = (h.flags & 0x08) != 0;
-  if (qos == 3) return MQTT_ERR_MALFORMED;             // §3.3.1.2
-  if (qos == 0 && dup) return MQTT_ERR_MALFORMED;      // §3.3.1.1
+  if (qos == 3) return MQTT_ERR_MALFORMED;         // §3.3.1.2
+  if (qos == 0 && dup) return MQTT_ERR_MALFORMED;  // §3.3.1.1
   const uint8_t* body = pkt + h.header_len;
   uint32_t need = 2 + (qos ? 2u : 0u);
   if (h.remaining < need) return MQTT_ERR_MALFORMED;

@@ -47,13 +47,13 @@ struct MqttFixedHeader {
 
 // Everything CONNECT carries. Strings are NUL-terminated; NULL means "absent".
 struct MqttConnectOptions {
-  const char* client_id;         // required ("" is allowed by the codec)
-  const char* user;              // NULL: no user name
-  const char* pass;              // NULL: no password; needs `user` (3.1.1 §3.1.2.9)
-  const char* will_topic;        // NULL: no will
-  const uint8_t* will_message;   // may be NULL with will_message_len 0
+  const char* client_id;        // required ("" is allowed by the codec)
+  const char* user;             // NULL: no user name
+  const char* pass;             // NULL: no password; needs `user` (3.1.1 §3.1.2.9)
+  const char* will_topic;       // NULL: no will
+  const uint8_t* will_message;  // may be NULL with will_message_len 0
   uint16_t will_message_len;
-  uint8_t will_qos;              // 0..2
+  uint8_t will_qos;  // 0..2
   bool will_retain;
   bool clean_session;
   uint16_t keepalive_s;
@@ -95,8 +95,8 @@ int mqtt_decode_fixed_header(const uint8_t* in, size_t len, MqttFixedHeader* h);
 int mqtt_encode_connect(uint8_t* out, size_t cap, const MqttConnectOptions* o);
 // Writes PUBLISH's fixed header, topic and (QoS 1/2) packet id — everything before the payload.
 // The remaining length written accounts for `payload_len` bytes the caller sends after it.
-int mqtt_encode_publish_header(uint8_t* out, size_t cap, const char* topic, uint32_t payload_len,
-                               uint8_t qos, bool retain, bool dup, uint16_t packet_id);
+int mqtt_encode_publish_header(uint8_t* out, size_t cap, const char* topic, uint32_t payload_len, uint8_t qos,
+                               bool retain, bool dup, uint16_t packet_id);
 int mqtt_encode_puback(uint8_t* out, size_t cap, uint16_t packet_id);
 int mqtt_encode_subscribe(uint8_t* out, size_t cap, uint16_t packet_id, const char* topic, uint8_t qos);
 int mqtt_encode_unsubscribe(uint8_t* out, size_t cap, uint16_t packet_id, const char* topic);

@@ -8,8 +8,7 @@ namespace {
 
 const uint16_t kSuitesRsa[] = {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256};
 const uint16_t kSuitesRsaKx[] = {BR_TLS_RSA_WITH_AES_128_GCM_SHA256};
-const uint16_t kSuitesEcdsa[] = {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-                                 BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
+const uint16_t kSuitesEcdsa[] = {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
 
 // Tasmota light's thunk sizes: RSA-only 4800, with ECDSA 6800; with a client cert 5300 / 6300;
 // RSA key exchange (no ECDHE) 3600, the "LetsEncrypt or regular TLS" figure of Tasmota's SSL/TLS page.
@@ -120,8 +119,10 @@ int TlsClient::connect(const char* host, uint16_t port) {
   _thunkHeld = true;
   memset(_recvFp, 0, sizeof _recvFp);
   uint32_t now = utcNow();
-  if (_fpMode) _x509 = x509_fingerprint_new(_fp1, _fp2, _fpAllowAny);
-  else _x509 = x509_ca_new(_tas, _taCount, kDaysTo1970 + now / 86400, now % 86400);
+  if (_fpMode)
+    _x509 = x509_fingerprint_new(_fp1, _fp2, _fpAllowAny);
+  else
+    _x509 = x509_ca_new(_tas, _taCount, kDaysTo1970 + now / 86400, now % 86400);
   if (!_x509) {
     _lastError = kTlsErrOom;
     freeContexts();
@@ -133,9 +134,12 @@ int TlsClient::connect(const char* host, uint16_t port) {
   br_ssl_engine_context* eng = &_sc->eng;
   br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
   bool ecdsa = ecdsaOffered();
-  if (ecdsa) br_ssl_engine_set_suites(eng, kSuitesEcdsa, sizeof kSuitesEcdsa / sizeof kSuitesEcdsa[0]);
-  else if (rsaKeyExchange()) br_ssl_engine_set_suites(eng, kSuitesRsaKx, 1);
-  else br_ssl_engine_set_suites(eng, kSuitesRsa, 1);
+  if (ecdsa)
+    br_ssl_engine_set_suites(eng, kSuitesEcdsa, sizeof kSuitesEcdsa / sizeof kSuitesEcdsa[0]);
+  else if (rsaKeyExchange())
+    br_ssl_engine_set_suites(eng, kSuitesRsaKx, 1);
+  else
+    br_ssl_engine_set_suites(eng, kSuitesRsa, 1);
   br_ssl_client_set_rsapub(_sc, &br_rsa_i15_public);  // RSA key exchange: encrypt the premaster
   tls_set_engine_algorithms(eng, ecdsa);
   br_ssl_engine_set_buffers_bidi(eng, _in, kBufIn, _out, kBufOut);
@@ -143,8 +147,8 @@ int TlsClient::connect(const char* host, uint16_t port) {
   br_ssl_engine_set_x509(eng, _x509);
 
   if (_clientCert && _clientKey)
-    br_ssl_client_set_single_ec(_sc, _clientCert, 1, _clientKey, BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN,
-                                BR_KEYTYPE_RSA, &br_ec_p256_m15, &br_ecdsa_i15_sign_asn1);
+    br_ssl_client_set_single_ec(_sc, _clientCert, 1, _clientKey, BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN, BR_KEYTYPE_RSA,
+                                &br_ec_p256_m15, &br_ecdsa_i15_sign_asn1);
 
   uint8_t seed[32];
   for (size_t i = 0; i < sizeof seed; i += 4) {

@@ -23,7 +23,7 @@ static const int kTlsErrClosedInHandshake = BR_ERR_IO;
 void tls_set_engine_algorithms(br_ssl_engine_context* eng, bool ecdsa);
 
 class TlsClient : public Client {
-public:
+ public:
   explicit TlsClient(Client& tcp);
   ~TlsClient() override;
 
@@ -72,10 +72,10 @@ public:
   const uint8_t* receivedFingerprint() const { return _recvFp; }
   bool fingerprintMode() const { return _fpMode; }
 
-  static const uint32_t kBufIn = 1024 + 325;   // payload 1024 + BearSSL record overhead
+  static const uint32_t kBufIn = 1024 + 325;  // payload 1024 + BearSSL record overhead
   static const uint32_t kBufOut = 1024 + 85;
 
-private:
+ private:
   bool allocContexts();
   void freeContexts();
   void freeHandshake();

@@ -32,8 +32,7 @@ uint8_t* heap_copy(const uint8_t* src, size_t len) {
 
 bool trust_anchor_from_der(const uint8_t* der, size_t len, br_x509_trust_anchor* ta) {
   memset(ta, 0, sizeof(*ta));
-  br_x509_decoder_context* dc =
-      static_cast<br_x509_decoder_context*>(malloc(sizeof(br_x509_decoder_context)));
+  br_x509_decoder_context* dc = static_cast<br_x509_decoder_context*>(malloc(sizeof(br_x509_decoder_context)));
   DnBuffer dn = {static_cast<uint8_t*>(malloc(256)), 0, 256, false};
   bool ok = dc && dn.data;
   if (ok) {

@@ -1,8 +1,8 @@
 // core/trust_anchor.h — turn a CA certificate (DER) into a BearSSL trust anchor on the heap.
 #pragma once
+#include <bearssl/bearssl.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <bearssl/bearssl.h>
 
 // Decodes der into *ta (DN and key copied to the heap). Returns false on a bad certificate or
 // when the heap is short; *ta is then left empty.

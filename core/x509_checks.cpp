@@ -36,9 +36,7 @@ struct CaEngine {
   br_x509_minimal_context minimal;
 };
 
-const br_x509_class** inner(const br_x509_class** ctx) {
-  return &reinterpret_cast<CaEngine*>(ctx)->minimal.vtable;
-}
+const br_x509_class** inner(const br_x509_class** ctx) { return &reinterpret_cast<CaEngine*>(ctx)->minimal.vtable; }
 
 void caStartChain(const br_x509_class** ctx, const char* name) {
   const br_x509_class** in = inner(ctx);
@@ -105,8 +103,7 @@ unsigned fpEndChain(const br_x509_class** ctx) {
   if (rsaTooLarge(pk)) return BR_ERR_LIMIT_EXCEEDED;
   if (pk->key_type == BR_KEYTYPE_RSA) fingerprint_v2(&pk->key.rsa, e->received);
   if (e->allowAny) return 0;
-  bool match = memcmp(e->received, e->fp1, kFingerprintLen) == 0 ||
-               memcmp(e->received, e->fp2, kFingerprintLen) == 0;
+  bool match = memcmp(e->received, e->fp1, kFingerprintLen) == 0 || memcmp(e->received, e->fp2, kFingerprintLen) == 0;
   if (fingerprint_is_all(e->received, 0)) match = false;  // a non-RSA key matches no slot
   return match ? 0 : kX509ErrBadFingerprint;
 }
@@ -117,8 +114,8 @@ const br_x509_pkey* fpGetPkey(const br_x509_class* const* ctx, unsigned* usages)
   return br_x509_decoder_get_pkey(&e->decoder);
 }
 
-const br_x509_class kFingerprintVtable = {sizeof(FingerprintEngine), fpStartChain, fpStartCert, fpAppend,
-                                          fpEndCert,                 fpEndChain,   fpGetPkey};
+const br_x509_class kFingerprintVtable = {
+    sizeof(FingerprintEngine), fpStartChain, fpStartCert, fpAppend, fpEndCert, fpEndChain, fpGetPkey};
 
 }  // namespace
 
@@ -167,8 +164,10 @@ const br_x509_class** x509_fingerprint_new(const uint8_t* fp1, const uint8_t* fp
 // Not by vtable identity: the host simulator swaps the engine's vtable pointer for a costing
 // wrapper during the handshake (the chip's firmware would not, but the check is not needed).
 void x509_fingerprint_received(const br_x509_class** engine, uint8_t out[kFingerprintLen]) {
-  if (engine) memcpy(out, fpe(engine)->received, kFingerprintLen);
-  else memset(out, 0, kFingerprintLen);
+  if (engine)
+    memcpy(out, fpe(engine)->received, kFingerprintLen);
+  else
+    memset(out, 0, kFingerprintLen);
 }
 
 void x509_engine_free(const br_x509_class** engine) { free(engine); }

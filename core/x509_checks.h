@@ -4,9 +4,9 @@
 // against two slots). Both enforce the chip build's key-size limit: the ESP8266's BearSSL is
 // trimmed to RSA-2048, so a larger server key fails with BR_ERR_LIMIT_EXCEEDED (23).
 #pragma once
+#include <bearssl/bearssl.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <bearssl/bearssl.h>
 
 static const size_t kFingerprintLen = 20;
 static const uint32_t kMaxRsaBytes = 256;  // RSA-2048

@@ -4,14 +4,14 @@
 // xtensa-lx106-elf-g++ (tools/check-target). Host detail lives behind shims/platform.h.
 #pragma once
 
-#include <stdint.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-#include <math.h>
 #include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef uint8_t byte;
 typedef bool boolean;
@@ -59,17 +59,24 @@ long random(long howsmall, long howbig);
 void randomSeed(unsigned long seed);
 uint32_t esp_random(void);
 
-template <typename T, typename U> inline auto min(T a, U b) -> decltype(a < b ? a : b) { return a < b ? a : b; }
-template <typename T, typename U> inline auto max(T a, U b) -> decltype(a > b ? a : b) { return a > b ? a : b; }
-template <typename T, typename L, typename H> inline T constrain(T x, L lo, H hi) {
+template <typename T, typename U>
+inline auto min(T a, U b) -> decltype(a < b ? a : b) {
+  return a < b ? a : b;
+}
+template <typename T, typename U>
+inline auto max(T a, U b) -> decltype(a > b ? a : b) {
+  return a > b ? a : b;
+}
+template <typename T, typename L, typename H>
+inline T constrain(T x, L lo, H hi) {
   return x < lo ? lo : (x > hi ? hi : x);
 }
 #define _min(a, b) ((a) < (b) ? (a) : (b))
 #define _max(a, b) ((a) > (b) ? (a) : (b))
 
-#include "pgmspace.h"
-#include "WString.h"
-#include "HardwareSerial.h"
 #include "Esp.h"
+#include "HardwareSerial.h"
+#include "WString.h"
+#include "pgmspace.h"
 
 #endif  // __cplusplus

@@ -1,10 +1,10 @@
 // shims/Client.h — the Arduino Client interface (a byte stream to one peer), ESP8266 flavour.
 #pragma once
-#include "Stream.h"
 #include "IPAddress.h"
+#include "Stream.h"
 
 class Client : public Stream {
-public:
+ public:
   virtual int connect(IPAddress ip, uint16_t port) = 0;
   virtual int connect(const char* host, uint16_t port) = 0;
   virtual size_t write(uint8_t b) = 0;

@@ -39,4 +39,6 @@ bool EspClass::flashWrite(uint32_t address, const uint32_t* data, size_t size) {
   return plat().flash_write(address, data, size);
 }
 bool EspClass::flashEraseSector(uint32_t sector) { return plat().flash_erase_sector(sector); }
-void EspClass::wdtFeed() {}
+void EspClass::wdtFeed() { plat().wdt_feed(); }
+void EspClass::wdtDisable() { plat().wdt_enable_soft(false); }
+void EspClass::wdtEnable(uint32_t) { plat().wdt_enable_soft(true); }

@@ -21,7 +21,7 @@ enum SerialConfig { SERIAL_8N1 = 0x1c };  // the only frame format the firmware 
 enum SerialMode { SERIAL_FULL = 0, SERIAL_RX_ONLY = 1, SERIAL_TX_ONLY = 2 };
 
 class HardwareSerial : public Stream {
-public:
+ public:
   // constexpr: `Serial` is constant-initialised, so it works even from other globals' constructors.
   explicit constexpr HardwareSerial(int uart) : _uart(uart) {}
 
@@ -46,7 +46,7 @@ public:
   size_t write(const uint8_t* buffer, size_t size) override;
   using Print::write;
 
-private:
+ private:
   static constexpr size_t kLineBytes = 512;
   void emit();  // hands the buffered line to the log and empties the buffer
 

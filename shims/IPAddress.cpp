@@ -23,9 +23,7 @@ IPAddress& IPAddress::operator=(const uint8_t* address) {
   return *this;
 }
 
-bool IPAddress::operator==(const uint8_t* address) const {
-  return memcmp(_bytes, address, sizeof _bytes) == 0;
-}
+bool IPAddress::operator==(const uint8_t* address) const { return memcmp(_bytes, address, sizeof _bytes) == 0; }
 
 bool IPAddress::fromString(const char* address) {
   if (!address) return false;

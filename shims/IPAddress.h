@@ -9,7 +9,7 @@
 #include "WString.h"
 
 class IPAddress : public Printable {
-public:
+ public:
   IPAddress() : IPAddress(0, 0, 0, 0) {}
   IPAddress(uint8_t a, uint8_t b, uint8_t c, uint8_t d) : _bytes{a, b, c, d} {}
   IPAddress(uint32_t address) { *this = address; }
@@ -40,6 +40,6 @@ public:
   String toString() const;
   size_t printTo(Print& p) const override;
 
-private:
+ private:
   uint8_t _bytes[4];
 };

@@ -84,13 +84,9 @@ size_t Print::print(int n, int base) { return printSigned(n, base, true); }
 size_t Print::print(long n, int base) { return printSigned(n, base, true); }
 size_t Print::print(long long n, int base) { return printSigned(n, base, false); }
 
-size_t Print::print(unsigned long n, int base) {
-  return base == 0 ? write(uint8_t(n)) : printNumber(n, base);
-}
+size_t Print::print(unsigned long n, int base) { return base == 0 ? write(uint8_t(n)) : printNumber(n, base); }
 
-size_t Print::print(unsigned long long n, int base) {
-  return base == 0 ? write(uint8_t(n)) : printNumber(n, base);
-}
+size_t Print::print(unsigned long long n, int base) { return base == 0 ? write(uint8_t(n)) : printNumber(n, base); }
 
 size_t Print::print(double n, int digits) {
   if (digits < 0) digits = 0;

@@ -24,7 +24,7 @@
 #endif
 
 class Print {
-public:
+ public:
   virtual ~Print() {}
 
   int getWriteError() { return _writeError; }
@@ -81,10 +81,10 @@ public:
   size_t println(double n, int digits = 2) { return line(print(n, digits)); }
   size_t println(const Printable& x) { return line(print(x)); }
 
-protected:
+ protected:
   void setWriteError(int err = 1) { _writeError = err; }
 
-private:
+ private:
   size_t line(size_t n) { return n + println(); }
   size_t printNumber(unsigned long long n, int base);
   size_t printSigned(long long n, int base, bool narrow);

@@ -5,7 +5,7 @@
 class Print;
 
 class Printable {
-public:
+ public:
   virtual ~Printable() {}
   virtual size_t printTo(Print& p) const = 0;
 };

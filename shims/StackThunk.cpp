@@ -17,7 +17,8 @@ void thunked(const void* eng, F f) {
     f();
     return;
   }
-  p->thunk_call(const_cast<void*>(eng), [](void* a) { (*static_cast<F*>(a))(); }, &f);
+  p->thunk_call(
+      const_cast<void*>(eng), [](void* a) { (*static_cast<F*>(a))(); }, &f);
 }
 }  // namespace
 

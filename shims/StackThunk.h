@@ -2,9 +2,9 @@
 // provide it. The firmware allocates the thunk block before a handshake and frees it after;
 // every BearSSL engine call goes through a thunk_* wrapper that runs it on that stack.
 #pragma once
-#include <stdint.h>
-#include <stddef.h>
 #include <bearssl/bearssl.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {

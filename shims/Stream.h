@@ -10,7 +10,7 @@
 #include "WString.h"
 
 class Stream : public Print {
-public:
+ public:
   virtual int available() = 0;
   virtual int read() = 0;
   virtual int peek() = 0;
@@ -46,13 +46,13 @@ public:
   String readString();  // until a timeout
   String readStringUntil(char terminator);
 
-protected:
+ protected:
   int timedRead();  // next byte, or -1 after the timeout
   int timedPeek();
   int peekNextDigit(bool allowDecimal, char ignore);  // skips non-number bytes; -1 on timeout
 
   unsigned long _timeout = 1000;  // ms, as the core's default
 
-private:
+ private:
   static constexpr char kNoIgnore = '\x01';
 };

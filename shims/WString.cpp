@@ -283,9 +283,7 @@ int String::compareTo(const String& s) const { return strcmp(buffer(), s.buffer(
 
 int String::compareTo(const char* cstr) const { return strcmp(buffer(), cstr ? cstr : ""); }
 
-bool String::equals(const String& s) const {
-  return len() == s.len() && memcmp(buffer(), s.buffer(), len()) == 0;
-}
+bool String::equals(const String& s) const { return len() == s.len() && memcmp(buffer(), s.buffer(), len()) == 0; }
 
 bool String::equals(const char* cstr) const {
   if (!cstr) return len() == 0;

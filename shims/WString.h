@@ -23,7 +23,7 @@
 extern "C" char* dtostrf(double number, signed char width, unsigned char prec, char* s);
 
 class String {
-public:
+ public:
   String() { init(); }
   String(const char* cstr);  // nullptr gives an empty String
   String(const __FlashStringHelper* str) : String(reinterpret_cast<const char*>(str)) {}
@@ -119,7 +119,9 @@ public:
   bool operator>=(const char* rhs) const { return compareTo(rhs) >= 0; }
   bool startsWith(const String& prefix) const { return startsWith(prefix.buffer(), prefix.len(), 0); }
   bool startsWith(const char* prefix) const { return startsWith(prefix, 0); }
-  bool startsWith(const __FlashStringHelper* prefix) const { return startsWith(reinterpret_cast<const char*>(prefix), 0); }
+  bool startsWith(const __FlashStringHelper* prefix) const {
+    return startsWith(reinterpret_cast<const char*>(prefix), 0);
+  }
   bool startsWith(const String& prefix, unsigned int offset) const {
     return startsWith(prefix.buffer(), prefix.len(), offset);
   }
@@ -200,7 +202,7 @@ public:
   float toFloat() const;
   double toDouble() const;
 
-private:
+ private:
   // Storage: one union the size of a pointer plus 8 bytes (12 on the chip, as the core's String).
   // The last byte is the tag: the length while the characters are inline, kOnHeap otherwise.
   static constexpr unsigned kInlineCap = 10;  // characters held inline (plus the NUL)

@@ -6,7 +6,7 @@
 class EspTcp;
 
 class WiFiClient : public Client {
-public:
+ public:
   WiFiClient();
   ~WiFiClient() override;
   WiFiClient(const WiFiClient&) = delete;
@@ -24,13 +24,16 @@ public:
   bool stop(unsigned int maxWaitMs) override;
   uint8_t connected() override;
   operator bool() override { return connected(); }
-  void setTimeout(unsigned long ms) { _timeout = ms; Stream::setTimeout(ms); }
+  void setTimeout(unsigned long ms) {
+    _timeout = ms;
+    Stream::setTimeout(ms);
+  }
   void setNoDelay(bool) {}
   using Client::flush;
   using Client::stop;
   using Print::write;
 
-private:
+ private:
   EspTcp* _tcp = nullptr;  // the connection (the platform's), while there is one
   unsigned long _timeout = 5000;
 };

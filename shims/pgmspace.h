@@ -26,9 +26,7 @@ class __FlashStringHelper;
 #endif
 
 // Reads of single values. memcpy keeps unaligned reads legal on the host; it compiles to one load.
-static inline uint8_t pgm_read_byte_inlined(const void* addr) {
-  return *(const uint8_t*)addr;
-}
+static inline uint8_t pgm_read_byte_inlined(const void* addr) { return *(const uint8_t*)addr; }
 static inline uint16_t pgm_read_word_inlined(const void* addr) {
   uint16_t v;
   memcpy(&v, addr, sizeof v);
@@ -85,9 +83,7 @@ static inline int strncasecmp_P(const char* a, const char* b, size_t n) { return
 // As in C (and the core), the search functions return a non-const pointer into their input.
 static inline char* strchr_P(const char* s, int c) { return (char*)strchr(s, c); }
 static inline char* strrchr_P(const char* s, int c) { return (char*)strrchr(s, c); }
-static inline char* strstr_P(const char* haystack, const char* needle) {
-  return (char*)strstr(haystack, needle);
-}
+static inline char* strstr_P(const char* haystack, const char* needle) { return (char*)strstr(haystack, needle); }
 
 // printf family with the format string in flash.
 static inline int vsnprintf_P(char* str, size_t size, const char* format, va_list ap)
@@ -96,8 +92,7 @@ static inline int vsnprintf_P(char* str, size_t size, const char* format, va_lis
   return vsnprintf(str, size, format, ap);
 }
 
-static inline int snprintf_P(char* str, size_t size, const char* format, ...)
-    __attribute__((format(printf, 3, 4)));
+static inline int snprintf_P(char* str, size_t size, const char* format, ...) __attribute__((format(printf, 3, 4)));
 static inline int snprintf_P(char* str, size_t size, const char* format, ...) {
   va_list ap;
   va_start(ap, format);

@@ -12,7 +12,7 @@
 // One TCP connection of the device (lwIP's tcp_pcb under WiFiClient, as the core's ClientContext
 // is): made by EspPlatform::tcp_connect, valid until close().
 class EspTcp {
-public:
+ public:
   virtual size_t write(const uint8_t* buf, size_t len) = 0;
   virtual int available() = 0;
   virtual int read(uint8_t* buf, size_t len) = 0;
@@ -21,12 +21,12 @@ public:
   virtual bool connected() = 0;
   virtual void close() = 0;  // the connection (and this object) is gone after this
 
-protected:
+ protected:
   ~EspTcp() = default;
 };
 
 class EspPlatform {
-public:
+ public:
   virtual ~EspPlatform() = default;
 
   // Clock: the device's cycle counter; charge() adds modelled work; delay/yield park the fiber.
@@ -51,6 +51,10 @@ public:
   virtual uint32_t chip_id() = 0;
   [[noreturn]] virtual void restart() = 0;
   virtual uint32_t random32() = 0;
+  // The watchdogs: feed both (ESP.wdtFeed), or turn the soft one off/on (ESP.wdtDisable/Enable;
+  // the hardware one cannot be stopped).
+  virtual void wdt_feed() = 0;
+  virtual void wdt_enable_soft(bool on) = 0;
   virtual void log_write(const char* text, size_t len) = 0;
 
   // Flash (the settings sectors).

@@ -4,8 +4,8 @@
 #include "broker.h"
 
 #include <arpa/inet.h>
-#include <signal.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -74,8 +74,8 @@ void check_config_value(const std::string& what, const std::string& v) {
 
 }  // namespace
 
-BrokerOptions prepare_broker_pki(const std::filesystem::path& dir, CertificateAuthority& ca,
-                                 KeyType server_key, const std::string& bind) {
+BrokerOptions prepare_broker_pki(const std::filesystem::path& dir, CertificateAuthority& ca, KeyType server_key,
+                                 const std::string& bind) {
   std::filesystem::path pki = std::filesystem::absolute(dir) / "pki";
   std::error_code ec;
   std::filesystem::create_directories(pki, ec);
@@ -95,16 +95,14 @@ BrokerOptions prepare_broker_pki(const std::filesystem::path& dir, CertificateAu
 EmbeddedBroker::~EmbeddedBroker() {
   try {
     stop();
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 EmbeddedBroker& EmbeddedBroker::operator=(EmbeddedBroker&& o) noexcept {
   if (this != &o) {
     try {
       stop();
-    } catch (...) {
-    }
+    } catch (...) {}
     opts_ = std::move(o.opts_);
     proc_ = std::move(o.proc_);
     host_ = std::move(o.host_);
@@ -158,10 +156,10 @@ std::string EmbeddedBroker::render_config() const {
   c << "certfile " << opts_.certfile.string() << "\n"
     << "keyfile " << opts_.keyfile.string() << "\n"
     << "require_certificate " << (opts_.require_certificate ? "true" : "false") << "\n"
-    << "use_identity_as_username " << (opts_.use_identity_as_username ? "true" : "false") << "\n"
+    << "use_identity_as_username " << (opts_.use_identity_as_username ? "true" : "false")
+    << "\n"
     // A client with a certificate gets its CN as user name; without one it is anonymous.
-    << "allow_anonymous "
-    << (opts_.require_certificate && opts_.use_identity_as_username ? "false" : "true") << "\n";
+    << "allow_anonymous " << (opts_.require_certificate && opts_.use_identity_as_username ? "false" : "true") << "\n";
 
   if (opts_.plain_listener) {
     c << "\n# plain listener\n"
@@ -174,8 +172,7 @@ std::string EmbeddedBroker::render_config() const {
 }
 
 void EmbeddedBroker::start(const BrokerOptions& opts) {
-  if (running())
-    throw BrokerError("broker: start: already running (pid " + std::to_string(pid()) + ")");
+  if (running()) throw BrokerError("broker: start: already running (pid " + std::to_string(pid()) + ")");
   auto t0 = Clock::now();
   opts_ = opts;
   opts_.bind = normalize_bind(opts_.bind);
@@ -194,8 +191,7 @@ void EmbeddedBroker::start(const BrokerOptions& opts) {
   } else {
     // Debian installs the broker in /usr/sbin, which a non-root PATH often lacks.
     auto found = find_executable("mosquitto", {"/usr/sbin", "/usr/local/sbin"});
-    if (!found)
-      throw BrokerError("broker: mosquitto not found in PATH — run tools/deps (apt-get install mosquitto)");
+    if (!found) throw BrokerError("broker: mosquitto not found in PATH — run tools/deps (apt-get install mosquitto)");
     exe = *found;
   }
 
@@ -280,10 +276,10 @@ void EmbeddedBroker::start(const BrokerOptions& opts) {
           retry = true;
           break;
         }
-        throw BrokerError("broker: mosquitto exited during startup (" +
-                          last_exit_.value_or(ExitStatus{}).describe() + ", config " + conf.string() +
-                          ")" + (in_use ? " — port " + std::to_string(tls_port_) + " in use" : "") +
-                          "; last output:\n" + tail_lines(text, 15));
+        throw BrokerError("broker: mosquitto exited during startup (" + last_exit_.value_or(ExitStatus{}).describe() +
+                          ", config " + conf.string() + ")" +
+                          (in_use ? " — port " + std::to_string(tls_port_) + " in use" : "") + "; last output:\n" +
+                          tail_lines(text, 15));
       }
       if (notify_ok && notify.ready_from(proc_.pid())) {
         close_probe();
@@ -323,10 +319,9 @@ void EmbeddedBroker::start(const BrokerOptions& opts) {
         close_probe();
         ExitStatus st = proc_.terminate(std::chrono::milliseconds(1000));
         last_exit_ = st;
-        throw BrokerError("broker: mosquitto not ready on " + host_ + ":" + std::to_string(tls_port_) +
-                          " after " + std::to_string(opts_.ready_timeout.count()) +
-                          " ms (stopped it: " + st.describe() + "); last output:\n" +
-                          tail_lines(fresh_output(), 15));
+        throw BrokerError("broker: mosquitto not ready on " + host_ + ":" + std::to_string(tls_port_) + " after " +
+                          std::to_string(opts_.ready_timeout.count()) + " ms (stopped it: " + st.describe() +
+                          "); last output:\n" + tail_lines(fresh_output(), 15));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }

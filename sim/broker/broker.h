@@ -21,26 +21,26 @@
 namespace espfleet {
 
 struct BrokerOptions {
-  std::filesystem::path dir;        // working dir: mosquitto.conf, mosquitto.log, mosquitto.out
-  std::filesystem::path cafile;     // CA that signs client certs (required with require_certificate)
-  std::filesystem::path certfile;   // server certificate (PEM) of the TLS listener
-  std::filesystem::path keyfile;    // its private key (PEM)
+  std::filesystem::path dir;       // working dir: mosquitto.conf, mosquitto.log, mosquitto.out
+  std::filesystem::path cafile;    // CA that signs client certs (required with require_certificate)
+  std::filesystem::path certfile;  // server certificate (PEM) of the TLS listener
+  std::filesystem::path keyfile;   // its private key (PEM)
   bool require_certificate = true;
   bool use_identity_as_username = true;
-  bool plain_listener = false;      // an extra plain MQTT listener on another free port
-  std::string bind = "127.0.0.1";   // IPv4 address the listeners bind to
+  bool plain_listener = false;     // an extra plain MQTT listener on another free port
+  std::string bind = "127.0.0.1";  // IPv4 address the listeners bind to
 
   // Beyond the basics:
-  uint16_t tls_port = 0;            // 0: pick a free port
-  uint16_t plain_port = 0;          // 0: pick a free port
-  int max_keepalive = 65535;        // Mosquitto's default (applies to MQTT v5 clients only)
-  int max_inflight_messages = 20;   // Mosquitto's default
-  int max_queued_messages = 1000;   // Mosquitto's default
-  bool tcp_nodelay = false;         // Mosquitto's default (Nagle on, like a stock broker)
+  uint16_t tls_port = 0;           // 0: pick a free port
+  uint16_t plain_port = 0;         // 0: pick a free port
+  int max_keepalive = 65535;       // Mosquitto's default (applies to MQTT v5 clients only)
+  int max_inflight_messages = 20;  // Mosquitto's default
+  int max_queued_messages = 1000;  // Mosquitto's default
+  bool tcp_nodelay = false;        // Mosquitto's default (Nagle on, like a stock broker)
   std::chrono::milliseconds ready_timeout{10000};
-  bool use_sd_notify = true;        // readiness by NOTIFY_SOCKET; false: by probe connection only
-  int bind_attempts = 5;            // spawns tried when the port turns out to be taken
-  std::filesystem::path mosquitto;  // empty: "mosquitto" from PATH, then /usr/sbin, /usr/local/sbin
+  bool use_sd_notify = true;              // readiness by NOTIFY_SOCKET; false: by probe connection only
+  int bind_attempts = 5;                  // spawns tried when the port turns out to be taken
+  std::filesystem::path mosquitto;        // empty: "mosquitto" from PATH, then /usr/sbin, /usr/local/sbin
   std::vector<std::string> extra_config;  // appended to the general section verbatim
 };
 
@@ -48,8 +48,7 @@ struct BrokerOptions {
 // per `server_key`; SANs from loopback_server_sans(bind)), overwriting old files, and returns
 // options with dir, cafile, certfile, keyfile and bind filled in.
 BrokerOptions prepare_broker_pki(const std::filesystem::path& dir, CertificateAuthority& ca,
-                                 KeyType server_key = KeyType::rsa2048,
-                                 const std::string& bind = "127.0.0.1");
+                                 KeyType server_key = KeyType::rsa2048, const std::string& bind = "127.0.0.1");
 
 class EmbeddedBroker {
  public:
@@ -71,8 +70,8 @@ class EmbeddedBroker {
 
   uint16_t tls_port() const { return tls_port_; }
   uint16_t plain_port() const { return plain_port_; }  // 0 without a plain listener
-  pid_t pid() const { return proc_.pid(); }             // -1 when not running
-  const std::string& host() const { return host_; }     // address clients connect to
+  pid_t pid() const { return proc_.pid(); }            // -1 when not running
+  const std::string& host() const { return host_; }    // address clients connect to
   const BrokerOptions& options() const { return opts_; }
   std::filesystem::path config_path() const { return opts_.dir / "mosquitto.conf"; }
   std::filesystem::path log_path() const { return opts_.dir / "mosquitto.log"; }

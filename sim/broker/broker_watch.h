@@ -13,9 +13,9 @@ namespace espfleet {
 
 struct BrokerExit {
   pid_t pid = -1;
-  std::string how;        // "killed by SIGKILL", "exit 1", or why a planned restart failed
-  int signal = 0;         // the terminating signal, 0 if none
-  int exit_code = -1;     // the exit code when it exited, else -1
+  std::string how;     // "killed by SIGKILL", "exit 1", or why a planned restart failed
+  int signal = 0;      // the terminating signal, 0 if none
+  int exit_code = -1;  // the exit code when it exited, else -1
 };
 
 class BrokerWatch {

@@ -52,8 +52,8 @@ std::string ExitStatus::describe() const {
   return "exit " + std::to_string(code);
 }
 
-std::optional<std::filesystem::path> find_executable(
-    std::string_view name, const std::vector<std::filesystem::path>& extra_dirs) {
+std::optional<std::filesystem::path> find_executable(std::string_view name,
+                                                     const std::vector<std::filesystem::path>& extra_dirs) {
   if (name.empty()) return std::nullopt;
   if (name.find('/') != std::string_view::npos) {
     std::filesystem::path p(name);
@@ -154,10 +154,14 @@ Subprocess Subprocess::spawn(const SpawnSpec& spec) {
     if (in < 0 || ::dup2(in, 0) < 0) fail(errno);
     auto route = [&](int target, const std::string& file, int pipe_w) {
       int fd = -1;
-      if (!file.empty()) fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      else if (spec.capture) fd = pipe_w;
-      else if (!spec.inherit_output) fd = ::open("/dev/null", O_WRONLY);
-      else return;
+      if (!file.empty())
+        fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      else if (spec.capture)
+        fd = pipe_w;
+      else if (!spec.inherit_output)
+        fd = ::open("/dev/null", O_WRONLY);
+      else
+        return;
       if (fd < 0 || ::dup2(fd, target) < 0) fail(errno);
     };
     route(1, out_file, out_pipe[1]);
@@ -179,14 +183,12 @@ Subprocess Subprocess::spawn(const SpawnSpec& spec) {
   exec_pipe[1] = -1;
   int child_errno = 0;
   ssize_t got;
-  while ((got = ::read(exec_pipe[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
-  }
+  while ((got = ::read(exec_pipe[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {}
   ::close(exec_pipe[0]);
   exec_pipe[0] = -1;
   if (got == sizeof child_errno) {
     int st;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
     close_all();
     throw SubprocessError("spawn " + exe->string() + ": " + errno_text(child_errno));
   }
@@ -209,8 +211,7 @@ Subprocess::~Subprocess() {
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     int st;
-    while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {}
   }
   close_pipes();
 }
@@ -336,8 +337,7 @@ ExitStatus Subprocess::terminate(std::chrono::milliseconds grace) {
       ::kill(pid_, SIGKILL);
       int st = 0;
       pid_t r;
-      while ((r = ::waitpid(pid_, &st, 0)) < 0 && errno == EINTR) {
-      }
+      while ((r = ::waitpid(pid_, &st, 0)) < 0 && errno == EINTR) {}
       status_ = r == pid_ ? decode(st) : ExitStatus{};
       pid_ = -1;
     }

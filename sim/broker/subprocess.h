@@ -21,29 +21,29 @@ class SubprocessError : public std::runtime_error {
 
 // How a child ended.
 struct ExitStatus {
-  int code = -1;    // exit code when the child exited normally, else -1
-  int signal = 0;   // terminating signal, else 0
+  int code = -1;   // exit code when the child exited normally, else -1
+  int signal = 0;  // terminating signal, else 0
   bool ok() const { return signal == 0 && code == 0; }
   std::string describe() const;  // "exit 0", "exit 3", "killed by SIGKILL"
 };
 
 struct SpawnSpec {
-  std::vector<std::string> argv;               // argv[0] is searched in PATH unless it has a '/'
-  std::vector<std::string> env_overrides;      // "NAME=value" entries replacing/adding to environ
-  std::filesystem::path stdout_file;           // empty: see capture / inherit
-  std::filesystem::path stderr_file;           // empty: see capture / inherit; may equal stdout_file
-  bool capture = false;                        // stdout/stderr to pipes, read by wait_for()
-  bool inherit_output = false;                 // with no file and no capture: inherit (else /dev/null)
-  bool raise_nofile = false;                   // child starts with soft RLIMIT_NOFILE = hard
-  bool new_process_group = false;              // child leads its own process group
-  bool die_with_parent = false;                // SIGTERM to the child when this process dies
-                                               // (PR_SET_PDEATHSIG), even by SIGKILL
+  std::vector<std::string> argv;           // argv[0] is searched in PATH unless it has a '/'
+  std::vector<std::string> env_overrides;  // "NAME=value" entries replacing/adding to environ
+  std::filesystem::path stdout_file;       // empty: see capture / inherit
+  std::filesystem::path stderr_file;       // empty: see capture / inherit; may equal stdout_file
+  bool capture = false;                    // stdout/stderr to pipes, read by wait_for()
+  bool inherit_output = false;             // with no file and no capture: inherit (else /dev/null)
+  bool raise_nofile = false;               // child starts with soft RLIMIT_NOFILE = hard
+  bool new_process_group = false;          // child leads its own process group
+  bool die_with_parent = false;            // SIGTERM to the child when this process dies
+                                           // (PR_SET_PDEATHSIG), even by SIGKILL
 };
 
 // Absolute path of an executable named `name` in $PATH (or `name` itself if it has a '/'),
 // plus `extra_dirs` searched after $PATH. nullopt when not found.
-std::optional<std::filesystem::path> find_executable(
-    std::string_view name, const std::vector<std::filesystem::path>& extra_dirs = {});
+std::optional<std::filesystem::path> find_executable(std::string_view name,
+                                                     const std::vector<std::filesystem::path>& extra_dirs = {});
 
 // One spawned child. Move-only; the destructor SIGKILLs and reaps a child still running, so
 // a test that throws never leaves a process behind.
@@ -57,8 +57,8 @@ class Subprocess {
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
-  pid_t pid() const { return pid_; }               // -1 when nothing was spawned or it was reaped
-  bool running();                                  // reaps if it has exited
+  pid_t pid() const { return pid_; }  // -1 when nothing was spawned or it was reaped
+  bool running();                     // reaps if it has exited
   std::optional<ExitStatus> status() const { return status_; }
 
   // Waits up to `timeout` for the child to exit (draining captured output meanwhile).
@@ -89,7 +89,7 @@ class Subprocess {
 // Result of run_capture().
 struct RunResult {
   ExitStatus status;
-  bool timed_out = false;   // the child was killed because `timeout` passed
+  bool timed_out = false;  // the child was killed because `timeout` passed
   std::string out;
   std::string err;
 };

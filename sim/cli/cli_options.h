@@ -3,8 +3,8 @@
 // the default by name.
 #pragma once
 #include <initializer_list>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 

@@ -115,7 +115,8 @@ int tcp_connect(const Peer& peer, Clock::time_point deadline, const std::string&
         last = std::strerror(errno);
         continue;
       }
-      if (!wait_fd(s.fd, POLLOUT, deadline)) throw CliError(peer.str() + ": TCP connect timed out after " + timeout_str);
+      if (!wait_fd(s.fd, POLLOUT, deadline))
+        throw CliError(peer.str() + ": TCP connect timed out after " + timeout_str);
       int err = 0;
       socklen_t len = sizeof err;
       ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len);

@@ -3,7 +3,9 @@
 #pragma once
 #include <string>
 
-namespace CLI { class App; }
+namespace CLI {
+class App;
+}
 
 namespace espfleet {
 

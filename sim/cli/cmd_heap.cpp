@@ -11,10 +11,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include <fstream>
 #include "heap_map.h"
 #include "heap_tags.h"
 #include "heap_umm.h"
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -28,8 +28,7 @@ std::vector<std::string_view> split_fields(std::string_view line) {
   if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
   std::vector<std::string_view> fields;
   const char* blanks = " \t\r\v\f";
-  for (size_t i = line.find_first_not_of(blanks); i != std::string_view::npos;
-       i = line.find_first_not_of(blanks, i)) {
+  for (size_t i = line.find_first_not_of(blanks); i != std::string_view::npos; i = line.find_first_not_of(blanks, i)) {
     size_t end = std::min(line.find_first_of(blanks, i), line.size());
     fields.push_back(line.substr(i, end - i));
     i = end;
@@ -62,8 +61,8 @@ HeapTag tag_of_id(std::string_view id) {
 
 }  // namespace
 
-int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes, std::ostream& out,
-                   std::ostream& err, const HeapMapRequest& map) {
+int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes, std::ostream& out, std::ostream& err,
+                   const HeapMapRequest& map) {
   if (std::string why = UmmHeap::size_problem(heap_bytes); !why.empty()) {
     err << "espfleet heap: --heap-bytes " << heap_bytes << ": " << why << "\n";
     return 2;
@@ -71,7 +70,7 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
   // Trace sizes are the chip's: charged and held as they are, so every chunk stays in place.
   std::unique_ptr<uint64_t[]> arena(new uint64_t[(UmmHeap::arena_bytes(heap_bytes) + 7) / 8]());
   UmmHeap heap(arena.get(), heap_bytes);
-  std::unordered_map<std::string, void*> ids;  // absent = unbound (NULL)
+  std::unordered_map<std::string, void*> ids;               // absent = unbound (NULL)
   std::unordered_map<std::string, std::string> unbound_by;  // why an id is NULL: "freed on line 3"
   HeapTags tags;
 
@@ -112,8 +111,10 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
         unbound_by.erase(id);
       } else {
         ids.erase(id);
-        if (f[0] == "realloc" && num[0] == 0) unbound_by[id] = "freed by realloc on line " + std::to_string(lineno);
-        else if (f[0] != "free") unbound_by[id] = "its allocation on line " + std::to_string(lineno) + " failed";
+        if (f[0] == "realloc" && num[0] == 0)
+          unbound_by[id] = "freed by realloc on line " + std::to_string(lineno);
+        else if (f[0] != "free")
+          unbound_by[id] = "its allocation on line " + std::to_string(lineno) + " failed";
       }
     };
     if (f[0] == "malloc" || f[0] == "calloc") {  // p = malloc(...): NULL also overwrites (leaks)
@@ -124,9 +125,12 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
     } else if (f[0] == "free") {  // free(p); p = NULL
       if (!bound) {
         auto was = unbound_by.find(id);
-        if (was == unbound_by.end()) warning = "free of " + id + ", which no line allocated (free(NULL))";
-        else if (was->second.rfind("freed", 0) == 0) warning = "double free: " + id + " was " + was->second + " (free(NULL) here)";
-        else warning = "free of " + id + ", which is NULL: " + was->second + " (free(NULL))";
+        if (was == unbound_by.end())
+          warning = "free of " + id + ", which no line allocated (free(NULL))";
+        else if (was->second.rfind("freed", 0) == 0)
+          warning = "double free: " + id + " was " + was->second + " (free(NULL) here)";
+        else
+          warning = "free of " + id + ", which is NULL: " + was->second + " (free(NULL))";
       }
       tags.erase(heap, bound);
       heap.free(bound);
@@ -143,8 +147,10 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
     if (map.ascii) continue;
 
     out << "{\"op\": " << lineno << ", \"ok\": " << (ok ? "true" : "false") << ", \"offset\": ";
-    if (result) out << heap.offset_of(result);
-    else out << "null";
+    if (result)
+      out << heap.offset_of(result);
+    else
+      out << "null";
     out << ", \"free\": " << heap.free_bytes() << ", \"max_block\": " << heap.max_free_block()
         << ", \"frag\": " << unsigned(heap.fragmentation());
     if (!warning.empty()) out << ", \"warning\": " << nlohmann::json(warning).dump();

@@ -21,7 +21,7 @@ struct HeapMapRequest {
   bool ascii = false;
 };
 
-int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes, std::ostream& out,
-                   std::ostream& err, const HeapMapRequest& map = {});
+int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes, std::ostream& out, std::ostream& err,
+                   const HeapMapRequest& map = {});
 
 }  // namespace espfleet

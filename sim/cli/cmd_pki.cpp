@@ -7,14 +7,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <initializer_list>
 #include <filesystem>
+#include <initializer_list>
 #include <iostream>
 #include <optional>
 
-#include "fingerprint.h"
 #include "cli_error.h"
 #include "cli_options.h"
+#include "fingerprint.h"
 #include "pki.h"
 
 namespace espfleet {
@@ -34,7 +34,8 @@ void check_name(const std::string& name, const char* what) {
 void check_writable(const std::vector<fs::path>& paths, bool force) {
   if (force) return;
   for (const fs::path& p : paths)
-    if (fs::exists(p)) throw CliError("refusing to overwrite existing file " + p.string() + " (pass --force to replace it)");
+    if (fs::exists(p))
+      throw CliError("refusing to overwrite existing file " + p.string() + " (pass --force to replace it)");
 }
 
 int ip_family(const std::string& s) {
@@ -87,8 +88,8 @@ CertificateAuthority load_ca(const PkiOptions& o) {
 int pki_init(const PkiOptions& o) {
   const KeyType type = o.key;
   check_writable({CertificateAuthority::cert_path(o.dir), CertificateAuthority::key_path(o.dir)}, o.force);
-  CertificateAuthority ca = CertificateAuthority::create(type, o.cn.empty() ? "espfleet CA" : o.cn,
-                                                         o.days > 0 ? o.days : kCaValidityDays);
+  CertificateAuthority ca =
+      CertificateAuthority::create(type, o.cn.empty() ? "espfleet CA" : o.cn, o.days > 0 ? o.days : kCaValidityDays);
   ca.save(o.dir, o.force);
   std::cerr << "wrote " << CertificateAuthority::cert_path(o.dir).string() << " and "
             << CertificateAuthority::key_path(o.dir).string() << " (0600), " << key_type_name(type) << ", CN=\""
@@ -105,8 +106,7 @@ int pki_server(const PkiOptions& o) {
   const fs::path cert = fs::path(o.dir) / (o.name + ".crt"), key = fs::path(o.dir) / (o.name + ".key");
   check_writable({cert, key}, o.force);
   CertificateAuthority ca = load_ca(o);
-  IssuedCert c = ca.issue_server(o.name, server_sans(o.name, o.sans), type,
-                                 o.days > 0 ? o.days : kServerValidityDays);
+  IssuedCert c = ca.issue_server(o.name, server_sans(o.name, o.sans), type, o.days > 0 ? o.days : kServerValidityDays);
   write_pem_files(c, cert, key, o.force);
   std::cerr << "wrote " << cert.string() << " and " << key.string() << " (0600), " << key_type_name(type)
             << ", signed by CN=\"" << ca.common_name() << "\"\n";
@@ -152,7 +152,8 @@ CLI::App* add_pki_command(CLI::App& app, PkiOptions& o) {
 
   o.init = pki->add_subcommand("init", "Create a CA: DIR/ca.crt and DIR/ca.key (0600)");
   common(o.init);
-  add_enum_option(o.init, "--key", o.key, kKeyTypeNames, "CA key: rsa2048 or ec256", {KeyType::rsa2048, KeyType::ec256});
+  add_enum_option(o.init, "--key", o.key, kKeyTypeNames, "CA key: rsa2048 or ec256",
+                  {KeyType::rsa2048, KeyType::ec256});
   o.init->add_option("--cn", o.cn, "CA common name (default \"espfleet CA\")");
 
   o.server = pki->add_subcommand(
@@ -160,9 +161,10 @@ CLI::App* add_pki_command(CLI::App& app, PkiOptions& o) {
   common(o.server);
   o.server->add_option("NAME", o.name, "Server name: the CN, the first SAN and the file names")->required();
   add_enum_option(o.server, "--key", o.key, kKeyTypeNames, "Server key: rsa2048, rsa4096 or ec256");
-  o.server->add_option("--san", o.sans,
-                       "Subject alternative name, DNS or IP (repeatable; IPv4 addresses also go in as DNS). NAME is "
-                       "always one; without --san, localhost and 127.0.0.1 are added")
+  o.server
+      ->add_option("--san", o.sans,
+                   "Subject alternative name, DNS or IP (repeatable; IPv4 addresses also go in as DNS). NAME is "
+                   "always one; without --san, localhost and 127.0.0.1 are added")
       ->delimiter(',');
 
   o.device = pki->add_subcommand(

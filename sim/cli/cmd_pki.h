@@ -6,21 +6,23 @@
 
 #include "key_type.h"
 
-namespace CLI { class App; }
+namespace CLI {
+class App;
+}
 
 namespace espfleet {
 
 struct PkiOptions {
-  std::string dir = ".";     // --dir: where ca.crt/ca.key live and NAME.crt/NAME.key go
-  std::string name;          // NAME (server, device)
+  std::string dir = ".";           // --dir: where ca.crt/ca.key live and NAME.crt/NAME.key go
+  std::string name;                // NAME (server, device)
   KeyType key = KeyType::rsa2048;  // --key
-  std::string cn;            // --cn (init)
-  std::vector<std::string> sans;  // --san (server)
-  int days = 0;              // --days; 0 = the default of the certificate kind
-  std::string ca_cert;       // --ca-cert (device)
-  std::string ca_key;        // --ca-key (device)
-  bool force = false;        // --force: replace existing files
-  CLI::App* init = nullptr;  // the subcommands, to tell which one was given
+  std::string cn;                  // --cn (init)
+  std::vector<std::string> sans;   // --san (server)
+  int days = 0;                    // --days; 0 = the default of the certificate kind
+  std::string ca_cert;             // --ca-cert (device)
+  std::string ca_key;              // --ca-key (device)
+  bool force = false;              // --force: replace existing files
+  CLI::App* init = nullptr;        // the subcommands, to tell which one was given
   CLI::App* server = nullptr;
   CLI::App* device = nullptr;
 };

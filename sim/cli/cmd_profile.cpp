@@ -9,10 +9,10 @@
 // context allocation that follows it; "TLS: connected"; "MQT: Connected").
 #include "cmd_profile.h"
 
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -22,19 +22,19 @@
 #include <map>
 #include <optional>
 
-#include "tls_client.h"
 #include "broker.h"
+#include "cli_error.h"
 #include "cli_options.h"
-#include "local_broker.h"
 #include "cost_meter.h"
 #include "cost_model.h"
-#include "fleet.h"
-#include "serial_console.h"
-#include "cli_error.h"
-#include "session.h"
 #include "fingerprint.h"
 #include "flash_image.h"
+#include "fleet.h"
+#include "local_broker.h"
 #include "pki.h"
+#include "serial_console.h"
+#include "session.h"
+#include "tls_client.h"
 #include "units.h"
 
 namespace fs = std::filesystem;
@@ -47,7 +47,7 @@ namespace {
 struct Alloc {
   std::string site;  // file basename
   size_t size;
-  uint32_t drop;     // free_before - free_after
+  uint32_t drop;  // free_before - free_after
   VTime at;
 };
 
@@ -91,7 +91,8 @@ CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
                   "ca (chain to the broker's CA) or fingerprint (pinned key)");
   cmd->add_flag("--client-cert", o.client_cert, "present a P-256 client certificate (the broker requires it)");
   add_enum_option(cmd, "--server-key", o.server_key, kKeyTypeNames,
-                  "the broker's key: rsa2048 or ec256 (ec256 enables SetOption165)", {KeyType::rsa2048, KeyType::ec256});
+                  "the broker's key: rsa2048 or ec256 (ec256 enables SetOption165)",
+                  {KeyType::rsa2048, KeyType::ec256});
   add_enum_option(cmd, "--key-exchange", o.key_exchange, kKeyExchangeNames,
                   "ecdhe (ECDHE_RSA/ECDSA) or rsa (TLS_RSA_WITH_AES_128_GCM_SHA256, older Tasmota)");
   cmd->add_option("--rtt", o.rtt, "link round-trip time added in virtual time (e.g. 2ms on a LAN, 80ms to a cloud)")
@@ -105,7 +106,8 @@ CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
 nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   using json = nlohmann::ordered_json;
   if (o.validation == Validation::fingerprint && o.server_key != KeyType::rsa2048)
-    throw std::runtime_error("--validation fingerprint needs an RSA server key: the fingerprint is defined for RSA keys");
+    throw std::runtime_error(
+        "--validation fingerprint needs an RSA server key: the fingerprint is defined for RSA keys");
   if (o.key_exchange == KeyExchange::rsa && o.server_key != KeyType::rsa2048)
     throw std::runtime_error("--key-exchange rsa needs an RSA server key");
 
@@ -128,7 +130,8 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   cfg.ecdsa = o.server_key == KeyType::ec256;
   cfg.key_exchange = o.key_exchange;
   if (o.key_exchange == KeyExchange::rsa && o.client_cert)
-    throw std::runtime_error("--key-exchange rsa goes without --client-cert (the firmware uses ECDHE with a client certificate)");
+    throw std::runtime_error(
+        "--key-exchange rsa goes without --client-cert (the firmware uses ECDHE with a client certificate)");
   try {
     cfg.rtt = parse_duration(o.rtt);
   } catch (const std::exception& e) {
@@ -202,7 +205,8 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
       if (e.kind == HeapEvent::Kind::boot || e.tag == HeapTag::lwip) return;
       std::string site = basename_of(e.site.file);
       uint32_t drop = e.free_before > e.free_after ? e.free_before - e.free_after : 0;
-      if (e.kind == HeapEvent::Kind::alloc && e.ptr && site == "mqtt_client.cpp" && !cap.connack) cap.mqtt_buffer += drop;
+      if (e.kind == HeapEvent::Kind::alloc && e.ptr && site == "mqtt_client.cpp" && !cap.connack)
+        cap.mqtt_buffer += drop;
       if (!cap.connecting) return;
       cap.free_min = std::min(cap.free_min, e.free_after);
       // The X.509 engine is freed as soon as the handshake ends (TlsClient::freeHandshake).
@@ -243,8 +247,10 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   for (const Alloc& a : cap.allocs) {
     largest = std::max(largest, a.drop);
     if (a.site == "tls_client.cpp") {
-      if (a.size == TlsClient::kBufIn || a.size == TlsClient::kBufOut) buffers += a.drop;
-      else ctx += a.drop;
+      if (a.size == TlsClient::kBufIn || a.size == TlsClient::kBufOut)
+        buffers += a.drop;
+      else
+        ctx += a.drop;
     } else if (a.site == "StackThunk.cpp") {
       thunk += a.drop;
     } else if (a.site == "x509_checks.cpp") {
@@ -305,14 +311,15 @@ int cmd_profile(const ProfileOptions& o) {
     const auto& t = r["time_ms"];
     const auto& m = r["memory"];
     std::printf("espfleet profile: %u MHz, %s validation%s, %s server key, %s key exchange, RTT %s\n\n", o.cpu_mhz,
-                std::string(enum_name(kValidationNames, o.validation)).c_str(), o.client_cert ? ", client certificate" : "",
-                std::string(key_type_name(o.server_key)).c_str(),
+                std::string(enum_name(kValidationNames, o.validation)).c_str(),
+                o.client_cert ? ", client certificate" : "", std::string(key_type_name(o.server_key)).c_str(),
                 std::string(enum_name(kKeyExchangeNames, o.key_exchange)).c_str(), o.rtt.c_str());
     std::printf("Memory (free-heap drop of each allocation, bytes)\n");
     std::printf("  BearSSL client context   %6u\n", unsigned(m["client_context"]));
     std::printf("  I/O buffers (in + out)   %6u\n", unsigned(m["buffers"]));
     std::printf("  steady total             %6u   (held while connected)\n", unsigned(m["steady_total"]));
-    std::printf("  thunk stack              %6u   (peak used %u)\n", unsigned(m["thunk_stack"]), unsigned(m["thunk_peak"]));
+    std::printf("  thunk stack              %6u   (peak used %u)\n", unsigned(m["thunk_stack"]),
+                unsigned(m["thunk_peak"]));
     std::printf("  X.509 decoder context    %6u\n", unsigned(m["decoder"]));
     std::printf("  handshake total          %6u   (held during the handshake only)\n", unsigned(m["handshake_total"]));
     std::printf("  MQTT buffer              %6u\n", unsigned(m["mqtt_buffer"]));

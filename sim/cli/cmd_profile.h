@@ -10,7 +10,9 @@
 #include "key_type.h"
 #include "scenario.h"
 
-namespace CLI { class App; }
+namespace CLI {
+class App;
+}
 
 namespace espfleet {
 
@@ -18,11 +20,11 @@ struct ProfileOptions {
   uint32_t cpu_mhz = 80;
   Validation validation = Validation::ca;
   bool client_cert = false;
-  KeyType server_key = KeyType::rsa2048;         // rsa2048 | ec256
+  KeyType server_key = KeyType::rsa2048;  // rsa2048 | ec256
   KeyExchange key_exchange = KeyExchange::ecdhe;
   std::string rtt = "20ms";
   uint64_t seed = 1;
-  std::string out;                    // keep the logs and PKI here ("" = a temporary dir)
+  std::string out;  // keep the logs and PKI here ("" = a temporary dir)
   bool json = false;
 };
 

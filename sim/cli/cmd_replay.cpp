@@ -2,10 +2,10 @@
 // instead of the network, report its crashes and its digest, compare with devices.jsonl.
 #include "cmd_replay.h"
 
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -14,16 +14,16 @@
 #include <optional>
 #include <unordered_map>
 
-#include "fleet.h"
-#include "heap_trace.h"
 #include "cli_error.h"
-#include "session.h"
-#include "tape_transport.h"
+#include "fleet.h"
 #include "heap_map.h"
 #include "heap_timeline.h"
+#include "heap_trace.h"
 #include "report.h"
 #include "run_record.h"
+#include "session.h"
 #include "tape.h"
+#include "tape_transport.h"
 #include "units.h"
 
 namespace fs = std::filesystem;
@@ -48,7 +48,8 @@ nlohmann::json recorded_device(const fs::path& dir, uint32_t id, std::string* da
       if (!j.is_object() || !j.contains("id")) throw std::runtime_error("not a device record");
       if (j.value("id", -1L) == long(id)) return j;
     } catch (const std::exception& e) {
-      if (damage->empty()) *damage = file.string() + " line " + std::to_string(lineno) + " is damaged (" + e.what() + ")";
+      if (damage->empty())
+        *damage = file.string() + " line " + std::to_string(lineno) + " is damaged (" + e.what() + ")";
     }
   }
   return nullptr;
@@ -58,7 +59,8 @@ nlohmann::json recorded_device(const fs::path& dir, uint32_t id, std::string* da
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& o) {
   CLI::App* cmd = app.add_subcommand(
-      "replay", "Run one device of a recorded run again from its seed and tape, with no broker; prints its crashes and digest");
+      "replay",
+      "Run one device of a recorded run again from its seed and tape, with no broker; prints its crashes and digest");
   cmd->add_option("RUN_DIR", o.run_dir, "Run directory of `espfleet run` (with tapes/)")->required();
   cmd->add_option("--device", o.device, "Device id")->required()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--until-crash", o.until_crash, "Stop after the device's first crash");
@@ -66,7 +68,8 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& o) {
   cmd->add_option("--trace-heap", o.trace_heap, "Write every heap request to FILE in the `espfleet heap` trace format");
   cmd->add_option("--timeline", o.timeline, "Write the device's heap timeline to FILE (.svg, or .csv)");
   cmd->add_option("--heap-map", o.heap_map,
-                  "Write the heap map where the replay stops (with --until-crash: the crashed heap) to FILE (.svg, or .txt for ASCII)");
+                  "Write the heap map where the replay stops (with --until-crash: the crashed heap) to FILE (.svg, or "
+                  ".txt for ASCII)");
   cmd->add_option("--log", o.log, "The device's log (default RUN_DIR/replay/ID.log)");
   cmd->add_flag("--json", o.json, "Print the result as one JSON object");
   return cmd;
@@ -83,7 +86,8 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     const uint32_t id = uint32_t(o.device);
     TapeHeader h;
     Tape tape = read_tape_file(tape_path(dir, id).string(), boot_flash_path(dir, id).string(), h);
-    if (h.device != id) throw std::runtime_error(tape_path(dir, id).string() + ": the tape is device " + std::to_string(h.device) + "'s");
+    if (h.device != id)
+      throw std::runtime_error(tape_path(dir, id).string() + ": the tape is device " + std::to_string(h.device) + "'s");
     DeviceConfig cfg = sc.for_device(id);
 
     VTime stop_at = h.duration;
@@ -97,7 +101,8 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
       stop_at = std::min(stop_at, VTime::from_us(d.us));
     }
     fs::path log_path = o.log.empty() ? dir / "replay" / (std::to_string(id) + ".log") : fs::path(o.log);
-    if (o.log.empty()) fs::create_directories(log_path.parent_path());  // the run directory's own
+    if (o.log.empty())
+      fs::create_directories(log_path.parent_path());  // the run directory's own
     else if (log_path.has_parent_path() && !fs::is_directory(log_path.parent_path()))
       throw std::runtime_error("--log " + o.log + ": " + log_path.parent_path().string() + " is not a directory");
     auto dlog = device_logger(log_path, "replay");
@@ -128,20 +133,22 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
         std::printf("crash: %s  (reset reason %d, at %.6f s, digest %s)\n", text.c_str(), reset_code(reason),
                     d.now().seconds(), crashes.back().digest.c_str());
       if (o.until_crash && engine_ptr) {
-        if (!o.heap_map.empty()) map_at_crash = heap_map_snapshot(d.heap().model(), d.heap().tags());  // before the reboot
+        if (!o.heap_map.empty())
+          map_at_crash = heap_map_snapshot(d.heap().model(), d.heap().tags());  // before the reboot
         engine_ptr->request_stop();
       }
     };
     Fleet engine(eo, 1, cfg.heap_bytes);
     engine_ptr = &engine;
     if (!o.json) {
-      std::printf("espfleet replay: %s device %u, tape of %zu events (%zu bytes), recorded in %s mode\n", o.run_dir.c_str(), id,
-                  tape.events(), tape.size_bytes(), h.realtime ? "realtime" : "fast");
+      std::printf("espfleet replay: %s device %u, tape of %zu events (%zu bytes), recorded in %s mode\n",
+                  o.run_dir.c_str(), id, tape.events(), tape.size_bytes(), h.realtime ? "realtime" : "fast");
       std::printf("command: %s\n", command_line.c_str());
     }
     Device& dev = engine.add_device(DeviceSpec{id, cfg, h.master_seed, h.flash, h.boot_at, kTasmotaProgram});
-    if (!o.json) std::printf("seed: fleet %llu, device 0x%016llx (%s)\n", (unsigned long long)h.master_seed,
-                             (unsigned long long)dev.identity().seed, dev.identity().client_id.c_str());
+    if (!o.json)
+      std::printf("seed: fleet %llu, device 0x%016llx (%s)\n", (unsigned long long)h.master_seed,
+                  (unsigned long long)dev.identity().seed, dev.identity().client_id.c_str());
     std::fflush(stdout);
     std::unique_ptr<HeapTraceWriter> trace;
     if (!o.trace_heap.empty()) {
@@ -158,13 +165,17 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
       std::ofstream f(o.heap_map);
       char t[32];
       std::snprintf(t, sizeof t, "%.6f", dev.now().seconds());
-      if (fs::path(o.heap_map).extension() == ".txt") f << render_heap_ascii(m);
-      else f << render_heap_svg(m, "dev " + std::to_string(id) + " (" + dev.identity().client_id + "), replay, " +
-                                       (map_at_crash ? "at its crash: " + crashes.front().reason : std::string("at ") + t + " s"));
+      if (fs::path(o.heap_map).extension() == ".txt")
+        f << render_heap_ascii(m);
+      else
+        f << render_heap_svg(
+            m, "dev " + std::to_string(id) + " (" + dev.identity().client_id + "), replay, " +
+                   (map_at_crash ? "at its crash: " + crashes.front().reason : std::string("at ") + t + " s"));
       if (!f) throw std::runtime_error(o.heap_map + ": cannot write the heap map");
     }
     if (const HeapTimeline* tl = dev.heap().timeline())
-      write_timeline(o.timeline, *tl, "dev " + std::to_string(id) + " (" + dev.identity().client_id + "), replay: heap over time",
+      write_timeline(o.timeline, *tl,
+                     "dev " + std::to_string(id) + " (" + dev.identity().client_id + "), replay: heap over time",
                      cfg.heap_bytes);
 
     std::string digest = digest_hex(dev.digest());
@@ -172,7 +183,8 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     std::string damage;
     nlohmann::json rec = recorded_device(dir, id, &damage);
     if (rec.is_null() && !damage.empty())
-      std::fprintf(stderr, "espfleet replay: warning: %s; the replay is not compared with the recording\n", damage.c_str());
+      std::fprintf(stderr, "espfleet replay: warning: %s; the replay is not compared with the recording\n",
+                   damage.c_str());
     bool whole = o.stop_at.empty() && !o.until_crash && transport.divergence().empty();
     std::string verdict = "not compared (" + (damage.empty() ? "no devices.jsonl record of the device" : damage) + ")";
     bool differs = false;
@@ -194,7 +206,8 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
       j["device_seed"] = digest_hex(dev.identity().seed);
       j["command"] = command_line;
       j["crashes"] = nlohmann::json::array();
-      for (auto& c : crashes) j["crashes"].push_back({{"reason", c.reason}, {"code", c.code}, {"t_s", c.t}, {"digest", c.digest}});
+      for (auto& c : crashes)
+        j["crashes"].push_back({{"reason", c.reason}, {"code", c.code}, {"t_s", c.t}, {"digest", c.digest}});
       j["digest"] = digest;
       j["virtual_time_s"] = dev.now().seconds();
       j["recorded_digest"] = rec.is_null() ? nlohmann::json(nullptr) : rec.value("digest", nlohmann::json(nullptr));

@@ -3,19 +3,21 @@
 #pragma once
 #include <string>
 
-namespace CLI { class App; }
+namespace CLI {
+class App;
+}
 
 namespace espfleet {
 
 struct ReplayOptions {
   std::string run_dir;
   long device = -1;
-  bool until_crash = false;    // stop after the first crash
-  std::string stop_at;         // stop at this device time ("90s", "2h")
-  std::string trace_heap;      // write the allocation trace (`espfleet heap` format) here
-  std::string timeline;        // write the heap timeline here (.svg or .csv)
-  std::string heap_map;        // write the heap map where the replay stops (.txt: ASCII, else SVG)
-  std::string log;             // the device's log (default RUN_DIR/replay/ID.log)
+  bool until_crash = false;  // stop after the first crash
+  std::string stop_at;       // stop at this device time ("90s", "2h")
+  std::string trace_heap;    // write the allocation trace (`espfleet heap` format) here
+  std::string timeline;      // write the heap timeline here (.svg or .csv)
+  std::string heap_map;      // write the heap map where the replay stops (.txt: ASCII, else SVG)
+  std::string log;           // the device's log (default RUN_DIR/replay/ID.log)
   bool json = false;
 };
 

@@ -3,10 +3,10 @@
 // one arrives in, the run stops there and everything measured so far is written.
 #include "cmd_run.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -205,7 +205,8 @@ int cmd_run(const RunOptions& o) {
     std::vector<std::unique_ptr<Tape>> tapes;  // what each device received (replay/tape.h)
     facts.rss_before = rss_bytes();
     auto t0 = std::chrono::steady_clock::now();
-    if (signals.interrupted()) facts.interrupted_in = "setup";
+    if (signals.interrupted())
+      facts.interrupted_in = "setup";
     else if (!provision_fleet(fleet, sc, cfgs, rb, dir, facts.record_tapes, timeline_for, tapes, signals))
       facts.interrupted_in = "provisioning";
     facts.setup_s = seconds_since(t0);
@@ -226,7 +227,9 @@ int cmd_run(const RunOptions& o) {
       if (signals.interrupted()) fleet.request_stop();
       if (note_broker_exit()) {
         progress.break_line();
-        std::fprintf(stderr, "espfleet: [%7.1fs] the embedded mosquitto (pid %d) exited unplanned: %s; the run goes on without a broker\n",
+        std::fprintf(stderr,
+                     "espfleet: [%7.1fs] the embedded mosquitto (pid %d) exited unplanned: %s; the run goes on without "
+                     "a broker\n",
                      facts.broker_exit_at.seconds(), int(facts.broker_exit->pid), facts.broker_exit->how.c_str());
       }
       progress.update(fleet_progress(fleet));
@@ -249,7 +252,8 @@ int cmd_run(const RunOptions& o) {
     nlohmann::ordered_json summary = write_run_outputs(dir, fleet, tapes, rb.broker.get(), facts, output_errors);
     dlog->flush();
     if (rb.broker) rb.broker->stop();
-    if (o.json) std::cout << summary.dump(2) << "\n";
+    if (o.json)
+      std::cout << summary.dump(2) << "\n";
     else
       std::cout << "espfleet run: " << o.scenario << "\n"
                 << summary_table(summary) << "  outputs            " << dir.string()
@@ -259,7 +263,8 @@ int cmd_run(const RunOptions& o) {
     if (!output_errors.empty()) return kExitOutputsIncomplete;
     return 0;
   } catch (const std::exception& e) {
-    return signals.interrupted() ? (report_command_error("run", e), signals.exit_code()) : report_command_error("run", e);
+    return signals.interrupted() ? (report_command_error("run", e), signals.exit_code())
+                                 : report_command_error("run", e);
   }
 }
 

@@ -2,10 +2,10 @@
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <csignal>
 #include <fstream>
 #include <iostream>
 
@@ -25,15 +25,18 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "espfleet 0.1.0");
 
   espfleet::RunOptions run;
-  CLI::App* run_cmd = app.add_subcommand("run", "Run a fleet scenario against a broker (embedded Mosquitto by default)");
+  CLI::App* run_cmd =
+      app.add_subcommand("run", "Run a fleet scenario against a broker (embedded Mosquitto by default)");
   espfleet::add_run_options(*run_cmd, run);
 
   std::string trace;
   size_t heap_bytes = 49152;
-  CLI::App* heap_cmd = app.add_subcommand(
-      "heap", "Replay an allocation trace on the umm_malloc model; one JSON line per operation");
+  CLI::App* heap_cmd =
+      app.add_subcommand("heap", "Replay an allocation trace on the umm_malloc model; one JSON line per operation");
   heap_cmd->add_option("--heap-bytes", heap_bytes, "Heap size in bytes (multiple of 8)")->capture_default_str();
-  heap_cmd->add_option("TRACE", trace, "Trace file (malloc ID SIZE | free ID | realloc ID SIZE | calloc ID COUNT SIZE), '-' for stdin")
+  heap_cmd
+      ->add_option("TRACE", trace,
+                   "Trace file (malloc ID SIZE | free ID | realloc ID SIZE | calloc ID COUNT SIZE), '-' for stdin")
       ->required();
   espfleet::HeapMapRequest heap_map;
   heap_cmd->add_option("--map-svg", heap_map.svg_file,

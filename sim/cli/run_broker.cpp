@@ -27,8 +27,7 @@ BrokerEndpoint parse_broker(const std::string& spec) {
   int port = 0;
   try {
     port = std::stoi(s.substr(colon + 1));
-  } catch (...) {
-  }
+  } catch (...) {}
   if (port <= 0 || port > 65535) throw CliError("--broker '" + spec + "': bad port");
   t.tls_port = t.plain_port = uint16_t(port);
   return t;
@@ -94,8 +93,10 @@ RunBroker open_users(const RunOptions& o, const Scenario& sc, const std::string&
     b.endpoint.ca_der = pem_file_to_der(o.ca);
     // BearSSL's trust anchors carry no dates: an expired CA is still trusted by the devices.
     for (const std::string& p : validity_problems(b.endpoint.ca_der))
-      std::fprintf(stderr, "espfleet run: warning: --ca %s: %s; the devices still trust it (a BearSSL trust anchor carries no dates)\n",
-                   o.ca.c_str(), p.c_str());
+      std::fprintf(
+          stderr,
+          "espfleet run: warning: --ca %s: %s; the devices still trust it (a BearSSL trust anchor carries no dates)\n",
+          o.ca.c_str(), p.c_str());
   } else if (needs.ca_without_builtin) {
     throw CliError("--broker " + url +
                    ": devices validating by CA (tls.validation = \"ca\") need a trust anchor: pass --ca FILE "
@@ -103,7 +104,8 @@ RunBroker open_users(const RunOptions& o, const Scenario& sc, const std::string&
   }
   if (o.device_ca_cert.empty() != o.device_ca_key.empty())
     throw CliError("--device-ca-cert and --device-ca-key go together");
-  if (!o.device_ca_cert.empty()) b.ca = CertificateAuthority::load(o.device_ca_cert, o.device_ca_key, sc.fleet.seed);
+  if (!o.device_ca_cert.empty())
+    b.ca = CertificateAuthority::load(o.device_ca_cert, o.device_ca_key, sc.fleet.seed);
   else if (needs.client_certs)
     throw CliError("--broker " + url +
                    ": devices with tls.client_cert need a CA to sign their certificates: pass "
@@ -132,7 +134,8 @@ FleetNeeds fleet_needs(const std::vector<DeviceConfig>& cfgs) {
 
 void check_broker_options(const RunOptions& o, const std::string& broker_url) {
   if (!broker_url.empty()) return;
-  for (auto [opt, val] : {std::pair{"--ca", &o.ca}, {"--device-ca-cert", &o.device_ca_cert}, {"--device-ca-key", &o.device_ca_key}})
+  for (auto [opt, val] :
+       {std::pair{"--ca", &o.ca}, {"--device-ca-cert", &o.device_ca_cert}, {"--device-ca-key", &o.device_ca_key}})
     if (!val->empty())
       throw CliError(std::string(opt) + " " + *val + ": is for a broker of yours (--broker or broker.url); " +
                      "the embedded broker makes its own CA");
@@ -151,7 +154,8 @@ std::vector<HostEvent> broker_restart_events(const Scenario& sc, RunBroker& b, F
   for (VTime t = every; t < VTime::from_us(sc.fleet.duration.us); t = t + every) {
     events.push_back(HostEvent{t, "broker stops", [watch] { watch->planned_stop(); },
                                [&fleet] { return all_sockets_closed_by_peer(*fleet); }});
-    events.push_back(HostEvent{t + down, "broker starts",
+    events.push_back(HostEvent{t + down,
+                               "broker starts",
                                [watch, &fleet] {
                                  if (pid_t pid = watch->planned_start(); pid > 0)
                                    std::fprintf(stderr, "espfleet: [%7.1fs] embedded mosquitto restarted, pid %d\n",

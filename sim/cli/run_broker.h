@@ -12,8 +12,8 @@
 #include "broker_watch.h"
 #include "cmd_run.h"
 #include "pki.h"
-#include "scheduler.h"
 #include "scenario.h"
+#include "scheduler.h"
 #include "session.h"
 
 namespace espfleet {

@@ -43,12 +43,15 @@ fs::path prepare_run_dir(const std::string& out, bool force) {
       throw std::runtime_error("--out " + dir.string() + ": exists and is not a directory");
     if (holds_run(dir)) {
       if (!force)
-        throw std::runtime_error("--out " + dir.string() +
-                                 ": holds an earlier run (its tapes and heap maps would mix with this one's); give a new "
-                                 "directory, or --force to clear this one first");
+        throw std::runtime_error(
+            "--out " + dir.string() +
+            ": holds an earlier run (its tapes and heap maps would mix with this one's); give a new "
+            "directory, or --force to clear this one first");
       for (const auto& e : fs::directory_iterator(dir, ec)) {
         fs::remove_all(e.path(), ec);
-        if (ec) throw std::runtime_error("--out " + dir.string() + ": cannot clear " + e.path().string() + ": " + ec.message());
+        if (ec)
+          throw std::runtime_error("--out " + dir.string() + ": cannot clear " + e.path().string() + ": " +
+                                   ec.message());
       }
     } else if (!empty_dir(dir)) {
       throw std::runtime_error("--out " + dir.string() +

@@ -53,13 +53,12 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
   summary["heap_maps_skipped"] = f.heap_maps_skipped;
   summary["tapes"] = f.record_tapes ? (dir / "tapes").string() : "";
   if (broker)
-    summary["broker_exited"] = f.broker_exit ? nlohmann::ordered_json{{"t_s", f.broker_exit_at.seconds()},
-                                                                      {"wall_s", f.broker_exit_wall},
-                                                                      {"pid", f.broker_exit->pid},
-                                                                      {"how", f.broker_exit->how},
-                                                                      {"signal", f.broker_exit->signal},
-                                                                      {"exit_code", f.broker_exit->exit_code}}
-                                             : nlohmann::ordered_json(nullptr);
+    summary["broker_exited"] =
+        f.broker_exit
+            ? nlohmann::ordered_json{{"t_s", f.broker_exit_at.seconds()}, {"wall_s", f.broker_exit_wall},
+                                     {"pid", f.broker_exit->pid},         {"how", f.broker_exit->how},
+                                     {"signal", f.broker_exit->signal},   {"exit_code", f.broker_exit->exit_code}}
+            : nlohmann::ordered_json(nullptr);
   add_host_figures(summary["host"], fleet, tapes, broker, f);
   summary["run_dir"] = dir.string();
   summary["output_errors"] = output_errors;

@@ -15,11 +15,11 @@ class RunSignals {
   RunSignals(const RunSignals&) = delete;
   RunSignals& operator=(const RunSignals&) = delete;
 
-  int first() const;             // the first signal received, 0 for none
+  int first() const;  // the first signal received, 0 for none
   bool interrupted() const { return first() != 0; }
-  int count() const;             // signals received so far
+  int count() const;                               // signals received so far
   int exit_code() const { return 128 + first(); }  // the shell's convention: 130 for SIGINT
-  static const char* name(int sig);               // "SIGINT"
+  static const char* name(int sig);                // "SIGINT"
 };
 
 }  // namespace espfleet

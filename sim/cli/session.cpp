@@ -19,7 +19,8 @@ std::shared_ptr<spdlog::logger> device_logger(const std::filesystem::path& file,
   if (file.empty())
     log = std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::null_sink_mt>());
   else
-    log = std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string(), true));
+    log = std::make_shared<spdlog::logger>(name,
+                                           std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string(), true));
   log->set_pattern("%v");
   log->flush_on(spdlog::level::warn);
   return log;
@@ -27,7 +28,8 @@ std::shared_ptr<spdlog::logger> device_logger(const std::filesystem::path& file,
 
 void stop_stale_brokers_saying_so() {
   for (const StaleBroker& s : stop_stale_brokers())
-    std::fprintf(stderr, "espfleet: stopped a stale embedded mosquitto (pid %d, %s), left by espfleet pid %d, which is gone\n",
+    std::fprintf(stderr,
+                 "espfleet: stopped a stale embedded mosquitto (pid %d, %s), left by espfleet pid %d, which is gone\n",
                  int(s.pid), s.config.c_str(), int(s.owner));
 }
 

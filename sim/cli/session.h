@@ -12,7 +12,9 @@
 #include "firmware_entry.h"
 #include "scenario.h"
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace espfleet {
 

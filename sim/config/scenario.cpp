@@ -50,8 +50,8 @@ class Loader {
     // A value from --set is shown by the --set text itself; one from the file as "KEY = VALUE".
     report(key, at, set_origin_.count(key) ? why : key + " = " + show(n) + ": " + why);
   }
-  void walk(const toml::table& t, const std::string& path, const std::string& shown_prefix,
-            bool in_group, Where dotted, Settings& target, std::vector<std::pair<Where, std::string>>* overrides);
+  void walk(const toml::table& t, const std::string& path, const std::string& shown_prefix, bool in_group, Where dotted,
+            Settings& target, std::vector<std::pair<Where, std::string>>* overrides);
   toml::table* find_group(std::string_view name);
 
   std::string file_;
@@ -60,17 +60,15 @@ class Loader {
   std::vector<Diag> diags_;
 };
 
-Where key_where(const toml::key& k) {
-  return {k.source().begin.line, k.source().begin.column};
-}
+Where key_where(const toml::key& k) { return {k.source().begin.line, k.source().begin.column}; }
 
 void Loader::report(const std::string& key, Where at, const std::string& text) {
   if (auto it = set_origin_.find(key); it != set_origin_.end()) {
     diags_.push_back({-1, 0, 0, it->second + ": " + text});
     return;
   }
-  diags_.push_back({0, at.line, at.col,
-                    file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.col) + ": " + text});
+  diags_.push_back(
+      {0, at.line, at.col, file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.col) + ": " + text});
 }
 
 void Loader::throw_if_errors() {
@@ -117,14 +115,17 @@ void Loader::apply_set(size_t index, const std::string& arg, const std::string& 
         for (auto& g : *arr)
           if (auto* n = g.as_table() ? g.as_table()->get_as<std::string>("name") : nullptr)
             names += (names.empty() ? "" : ", ") + n->get();
-      return fail("no [[group]] named '" + name + "'" + (names.empty() ? " (the file has no groups)" : " (groups: " + names + ")"));
+      return fail("no [[group]] named '" + name + "'" +
+                  (names.empty() ? " (the file has no groups)" : " (groups: " + names + ")"));
     }
     const Option* o = find_option(path);
     bool ok = (o && o->per_device) || path == "count" || path == "fraction";
     if (!ok) {
       std::string s = suggest(path, candidates(true));
       return fail("'" + path + "' cannot be set per group" +
-                  (o ? " (it applies to the whole fleet)" : s.empty() || s == "name" ? "" : " (did you mean 'group." + name + "." + s + "'?)"));
+                  (o                          ? " (it applies to the whole fleet)"
+                   : s.empty() || s == "name" ? ""
+                                              : " (did you mean 'group." + name + "." + s + "'?)"));
     }
     if (path == "count") target->erase("fraction");
     if (path == "fraction") target->erase("count");
@@ -159,15 +160,15 @@ void Loader::apply_set(size_t index, const std::string& arg, const std::string& 
   set_origin_[key] = origin;
 }
 
-void Loader::walk(const toml::table& t, const std::string& path, const std::string& shown_prefix,
-                  bool in_group, Where dotted, Settings& target,
-                  std::vector<std::pair<Where, std::string>>* overrides) {
+void Loader::walk(const toml::table& t, const std::string& path, const std::string& shown_prefix, bool in_group,
+                  Where dotted, Settings& target, std::vector<std::pair<Where, std::string>>* overrides) {
   for (auto&& [k, node] : t) {
     std::string key = path.empty() ? std::string(k.str()) : path + "." + std::string(k.str());
     std::string shown = shown_prefix + key;
     Where at = key_where(k);
     if (dotted.line == at.line) at.col = dotted.col;  // point at the start of "device.cpu_mhz"
-    if (path.empty() && in_group && std::find(std::begin(kGroupKeys), std::end(kGroupKeys), key) != std::end(kGroupKeys))
+    if (path.empty() && in_group &&
+        std::find(std::begin(kGroupKeys), std::end(kGroupKeys), key) != std::end(kGroupKeys))
       continue;  // handled by resolve()
     if (path.empty() && !in_group && key == "group") continue;
     Where next_dotted = path.empty() ? key_where(k) : dotted;
@@ -189,7 +190,8 @@ void Loader::walk(const toml::table& t, const std::string& path, const std::stri
       walk(*node.as_table(), key, shown_prefix, in_group, next_dotted, target, overrides);
     } else {
       std::string s = suggest(key, candidates(in_group));
-      report(shown, at, "unknown key '" + shown + "'" + (s.empty() ? "" : " (did you mean '" + shown_prefix + s + "'?)"));
+      report(shown, at,
+             "unknown key '" + shown + "'" + (s.empty() ? "" : " (did you mean '" + shown_prefix + s + "'?)"));
     }
   }
 }
@@ -224,14 +226,18 @@ Scenario Loader::resolve() {
       const toml::table* t = (*arr)[i].as_table();
       if (!t) continue;
       Scenario::Group g;
-      Pending p{t, "group[" + std::to_string(i) + "].", {t->source().begin.line, t->source().begin.column}, nullptr, {}, base};
+      Pending p{
+          t,   "group[" + std::to_string(i) + "].", {t->source().begin.line, t->source().begin.column}, nullptr, {},
+          base};
       auto name_it = t->find("name");
       if (name_it == t->end()) {
         report(p.shown + "name", p.size_at, "[[group]] needs a name = \"...\"");
       } else {
         try {
           g.name = read_string(name_it->second);
-          if (g.name.empty() || g.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+          if (g.name.empty() ||
+              g.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                  std::string::npos)
             bad("must be letters, digits, '_' or '-' (it is used as group." + g.name + ".KEY in --set)");
           for (const auto& other : groups)
             if (other.name == g.name) bad("another [[group]] has this name");
@@ -242,7 +248,8 @@ Scenario Loader::resolve() {
       }
       auto count_it = t->find("count"), frac_it = t->find("fraction");
       if (count_it != t->end() && frac_it != t->end()) {
-        report(p.shown + "count", key_where(frac_it->first), "[[group]] '" + g.name + "' has both count and fraction; keep one");
+        report(p.shown + "count", key_where(frac_it->first),
+               "[[group]] '" + g.name + "' has both count and fraction; keep one");
       } else if (count_it != t->end()) {
         p.size_at = key_where(count_it->first), p.size_node = &count_it->second;
         try {
@@ -253,7 +260,9 @@ Scenario Loader::resolve() {
       } else if (frac_it != t->end()) {
         p.size_at = key_where(frac_it->first), p.size_node = &frac_it->second;
         const toml::node& n = frac_it->second;
-        double f = n.is_integer() ? double(n.as_integer()->get()) : n.is_floating_point() ? n.as_floating_point()->get() : -1;
+        double f = n.is_integer()          ? double(n.as_integer()->get())
+                   : n.is_floating_point() ? n.as_floating_point()->get()
+                                           : -1;
         if (!n.is_number() || !(f >= 0 && f <= 1))
           value_error(p.shown + "fraction", n, p.size_at, "must be a number from 0 to 1 (a share of fleet.devices)");
         else
@@ -305,8 +314,9 @@ ScenarioError::ScenarioError(std::vector<std::string> messages)
         std::string all;
         for (size_t i = 0; i < messages.size() && i < kMaxShown; ++i) {
           const std::string& m = messages[i];
-          all += (all.empty() ? "" : "\n") + (m.size() <= kMaxChars ? m : m.substr(0, kMaxChars - 40) + "… (" +
-                                                                            std::to_string(m.size()) + " characters)");
+          all += (all.empty() ? "" : "\n") + (m.size() <= kMaxChars ? m
+                                                                    : m.substr(0, kMaxChars - 40) + "… (" +
+                                                                          std::to_string(m.size()) + " characters)");
         }
         if (messages.size() > kMaxShown)
           all += "\n… and " + std::to_string(messages.size() - kMaxShown) + " more problems";
@@ -322,8 +332,8 @@ const Scenario::Group* Scenario::group_of(uint32_t id) const {
 
 DeviceConfig Scenario::for_device(uint32_t id) const {
   if (id >= fleet.devices)
-    throw std::out_of_range("device id " + std::to_string(id) + " is outside the fleet (fleet.devices = " +
-                            std::to_string(fleet.devices) + ")");
+    throw std::out_of_range("device id " + std::to_string(id) +
+                            " is outside the fleet (fleet.devices = " + std::to_string(fleet.devices) + ")");
   const Group* g = group_of(id);
   return g ? g->config : defaults;
 }
@@ -378,8 +388,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
                        const std::vector<std::string>& shown) {
   std::error_code ec;
   auto st = std::filesystem::status(path, ec);
-  if (!ec && std::filesystem::is_directory(st))
-    throw ScenarioError({path + ": is a directory, not a scenario file"});
+  if (!ec && std::filesystem::is_directory(st)) throw ScenarioError({path + ": is a directory, not a scenario file"});
   if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
     throw ScenarioError({path + ": is not a regular file (a scenario is a TOML file)"});
   std::string text;
@@ -395,8 +404,7 @@ const std::vector<ScenarioOption>& scenario_options() {
   static const std::vector<ScenarioOption> list = [] {
     std::vector<ScenarioOption> v;
     Settings defaults;
-    for (const Option& o : options())
-      v.push_back({o.key, o.type, o.get(defaults).dump(), o.unit, o.doc, o.per_device});
+    for (const Option& o : options()) v.push_back({o.key, o.type, o.get(defaults).dump(), o.unit, o.doc, o.per_device});
     return v;
   }();
   return list;

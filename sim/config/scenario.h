@@ -21,7 +21,7 @@ namespace espfleet {
 // tls.validation: how the firmware checks the broker (Tasmota's SetOption132).
 enum class Validation : uint8_t { ca, fingerprint };
 inline constexpr EnumName<Validation> kValidationNames[] = {{Validation::ca, "ca"},
-                                                           {Validation::fingerprint, "fingerprint"}};
+                                                            {Validation::fingerprint, "fingerprint"}};
 
 // tls.key_exchange: ECDHE (the default) or static RSA (TLS_RSA_WITH_AES_128_GCM_SHA256).
 enum class KeyExchange : uint8_t { ecdhe, rsa };
@@ -31,49 +31,49 @@ inline constexpr EnumName<KeyExchange> kKeyExchangeNames[] = {{KeyExchange::ecdh
 // allocated every `every` on average (exponential intervals) and held for `lifetime` on average
 // (exponential). Drawn on the device from its seeded random().
 struct HeapWorkload {
-  std::string name;                          // <= 7 characters (the firmware's name[8])
+  std::string name;  // <= 7 characters (the firmware's name[8])
   Duration every = Duration::from_s(10);
-  uint32_t size_min = 0, size_max = 0;       // bytes, 1 .. 16384, size_min <= size_max
+  uint32_t size_min = 0, size_max = 0;  // bytes, 1 .. 16384, size_min <= size_max
   Duration lifetime = Duration::from_s(1);
-  bool use_new = false;                      // alloc=new: new[] (a failure is an OOM abort), else malloc
+  bool use_new = false;  // alloc=new: new[] (a failure is an OOM abort), else malloc
   bool operator==(const HeapWorkload&) const = default;
 };
 
 // Everything one device needs; resolved per device (defaults, then its group's overrides).
 struct DeviceConfig {
-  uint32_t cpu_mhz = 80;                     // device.cpu_mhz: 80 | 160
-  uint32_t heap_bytes = 49152;               // device.heap_bytes (multiple of 8, 4096..81920)
-  uint32_t heap_boot_used = 0;               // heap.boot_used: bytes the firmware's boot keeps
-  std::vector<HeapWorkload> heap_workload;   // heap.workload (at most 6 entries)
-  bool tls_enabled = true;                   // tls.enabled
-  Validation validation = Validation::ca;    // tls.validation
-  bool client_cert = true;                   // tls.client_cert
-  bool ecdsa = false;                        // tls.ecdsa (SetOption165)
+  uint32_t cpu_mhz = 80;                          // device.cpu_mhz: 80 | 160
+  uint32_t heap_bytes = 49152;                    // device.heap_bytes (multiple of 8, 4096..81920)
+  uint32_t heap_boot_used = 0;                    // heap.boot_used: bytes the firmware's boot keeps
+  std::vector<HeapWorkload> heap_workload;        // heap.workload (at most 6 entries)
+  bool tls_enabled = true;                        // tls.enabled
+  Validation validation = Validation::ca;         // tls.validation
+  bool client_cert = true;                        // tls.client_cert
+  bool ecdsa = false;                             // tls.ecdsa (SetOption165)
   KeyExchange key_exchange = KeyExchange::ecdhe;  // tls.key_exchange
-  std::string fingerprint1 = "learn";        // tls.fingerprint1 (see parse_fingerprint_slot)
-  std::string fingerprint2;                  // tls.fingerprint2 ("" = matches no key)
-  uint32_t thunk_size = 0;                   // tls.thunk_size bytes, 0 = firmware default
-  uint8_t builtin_anchors = 0;               // tls.builtin_anchors: BuiltinAnchor bits (core/builtin_anchors.h)
-  Duration tele_period = Duration::from_s(300);  // app.tele_period
-  Duration keepalive = Duration::from_s(30);     // mqtt.keepalive
-  Duration rtt = Duration::from_ms(2);           // net.rtt (link model, virtual time)
-  Duration jitter = Duration::from_us(0);        // net.jitter
-  std::string group;                         // the device's group ("" = defaults)
+  std::string fingerprint1 = "learn";             // tls.fingerprint1 (see parse_fingerprint_slot)
+  std::string fingerprint2;                       // tls.fingerprint2 ("" = matches no key)
+  uint32_t thunk_size = 0;                        // tls.thunk_size bytes, 0 = firmware default
+  uint8_t builtin_anchors = 0;                    // tls.builtin_anchors: BuiltinAnchor bits (core/builtin_anchors.h)
+  Duration tele_period = Duration::from_s(300);   // app.tele_period
+  Duration keepalive = Duration::from_s(30);      // mqtt.keepalive
+  Duration rtt = Duration::from_ms(2);            // net.rtt (link model, virtual time)
+  Duration jitter = Duration::from_us(0);         // net.jitter
+  std::string group;                              // the device's group ("" = defaults)
 };
 
 struct FleetConfig {
-  uint32_t devices = 10;                         // fleet.devices
-  Duration duration = Duration::from_s(60);      // fleet.duration
-  uint64_t seed = 1;                             // fleet.seed
-  RunMode mode = RunMode::realtime;              // fleet.mode
+  uint32_t devices = 10;                           // fleet.devices
+  Duration duration = Duration::from_s(60);        // fleet.duration
+  uint64_t seed = 1;                               // fleet.seed
+  RunMode mode = RunMode::realtime;                // fleet.mode
   Duration connect_spread = Duration::from_us(0);  // fleet.connect_spread: boots spread over it
 };
 
 struct BrokerConfig {
-  KeyType server_key = KeyType::rsa2048;  // broker.server_key
-  bool require_certificate = true;     // broker.require_certificate
-  std::string url;                     // broker.url: "" = embedded Mosquitto
-  Duration restart_every{};            // broker.restart_every: embedded broker stops this often (0 = never)
+  KeyType server_key = KeyType::rsa2048;        // broker.server_key
+  bool require_certificate = true;              // broker.require_certificate
+  std::string url;                              // broker.url: "" = embedded Mosquitto
+  Duration restart_every{};                     // broker.restart_every: embedded broker stops this often (0 = never)
   Duration restart_down = Duration::from_s(5);  // broker.restart_down: and stays down this long
 };
 
@@ -102,8 +102,8 @@ struct Scenario {
   std::vector<std::string> sets;  // the --set arguments applied, in order
   FleetConfig fleet;
   BrokerConfig broker;
-  DeviceConfig defaults;          // for devices in no group
-  std::vector<Group> groups;      // in file order; ids assigned in that order from 0
+  DeviceConfig defaults;      // for devices in no group
+  std::vector<Group> groups;  // in file order; ids assigned in that order from 0
 
   // Groups take ids in file order: the first [0, count), the next the following ones; the
   // rest up to fleet.devices use `defaults`. Throws std::out_of_range for id >= fleet.devices.
@@ -121,8 +121,8 @@ struct Scenario {
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {},
                        const std::vector<std::string>& shown = {});
 // Same from text; `name` is used as the file name in error messages and as Scenario::source.
-Scenario parse_scenario(std::string_view text, const std::string& name,
-                        const std::vector<std::string>& sets = {}, const std::vector<std::string>& shown = {});
+Scenario parse_scenario(std::string_view text, const std::string& name, const std::vector<std::string>& sets = {},
+                        const std::vector<std::string>& shown = {});
 
 // One documented option, for --help and the reference page. `default_value` is the resolved
 // JSON form of the default (durations as strings).

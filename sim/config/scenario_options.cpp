@@ -55,10 +55,11 @@ const std::vector<Option>& options() {
       {"fleet.seed", "integer", "", "master seed; every device's randomness derives from it and its id", false,
        [](Settings& s, const toml::node& n) { s.fleet.seed = uint64_t(read_int(n, 0, INT64_MAX)); },
        [](const Settings& s) { return json(s.fleet.seed); }},
-      {"fleet.mode", "enum", "", "\"realtime\": never ahead of the wall clock; \"fast\": jump to the next wake-up", false,
-       [](Settings& s, const toml::node& n) { s.fleet.mode = read_enum(n, kRunModeNames); },
+      {"fleet.mode", "enum", "", "\"realtime\": never ahead of the wall clock; \"fast\": jump to the next wake-up",
+       false, [](Settings& s, const toml::node& n) { s.fleet.mode = read_enum(n, kRunModeNames); },
        [](const Settings& s) { return enum_json(kRunModeNames, s.fleet.mode); }},
-      {"fleet.connect_spread", "duration", "", "boot times spread uniformly (seeded) over this window; 0 = all at once", false,
+      {"fleet.connect_spread", "duration", "", "boot times spread uniformly (seeded) over this window; 0 = all at once",
+       false,
        [](Settings& s, const toml::node& n) {
          s.fleet.connect_spread = read_duration(n, Duration{}, Duration::from_s(86400));
        },
@@ -69,7 +70,8 @@ const std::vector<Option>& options() {
       {"broker.require_certificate", "bool", "", "embedded broker demands a client certificate", false,
        [](Settings& s, const toml::node& n) { s.broker.require_certificate = read_bool(n); },
        [](const Settings& s) { return json(s.broker.require_certificate); }},
-      {"broker.url", "string", "", "external broker \"mqtt://host:port\" or \"mqtts://host:port\"; \"\" = embedded", false,
+      {"broker.url", "string", "", "external broker \"mqtt://host:port\" or \"mqtts://host:port\"; \"\" = embedded",
+       false,
        [](Settings& s, const toml::node& n) {
          std::string u = read_string(n);
          if (!u.empty() && u.rfind("mqtt://", 0) != 0 && u.rfind("mqtts://", 0) != 0)
@@ -77,11 +79,16 @@ const std::vector<Option>& options() {
          s.broker.url = u;
        },
        [](const Settings& s) { return json(s.broker.url); }},
-      {"broker.restart_every", "duration", "", "the embedded broker stops this often (device time) and restarts after broker.restart_down; 0 = never", false,
-       [](Settings& s, const toml::node& n) { s.broker.restart_every = read_duration(n, Duration{}, Duration::from_s(365 * 86400)); },
+      {"broker.restart_every", "duration", "",
+       "the embedded broker stops this often (device time) and restarts after broker.restart_down; 0 = never", false,
+       [](Settings& s, const toml::node& n) {
+         s.broker.restart_every = read_duration(n, Duration{}, Duration::from_s(365 * 86400));
+       },
        [](const Settings& s) { return json(s.broker.restart_every.str()); }},
       {"broker.restart_down", "duration", "", "how long the embedded broker stays down at each restart", false,
-       [](Settings& s, const toml::node& n) { s.broker.restart_down = read_duration(n, Duration::from_ms(1), Duration::from_s(86400)); },
+       [](Settings& s, const toml::node& n) {
+         s.broker.restart_down = read_duration(n, Duration::from_ms(1), Duration::from_s(86400));
+       },
        [](const Settings& s) { return json(s.broker.restart_down.str()); }},
       {"device.cpu_mhz", "frequency", "MHz", "CPU clock, 80 or 160 (\"160MHz\" also accepted)", true,
        [](Settings& s, const toml::node& n) {
@@ -98,14 +105,16 @@ const std::vector<Option>& options() {
          s.device.heap_bytes = uint32_t(v);
        },
        [](const Settings& s) { return json(s.device.heap_bytes); }},
-      {"heap.boot_used", "bytes", "bytes", "heap the firmware's boot allocates and keeps (in 512..2048-byte chunks), 0 .. 65536", true,
+      {"heap.boot_used", "bytes", "bytes",
+       "heap the firmware's boot allocates and keeps (in 512..2048-byte chunks), 0 .. 65536", true,
        [](Settings& s, const toml::node& n) {
          uint64_t v = read_bytes(n);
          if (v > 65536) bad("must be between 0 and 65536 (\"64K\")");
          s.device.heap_boot_used = uint32_t(v);
        },
        [](const Settings& s) { return json(s.device.heap_boot_used); }},
-      {"heap.workload", "list", "", "background heap workload: up to 6 entries \"NAME: every=DUR size=MIN..MAX life=DUR\"", true,
+      {"heap.workload", "list", "",
+       "background heap workload: up to 6 entries \"NAME: every=DUR size=MIN..MAX life=DUR\"", true,
        [](Settings& s, const toml::node& n) { s.device.heap_workload = read_heap_workload(n); },
        [](const Settings& s) {
          json out = json::array();
@@ -115,20 +124,25 @@ const std::vector<Option>& options() {
       {"tls.enabled", "bool", "", "MQTT over TLS (false = plain MQTT)", true,
        [](Settings& s, const toml::node& n) { s.device.tls_enabled = read_bool(n); },
        [](const Settings& s) { return json(s.device.tls_enabled); }},
-      {"tls.validation", "enum", "", "\"ca\": chain to a trust anchor (SetOption132 0); \"fingerprint\": public-key fingerprint (SetOption132 1)", true,
-       [](Settings& s, const toml::node& n) { s.device.validation = read_enum(n, kValidationNames); },
+      {"tls.validation", "enum", "",
+       "\"ca\": chain to a trust anchor (SetOption132 0); \"fingerprint\": public-key fingerprint (SetOption132 1)",
+       true, [](Settings& s, const toml::node& n) { s.device.validation = read_enum(n, kValidationNames); },
        [](const Settings& s) { return enum_json(kValidationNames, s.device.validation); }},
       {"tls.client_cert", "bool", "", "present an EC client certificate (TLSKey1/TLSKey2)", true,
        [](Settings& s, const toml::node& n) { s.device.client_cert = read_bool(n); },
        [](const Settings& s) { return json(s.device.client_cert); }},
-      {"tls.key_exchange", "enum", "", "\"ecdhe\": ECDHE_RSA (ECDHE_ECDSA with tls.ecdsa); \"rsa\": TLS_RSA_WITH_AES_128_GCM_SHA256, as older Tasmota builds used with Let's Encrypt brokers (no client certificate, RSA-only profile)", true,
-       [](Settings& s, const toml::node& n) { s.device.key_exchange = read_enum(n, kKeyExchangeNames); },
+      {"tls.key_exchange", "enum", "",
+       "\"ecdhe\": ECDHE_RSA (ECDHE_ECDSA with tls.ecdsa); \"rsa\": TLS_RSA_WITH_AES_128_GCM_SHA256, as older Tasmota "
+       "builds used with Let's Encrypt brokers (no client certificate, RSA-only profile)",
+       true, [](Settings& s, const toml::node& n) { s.device.key_exchange = read_enum(n, kKeyExchangeNames); },
        [](const Settings& s) { return enum_json(kKeyExchangeNames, s.device.key_exchange); }},
       {"tls.ecdsa", "bool", "", "also offer ECDHE_ECDSA suites (SetOption165)", true,
        [](Settings& s, const toml::node& n) { s.device.ecdsa = read_bool(n); },
        [](const Settings& s) { return json(s.device.ecdsa); }},
-      {"tls.fingerprint1", "string", "", "fingerprint slot 1 (MqttFingerprint1): 20 hex bytes, \"learn\" (all 00), \"any\" (all FF) or \"\" (matches no key)", true,
-       [](Settings& s, const toml::node& n) { s.device.fingerprint1 = read_fingerprint(n); },
+      {"tls.fingerprint1", "string", "",
+       "fingerprint slot 1 (MqttFingerprint1): 20 hex bytes, \"learn\" (all 00), \"any\" (all FF) or \"\" (matches no "
+       "key)",
+       true, [](Settings& s, const toml::node& n) { s.device.fingerprint1 = read_fingerprint(n); },
        [](const Settings& s) { return json(s.device.fingerprint1); }},
       {"tls.fingerprint2", "string", "", "fingerprint slot 2 (MqttFingerprint2), same form", true,
        [](Settings& s, const toml::node& n) { s.device.fingerprint2 = read_fingerprint(n); },
@@ -141,8 +155,10 @@ const std::vector<Option>& options() {
          s.device.thunk_size = uint32_t(v);
        },
        [](const Settings& s) { return json(s.device.thunk_size); }},
-      {"tls.builtin_anchors", "list", "", "root CAs compiled into the firmware, trusted besides the CA file: any of \"isrg_root_x1\", \"amazon_root_ca1\", \"amazon_root_ca3\"", true,
-       [](Settings& s, const toml::node& n) { s.device.builtin_anchors = read_builtin_anchors(n); },
+      {"tls.builtin_anchors", "list", "",
+       "root CAs compiled into the firmware, trusted besides the CA file: any of \"isrg_root_x1\", "
+       "\"amazon_root_ca1\", \"amazon_root_ca3\"",
+       true, [](Settings& s, const toml::node& n) { s.device.builtin_anchors = read_builtin_anchors(n); },
        [](const Settings& s) { return builtin_anchor_names(s.device.builtin_anchors); }},
       {"mqtt.keepalive", "duration", "", "MQTT keepalive, whole seconds, 1s .. 65535s", true,
        [](Settings& s, const toml::node& n) {
@@ -180,8 +196,10 @@ std::vector<std::string> candidates(bool in_group) {
   std::vector<std::string> c;
   for (const Option& o : options())
     if (!in_group || o.per_device) c.push_back(o.key);
-  if (in_group) c.insert(c.end(), std::begin(kGroupKeys), std::end(kGroupKeys));
-  else c.push_back("group");
+  if (in_group)
+    c.insert(c.end(), std::begin(kGroupKeys), std::end(kGroupKeys));
+  else
+    c.push_back("group");
   return c;
 }
 

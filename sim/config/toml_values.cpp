@@ -47,8 +47,7 @@ int64_t read_int(const toml::node& n, int64_t lo, int64_t hi) {
   auto* i = n.as_integer();
   if (!i) bad("expected an integer");
   if (i->get() < 0 && lo == 0) bad("must not be negative");
-  if (i->get() < lo || i->get() > hi)
-    bad("must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  if (i->get() < lo || i->get() > hi) bad("must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   return i->get();
 }
 
@@ -75,9 +74,7 @@ Duration read_duration(const toml::node& n, Duration lo, Duration hi, bool whole
   return d;
 }
 
-uint64_t read_bytes(const toml::node& n) {
-  return read_unit(n, parse_bytes, "a byte size such as 49152 or \"48K\"");
-}
+uint64_t read_bytes(const toml::node& n) { return read_unit(n, parse_bytes, "a byte size such as 49152 or \"48K\""); }
 
 std::string suggest(std::string_view key, const std::vector<std::string>& candidates) {
   std::string best;

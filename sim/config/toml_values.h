@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "enum_names.h"
 #include "units.h"
@@ -67,6 +67,5 @@ template <class E, size_t N>
 json enum_json(const EnumName<E> (&table)[N], E v) {
   return std::string(enum_name(table, v));
 }
-
 
 }  // namespace espfleet::scenario_detail

@@ -33,7 +33,9 @@ bool is_unit_char(char c) {
 std::vector<Part> split_parts(std::string_view text, std::string_view what) {
   std::vector<Part> parts;
   size_t i = 0;
-  auto skip_space = [&] { while (i < text.size() && is_space(text[i])) ++i; };
+  auto skip_space = [&] {
+    while (i < text.size() && is_space(text[i])) ++i;
+  };
   skip_space();
   if (i == text.size()) throw UnitError("empty value; expected " + std::string(what));
   if (text[i] == '-') throw UnitError(quoted(text) + ": must not be negative");
@@ -46,8 +48,7 @@ std::vector<Part> split_parts(std::string_view text, std::string_view what) {
       if (text[i] == '.') {
         point = true;
       } else if (text[i] != '_') {
-        if (p.mantissa > (std::numeric_limits<uint64_t>::max() - 9) / 10)
-          throw UnitError(quoted(text) + ": too large");
+        if (p.mantissa > (std::numeric_limits<uint64_t>::max() - 9) / 10) throw UnitError(quoted(text) + ": too large");
         p.mantissa = p.mantissa * 10 + uint64_t(text[i] - '0');
         ++digits;
         if (point) ++p.decimals;
@@ -87,14 +88,13 @@ u128 scale(const Part& p, uint64_t factor, std::string_view text, std::string_vi
   u128 v = u128(p.mantissa) * factor;
   u128 div = 1;
   for (int d = 0; d < p.decimals; ++d) div *= 10;
-  if (v % div != 0)
-    throw UnitError(quoted(text) + ": not a whole number of " + std::string(base_name));
+  if (v % div != 0) throw UnitError(quoted(text) + ": not a whole number of " + std::string(base_name));
   return v / div;
 }
 
 // Parses a single-part quantity (bytes, frequency) with a unit table.
-u128 parse_single(std::string_view text, const std::vector<Unit>& units, uint64_t bare_factor,
-                  std::string_view what, std::string_view unit_list, std::string_view base_name) {
+u128 parse_single(std::string_view text, const std::vector<Unit>& units, uint64_t bare_factor, std::string_view what,
+                  std::string_view unit_list, std::string_view base_name) {
   std::vector<Part> parts = split_parts(text, what);
   if (parts.size() != 1) throw UnitError(quoted(text) + ": expected " + std::string(what));
   const Part& p = parts[0];
@@ -102,8 +102,8 @@ u128 parse_single(std::string_view text, const std::vector<Unit>& units, uint64_
   if (!p.unit.empty()) {
     const Unit* u = find_unit(units, p.unit, false);
     if (!u)
-      throw UnitError(quoted(text) + ": unknown unit '" + std::string(p.unit) + "' (use " +
-                      std::string(unit_list) + ")");
+      throw UnitError(quoted(text) + ": unknown unit '" + std::string(p.unit) + "' (use " + std::string(unit_list) +
+                      ")");
     factor = u->factor;
   }
   return scale(p, factor, text, base_name);
@@ -136,13 +136,10 @@ Duration parse_duration(std::string_view text) {
     const Part& p = parts[i];
     uint64_t factor = 1000000;  // a bare number is seconds
     if (p.unit.empty()) {
-      if (parts.size() > 1)
-        throw UnitError(quoted(text) + ": every part needs a unit (us, ms, s, m, h or d)");
+      if (parts.size() > 1) throw UnitError(quoted(text) + ": every part needs a unit (us, ms, s, m, h or d)");
     } else {
       const Unit* u = find_unit(duration_units(), p.unit, true);
-      if (!u)
-        throw UnitError(quoted(text) + ": unknown unit '" + std::string(p.unit) +
-                        "' (use us, ms, s, m, h or d)");
+      if (!u) throw UnitError(quoted(text) + ": unknown unit '" + std::string(p.unit) + "' (use us, ms, s, m, h or d)");
       factor = u->factor;
     }
     total += scale(p, factor, text, "microseconds");
@@ -156,9 +153,12 @@ std::string format_duration(Duration d) {
   std::string sign = d.us < 0 ? "-" : "";
   // Magnitude as unsigned so that INT64_MIN formats too.
   uint64_t v = d.us < 0 ? uint64_t(0) - uint64_t(d.us) : uint64_t(d.us);
-  static const Unit order[] = {{"d", 86400ull * 1000000}, {"h", 3600ull * 1000000},
-                               {"m", 60ull * 1000000},    {"s", 1000000},
-                               {"ms", 1000},              {"us", 1}};
+  static const Unit order[] = {{"d", 86400ull * 1000000},
+                               {"h", 3600ull * 1000000},
+                               {"m", 60ull * 1000000},
+                               {"s", 1000000},
+                               {"ms", 1000},
+                               {"us", 1}};
   for (const Unit& u : order)
     if (v % u.factor == 0) return sign + std::to_string(v / u.factor) + std::string(u.name);
   return sign + std::to_string(v) + "us";  // unreachable: factor 1 always divides
@@ -166,9 +166,8 @@ std::string format_duration(Duration d) {
 
 uint64_t parse_bytes(std::string_view text) {
   static const std::vector<Unit> units = {
-      {"B", 1},           {"K", 1ull << 10},  {"KB", 1ull << 10}, {"KiB", 1ull << 10},
-      {"M", 1ull << 20},  {"MB", 1ull << 20}, {"MiB", 1ull << 20}, {"G", 1ull << 30},
-      {"GB", 1ull << 30}, {"GiB", 1ull << 30},
+      {"B", 1},           {"K", 1ull << 10},   {"KB", 1ull << 10}, {"KiB", 1ull << 10}, {"M", 1ull << 20},
+      {"MB", 1ull << 20}, {"MiB", 1ull << 20}, {"G", 1ull << 30},  {"GB", 1ull << 30},  {"GiB", 1ull << 30},
   };
   u128 v = parse_single(text, units, 1, "a byte size such as \"49152\", \"48K\" or \"48KiB\"",
                         "B, K/KiB, M/MiB or G/GiB", "bytes");
@@ -186,10 +185,8 @@ std::string format_bytes(uint64_t bytes) {
 }
 
 uint32_t parse_mhz(std::string_view text) {
-  static const std::vector<Unit> units = {
-      {"Hz", 1}, {"kHz", 1000}, {"MHz", 1000000}, {"GHz", 1000000000}};
-  u128 hz = parse_single(text, units, 1000000, "a frequency such as \"80MHz\" or 160",
-                         "Hz, kHz, MHz or GHz", "Hz");
+  static const std::vector<Unit> units = {{"Hz", 1}, {"kHz", 1000}, {"MHz", 1000000}, {"GHz", 1000000000}};
+  u128 hz = parse_single(text, units, 1000000, "a frequency such as \"80MHz\" or 160", "Hz, kHz, MHz or GHz", "Hz");
   if (hz % 1000000 != 0) throw UnitError(quoted(text) + ": not a whole number of MHz");
   if (hz / 1000000 > std::numeric_limits<uint32_t>::max()) throw UnitError(quoted(text) + ": too large");
   return uint32_t(hz / 1000000);

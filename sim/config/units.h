@@ -24,10 +24,10 @@ struct Duration {
   static constexpr Duration from_ms(int64_t v) { return Duration{v * 1000}; }
   static constexpr Duration from_s(int64_t v) { return Duration{v * 1000000}; }
 
-  constexpr int64_t ms() const { return us / 1000; }         // truncated
+  constexpr int64_t ms() const { return us / 1000; }  // truncated
   constexpr double seconds() const { return double(us) / 1e6; }
   constexpr VTime vtime() const { return VTime::from_us(us); }
-  std::string str() const;                                    // = format_duration(*this)
+  std::string str() const;  // = format_duration(*this)
 
   constexpr auto operator<=>(const Duration&) const = default;
   constexpr Duration operator+(Duration o) const { return Duration{us + o.us}; }

@@ -12,7 +12,7 @@ namespace {
 // heap.workload: a list of entries, each a string "NAME: every=DUR size=MIN..MAX life=DUR"
 // (size=N for a fixed size; fields in any order, all required) or an inline table
 // {name = "web", every = "30s", size_min = 600, size_max = 1400, lifetime = "2s"}.
-constexpr size_t kMaxHeapWorkloads = 6;     // core/settings.h kMaxWorkloads
+constexpr size_t kMaxHeapWorkloads = 6;  // core/settings.h kMaxWorkloads
 constexpr uint64_t kMaxWorkloadBlock = 16384;
 
 bool valid_workload_name(const std::string& n) {
@@ -77,7 +77,8 @@ HeapWorkload parse_workload_string(const std::string& text) {
       w.use_new = v == "new";
     } else {
       std::string s = suggest(k, {"every", "size", "life", "alloc"});
-      bad("unknown field '" + k + "'" + (s.empty() ? " (fields: every, size, life, alloc)" : " (did you mean '" + s + "'?)"));
+      bad("unknown field '" + k + "'" +
+          (s.empty() ? " (fields: every, size, life, alloc)" : " (did you mean '" + s + "'?)"));
     }
   }
   if (!every || !size || !life)
@@ -113,7 +114,8 @@ HeapWorkload parse_workload_table(const toml::table& t) {
         w.use_new = v == "new";
       } else {
         std::string s = suggest(key, {"name", "every", "size_min", "size_max", "lifetime", "alloc"});
-        bad("unknown field" + (s.empty() ? std::string(" (fields: name, every, size_min, size_max, lifetime, alloc)") : " (did you mean '" + s + "'?)"));
+        bad("unknown field" + (s.empty() ? std::string(" (fields: name, every, size_min, size_max, lifetime, alloc)")
+                                         : " (did you mean '" + s + "'?)"));
       }
     } catch (const FieldError& e) {
       bad(key + ": " + e.msg);
@@ -136,7 +138,8 @@ std::vector<HeapWorkload> read_heap_workload(const toml::node& n) {
     items.push_back(&n);
   else
     bad(std::string("expected a list of entries such as [") + kWorkloadForm + "]");
-  if (items.size() > kMaxHeapWorkloads) bad("at most 6 entries (the firmware's table), got " + std::to_string(items.size()));
+  if (items.size() > kMaxHeapWorkloads)
+    bad("at most 6 entries (the firmware's table), got " + std::to_string(items.size()));
   std::vector<HeapWorkload> out;
   for (size_t i = 0; i < items.size(); ++i) {
     const toml::node& e = *items[i];
@@ -148,9 +151,12 @@ std::vector<HeapWorkload> read_heap_workload(const toml::node& n) {
       if (auto* nm = t->get_as<std::string>("name")) label += " (\"" + nm->get() + "\")";
     }
     try {
-      if (auto* s = e.as_string()) out.push_back(parse_workload_string(s->get()));
-      else if (auto* t = e.as_table()) out.push_back(parse_workload_table(*t));
-      else bad(std::string("expected a string ") + kWorkloadForm + " or a table");
+      if (auto* s = e.as_string())
+        out.push_back(parse_workload_string(s->get()));
+      else if (auto* t = e.as_table())
+        out.push_back(parse_workload_table(*t));
+      else
+        bad(std::string("expected a string ") + kWorkloadForm + " or a table");
     } catch (const FieldError& err) {
       bad(label + ": " + err.msg);
     }
@@ -163,7 +169,8 @@ std::vector<HeapWorkload> read_heap_workload(const toml::node& n) {
 std::string format_workload(const HeapWorkload& w) {
   std::string size = std::to_string(w.size_min);
   if (w.size_max != w.size_min) size += ".." + std::to_string(w.size_max);
-  return w.name + ": every=" + w.every.str() + " size=" + size + " life=" + w.lifetime.str() + (w.use_new ? " alloc=new" : "");
+  return w.name + ": every=" + w.every.str() + " size=" + size + " life=" + w.lifetime.str() +
+         (w.use_new ? " alloc=new" : "");
 }
 
 }  // namespace espfleet::scenario_detail

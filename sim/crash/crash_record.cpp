@@ -32,8 +32,10 @@ void print_rows(std::string& out, const StackSection& s) {
              v[2] == pos + 0x10 ? '<' : ' ');
     out += buf;
   }
-  if (s.words.empty() && rows) add(out, "(%u rows up to %08x: contents not modelled)\n", unsigned(rows), s.end);
-  else if (shown < rows) add(out, "(%u more rows up to %08x not shown)\n", unsigned(rows - shown), s.end);
+  if (s.words.empty() && rows)
+    add(out, "(%u rows up to %08x: contents not modelled)\n", unsigned(rows), s.end);
+  else if (shown < rows)
+    add(out, "(%u more rows up to %08x not shown)\n", unsigned(rows - shown), s.end);
 }
 
 void print_stacks(std::string& out, const std::vector<StackSection>& stacks) {
@@ -57,10 +59,14 @@ std::string rom_boot_banner(ResetReason reason) {
 
 const char* exception_cause_name(int cause) {
   switch (cause) {
-    case kExcInstFetchProhibited: return "InstFetchProhibited";
-    case kExcLoadProhibited: return "LoadProhibited";
-    case kExcStoreProhibited: return "StoreProhibited";
-    default: return "";
+    case kExcInstFetchProhibited:
+      return "InstFetchProhibited";
+    case kExcLoadProhibited:
+      return "LoadProhibited";
+    case kExcStoreProhibited:
+      return "StoreProhibited";
+    default:
+      return "";
   }
 }
 
@@ -113,7 +119,8 @@ std::string postmortem_exception(int cause, uint32_t epc1, uint32_t excvaddr, co
 
 // operator new → __unhandled_exception("OOM") → raise_exception() prints its line before the
 // report; the report prints the caller once more after the closing ruler.
-std::string postmortem_oom(const std::vector<StackSection>& stacks, const std::string& last_alloc, uint32_t caller_addr) {
+std::string postmortem_oom(const std::vector<StackSection>& stacks, const std::string& last_alloc,
+                           uint32_t caller_addr) {
   std::string out = "\nUser exception (panic/abort/assert)";
   out += cut_here();
   out += "\nUnhandled C++ exception: OOM\n";
@@ -148,17 +155,22 @@ std::string last_failed_alloc_note(const FailedAlloc& f) {
 std::string crash_kind(ResetReason reason, const std::string& summary) {
   auto starts = [&](const char* p) { return summary.rfind(p, 0) == 0; };
   switch (reason) {
-    case ResetReason::hardware_wdt: return "hw_wdt_1";
-    case ResetReason::soft_wdt: return "soft_wdt_3";
-    case ResetReason::stack_smash: return "stack_smash_253";
-    case ResetReason::sw_exception: return starts("Unhandled C++ exception: OOM") ? "oom_254" : "user_254";
+    case ResetReason::hardware_wdt:
+      return "hw_wdt_1";
+    case ResetReason::soft_wdt:
+      return "soft_wdt_3";
+    case ResetReason::stack_smash:
+      return "stack_smash_253";
+    case ResetReason::sw_exception:
+      return starts("Unhandled C++ exception: OOM") ? "oom_254" : "user_254";
     case ResetReason::exception: {
       int cause = -1;
       if (starts("Exception ") && sscanf(summary.c_str() + 10, "%d", &cause) == 1 && cause >= 0)
         return "exception_" + std::to_string(cause);
       return "exception_2";
     }
-    default: return "reset_" + std::to_string(reset_code(reason));
+    default:
+      return "reset_" + std::to_string(reset_code(reason));
   }
 }
 

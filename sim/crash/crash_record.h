@@ -30,7 +30,7 @@ enum class ResetReason : uint8_t {
 constexpr int reset_code(ResetReason r) { return int(r); }
 
 struct StackSection {
-  std::string ctx;              // "cont", "bearssl", "sys"
+  std::string ctx;  // "cont", "bearssl", "sys"
   uint32_t sp = 0, end = 0, offset = 0;
   uint32_t rows_from = 0;       // device address of the first row (sp + offset, 16-aligned)
   std::vector<uint32_t> words;  // memory from rows_from upward (may be shorter than end - rows_from)
@@ -55,7 +55,8 @@ std::string postmortem_exception(int cause, uint32_t epc1, uint32_t excvaddr, co
                                  const std::string& last_alloc = {});
 // `new` failed: "User exception (panic/abort/assert)", "Unhandled C++ exception: OOM", the stacks,
 // the alloc line and, after the closing ruler, "last failed alloc caller: 0x…" (caller_addr).
-std::string postmortem_oom(const std::vector<StackSection>& stacks, const std::string& last_alloc, uint32_t caller_addr);
+std::string postmortem_oom(const std::vector<StackSection>& stacks, const std::string& last_alloc,
+                           uint32_t caller_addr);
 
 // The device's last failed allocation since boot (DeviceHeap::last_failed), if any:
 // "\nlast failed alloc call: 4020ABCD(123)\n" as the core prints it (cap-X, no 0x), or "".

@@ -20,18 +20,18 @@ namespace espfleet {
 
 namespace {
 
-constexpr size_t kAltStackBytes = 64 * 1024;     // the handler's own stack (sigaltstack)
-constexpr size_t kEmergencyBytes = 256 * 1024;   // the trampoline's stack
+constexpr size_t kAltStackBytes = 64 * 1024;    // the handler's own stack (sigaltstack)
+constexpr size_t kEmergencyBytes = 256 * 1024;  // the trampoline's stack
 
 // What the handler saw. Plain data in thread-locals: nothing here may allocate or lock.
 thread_local FaultTarget* t_target = nullptr;
 thread_local FaultTarget* t_faulted = nullptr;  // the target whose fault the trampoline handles
 thread_local FaultInfo t_fault;
-thread_local bool t_handling = false;           // between the fault and the record
+thread_local bool t_handling = false;  // between the fault and the record
 thread_local uint8_t* t_emergency_top = nullptr;
 thread_local uint8_t* t_altstack = nullptr;
 
-struct sigaction g_prev_segv, g_prev_bus;       // what the handler replaced (chained on give-up)
+struct sigaction g_prev_segv, g_prev_bus;  // what the handler replaced (chained on give-up)
 
 // This thread's stacks, unmapped when the thread ends.
 struct ThreadStacks {
@@ -74,6 +74,7 @@ void give_up(int sig) { sigaction(sig, sig == SIGBUS ? &g_prev_bus : &g_prev_seg
   t->record_fault(t_fault);
   t_handling = false;  // the record is built: the next fault is the next target's
   t->leave_after_fault();
+  __builtin_unreachable();  // GCC does not carry [[noreturn]] through a virtual call
 }
 
 void on_fault(int sig, siginfo_t* si, void* ctx) {
@@ -92,8 +93,8 @@ void on_fault(int sig, siginfo_t* si, void* ctx) {
   t_fault.pc = uintptr_t(g[REG_RIP]);
   t_fault.sp = uintptr_t(g[REG_RSP]);
   t_fault.signo = sig;
-  t_fault.write = page_fault && (err & 2);  // x86 page-fault error code: bit 1 = write
-  t_fault.fetch = page_fault && (err & 16); // bit 4 = instruction fetch
+  t_fault.write = page_fault && (err & 2);   // x86 page-fault error code: bit 1 = write
+  t_fault.fetch = page_fault && (err & 16);  // bit 4 = instruction fetch
   // Continue in the trampoline as if called: RSP ≡ 8 (mod 16), a null return address.
   auto* top = reinterpret_cast<uint64_t*>(t_emergency_top) - 1;
   *top = 0;

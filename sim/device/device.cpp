@@ -39,12 +39,18 @@ std::string topic_for(uint32_t chip_id) {
 
 const char* device_state_name(DeviceState s) {
   switch (s) {
-    case DeviceState::off: return "off";
-    case DeviceState::booting: return "booting";
-    case DeviceState::connecting: return "connecting";
-    case DeviceState::connected: return "connected";
-    case DeviceState::disconnected: return "disconnected";
-    case DeviceState::crashed: return "crashed";
+    case DeviceState::off:
+      return "off";
+    case DeviceState::booting:
+      return "booting";
+    case DeviceState::connecting:
+      return "connecting";
+    case DeviceState::connected:
+      return "connected";
+    case DeviceState::disconnected:
+      return "disconnected";
+    case DeviceState::crashed:
+      return "crashed";
   }
   return "off";
 }
@@ -98,7 +104,8 @@ uint32_t Device::chip_address(const void* heap_byte) const {
 }
 
 void Device::note_stack_high_water() {
-  host_use_.stack_high_water = std::max<uint32_t>(host_use_.stack_high_water, uint32_t(task_.fiber().stack_high_water()));
+  host_use_.stack_high_water =
+      std::max<uint32_t>(host_use_.stack_high_water, uint32_t(task_.fiber().stack_high_water()));
 }
 
 void Device::boot() {
@@ -143,8 +150,8 @@ void Device::run_slice() {
   host_use_.ns += dt;
   if (in_handshake || thunk_.held()) host_use_.handshake_ns += dt;
   if (task_.fiber().stack_smashed() && !life_.pending_)
-    life_.pending_ = Lifecycle::PendingReset{ResetReason::exception,
-                                             "host fiber stack overflow (device stack canary overwritten)", {}, {}};
+    life_.pending_ = Lifecycle::PendingReset{
+        ResetReason::exception, "host fiber stack overflow (device stack canary overwritten)", {}, {}};
   if (life_.pending_) reboot();
   if (env_.after_slice) env_.after_slice(*this);
 }
@@ -154,7 +161,8 @@ void Device::log_lines(const std::string& lines, const char* prefix) {
   for (size_t at = 0; at < lines.size();) {
     size_t nl = lines.find('\n', at);
     if (nl == std::string::npos) nl = lines.size();
-    env_.log.info("[{:>11.6f}] dev {} {}{}", now().seconds(), id(), prefix, std::string_view(lines).substr(at, nl - at));
+    env_.log.info("[{:>11.6f}] dev {} {}{}", now().seconds(), id(), prefix,
+                  std::string_view(lines).substr(at, nl - at));
     at = nl + 1;
   }
 }
@@ -213,9 +221,14 @@ void Device::console_line(std::string_view text) {
     case K::attempting:
       if (life_.state_ != DeviceState::connected) life_.state_ = DeviceState::connecting;
       break;
-    case K::published: f.published++; break;
-    case K::received: f.received++; break;
-    case K::other: break;
+    case K::published:
+      f.published++;
+      break;
+    case K::received:
+      f.received++;
+      break;
+    case K::other:
+      break;
   }
   if (env_.on_serial_line) env_.on_serial_line(*this, text);
 }

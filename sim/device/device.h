@@ -27,7 +27,9 @@
 #include "thunk_block.h"
 #include "watchdog.h"
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace espfleet {
 
@@ -84,8 +86,8 @@ class Lifecycle {
 
 // What running the device cost the host.
 struct HostUse {
-  uint64_t ns = 0;            // host time spent running its fiber
-  uint64_t handshake_ns = 0;  // … of it while a TLS handshake was under way (thunk held)
+  uint64_t ns = 0;                // host time spent running its fiber
+  uint64_t handshake_ns = 0;      // … of it while a TLS handshake was under way (thunk held)
   uint32_t stack_high_water = 0;  // host bytes of its fiber stack ever used
 };
 
@@ -104,11 +106,11 @@ struct DeviceSpec {
 struct DeviceEnv {
   Scheduler& sched;
   Transport& transport;
-  spdlog::logger& log;                                              // the devices' log
-  std::function<void(Device&, std::string_view)> on_serial_line;   // an observer of console lines
+  spdlog::logger& log;                                            // the devices' log
+  std::function<void(Device&, std::string_view)> on_serial_line;  // an observer of console lines
   // A reset other than a requested restart, before the reboot (the heap is still the crashed one).
   std::function<void(Device&, ResetReason, const std::string& summary, const std::string& record)> on_crash;
-  std::function<void(Device&)> after_slice;                        // replay
+  std::function<void(Device&)> after_slice;  // replay
   VTime soft_wdt = Watchdog::kSoftDefault;
   VTime hardware_wdt = Watchdog::kHardwareDefault;
 };

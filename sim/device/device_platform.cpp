@@ -82,6 +82,9 @@ void DevicePlatform::restart() {
 
 uint32_t DevicePlatform::random32() { return d_.hardware_rng().next32(); }
 
+void DevicePlatform::wdt_feed() { d_.watchdog().feed(); }
+void DevicePlatform::wdt_enable_soft(bool on) { d_.watchdog().enable_soft(on); }
+
 void DevicePlatform::log_write(const char* text, size_t len) { d_.console_line(std::string_view(text, len)); }
 
 bool DevicePlatform::flash_read(uint32_t addr, void* data, size_t size) {

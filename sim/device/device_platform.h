@@ -30,6 +30,8 @@ class DevicePlatform final : public EspPlatform {
   uint32_t chip_id() override;
   [[noreturn]] void restart() override;
   uint32_t random32() override;
+  void wdt_feed() override;
+  void wdt_enable_soft(bool on) override;
   void log_write(const char* text, size_t len) override;
 
   bool flash_read(uint32_t addr, void* data, size_t size) override;

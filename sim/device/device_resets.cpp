@@ -84,7 +84,8 @@ void reset_out_of_memory(Device& d, size_t size, const void* caller, const void*
   const FailedAlloc& f = d.heap().last_failed();
   std::string record = postmortem_oom(device_stacks(d, thunk_depth_estimate(sp), cont_depth_estimate(d, sp), 0),
                                       last_failed_alloc_line(f), last_failed_alloc_address(f));
-  d.reset(ResetReason::sw_exception, "Unhandled C++ exception: OOM (last failed alloc size " + std::to_string(size) + ")",
+  d.reset(ResetReason::sw_exception,
+          "Unhandled C++ exception: OOM (last failed alloc size " + std::to_string(size) + ")",
           record + rom_boot_banner(ResetReason::sw_exception), last_failed_alloc_note(f));
 }
 
@@ -92,8 +93,8 @@ void reset_out_of_memory(Device& d, size_t size, const void* caller, const void*
 void reset_stack_smash(Device& d, const ThunkBlock::Call& call) {
   HostSection h;
   const ThunkBlock& tb = d.thunk();
-  std::string record = postmortem_bssl_smashing(device_stacks(d, std::max(call.target, tb.size()),
-                                                              cont_depth_estimate(d, __builtin_frame_address(0)), 0));
+  std::string record = postmortem_bssl_smashing(
+      device_stacks(d, std::max(call.target, tb.size()), cont_depth_estimate(d, __builtin_frame_address(0)), 0));
   char summary[128];
   snprintf(summary, sizeof summary, "BSSL stack smashing (thunk %u B, call needed ~%u B, est. from %zu host B)",
            tb.size(), call.target, call.host);
@@ -146,8 +147,10 @@ void fault_reset(Device& d, const FaultInfo& f, ResetReason& reason, std::string
   const char* access = f.fetch ? "instruction fetch" : f.write ? "write" : "read";
   const auto* sp = reinterpret_cast<const void*>(f.sp);
   note = std::string("host ") + sig + ": " + access + " at " + hex(f.addr) + " by ";
-  if (f.fetch && f.sp) note += "a jump from " + host_code_location(*reinterpret_cast<void* const*>(f.sp));
-  else note += host_code_location(reinterpret_cast<const void*>(f.pc));
+  if (f.fetch && f.sp)
+    note += "a jump from " + host_code_location(*reinterpret_cast<void* const*>(f.sp));
+  else
+    note += host_code_location(reinterpret_cast<const void*>(f.pc));
   const FailedAlloc& fa = d.heap().last_failed();
   std::string alloc_note = last_failed_alloc_note(fa);
   if (!alloc_note.empty()) note += "\n" + alloc_note;

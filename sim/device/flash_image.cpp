@@ -5,8 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "settings.h"
 #include "fingerprint.h"
+#include "settings.h"
 
 namespace espfleet {
 

@@ -12,10 +12,10 @@ namespace espfleet {
 struct FlashInputs {
   std::string mqtt_host;
   uint16_t mqtt_port = 0;
-  std::vector<uint8_t> ca_der;        // trust anchor (CA mode)
-  std::vector<uint8_t> client_key;    // raw P-256 scalar (TLSKey1), 32 bytes or empty
-  std::vector<uint8_t> client_cert;   // DER (TLSKey2) or empty
-  uint32_t utc_at_boot = 0;           // what NTP would give the device; 0 = clock never set
+  std::vector<uint8_t> ca_der;       // trust anchor (CA mode)
+  std::vector<uint8_t> client_key;   // raw P-256 scalar (TLSKey1), 32 bytes or empty
+  std::vector<uint8_t> client_cert;  // DER (TLSKey2) or empty
+  uint32_t utc_at_boot = 0;          // what NTP would give the device; 0 = clock never set
 };
 
 // Throws std::invalid_argument naming the field that does not fit the firmware's layout.

@@ -12,29 +12,31 @@
 #include "device.h"
 #include "scheduler.h"
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace espfleet {
 
 class UvTransport;
 
 struct FleetOptions {
-  Program program{};                             // what the devices run, unless their spec says
+  Program program{};  // what the devices run, unless their spec says
   RunMode mode = RunMode::realtime;
   VTime duration = VTime::from_s(60);
-  size_t stack_bytes = 64 * 1024;                // host stack per device fiber
-  std::shared_ptr<spdlog::logger> device_log;    // shared by every device
+  size_t stack_bytes = 64 * 1024;                                 // host stack per device fiber
+  std::shared_ptr<spdlog::logger> device_log;                     // shared by every device
   std::function<void(Device&, std::string_view)> on_serial_line;  // an observer of console lines
-  std::function<void()> on_tick;                 // about every 250 ms of wall time (progress)
-  std::vector<std::string> source_addresses;     // bind devices round-robin (loopback only)
+  std::function<void()> on_tick;                                  // about every 250 ms of wall time (progress)
+  std::vector<std::string> source_addresses;                      // bind devices round-robin (loopback only)
   // Watchdogs, in the device's virtual time since its last yield (VTime{} = off; watchdog.h).
   VTime soft_wdt = Watchdog::kSoftDefault;
   VTime hardware_wdt = Watchdog::kHardwareDefault;
   // Called when a device resets for any reason but a requested restart, before it reboots.
   std::function<void(Device&, ResetReason, const std::string& summary, const std::string& record)> on_crash;
-  std::vector<HostEvent> host_events;            // in time order
-  Transport* transport = nullptr;                // nullptr: live sockets on the fleet's loop
-  std::function<void(Device&)> after_slice;      // after each slice of a device (replay)
+  std::vector<HostEvent> host_events;        // in time order
+  Transport* transport = nullptr;            // nullptr: live sockets on the fleet's loop
+  std::function<void(Device&)> after_slice;  // after each slice of a device (replay)
 };
 
 class Fleet {

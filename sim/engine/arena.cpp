@@ -19,8 +19,14 @@ const ArenaPool* g_pools[kMaxPools];  // live pools; fixed array: no allocation 
 
 void register_pool(const ArenaPool* p, bool add) {
   for (auto& slot : g_pools) {
-    if (add && !slot) { slot = p; return; }
-    if (!add && slot == p) { slot = nullptr; return; }
+    if (add && !slot) {
+      slot = p;
+      return;
+    }
+    if (!add && slot == p) {
+      slot = nullptr;
+      return;
+    }
   }
   if (add) throw std::runtime_error("arena: too many live pools");
 }
@@ -36,8 +42,7 @@ ArenaPool::ArenaPool(size_t slots, size_t stack_bytes, size_t data_bytes)
     : slots_(slots), stack_bytes_(page_round(stack_bytes)), data_bytes_(data_bytes) {
   stride_ = stack_bytes_ + page_round(data_bytes_);
   mapped_ = stride_ * (slots ? slots : 1);
-  void* m = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void* m = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED)
     throw std::runtime_error("arena: cannot map " + std::to_string(mapped_ >> 20) + " MiB for " +
                              std::to_string(slots) + " devices");
@@ -60,8 +65,6 @@ long ArenaPool::data_slot_of(const void* p) const {
   return long(slot);
 }
 
-void ArenaPool::release(size_t slot) {
-  madvise(base_ + slot * stride_, stride_, MADV_DONTNEED);
-}
+void ArenaPool::release(size_t slot) { madvise(base_ + slot * stride_, stride_, MADV_DONTNEED); }
 
 }  // namespace espfleet

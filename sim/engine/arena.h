@@ -8,7 +8,7 @@
 namespace espfleet {
 
 class ArenaPool {
-public:
+ public:
   // data_bytes: the largest data part a slot holds (a device's UmmHeap::arena_bytes).
   ArenaPool(size_t slots, size_t stack_bytes, size_t data_bytes);
   ~ArenaPool();
@@ -25,7 +25,7 @@ public:
   // Give a slot's pages back to the kernel (device reboot / end).
   void release(size_t slot);
 
-private:
+ private:
   uint8_t* base_ = nullptr;
   size_t slots_, stack_bytes_, data_bytes_, stride_, mapped_ = 0;
 };

@@ -43,8 +43,8 @@ class Fiber {
 
  private:
   friend struct FiberBackend;
-  void* ctx_ = nullptr;         // fiber's saved context
-  void* caller_ = nullptr;      // scheduler's saved context while the fiber runs
+  void* ctx_ = nullptr;     // fiber's saved context
+  void* caller_ = nullptr;  // scheduler's saved context while the fiber runs
   void* stack_ = nullptr;
   size_t size_ = 0;
   Entry entry_ = nullptr;

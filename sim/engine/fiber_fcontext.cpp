@@ -79,9 +79,7 @@ size_t Fiber::stack_high_water() const {
   return stack_unpainted(static_cast<const char*>(stack_) + size_ - painted, painted, kPaint);
 }
 
-bool Fiber::stack_smashed() const {
-  return stack_ && *static_cast<const uint32_t*>(stack_) != kPaint;
-}
+bool Fiber::stack_smashed() const { return stack_ && *static_cast<const uint32_t*>(stack_) != kPaint; }
 
 // --- stack paint ---------------------------------------------------------------------------------
 

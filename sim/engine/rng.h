@@ -30,15 +30,23 @@ enum class SeedPurpose : uint64_t {
 };
 
 class Rng {
-public:
+ public:
   Rng() = default;
   explicit Rng(uint64_t seed) { reseed(seed); }
   void reseed(uint64_t seed) {
-    for (auto& w : s_) { seed = splitmix64(seed); w = seed; }
+    for (auto& w : s_) {
+      seed = splitmix64(seed);
+      w = seed;
+    }
   }
   uint64_t next() {  // xoshiro256**
     uint64_t r = rotl(s_[1] * 5, 7) * 9, t = s_[1] << 17;
-    s_[2] ^= s_[0]; s_[3] ^= s_[1]; s_[1] ^= s_[2]; s_[0] ^= s_[3]; s_[2] ^= t; s_[3] = rotl(s_[3], 45);
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
     return r;
   }
   uint32_t next32() { return uint32_t(next() >> 32); }
@@ -46,7 +54,7 @@ public:
   uint64_t below(uint64_t n) { return n ? uint64_t((__uint128_t(next()) * n) >> 64) : 0; }
   double unit() { return double(next() >> 11) * 0x1.0p-53; }
 
-private:
+ private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4]{};
 };

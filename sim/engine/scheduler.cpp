@@ -72,9 +72,7 @@ void Scheduler::signal_io(Task& t, VTime visible_at) {
   schedule(t, std::max(visible_at, t.now()));
 }
 
-bool Scheduler::ahead_of_wall(const Task& t) const {
-  return realtime() && t.now() > wall_now() + VTime::from_ms(1);
-}
+bool Scheduler::ahead_of_wall(const Task& t) const { return realtime() && t.now() > wall_now() + VTime::from_ms(1); }
 
 void Scheduler::wait_for_wall(Task& t) { park(t, t.now()); }
 
@@ -99,8 +97,10 @@ void Scheduler::expire_holds() {
   HostTime now = host_now();
   for (size_t i = 0; i < held_.size();) {
     Task* t = held_[i];
-    if (now >= t->hold_deadline_) release(*t);
-    else ++i;
+    if (now >= t->hold_deadline_)
+      release(*t);
+    else
+      ++i;
   }
 }
 
@@ -133,7 +133,8 @@ void Scheduler::poll_for(uint64_t timeout_ms) {
     return;
   }
   uv_update_time(&loop_);
-  uv_timer_start(&guard_, [](uv_timer_t*) {}, timeout_ms, timeout_ms);
+  uv_timer_start(
+      &guard_, [](uv_timer_t*) {}, timeout_ms, timeout_ms);
   uv_run(&loop_, UV_RUN_ONCE);
   uv_timer_stop(&guard_);
 }

@@ -19,7 +19,9 @@
 #include "sim_time.h"
 #include "task.h"
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace espfleet {
 
@@ -37,13 +39,13 @@ struct HostEvent {
 struct SchedulerOptions {
   RunMode mode = RunMode::realtime;
   VTime duration = VTime::from_s(60);
-  std::vector<HostEvent> host_events;  // in time order
-  std::function<void()> on_tick;       // about every 250 ms of wall time (progress, signals)
-  std::shared_ptr<spdlog::logger> log; // where host events are logged
+  std::vector<HostEvent> host_events;   // in time order
+  std::function<void()> on_tick;        // about every 250 ms of wall time (progress, signals)
+  std::shared_ptr<spdlog::logger> log;  // where host events are logged
 };
 
 struct SchedulerStats {
-  double lag_max_ms = 0;        // realtime: worst wall-clock lag of a wake-up
+  double lag_max_ms = 0;  // realtime: worst wall-clock lag of a wake-up
   uint64_t wakeups = 0;
   uint64_t lagged_wakeups = 0;  // woke more than 50 ms late
   double wall_seconds = 0;

@@ -21,15 +21,14 @@ struct VTime {
   constexpr auto operator<=>(const VTime&) const = default;
   constexpr VTime operator+(VTime o) const { return VTime{ns + o.ns}; }
   constexpr VTime operator-(VTime o) const { return VTime{ns - o.ns}; }
-  constexpr VTime& operator+=(VTime o) { ns += o.ns; return *this; }
+  constexpr VTime& operator+=(VTime o) {
+    ns += o.ns;
+    return *this;
+  }
 };
 
 // Cycles at f MHz <-> virtual time.
-constexpr VTime cycles_to_time(uint64_t cycles, uint32_t mhz) {
-  return VTime{int64_t(cycles * 1000 / mhz)};
-}
-constexpr uint64_t time_to_cycles(VTime t, uint32_t mhz) {
-  return t.ns <= 0 ? 0 : uint64_t(t.ns) * mhz / 1000;
-}
+constexpr VTime cycles_to_time(uint64_t cycles, uint32_t mhz) { return VTime{int64_t(cycles * 1000 / mhz)}; }
+constexpr uint64_t time_to_cycles(VTime t, uint32_t mhz) { return t.ns <= 0 ? 0 : uint64_t(t.ns) * mhz / 1000; }
 
 }  // namespace espfleet

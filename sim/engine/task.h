@@ -42,7 +42,7 @@ class Task {
   CycleClock& clock_;
   Fiber fiber_;
   uint64_t slices_ = 0;
-  uint64_t wake_seq_ = 0;     // the pending wake-up's sequence (older timers are void)
+  uint64_t wake_seq_ = 0;  // the pending wake-up's sequence (older timers are void)
   HostTime hold_deadline_{};
   bool held_ = false;
   bool waiting_io_ = false;

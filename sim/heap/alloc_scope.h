@@ -8,7 +8,7 @@ namespace espfleet {
 
 class DeviceHeap;
 
-DeviceHeap* alloc_heap();          // nullptr: the host's allocator
+DeviceHeap* alloc_heap();  // nullptr: the host's allocator
 void set_alloc_heap(DeviceHeap* h);
 
 class HostSection {

@@ -31,8 +31,8 @@ void DeviceHeap::reset() {
   last_failed_ = {};
   if (observer_) {
     HostSection host;
-    observer_->on_heap_event(HeapEvent{HeapEvent::Kind::boot, {}, HeapTag::other, 0, nullptr, nullptr, {},
-                                       free_bytes(), free_bytes(), now()});
+    observer_->on_heap_event(HeapEvent{
+        HeapEvent::Kind::boot, {}, HeapTag::other, 0, nullptr, nullptr, {}, free_bytes(), free_bytes(), now()});
   }
   note();
 }
@@ -87,7 +87,7 @@ void* DeviceHeap::realloc(void* ptr, const HeapRequest& r) {
   uint32_t before = free_bytes();
   void* p = heap_->realloc(ptr, r.charge, r.host_bytes);
   const UmmHeap::Op op = heap_->last_op();
-  HeapTag owner = ptr ? tags_.get(op.from) : r.tag;  // the owner stays
+  HeapTag owner = ptr ? tags_.get(op.from) : r.tag;               // the owner stays
   if ((p || r.host_bytes == 0) && op.from) tags_.erase(op.from);  // moved, resized in place or freed
   if (p) tags_.set(op.to, owner);
   after(HeapEvent::Kind::resize, r, p, ptr, before);
@@ -104,8 +104,8 @@ void DeviceHeap::free(void* ptr, HeapSite site) {
   }
   if (observer_) {
     HostSection host;
-    observer_->on_heap_event(HeapEvent{HeapEvent::Kind::release, site, owner, 0, ptr, nullptr, heap_->last_op(),
-                                       before, free_bytes(), now()});
+    observer_->on_heap_event(HeapEvent{HeapEvent::Kind::release, site, owner, 0, ptr, nullptr, heap_->last_op(), before,
+                                       free_bytes(), now()});
   }
 }
 

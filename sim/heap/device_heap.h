@@ -46,8 +46,8 @@ struct HeapFigures {
 };
 
 struct HeapRequest {
-  size_t host_bytes;           // what the host object needs
-  size_t charge;               // what the chip asks for (target size)
+  size_t host_bytes;  // what the host object needs
+  size_t charge;      // what the chip asks for (target size)
   HeapTag tag;
   HeapSite site;
   bool counts_failure = true;  // a failure is the firmware's (figures, post-mortem line)
@@ -58,13 +58,13 @@ struct HeapEvent {
   enum class Kind : uint8_t { boot, alloc, release, resize };
   Kind kind;
   HeapSite site;
-  HeapTag tag;             // the chunk's owner: the result's (alloc, resize), the freed one's (release)
-  size_t size;             // bytes charged (0 for release)
-  const void* ptr;         // result (alloc, resize) or the pointer released
-  const void* old;         // resize: the pointer before
-  UmmHeap::Op op;          // as the model took it (op 0: a free of NULL or of no chunk)
+  HeapTag tag;                       // the chunk's owner: the result's (alloc, resize), the freed one's (release)
+  size_t size;                       // bytes charged (0 for release)
+  const void* ptr;                   // result (alloc, resize) or the pointer released
+  const void* old;                   // resize: the pointer before
+  UmmHeap::Op op;                    // as the model took it (op 0: a free of NULL or of no chunk)
   uint32_t free_before, free_after;  // getFreeHeap around it
-  VTime at;                // device time
+  VTime at;                          // device time
 };
 
 class HeapObserver {

@@ -77,9 +77,9 @@ std::string render_heap_svg(const HeapMapData& m, const std::string& title, uint
     for (uint32_t b = first; b < first + n;) {
       uint32_t row = b / per_row, col = b % per_row;
       uint32_t len = std::min(per_row - col, first + n - b);
-      s << "<rect x=\"" << gx + int(col) * cell << "\" y=\"" << gy + int(row) * cell << "\" width=\""
-        << int(len) * cell << "\" height=\"" << cell << "\" fill=\"" << fill
-        << "\" stroke=\"white\" stroke-width=\"0.5\"><title>" << what << "</title></rect>\n";
+      s << "<rect x=\"" << gx + int(col) * cell << "\" y=\"" << gy + int(row) * cell << "\" width=\"" << int(len) * cell
+        << "\" height=\"" << cell << "\" fill=\"" << fill << "\" stroke=\"white\" stroke-width=\"0.5\"><title>" << what
+        << "</title></rect>\n";
       b += len;
     }
   };
@@ -89,8 +89,8 @@ std::string render_heap_svg(const HeapMapData& m, const std::string& title, uint
   }
   for (const HeapMapChunk& c : m.chunks) {
     std::ostringstream what;
-    what << (c.used ? heap_tag_name(c.tag) : "free") << ": blocks " << c.first << ".." << c.first + c.blocks - 1
-         << ", " << c.blocks * 8 << " B at offset " << c.first * 8;
+    what << (c.used ? heap_tag_name(c.tag) : "free") << ": blocks " << c.first << ".." << c.first + c.blocks - 1 << ", "
+         << c.blocks * 8 << " B at offset " << c.first * 8;
     run(c.first, c.blocks, c.used ? kColour[size_t(c.tag)] : kFreeColour, what.str());
   }
   if (m.largest_free >= 0) {
@@ -100,8 +100,8 @@ std::string render_heap_svg(const HeapMapData& m, const std::string& title, uint
     for (uint32_t b = c.first; b < c.first + c.blocks;) {
       uint32_t row = b / per_row, col = b % per_row;
       uint32_t len = std::min(per_row - col, c.first + c.blocks - b);
-      s << "<rect x=\"" << gx + int(col) * cell << "\" y=\"" << gy + int(row) * cell << "\" width=\""
-        << int(len) * cell << "\" height=\"" << cell << "\"/>\n";
+      s << "<rect x=\"" << gx + int(col) * cell << "\" y=\"" << gy + int(row) * cell << "\" width=\"" << int(len) * cell
+        << "\" height=\"" << cell << "\"/>\n";
       b += len;
     }
     s << "</g>\n";
@@ -109,9 +109,10 @@ std::string render_heap_svg(const HeapMapData& m, const std::string& title, uint
   // Legend: owners with used bytes, then free.
   int y = legend_y;
   auto legend = [&](const char* fill, const std::string& label, const std::string& id, bool outline) {
-    s << "<rect x=\"" << margin << "\" y=\"" << y - 10 << "\" width=\"12\" height=\"12\" fill=\"" << fill
-      << "\"" << (outline ? " stroke=\"black\" stroke-width=\"2\"" : "") << "/>";
-    s << "<text class=\"legend\" id=\"" << id << "\" x=\"" << margin + 20 << "\" y=\"" << y << "\">" << label << "</text>\n";
+    s << "<rect x=\"" << margin << "\" y=\"" << y - 10 << "\" width=\"12\" height=\"12\" fill=\"" << fill << "\""
+      << (outline ? " stroke=\"black\" stroke-width=\"2\"" : "") << "/>";
+    s << "<text class=\"legend\" id=\"" << id << "\" x=\"" << margin + 20 << "\" y=\"" << y << "\">" << label
+      << "</text>\n";
     y += legend_line;
   };
   for (size_t t = 0; t < kHeapTagCount; ++t) {
@@ -142,7 +143,8 @@ std::string render_heap_ascii(const HeapMapData& m, uint32_t blocks_per_char, ui
   std::string s;
   for (uint32_t i = 0; i < chars; ++i) {
     std::array<uint32_t, kHeapTagCount + 2> count{};
-    for (uint32_t b = i * blocks_per_char; b < std::min(m.total_blocks, (i + 1) * blocks_per_char); ++b) count[owner[b]]++;
+    for (uint32_t b = i * blocks_per_char; b < std::min(m.total_blocks, (i + 1) * blocks_per_char); ++b)
+      count[owner[b]]++;
     size_t best = size_t(std::max_element(count.begin(), count.end()) - count.begin());
     s += best == kFreeIdx ? '.' : best == kHdrIdx ? '#' : kChar[best];
     if ((i + 1) % per_line == 0 || i + 1 == chars) s += '\n';
@@ -150,7 +152,8 @@ std::string render_heap_ascii(const HeapMapData& m, uint32_t blocks_per_char, ui
   s += figures(m) + "\n";
   s += "one character = " + std::to_string(blocks_per_char) + " block(s) of 8 B\n";
   for (size_t t = 0; t < kHeapTagCount; ++t)
-    if (m.tag_bytes[t]) s += std::string(1, kChar[t]) + " " + heap_tag_name(HeapTag(t)) + " " + std::to_string(m.tag_bytes[t]) + " B\n";
+    if (m.tag_bytes[t])
+      s += std::string(1, kChar[t]) + " " + heap_tag_name(HeapTag(t)) + " " + std::to_string(m.tag_bytes[t]) + " B\n";
   s += ". free " + std::to_string(m.free_bytes) + " B\n";
   if (m.largest_free >= 0) {
     const HeapMapChunk& c = m.chunks[size_t(m.largest_free)];

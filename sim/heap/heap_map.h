@@ -18,18 +18,18 @@ struct HeapMapChunk {
   uint32_t first;   // first block
   uint32_t blocks;  // blocks, header included
   bool used;
-  HeapTag tag;      // meaningful when used
+  HeapTag tag;  // meaningful when used
 };
 
 struct HeapMapData {
-  uint32_t total_blocks = 0;          // the arena's blocks: list head (0) .. end marker (last)
-  std::vector<HeapMapChunk> chunks;   // address order, between the list head and the end marker
-  uint32_t free_bytes = 0;            // getFreeHeap
-  uint32_t max_free_block = 0;        // getMaxFreeBlockSize
-  uint8_t fragmentation = 0;          // getHeapFragmentation
-  int largest_free = -1;              // index in chunks of the (first) largest free chunk, -1: none
+  uint32_t total_blocks = 0;                        // the arena's blocks: list head (0) .. end marker (last)
+  std::vector<HeapMapChunk> chunks;                 // address order, between the list head and the end marker
+  uint32_t free_bytes = 0;                          // getFreeHeap
+  uint32_t max_free_block = 0;                      // getMaxFreeBlockSize
+  uint8_t fragmentation = 0;                        // getHeapFragmentation
+  int largest_free = -1;                            // index in chunks of the (first) largest free chunk, -1: none
   std::array<uint64_t, kHeapTagCount> tag_bytes{};  // 8 × used blocks, per owner
-  uint64_t used_bytes = 0;            // 8 × used blocks (Σ tag_bytes)
+  uint64_t used_bytes = 0;                          // 8 × used blocks (Σ tag_bytes)
 };
 
 HeapMapData heap_map_snapshot(const UmmHeap& heap, const HeapTags& tags);

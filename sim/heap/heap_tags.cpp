@@ -11,15 +11,24 @@ namespace espfleet {
 
 const char* heap_tag_name(HeapTag t) {
   switch (t) {
-    case HeapTag::other: return "other";
-    case HeapTag::tls: return "tls";
-    case HeapTag::tls_buffers: return "tls_buffers";
-    case HeapTag::thunk: return "thunk";
-    case HeapTag::x509: return "x509";
-    case HeapTag::lwip: return "lwip";
-    case HeapTag::mqtt: return "mqtt";
-    case HeapTag::app: return "app";
-    case HeapTag::new_op: return "new";
+    case HeapTag::other:
+      return "other";
+    case HeapTag::tls:
+      return "tls";
+    case HeapTag::tls_buffers:
+      return "tls_buffers";
+    case HeapTag::thunk:
+      return "thunk";
+    case HeapTag::x509:
+      return "x509";
+    case HeapTag::lwip:
+      return "lwip";
+    case HeapTag::mqtt:
+      return "mqtt";
+    case HeapTag::app:
+      return "app";
+    case HeapTag::new_op:
+      return "new";
   }
   return "other";
 }
@@ -47,7 +56,8 @@ bool block_less(uint32_t entry, uint32_t block) { return (entry >> 8) < block; }
 void HeapTags::set(uint32_t block, HeapTag t) {
   auto it = std::lower_bound(v_.begin(), v_.end(), block, block_less);
   uint32_t e = (block << 8) | uint32_t(t);
-  if (it != v_.end() && (*it >> 8) == block) *it = e;
+  if (it != v_.end() && (*it >> 8) == block)
+    *it = e;
   else {
     HostSection host;  // the list grows in host memory, never in the device's own heap
     v_.insert(it, e);

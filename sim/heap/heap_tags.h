@@ -30,7 +30,7 @@ const char* heap_tag_name(HeapTag t);  // "tls", "tls_buffers", …, "new"
 HeapTag heap_tag_for(const char* file, size_t size);
 
 class HeapTags {
-public:
+ public:
   void set(uint32_t block, HeapTag t);
   void erase(uint32_t block);
   HeapTag get(uint32_t block) const;  // HeapTag::other when the block has no entry
@@ -44,7 +44,7 @@ public:
   // realloc: a moved chunk's old pointer may no longer map back.
   static uint32_t block_of(const UmmHeap& heap, const void* p);
 
-private:
+ private:
   std::vector<uint32_t> v_;  // (block << 8) | tag, ascending
 };
 

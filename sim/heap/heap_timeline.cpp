@@ -126,10 +126,10 @@ double nice_step(double raw) {
 // A time tick step for a span: at most 8 intervals, in ms / s / min / h steps.
 int64_t time_step(int64_t span) {
   static constexpr int64_t kSteps[] = {
-      1 * kNsPerMs,  2 * kNsPerMs,   5 * kNsPerMs,   10 * kNsPerMs, 20 * kNsPerMs, 50 * kNsPerMs, 100 * kNsPerMs,
-      200 * kNsPerMs, 500 * kNsPerMs, 1 * kNsPerS,    2 * kNsPerS,   5 * kNsPerS,   10 * kNsPerS,  15 * kNsPerS,
-      30 * kNsPerS,  1 * kNsPerMin,  2 * kNsPerMin,  5 * kNsPerMin, 10 * kNsPerMin, 15 * kNsPerMin, 30 * kNsPerMin,
-      1 * kNsPerH,   2 * kNsPerH,    3 * kNsPerH,    6 * kNsPerH,   12 * kNsPerH,  24 * kNsPerH};
+      1 * kNsPerMs,   2 * kNsPerMs,   5 * kNsPerMs,  10 * kNsPerMs, 20 * kNsPerMs,  50 * kNsPerMs,  100 * kNsPerMs,
+      200 * kNsPerMs, 500 * kNsPerMs, 1 * kNsPerS,   2 * kNsPerS,   5 * kNsPerS,    10 * kNsPerS,   15 * kNsPerS,
+      30 * kNsPerS,   1 * kNsPerMin,  2 * kNsPerMin, 5 * kNsPerMin, 10 * kNsPerMin, 15 * kNsPerMin, 30 * kNsPerMin,
+      1 * kNsPerH,    2 * kNsPerH,    3 * kNsPerH,   6 * kNsPerH,   12 * kNsPerH,   24 * kNsPerH};
   for (int64_t s : kSteps)
     if (span / s <= 8) return s;
   int64_t s = 24 * kNsPerH;
@@ -208,8 +208,10 @@ void HeapTimeline::note(VTime t, uint32_t free_bytes, uint32_t max_block, uint8_
 void HeapTimeline::mark(VTime t, char kind, std::string label) {
   const int64_t ns = std::max<int64_t>(t.ns, 0);
   if (ns > latest_.ns) latest_.ns = ns;
-  if (marks_.size() < max_marks_) marks_.push_back(HeapTimelineMark{VTime{ns}, kind, std::move(label)});
-  else ++marks_dropped_;
+  if (marks_.size() < max_marks_)
+    marks_.push_back(HeapTimelineMark{VTime{ns}, kind, std::move(label)});
+  else
+    ++marks_dropped_;
 }
 
 std::string render_heap_timeline_csv(const HeapTimeline& tl) {
@@ -252,8 +254,10 @@ std::string render_heap_timeline_svg(const HeapTimeline& tl, const std::string& 
   auto y_right = [&](double pct) { return py1 - ph * std::min(pct, 100.0) / 100.0; };
   size_t crashes = 0, boots = 0;
   for (const HeapTimelineMark& m : tl.marks()) {
-    if (m.kind == HeapTimeline::kCrash) ++crashes;
-    else if (m.kind == HeapTimeline::kBoot) ++boots;
+    if (m.kind == HeapTimeline::kCrash)
+      ++crashes;
+    else if (m.kind == HeapTimeline::kBoot)
+      ++boots;
   }
 
   std::ostringstream s;
@@ -298,8 +302,7 @@ std::string render_heap_timeline_svg(const HeapTimeline& tl, const std::string& 
     snprintf(label, sizeof label, "%.*f KB", kb_decimals, k * step_kb);
     const std::string y = num(y_left(v));
     s << "<line x1=\"" << px0 << "\" y1=\"" << y << "\" x2=\"" << px1 << "\" y2=\"" << y << "\" stroke=\""
-      << kGridColour << "\"/><text x=\"" << px0 - 6 << "\" y=\"" << num(y_left(v) + 4) << "\">" << label
-      << "</text>\n";
+      << kGridColour << "\"/><text x=\"" << px0 - 6 << "\" y=\"" << num(y_left(v) + 4) << "\">" << label << "</text>\n";
   }
   s << "</g>\n";
   s << "<g id=\"axis-right\" font-size=\"11\" fill=\"" << kFragColour << "\">\n";
@@ -311,8 +314,7 @@ std::string render_heap_timeline_svg(const HeapTimeline& tl, const std::string& 
   for (int64_t t = 0; t <= span; t += tstep) {
     const std::string x = num(x_of(t));
     s << "<line x1=\"" << x << "\" y1=\"" << py1 << "\" x2=\"" << x << "\" y2=\"" << py1 + 4 << "\" stroke=\""
-      << kFrameColour << "\"/><text x=\"" << x << "\" y=\"" << py1 + 16 << "\">" << time_label(t, tstep)
-      << "</text>\n";
+      << kFrameColour << "\"/><text x=\"" << x << "\" y=\"" << py1 + 16 << "\">" << time_label(t, tstep) << "</text>\n";
   }
   s << "</g>\n";
   s << "<rect x=\"" << px0 << "\" y=\"" << py0 << "\" width=\"" << int(pw) << "\" height=\"" << int(ph)
@@ -358,20 +360,23 @@ std::string render_heap_timeline_svg(const HeapTimeline& tl, const std::string& 
   };
   if (tl.notes()) {
     polyline("frag", kFragColour,
-             step_series(tl, span, [](const HeapTimelineBucket& b) { return b.frag_max; },
-                         [](const HeapTimelineBucket& b) { return b.frag_last; }),
+             step_series(
+                 tl, span, [](const HeapTimelineBucket& b) { return b.frag_max; },
+                 [](const HeapTimelineBucket& b) { return b.frag_last; }),
              true);
     polyline("max-block", kBlockColour,
-             step_series(tl, span, [](const HeapTimelineBucket& b) { return b.max_block_min; },
-                         [](const HeapTimelineBucket& b) { return b.max_block_last; }),
+             step_series(
+                 tl, span, [](const HeapTimelineBucket& b) { return b.max_block_min; },
+                 [](const HeapTimelineBucket& b) { return b.max_block_last; }),
              false);
     polyline("free", kFreeColour,
-             step_series(tl, span, [](const HeapTimelineBucket& b) { return b.free_min; },
-                         [](const HeapTimelineBucket& b) { return b.free_last; }),
+             step_series(
+                 tl, span, [](const HeapTimelineBucket& b) { return b.free_min; },
+                 [](const HeapTimelineBucket& b) { return b.free_last; }),
              false);
   } else {
-    s << "<text x=\"" << (px0 + px1) / 2 << "\" y=\"" << (py0 + py1) / 2
-      << "\" text-anchor=\"middle\" fill=\"" << kFrameColour << "\">no heap samples</text>\n";
+    s << "<text x=\"" << (px0 + px1) / 2 << "\" y=\"" << (py0 + py1) / 2 << "\" text-anchor=\"middle\" fill=\""
+      << kFrameColour << "\">no heap samples</text>\n";
   }
   s << "</svg>\n";
   return s.str();

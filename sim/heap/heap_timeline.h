@@ -13,11 +13,11 @@ namespace espfleet {
 
 // One time bucket [start, start + width): the lows and highs of the samples noted in it.
 struct HeapTimelineBucket {
-  uint64_t samples = 0;         // notes in the bucket; 0: none (the heap kept the previous values)
-  uint32_t free_min = 0;        // lowest free heap noted (getFreeHeap)
-  uint32_t max_block_min = 0;   // lowest largest free block noted (getMaxFreeBlockSize)
-  uint8_t frag_max = 0;         // highest fragmentation noted, % (getHeapFragmentation)
-  uint32_t free_last = 0;       // the bucket's last note
+  uint64_t samples = 0;        // notes in the bucket; 0: none (the heap kept the previous values)
+  uint32_t free_min = 0;       // lowest free heap noted (getFreeHeap)
+  uint32_t max_block_min = 0;  // lowest largest free block noted (getMaxFreeBlockSize)
+  uint8_t frag_max = 0;        // highest fragmentation noted, % (getHeapFragmentation)
+  uint32_t free_last = 0;      // the bucket's last note
   uint32_t max_block_last = 0;
   uint8_t frag_last = 0;
 };
@@ -50,8 +50,8 @@ class HeapTimeline {
   VTime bucket_start(size_t i) const { return VTime{int64_t(i) * width_.ns}; }
   size_t max_buckets() const { return max_buckets_; }
   VTime start_width() const { return start_width_; }
-  uint64_t notes() const { return notes_; }          // note() calls so far
-  VTime latest() const { return latest_; }           // the latest time noted or marked
+  uint64_t notes() const { return notes_; }  // note() calls so far
+  VTime latest() const { return latest_; }   // the latest time noted or marked
   const std::vector<HeapTimelineMark>& marks() const { return marks_; }
   size_t marks_dropped() const { return marks_dropped_; }
 

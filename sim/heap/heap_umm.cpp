@@ -52,7 +52,7 @@ UmmHeap::UmmHeap(void* mem, size_t bytes) : base_(static_cast<uint8_t*>(mem)), b
   set_word(0, 0, 1);  // block 0: the free-list head, physically followed by block 1
   set_word(0, 1, 0);
   set_word(0, 2, 1);
-  set_word(0, 3, 1);  // the head's prev-free link names the list's tail
+  set_word(0, 3, 1);              // the head's prev-free link names the list's tail
   set_word(1, 0, last_ | kFree);  // one free chunk over blocks 1..last-1
   set_word(1, 1, 0);
   set_word(1, 2, 0);
@@ -118,8 +118,7 @@ uint8_t* UmmHeap::pool_place(uint32_t c, size_t host_bytes) {
 
 uint32_t UmmHeap::pool_row_of(const void* p) const {
   auto a = reinterpret_cast<uintptr_t>(p), b = reinterpret_cast<uintptr_t>(pool_mem_);
-  if (a < b + kPoolRowBytes || a >= reinterpret_cast<uintptr_t>(map_) || (a - b) % kPoolRowBytes != 0)
-    return kPoolEnd;
+  if (a < b + kPoolRowBytes || a >= reinterpret_cast<uintptr_t>(map_) || (a - b) % kPoolRowBytes != 0) return kPoolEnd;
   uint32_t want = uint32_t((a - b) / kPoolRowBytes) - 1;
   // Only a listed object counts (a stale or forged pointer is not one); the list is short.
   for (uint32_t r = pool_head_; r != kPoolEnd && r <= want; r = pool_tag(r).next)
@@ -324,7 +323,7 @@ void* UmmHeap::realloc_raw(void* p, uint32_t c, size_t charge, size_t host_bytes
       absorb_next(d);
       have += next_sz;
     }
-  } else if (cur >= need) {  // (2) stays
+  } else if (cur >= need) {            // (2) stays
   } else if (cur + next_sz >= need) {  // (3) grows into the next chunk
     absorb_next(c);
     have += next_sz;

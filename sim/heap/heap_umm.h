@@ -26,13 +26,13 @@
 namespace espfleet {
 
 class UmmHeap {
-public:
+ public:
   static constexpr size_t kBlockBytes = 8;
   static constexpr size_t kMaxBytes = 32768 * kBlockBytes;  // block numbers have 15 bits
   static constexpr size_t kMaxChunkBlocks = 0x7FFF;         // larger requests always fail
 
   static constexpr size_t kDataBytesPerBlock = 2 * kBlockBytes;  // host room per block, data map
-  static constexpr size_t kPoolRowBytes = 16;  // data pool unit; each object has one tag row
+  static constexpr size_t kPoolRowBytes = 16;                    // data pool unit; each object has one tag row
 
   // mem: arena_bytes(bytes) of caller-owned memory (any alignment): the model arena of `bytes`
   // bytes, which the heap formats, then the data pool and map, written only for callers.
@@ -63,8 +63,8 @@ public:
   void* realloc(void* p, size_t charge, size_t host_bytes);
 
   uint32_t free_bytes() const { return free_blocks_ * uint32_t(kBlockBytes); }  // getFreeHeap
-  uint32_t max_free_block() const;                                             // getMaxFreeBlockSize
-  uint8_t fragmentation() const;                                               // getHeapFragmentation
+  uint32_t max_free_block() const;                                              // getMaxFreeBlockSize
+  uint8_t fragmentation() const;                                                // getHeapFragmentation
 
   // Whether p lies in this heap's memory (model arena, data pool or map): any pointer it hands
   // out, and anything inside what they point to.
@@ -100,7 +100,7 @@ public:
   const uint8_t* base() const { return base_; }
   uint8_t* pool_base() { return pool_mem_; }  // the data pool
   const uint8_t* pool_base() const { return pool_mem_; }
-  uint8_t* map_base() { return map_; }                    // the data map
+  uint8_t* map_base() { return map_; }  // the data map
   const uint8_t* map_base() const { return map_; }
   size_t size() const { return bytes_; }  // the model arena's bytes (the chip's)
 
@@ -121,7 +121,7 @@ public:
   // the data pool is consistent too and each of its objects belongs to its own live chunk.
   std::string check_integrity() const;
 
-private:
+ private:
   static constexpr uint16_t kFree = 0x8000;
   static constexpr uint16_t kMask = 0x7FFF;
 
@@ -140,11 +140,9 @@ private:
   uint32_t prev(uint32_t c) const { return word(c, 1); }
   uint32_t nfree(uint32_t c) const { return word(c, 2); }
   uint32_t pfree(uint32_t c) const { return word(c, 3); }
-  uint8_t* data(uint32_t c) { return base_ + c * kBlockBytes + 4; }       // in place
+  uint8_t* data(uint32_t c) { return base_ + c * kBlockBytes + 4; }      // in place
   uint8_t* mapped(uint32_t c) { return map_ + c * kDataBytesPerBlock; }  // in the data map
-  static bool fits_in_place(uint32_t blocks, size_t host_bytes) {
-    return host_bytes + 4 <= blocks * kBlockBytes;
-  }
+  static bool fits_in_place(uint32_t blocks, size_t host_bytes) { return host_bytes + 4 <= blocks * kBlockBytes; }
   // Where a chunk of `blocks` blocks at c keeps host_bytes: in place if they fit, else a new
   // pool object, else the map.
   uint8_t* place(uint32_t c, uint32_t blocks, size_t host_bytes) {
@@ -158,7 +156,7 @@ private:
     uint32_t tag, chunk, rows, next;
   };
   static constexpr uint32_t kPoolTag = 0x4C4F4F50;  // "POOL"
-  static constexpr uint32_t kPoolEnd = 0xFFFFFFFF;   // list end
+  static constexpr uint32_t kPoolEnd = 0xFFFFFFFF;  // list end
   PoolTag pool_tag(uint32_t row) const {
     PoolTag t;
     std::memcpy(&t, pool_mem_ + size_t(row) * kPoolRowBytes, sizeof t);
@@ -177,25 +175,31 @@ private:
   }
 
   uint32_t chunk_of(const void* p) const;  // the live chunk p points to (any placement), or 0
-  bool live_chunk(uint32_t c) const;        // c is a used chunk linked from both neighbours
-  void unlink(uint32_t c);                  // off the free list; clears the free flag
-  void absorb_next(uint32_t c);             // merge the next chunk into c if it is free
+  bool live_chunk(uint32_t c) const;       // c is a used chunk linked from both neighbours
+  void unlink(uint32_t c);                 // off the free list; clears the free flag
+  void absorb_next(uint32_t c);            // merge the next chunk into c if it is free
   void split(uint32_t c, uint32_t blocks, uint16_t tail_flag);
-  uint32_t alloc_blocks(uint32_t blocks);   // best fit; 0 when nothing fits
+  uint32_t alloc_blocks(uint32_t blocks);  // best fit; 0 when nothing fits
   void free_chunk(uint32_t c);
-  void count_free(uint32_t s) { free_blocks_ += s; free_squares_ += uint64_t(s) * s; }
-  void uncount_free(uint32_t s) { free_blocks_ -= s; free_squares_ -= uint64_t(s) * s; }
+  void count_free(uint32_t s) {
+    free_blocks_ += s;
+    free_squares_ += uint64_t(s) * s;
+  }
+  void uncount_free(uint32_t s) {
+    free_blocks_ -= s;
+    free_squares_ -= uint64_t(s) * s;
+  }
 
   uint8_t* base_;
   size_t bytes_;
-  uint8_t* pool_mem_ = nullptr;   // the data pool: after the model arena, 16-aligned
-  uint32_t pool_rows_ = 0;        // its size in rows
-  uint32_t pool_head_ = kPoolEnd; // the first object's tag row
-  uint8_t* map_ = nullptr;        // the data map: after the pool
-  size_t span_;                   // base_ .. the end of the data map
-  uint32_t last_;                 // the end marker block
-  uint32_t free_blocks_ = 0;      // Σ free chunk sizes (blocks)
-  uint64_t free_squares_ = 0;     // Σ free chunk sizes²
+  uint8_t* pool_mem_ = nullptr;    // the data pool: after the model arena, 16-aligned
+  uint32_t pool_rows_ = 0;         // its size in rows
+  uint32_t pool_head_ = kPoolEnd;  // the first object's tag row
+  uint8_t* map_ = nullptr;         // the data map: after the pool
+  size_t span_;                    // base_ .. the end of the data map
+  uint32_t last_;                  // the end marker block
+  uint32_t free_blocks_ = 0;       // Σ free chunk sizes (blocks)
+  uint64_t free_squares_ = 0;      // Σ free chunk sizes²
   size_t last_failed_ = 0;
   size_t bad_frees_ = 0;
   uint64_t digest_ = 0;

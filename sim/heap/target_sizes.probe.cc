@@ -17,8 +17,7 @@
 #include "tls_client.h"
 #include "x509_checks.cpp"  // CaEngine, FingerprintEngine (file-local types)
 
-#define ESPFLEET_TARGET_SIZE(T) \
-  extern "C" __attribute__((used)) const unsigned espfleet_target_size__##T = sizeof(T);
+#define ESPFLEET_TARGET_SIZE(T) extern "C" __attribute__((used)) const unsigned espfleet_target_size__##T = sizeof(T);
 
 // BearSSL contexts the firmware allocates (tls_client.cpp, trust_anchor.cpp) or a sketch may.
 ESPFLEET_TARGET_SIZE(br_ssl_client_context)

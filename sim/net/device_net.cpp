@@ -38,8 +38,14 @@ bool resolve_host(const char* host, uint32_t* ipv4_be) {
 }
 
 DeviceNet::DeviceNet(const Parts& p)
-    : clock_(p.clock), heap_(p.heap), task_(p.task), sched_(p.sched), transport_(p.transport), link_(p.link),
-      rng_(p.seed), source_(p.source) {}
+    : clock_(p.clock),
+      heap_(p.heap),
+      task_(p.task),
+      sched_(p.sched),
+      transport_(p.transport),
+      link_(p.link),
+      rng_(p.seed),
+      source_(p.source) {}
 
 DeviceNet::~DeviceNet() { close_all(); }
 

@@ -36,8 +36,8 @@ class DeviceNet {
     Scheduler& sched;
     Transport& transport;
     LinkConfig link;
-    uint64_t seed;                // the link's random stream
-    const std::string* source;    // the source address to bind (nullptr or "": any)
+    uint64_t seed;              // the link's random stream
+    const std::string* source;  // the source address to bind (nullptr or "": any)
   };
   explicit DeviceNet(const Parts& p);
   ~DeviceNet();

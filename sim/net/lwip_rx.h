@@ -18,8 +18,8 @@ namespace espfleet {
 class DeviceHeap;
 
 inline constexpr size_t kMss = 536;
-inline constexpr size_t kTcpWnd = 4 * kMss;   // 2144 B unread data before the window closes
-inline constexpr size_t kPbufOverhead = 80;   // pbuf struct + headers per received segment
+inline constexpr size_t kTcpWnd = 4 * kMss;  // 2144 B unread data before the window closes
+inline constexpr size_t kPbufOverhead = 80;  // pbuf struct + headers per received segment
 
 class RxQueue {
  public:
@@ -32,9 +32,9 @@ class RxQueue {
   void deliver(const char* bytes, size_t n, VTime visible_at);
   // The device looks: what has arrived and is visible by `now` goes into pbufs.
   void take_arrived(VTime now);
-  size_t visible(VTime now) const;  // bytes the device can read now (in pbufs)
+  size_t visible(VTime now) const;                   // bytes the device can read now (in pbufs)
   size_t read(uint8_t* buf, size_t len, VTime now);  // frees emptied pbufs
-  int peek(VTime now) const;        // the next byte, or -1
+  int peek(VTime now) const;                         // the next byte, or -1
   // The window is closed: the host stops reading from the peer until the device reads.
   bool window_full() const { return held_ + backlog_.size() >= kTcpWnd; }
   size_t held() const { return held_; }  // bytes in pbufs

@@ -32,9 +32,8 @@ bool TcpSocket::await_connected(uint32_t timeout_ms) {
   Task& task = net_.task();
   Scheduler& sched = net_.sched();
   VTime deadline = task.now() + VTime::from_ms(timeout_ms);
-  HoldWhile hold([this, until = host_now() + kConnectHold] {
-    return state_ == State::connecting ? until : HostTime{};
-  });
+  HoldWhile hold(
+      [this, until = host_now() + kConnectHold] { return state_ == State::connecting ? until : HostTime{}; });
   net_.transport().hold(net_, ParkSite::connect, handle_, hold);
   while (state_ == State::connecting && task.now() < deadline) sched.park_io(task, deadline);
   // The outcome reached the host while the device was held: it sees it one link delay on.
@@ -125,9 +124,8 @@ bool TcpSocket::flush(uint32_t timeout_ms) {
   Scheduler& sched = net_.sched();
   VTime deadline = task.now() + VTime::from_ms(timeout_ms);
   if (pending_writes_ > 0) {
-    HoldWhile hold([this, until = host_now() + kFlushHold] {
-      return pending_writes_ > 0 && !peer_closed_ ? until : HostTime{};
-    });
+    HoldWhile hold(
+        [this, until = host_now() + kFlushHold] { return pending_writes_ > 0 && !peer_closed_ ? until : HostTime{}; });
     net_.transport().hold(net_, ParkSite::flush, handle_, hold);
   }
   while (pending_writes_ > 0 && !peer_closed_ && task.now() < deadline) sched.park_io(task, deadline);

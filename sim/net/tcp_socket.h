@@ -41,7 +41,7 @@ class TcpSocket final : public EspTcp {
   // Live: stamped (link model), recorded on the device's tape, then delivered.
   void arrived_connect(int status);
   void arrived_data(const char* bytes, size_t n);
-  void arrived_close(int err);     // 0: the peer closed; else the libuv error
+  void arrived_close(int err);  // 0: the peer closed; else the libuv error
   void arrived_write_done(int status);
   // Replay: a recorded event, delivered at its recorded stamp. "" or why it cannot be.
   std::string apply(const NetEvent& e);
@@ -52,7 +52,7 @@ class TcpSocket final : public EspTcp {
   bool peer_closed() const { return peer_closed_; }
   int pending_writes() const { return pending_writes_; }
   void write_cancelled() { pending_writes_--; }  // a closed socket's write finished (libuv)
-  void* link = nullptr;  // the transport's own state for this connection
+  void* link = nullptr;                          // the transport's own state for this connection
 
  private:
   friend class DeviceNet;
@@ -75,7 +75,7 @@ class TcpSocket final : public EspTcp {
   DeviceNet& net_;
   uint32_t handle_;
   State state_ = State::connecting;
-  int error_ = 0;             // libuv error of connect/read
+  int error_ = 0;  // libuv error of connect/read
   RxQueue rx_;
   LinkModel link_model_;
   ReplyWatch watch_;
@@ -83,7 +83,7 @@ class TcpSocket final : public EspTcp {
   bool peer_closed_ = false;
   VTime peer_closed_at_{};
   int pending_writes_ = 0;
-  VTime event_at_{};          // when the device sees the connect's outcome
+  VTime event_at_{};  // when the device sees the connect's outcome
 };
 
 }  // namespace espfleet

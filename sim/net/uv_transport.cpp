@@ -40,8 +40,10 @@ void on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
 
 void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   TcpSocket* s = static_cast<UvLink*>(stream->data)->sock;
-  if (nread > 0) s->arrived_data(buf->base, size_t(nread));
-  else if (nread < 0) s->arrived_close(nread == UV_EOF ? 0 : int(nread));
+  if (nread > 0)
+    s->arrived_data(buf->base, size_t(nread));
+  else if (nread < 0)
+    s->arrived_close(nread == UV_EOF ? 0 : int(nread));
 }
 
 void on_connect(uv_connect_t* req, int status) { static_cast<UvLink*>(req->data)->sock->arrived_connect(status); }
@@ -85,7 +87,8 @@ bool UvTransport::set_reading(TcpSocket& s, bool on) {
   UvLink* l = link_of(s);
   if (!l || !l->open) return false;
   auto* stream = reinterpret_cast<uv_stream_t*>(&l->tcp);
-  if (on && !l->reading) l->reading = uv_read_start(stream, on_alloc, on_read) == 0;
+  if (on && !l->reading)
+    l->reading = uv_read_start(stream, on_alloc, on_read) == 0;
   else if (!on && l->reading) {
     uv_read_stop(stream);
     l->reading = false;

@@ -28,8 +28,7 @@ PkeyCtxPtr make_keygen_ctx(KeyType type) {
 
 PkeyPtr generate_key(EVP_PKEY_CTX* ctx, KeyType type) {
   EVP_PKEY* k = nullptr;
-  if (EVP_PKEY_generate(ctx, &k) <= 0)
-    pki_fail_ssl("generate " + std::string(key_type_name(type)) + " key");
+  if (EVP_PKEY_generate(ctx, &k) <= 0) pki_fail_ssl("generate " + std::string(key_type_name(type)) + " key");
   return PkeyPtr(k);
 }
 
@@ -58,8 +57,7 @@ namespace {
 
 void add_ext(X509* x, X509V3_CTX* ctx, int nid, const char* value, const std::string& what) {
   ExtPtr ext(X509V3_EXT_nconf_nid(nullptr, ctx, nid, value));
-  if (!ext || X509_add_ext(x, ext.get(), -1) != 1)
-    pki_fail_ssl(what + ": extension " + OBJ_nid2sn(nid) + "=" + value);
+  if (!ext || X509_add_ext(x, ext.get(), -1) != 1) pki_fail_ssl(what + ": extension " + OBJ_nid2sn(nid) + "=" + value);
 }
 
 }  // namespace
@@ -69,23 +67,20 @@ void add_ext(X509* x, X509V3_CTX* ctx, int nid, const char* value, const std::st
 // The subject key is either `subject_key` or, when `p256_point` is given, that uncompressed
 // P-256 point written straight into the SubjectPublicKeyInfo: X509_set_pubkey goes through
 // OpenSSL 3's encoder and decoder lookups (~0.2 ms, more than the rest of a device cert).
-X509Ptr make_cert(EVP_PKEY* subject_key, const std::array<uint8_t, 65>* p256_point, const std::string& cn,
-                  X509* issuer, EVP_PKEY* issuer_key, const Window& win,
-                  const std::array<uint8_t, 16>& serial,
-                  const std::vector<std::pair<int, const char*>>& exts,
-                  GENERAL_NAMES* sans, const std::string& what) {
+X509Ptr make_cert(EVP_PKEY* subject_key, const std::array<uint8_t, 65>* p256_point, const std::string& cn, X509* issuer,
+                  EVP_PKEY* issuer_key, const Window& win, const std::array<uint8_t, 16>& serial,
+                  const std::vector<std::pair<int, const char*>>& exts, GENERAL_NAMES* sans, const std::string& what) {
   X509Ptr x(X509_new());
   if (!x) pki_fail_ssl(what + ": X509_new");
   if (X509_set_version(x.get(), X509_VERSION_3) != 1) pki_fail_ssl(what + ": set version");
 
   BnPtr bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
   AsnIntPtr asn_serial(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
-  if (!asn_serial || X509_set_serialNumber(x.get(), asn_serial.get()) != 1)
-    pki_fail_ssl(what + ": set serial number");
+  if (!asn_serial || X509_set_serialNumber(x.get(), asn_serial.get()) != 1) pki_fail_ssl(what + ": set serial number");
 
   X509_NAME* subject = X509_get_subject_name(x.get());
-  if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0) != 1)
+  if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                                 -1, 0) != 1)
     pki_fail_ssl(what + ": subject CN=" + cn);
   if (X509_set_issuer_name(x.get(), issuer ? X509_get_subject_name(issuer) : subject) != 1)
     pki_fail_ssl(what + ": set issuer name");
@@ -95,9 +90,9 @@ X509Ptr make_cert(EVP_PKEY* subject_key, const std::array<uint8_t, 65>* p256_poi
     pki_fail_ssl(what + ": set validity");
   if (p256_point) {
     auto* penc = static_cast<unsigned char*>(OPENSSL_memdup(p256_point->data(), p256_point->size()));
-    if (!penc || X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x.get()), OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
-                                        V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1), penc,
-                                        static_cast<int>(p256_point->size())) != 1) {
+    if (!penc ||
+        X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x.get()), OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+                               OBJ_nid2obj(NID_X9_62_prime256v1), penc, static_cast<int>(p256_point->size())) != 1) {
       OPENSSL_free(penc);
       pki_fail_ssl(what + ": set public key");
     }
@@ -133,9 +128,12 @@ GenNamesPtr parse_sans(const std::vector<std::string>& sans, const std::string& 
     unsigned char addr[16];
     int addr_len = 0;
     if (kind != dns) {
-      if (inet_pton(AF_INET, value.c_str(), addr) == 1) addr_len = 4;
-      else if (inet_pton(AF_INET6, value.c_str(), addr) == 1) addr_len = 16;
-      else if (kind == ip) pki_fail(what + ": not an IP address in subjectAltName \"" + raw + "\"");
+      if (inet_pton(AF_INET, value.c_str(), addr) == 1)
+        addr_len = 4;
+      else if (inet_pton(AF_INET6, value.c_str(), addr) == 1)
+        addr_len = 16;
+      else if (kind == ip)
+        pki_fail(what + ": not an IP address in subjectAltName \"" + raw + "\"");
     }
     if (!addr_len) {
       for (char c : value)
@@ -148,13 +146,17 @@ GenNamesPtr parse_sans(const std::vector<std::string>& sans, const std::string& 
     if (addr_len) {
       ASN1_OCTET_STRING* os = ASN1_OCTET_STRING_new();
       ok = os && ASN1_OCTET_STRING_set(os, addr, addr_len) == 1;
-      if (ok) GENERAL_NAME_set0_value(gn, GEN_IPADD, os);
-      else ASN1_OCTET_STRING_free(os);
+      if (ok)
+        GENERAL_NAME_set0_value(gn, GEN_IPADD, os);
+      else
+        ASN1_OCTET_STRING_free(os);
     } else {
       ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
       ok = ia5 && ASN1_STRING_set(ia5, value.data(), static_cast<int>(value.size())) == 1;
-      if (ok) GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
-      else ASN1_IA5STRING_free(ia5);
+      if (ok)
+        GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+      else
+        ASN1_IA5STRING_free(ia5);
     }
     if (!ok || sk_GENERAL_NAME_push(names.get(), gn) <= 0) {
       GENERAL_NAME_free(gn);

@@ -40,8 +40,8 @@ GenNamesPtr parse_sans(const std::vector<std::string>& sans, const std::string& 
 // `exts` are (nid, OpenSSL extension config value) applied in order. The subject key is either
 // `subject_key` or, when `p256_point` is given, that uncompressed P-256 point written straight
 // into the SubjectPublicKeyInfo.
-X509Ptr make_cert(EVP_PKEY* subject_key, const std::array<uint8_t, 65>* p256_point, const std::string& cn,
-                  X509* issuer, EVP_PKEY* issuer_key, const Window& win, const std::array<uint8_t, 16>& serial,
+X509Ptr make_cert(EVP_PKEY* subject_key, const std::array<uint8_t, 65>* p256_point, const std::string& cn, X509* issuer,
+                  EVP_PKEY* issuer_key, const Window& win, const std::array<uint8_t, 16>& serial,
                   const std::vector<std::pair<int, const char*>>& exts, GENERAL_NAMES* sans, const std::string& what);
 
 }  // namespace espfleet

@@ -135,9 +135,8 @@ Fingerprint parse_fingerprint(std::string_view text) {
     std::string label(s.substr(0, eq));
     std::transform(label.begin(), label.end(), label.begin(), [](unsigned char c) { return std::tolower(c); });
     if (label.find("sha256") != std::string::npos || label.find("sha-256") != std::string::npos) fail_sha256(text);
-    throw FingerprintError(quoted(text) +
-                           " looks like `openssl x509 -fingerprint` output, a hash of the whole certificate; " +
-                           kExpected);
+    throw FingerprintError(
+        quoted(text) + " looks like `openssl x509 -fingerprint` output, a hash of the whole certificate; " + kExpected);
   }
 
   std::vector<uint8_t> bytes;
@@ -147,8 +146,8 @@ Fingerprint parse_fingerprint(std::string_view text) {
       if (hex_value(c) < 0)
         throw FingerprintError(quoted(text) + ": '" + std::string(1, c) + "' is not a hex digit; " + kExpected);
     if (s.size() % 2)
-      throw FingerprintError(quoted(text) + ": an odd number of hex digits (" + std::to_string(s.size()) +
-                             "); " + kExpected);
+      throw FingerprintError(quoted(text) + ": an odd number of hex digits (" + std::to_string(s.size()) + "); " +
+                             kExpected);
     for (size_t i = 0; i < s.size(); i += 2) bytes.push_back(uint8_t(hex_value(s[i]) * 16 + hex_value(s[i + 1])));
   } else {
     size_t i = 0;
@@ -168,7 +167,8 @@ Fingerprint parse_fingerprint(std::string_view text) {
       // a byte cut short by a copy-and-paste slip, so it is refused.
       if (tok.size() == 1)
         throw FingerprintError(quoted(text) + ": byte " + std::to_string(index) + " '" + std::string(tok) +
-                               "' has one hex digit; write every byte as two (0" + std::string(tok) + "); " + kExpected);
+                               "' has one hex digit; write every byte as two (0" + std::string(tok) + "); " +
+                               kExpected);
       bytes.push_back(uint8_t(hex_value(tok[0]) * 16 + hex_value(tok[1])));
       int colons = 0;
       while (i < s.size() && is_separator(s[i])) colons += s[i++] == ':';

@@ -41,8 +41,8 @@ std::vector<uint8_t> base64_decode(std::string_view text) {
     if (!alpha && !pad_ok) pki_fail("base64: invalid character at offset " + std::to_string(i));
   }
   std::vector<uint8_t> out(text.size() / 4 * 3);
-  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
+  int n =
+      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (n < 0) pki_fail_ssl("base64 decode");
   size_t pad = text.back() == '=' ? (text[text.size() - 2] == '=' ? 2 : 1) : 0;
   out.resize(static_cast<size_t>(n) - pad);  // EVP_DecodeBlock counts the padding as zero bytes
@@ -148,17 +148,16 @@ std::string key_to_pem(EVP_PKEY* k) {
 // RFC 5915 ECPrivateKey whose curve sits in the AlgorithmIdentifier). Built directly: going
 // through PEM_write_bio_PrivateKey costs an encoder lookup per key.
 std::string p256_key_pem(const std::array<uint8_t, 32>& scalar, const std::array<uint8_t, 65>& point) {
-  static constexpr uint8_t head[] = {
-      0x30, 0x81, 0x87,                                                  // PrivateKeyInfo, 135
-      0x02, 0x01, 0x00,                                                  //   version 0
-      0x30, 0x13,                                                        //   AlgorithmIdentifier
-      0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,              //     id-ecPublicKey
-      0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,        //     prime256v1
-      0x04, 0x6d,                                                        //   OCTET STRING, 109
-      0x30, 0x6b,                                                        //     ECPrivateKey, 107
-      0x02, 0x01, 0x01,                                                  //       version 1
-      0x04, 0x20};                                                       //       privateKey, 32
-  static constexpr uint8_t mid[] = {0xa1, 0x44, 0x03, 0x42, 0x00};       //       [1] BIT STRING, 65
+  static constexpr uint8_t head[] = {0x30, 0x81, 0x87,                                      // PrivateKeyInfo, 135
+                                     0x02, 0x01, 0x00,                                      //   version 0
+                                     0x30, 0x13,                                            //   AlgorithmIdentifier
+                                     0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,  //     id-ecPublicKey
+                                     0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,  //     prime256v1
+                                     0x04, 0x6d,                                                  //   OCTET STRING, 109
+                                     0x30, 0x6b,                    //     ECPrivateKey, 107
+                                     0x02, 0x01, 0x01,              //       version 1
+                                     0x04, 0x20};                   //       privateKey, 32
+  static constexpr uint8_t mid[] = {0xa1, 0x44, 0x03, 0x42, 0x00};  //       [1] BIT STRING, 65
   std::vector<uint8_t> der;
   der.reserve(sizeof head + scalar.size() + sizeof mid + point.size());
   der.insert(der.end(), head, head + sizeof head);

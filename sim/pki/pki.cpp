@@ -46,8 +46,7 @@ std::vector<std::string> loopback_server_sans(std::string_view bind) {
   if (!bind.empty() && bind != "127.0.0.1" && bind != "localhost" && bind != "0.0.0.0") {
     unsigned char tmp[16];
     std::string b(bind);
-    if (inet_pton(AF_INET, b.c_str(), tmp) == 1 || inet_pton(AF_INET6, b.c_str(), tmp) == 1)
-      sans.push_back("IP:" + b);
+    if (inet_pton(AF_INET, b.c_str(), tmp) == 1 || inet_pton(AF_INET6, b.c_str(), tmp) == 1) sans.push_back("IP:" + b);
     sans.push_back("DNS:" + b);
   }
   return sans;
@@ -55,8 +54,8 @@ std::vector<std::string> loopback_server_sans(std::string_view bind) {
 
 // ---- files -----------------------------------------------------------------------------------
 
-void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file,
-                     const std::filesystem::path& key_file, bool force) {
+void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file, const std::filesystem::path& key_file,
+                     bool force) {
   if (cert_file == key_file) pki_fail("certificate and key file are the same path: " + cert_file.string());
   for (const auto* p : {&cert_file, &key_file}) {
     if (p->has_parent_path()) {
@@ -67,10 +66,12 @@ void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file
     if (!force && std::filesystem::exists(*p)) pki_fail(refuse_message(*p));
   }
   // The key first: a certificate without its key is no use, the reverse can be re-issued.
-  for (const auto& [path, content, mode] : {std::tuple{&key_file, &c.key_pem, mode_t(0600)},
-                                            std::tuple{&cert_file, &c.cert_pem, mode_t(0644)}}) {
-    if (force) write_file_atomically(*path, *content, mode);
-    else if (!write_new_file(*path, *content, mode)) pki_fail(refuse_message(*path));
+  for (const auto& [path, content, mode] :
+       {std::tuple{&key_file, &c.key_pem, mode_t(0600)}, std::tuple{&cert_file, &c.cert_pem, mode_t(0644)}}) {
+    if (force)
+      write_file_atomically(*path, *content, mode);
+    else if (!write_new_file(*path, *content, mode))
+      pki_fail(refuse_message(*path));
   }
 }
 
@@ -79,7 +80,7 @@ void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file
 struct CertificateAuthority::Impl {
   X509Ptr cert;
   PkeyPtr key;
-  PkeyCtxPtr device_keygen;          // P-256 keygen context, reused for every device
+  PkeyCtxPtr device_keygen;  // P-256 keygen context, reused for every device
   std::optional<uint64_t> serial_state;
 
   std::array<uint8_t, 16> next_serial() {
@@ -103,8 +104,7 @@ CertificateAuthority::CertificateAuthority(CertificateAuthority&&) noexcept = de
 CertificateAuthority& CertificateAuthority::operator=(CertificateAuthority&&) noexcept = default;
 CertificateAuthority::~CertificateAuthority() = default;
 
-CertificateAuthority CertificateAuthority::create(KeyType type, std::string_view common_name,
-                                                  int validity_days,
+CertificateAuthority CertificateAuthority::create(KeyType type, std::string_view common_name, int validity_days,
                                                   std::optional<uint64_t> serial_seed) {
   const std::string what = "create CA \"" + std::string(common_name) + "\"";
   std::string cn = trim_cn(common_name, what.c_str());
@@ -139,13 +139,14 @@ CertificateAuthority CertificateAuthority::load(const std::filesystem::path& cer
   if (!impl->key) {
     bool encrypted = key_text.find("ENCRYPTED") != std::string::npos;
     pki_fail_ssl("load CA key " + key_file.string() +
-                 (encrypted ? ": encrypted keys are not supported (decrypt it first, e.g. openssl pkey -in KEY -out KEY.pem)"
-                            : ": not a PEM private key"));
+                 (encrypted
+                      ? ": encrypted keys are not supported (decrypt it first, e.g. openssl pkey -in KEY -out KEY.pem)"
+                      : ": not a PEM private key"));
   }
   int base = EVP_PKEY_get_base_id(impl->key.get());
   if (base != EVP_PKEY_RSA && base != EVP_PKEY_EC)
-    pki_fail("load CA key " + key_file.string() + ": unsupported key algorithm " +
-         OBJ_nid2sn(base) + " (RSA or EC needed)");
+    pki_fail("load CA key " + key_file.string() + ": unsupported key algorithm " + OBJ_nid2sn(base) +
+             " (RSA or EC needed)");
   if (X509_check_private_key(impl->cert.get(), impl->key.get()) != 1)
     pki_fail_ssl("load CA: key " + key_file.string() + " does not match certificate " + cert_file.string());
   if (X509_check_ca(impl->cert.get()) < 1)
@@ -184,16 +185,14 @@ std::string CertificateAuthority::common_name() const {
   return out;
 }
 
-IssuedCert CertificateAuthority::issue_server(std::string_view name, const std::vector<std::string>& sans,
-                                              KeyType type, int validity_days,
-                                              std::optional<ValidityWindow> window) {
+IssuedCert CertificateAuthority::issue_server(std::string_view name, const std::vector<std::string>& sans, KeyType type,
+                                              int validity_days, std::optional<ValidityWindow> window) {
   const std::string what = "issue server certificate \"" + std::string(name) + "\"";
   std::string cn = trim_cn(name, what.c_str());
   Window win = resolve_window(validity_days, window, what.c_str());
   GenNamesPtr names = parse_sans(sans.empty() ? std::vector<std::string>{cn} : sans, what);
   PkeyPtr key = generate_key(make_keygen_ctx(type).get(), type);
-  const char* ku = type == KeyType::ec256 ? "critical,digitalSignature"
-                                          : "critical,digitalSignature,keyEncipherment";
+  const char* ku = type == KeyType::ec256 ? "critical,digitalSignature" : "critical,digitalSignature,keyEncipherment";
   X509Ptr x = make_cert(key.get(), nullptr, cn, impl_->cert.get(), impl_->key.get(), win, impl_->next_serial(),
                         {{NID_basic_constraints, "CA:FALSE"},
                          {NID_key_usage, ku},
@@ -215,12 +214,13 @@ DeviceCert CertificateAuthority::issue_device(std::string_view cn_in, int validi
   DeviceCert d;
   std::array<uint8_t, 65> point{};
   size_t point_len = 0;
-  if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point.data(),
-                                      point.size(), &point_len) != 1 ||
+  if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point.data(), point.size(),
+                                      &point_len) != 1 ||
       point_len != point.size() || point[0] != 0x04)
     pki_fail_ssl(what + ": read public point");
   BIGNUM* priv = nullptr;
-  if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &priv) != 1) pki_fail_ssl(what + ": read private scalar");
+  if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &priv) != 1)
+    pki_fail_ssl(what + ": read private scalar");
   BnPtr priv_owner(priv);
   if (BN_bn2binpad(priv, d.private_scalar.data(), static_cast<int>(d.private_scalar.size())) != 32)
     pki_fail_ssl(what + ": private scalar does not fit 32 bytes");

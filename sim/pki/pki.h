@@ -59,8 +59,7 @@ class CertificateAuthority {
  public:
   // Self-signed CA: basicConstraints CA:TRUE (critical), keyUsage keyCertSign+cRLSign
   // (critical), subjectKeyIdentifier. `serial_seed` makes the serial numbers reproducible.
-  static CertificateAuthority create(KeyType type, std::string_view common_name,
-                                     int validity_days = kCaValidityDays,
+  static CertificateAuthority create(KeyType type, std::string_view common_name, int validity_days = kCaValidityDays,
                                      std::optional<uint64_t> serial_seed = std::nullopt);
   // From a PEM certificate and a PEM private key (PKCS#8 or traditional). PkiError naming the
   // file when missing or unparsable, when the key does not match, or when it is not a CA.
@@ -82,9 +81,8 @@ class CertificateAuthority {
   // become IP entries, anything else DNS; empty: `name` alone), basicConstraints CA:FALSE, keyUsage
   // digitalSignature (+keyEncipherment for RSA, needed by RSA key exchange), EKU serverAuth,
   // SKI, AKI.
-  IssuedCert issue_server(std::string_view name, const std::vector<std::string>& sans,
-                          KeyType type = KeyType::rsa2048, int validity_days = kServerValidityDays,
-                          std::optional<ValidityWindow> window = std::nullopt);
+  IssuedCert issue_server(std::string_view name, const std::vector<std::string>& sans, KeyType type = KeyType::rsa2048,
+                          int validity_days = kServerValidityDays, std::optional<ValidityWindow> window = std::nullopt);
 
   // Device certificate (that guide's reduced "tasmota" type + clientAuth): P-256 key, CN = cn,
   // basicConstraints CA:FALSE (critical), keyUsage digitalSignature (critical), SKI, AKI
@@ -99,8 +97,8 @@ class CertificateAuthority {
   std::vector<uint8_t> cert_der() const;
   std::optional<KeyType> key_type() const { return key_type_; }  // nullopt: loaded, other kind
   std::string common_name() const;
-  X509* x509() const;        // borrowed
-  EVP_PKEY* pkey() const;    // borrowed
+  X509* x509() const;      // borrowed
+  EVP_PKEY* pkey() const;  // borrowed
 
  private:
   struct Impl;
@@ -111,12 +109,13 @@ class CertificateAuthority {
 
 // Writes a cert (0644) and its key (0600), creating parent directories. Checks both paths
 // before writing either.
-void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file,
-                     const std::filesystem::path& key_file, bool force = false);
+void write_pem_files(const IssuedCert& c, const std::filesystem::path& cert_file, const std::filesystem::path& key_file,
+                     bool force = false);
 // Validity problems of DER certificates laid end to end (a CA bundle): one line per certificate
 // that is expired or not yet valid at `now` ("certificate 2 (CN=…) expired on 2024-01-31"),
 // nothing for good ones. PkiError when the bytes are not certificates.
-std::vector<std::string> validity_problems(const std::vector<uint8_t>& der_certs,
-                                           std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+std::vector<std::string> validity_problems(
+    const std::vector<uint8_t>& der_certs,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 }  // namespace espfleet

@@ -31,9 +31,12 @@ void HeapTraceWriter::on_heap_event(const HeapEvent& e) {
   if (op.to) ids_[op.to] = id;
   char t[32];
   std::snprintf(t, sizeof t, "%.6f", e.at.seconds());
-  if (op.op == 'm' || (op.op == 'r' && op.from == 0)) out_ << "malloc " << id << " " << op.charge;
-  else if (op.op == 'f') out_ << "free " << id;
-  else out_ << "realloc " << id << " " << op.charge;
+  if (op.op == 'm' || (op.op == 'r' && op.from == 0))
+    out_ << "malloc " << id << " " << op.charge;
+  else if (op.op == 'f')
+    out_ << "free " << id;
+  else
+    out_ << "realloc " << id << " " << op.charge;
   std::string site;
   if (e.site.file) {
     std::string name = std::filesystem::path(e.site.file).filename();

@@ -19,7 +19,9 @@ namespace espfleet {
 void write_replay_inputs(const fs::path& dir, const std::string& scenario_path, const std::vector<std::string>& sets) {
   std::error_code ec;
   fs::copy_file(scenario_path, dir / "scenario.toml", fs::copy_options::overwrite_existing, ec);
-  if (ec) throw std::runtime_error(scenario_path + ": cannot copy into " + (dir / "scenario.toml").string() + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error(scenario_path + ": cannot copy into " + (dir / "scenario.toml").string() + ": " +
+                             ec.message());
   nlohmann::ordered_json j;
   j["scenario"] = "scenario.toml";
   j["scenario_source"] = scenario_path;
@@ -30,7 +32,8 @@ void write_replay_inputs(const fs::path& dir, const std::string& scenario_path, 
 Scenario load_replay_scenario(const fs::path& dir) {
   fs::path run = dir / "run.json";
   std::ifstream f(run);
-  if (!f) throw std::runtime_error(run.string() + ": missing — is " + dir.string() + " a run directory of `espfleet run`?");
+  if (!f)
+    throw std::runtime_error(run.string() + ": missing — is " + dir.string() + " a run directory of `espfleet run`?");
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(f);
@@ -42,7 +45,9 @@ Scenario load_replay_scenario(const fs::path& dir) {
 }
 
 fs::path tape_path(const fs::path& dir, uint32_t device) { return dir / "tapes" / (std::to_string(device) + ".tape"); }
-fs::path boot_flash_path(const fs::path& dir, uint32_t device) { return dir / "tapes" / (std::to_string(device) + ".flash"); }
+fs::path boot_flash_path(const fs::path& dir, uint32_t device) {
+  return dir / "tapes" / (std::to_string(device) + ".flash");
+}
 
 std::vector<std::string> write_tapes(const fs::path& dir, const Fleet& fleet,
                                      const std::vector<std::unique_ptr<Tape>>& tapes, uint64_t master_seed,

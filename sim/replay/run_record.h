@@ -37,7 +37,8 @@ std::filesystem::path boot_flash_path(const std::filesystem::path& dir, uint32_t
 std::vector<bool> parse_device_list(const std::string& list, uint32_t n, const std::string& what);
 
 // A timeline as SVG or CSV, by the file name's extension (.csv; anything else is SVG).
-void write_timeline(const std::filesystem::path& file, const HeapTimeline& tl, const std::string& title, uint32_t heap_bytes);
+void write_timeline(const std::filesystem::path& file, const HeapTimeline& tl, const std::string& title,
+                    uint32_t heap_bytes);
 // The timelines of the devices that kept one, as heap_dir/ID-timeline.svg and .csv.
 void write_timelines(const std::filesystem::path& heap_dir, const Fleet& fleet);
 

@@ -175,7 +175,8 @@ Tape read_tape_file(const std::string& path, const std::string& flash_path, Tape
                              std::to_string(bytes) + " bytes");
   std::vector<uint8_t> data(bytes);
   f.read(reinterpret_cast<char*>(data.data()), std::streamsize(bytes));
-  if (!f) throw std::runtime_error(path + ": the tape is cut short (expected " + std::to_string(bytes) + " event bytes)");
+  if (!f)
+    throw std::runtime_error(path + ": the tape is cut short (expected " + std::to_string(bytes) + " event bytes)");
   std::ifstream ff(flash_path, std::ios::binary);
   if (!ff) throw std::runtime_error(flash_path + ": cannot open the device's boot flash");
   h.flash.assign(std::istreambuf_iterator<char>(ff), std::istreambuf_iterator<char>());

@@ -31,7 +31,7 @@
 namespace espfleet {
 
 class Tape final : public NetRecorder {
-public:
+ public:
   void record(const NetEvent& e) override;
   // Reading (replay): the next event not yet consumed, or nullptr at the end — or where the
   // tape cannot be decoded, which error() then says (replay runs on fibers: no exceptions).
@@ -43,9 +43,9 @@ public:
   void write_to(std::ostream& out) const;  // the encoded events
   void assign(std::vector<uint8_t> data, size_t events);
 
-private:
+ private:
   bool decode(NetEvent& e);
-  std::deque<uint8_t> rec_;  // recording: grows in 512-byte nodes, not by doubling (bytes per device count)
+  std::deque<uint8_t> rec_;   // recording: grows in 512-byte nodes, not by doubling (bytes per device count)
   std::vector<uint8_t> buf_;  // replay: the events read from the file
   size_t events_ = 0;
   size_t read_ = 0;
@@ -59,8 +59,8 @@ struct TapeHeader {
   uint32_t device = 0;
   uint64_t master_seed = 0;
   VTime boot_at{};
-  bool realtime = false;   // the mode of the recorded run
-  VTime duration{};        // of the recorded run
+  bool realtime = false;       // the mode of the recorded run
+  VTime duration{};            // of the recorded run
   std::vector<uint8_t> flash;  // the flash image the device first booted with (ID.flash beside the tape)
   uint64_t end_slices = 0;     // the device's suspensions when the run ended
   std::string end_reason;      // why the run ended ("duration", "interrupted")

@@ -17,8 +17,8 @@ const NetEvent* TapeTransport::peek(DeviceNet& net) {
 
 void TapeTransport::diverge(DeviceNet& net, const std::string& why) {
   if (divergence_.empty())
-    divergence_ = "device " + std::to_string(device_) + " left its tape at " + std::to_string(net.task().now().seconds()) +
-                  " s: " + why;
+    divergence_ = "device " + std::to_string(device_) + " left its tape at " +
+                  std::to_string(net.task().now().seconds()) + " s: " + why;
   net.sched().request_stop();
 }
 
@@ -43,8 +43,8 @@ int TapeTransport::send(TcpSocket& s, const uint8_t*, size_t n, uint64_t hash) {
     diverge(net, "it wrote " + std::to_string(n) + " bytes on socket " + std::to_string(s.handle()) + " at slice " +
                      std::to_string(slices) + " where the tape has " +
                      (e->kind == NetEventKind::write
-                          ? "a write of " + std::to_string(e->length) + " bytes on socket " + std::to_string(e->handle) +
-                                " at slice " + std::to_string(e->slice)
+                          ? "a write of " + std::to_string(e->length) + " bytes on socket " +
+                                std::to_string(e->handle) + " at slice " + std::to_string(e->slice)
                           : "event kind " + std::to_string(int(e->kind)) + " at slice " + std::to_string(e->slice)));
     return kDiverged;
   }

@@ -6,11 +6,11 @@
 #include <cstring>
 #include <map>
 
-#include "settings.h"
 #include "crash_record.h"
 #include "device.h"
 #include "fingerprint.h"
 #include "scheduler.h"
+#include "settings.h"
 #include "tls_errors.h"
 
 namespace espfleet {
@@ -141,9 +141,11 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   j["received"] = received;
   j["handshakes"] = hs.size();
   j["handshake_ms"] = {{"p50", percentile(hs, 50)}, {"p99", percentile(hs, 99)}, {"max", hs.empty() ? 0 : hs.back()}};
-  j["first_connect_ms"] = {{"p50", percentile(first_ms, 50)}, {"p99", percentile(first_ms, 99)},
+  j["first_connect_ms"] = {{"p50", percentile(first_ms, 50)},
+                           {"p99", percentile(first_ms, 99)},
                            {"max", first_ms.empty() ? 0 : first_ms.back()}};
-  j["connect_rate_per_s"] = first_ms.empty() || first_ms.back() == 0 ? 0.0 : double(first_ms.size()) * 1000.0 / double(first_ms.back());
+  j["connect_rate_per_s"] =
+      first_ms.empty() || first_ms.back() == 0 ? 0.0 : double(first_ms.size()) * 1000.0 / double(first_ms.back());
   j["heap_free_min"] = devices.empty() ? 0 : heap_min;
   j["heap_max_block_min"] = devices.empty() ? 0 : block_min;
   j["heap_frag_max"] = frag_max;
@@ -186,11 +188,15 @@ std::string summary_table(const json& s) {
     out += "\n";
     if (s.contains("heap_maps_written"))
       out += "  heap maps          " + std::to_string(s["heap_maps_written"].get<uint64_t>()) + " in heap/" +
-             (s.value("heap_maps_skipped", 0) ? " (" + std::to_string(s["heap_maps_skipped"].get<uint64_t>()) + " more not written: --max-heap-maps)" : std::string()) + "\n";
+             (s.value("heap_maps_skipped", 0) ? " (" + std::to_string(s["heap_maps_skipped"].get<uint64_t>()) +
+                                                    " more not written: --max-heap-maps)"
+                                              : std::string()) +
+             "\n";
     if (!s.value("tapes", std::string()).empty())
       out += "  replay a device    espfleet replay " + s.value("run_dir", std::string("RUN_DIR")) + " --device " +
-             (s.contains("crashed_devices") && !s["crashed_devices"].empty() ? std::to_string(s["crashed_devices"][0].get<uint32_t>())
-                                                                             : std::string("ID")) +
+             (s.contains("crashed_devices") && !s["crashed_devices"].empty()
+                  ? std::to_string(s["crashed_devices"][0].get<uint32_t>())
+                  : std::string("ID")) +
              "   (crashed: " + s["crashed_devices"].dump() + ")\n";
   }
   if (!s["tls_errors"].empty()) {

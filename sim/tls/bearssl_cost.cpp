@@ -46,8 +46,7 @@ void charge_units(double instructions, CostCat cat) {
 // --- the host's fast implementations ------------------------------------------------------------
 const br_ec_impl* fast_ec() { return &br_ec_all_m31; }
 br_rsa_pkcs1_vrfy fast_rsa_vrfy() {
-  static const br_rsa_pkcs1_vrfy f = br_rsa_i62_pkcs1_vrfy_get() ? br_rsa_i62_pkcs1_vrfy_get()
-                                                                  : &br_rsa_i31_pkcs1_vrfy;
+  static const br_rsa_pkcs1_vrfy f = br_rsa_i62_pkcs1_vrfy_get() ? br_rsa_i62_pkcs1_vrfy_get() : &br_rsa_i31_pkcs1_vrfy;
   return f;
 }
 br_rsa_public fast_rsa_public() {
@@ -55,8 +54,8 @@ br_rsa_public fast_rsa_public() {
   return f;
 }
 const br_block_ctr_class* fast_aes_ctr() {
-  static const br_block_ctr_class* c = br_aes_x86ni_ctr_get_vtable() ? br_aes_x86ni_ctr_get_vtable()
-                                                                     : &br_aes_ct64_ctr_vtable;
+  static const br_block_ctr_class* c =
+      br_aes_x86ni_ctr_get_vtable() ? br_aes_x86ni_ctr_get_vtable() : &br_aes_ct64_ctr_vtable;
   return c;
 }
 br_ghash fast_ghash() {
@@ -76,8 +75,8 @@ size_t ec_mulgen(unsigned char* R, const unsigned char* x, size_t xlen, int curv
   charge(cost::kEcP256MulGen, CostCat::ecdhe);
   return fast_ec()->mulgen(R, x, xlen, curve);
 }
-uint32_t ec_muladd(unsigned char* A, const unsigned char* B, size_t len, const unsigned char* x,
-                   size_t xlen, const unsigned char* y, size_t ylen, int curve) {
+uint32_t ec_muladd(unsigned char* A, const unsigned char* B, size_t len, const unsigned char* x, size_t xlen,
+                   const unsigned char* y, size_t ylen, int curve) {
   charge(cost::kEcMulAdd, CostCat::ecdsa_verify);
   return fast_ec()->muladd(A, B, len, x, xlen, y, ylen, curve);
 }
@@ -190,13 +189,13 @@ uint32_t ecdsa_vrfy_raw(const br_ec_impl*, const void* hash, size_t hash_len, co
   return br_ecdsa_i31_vrfy_raw(fast_ec(), hash, hash_len, pk, sig, sig_len);
 }
 // The signer's RFC 6979 nonce hashing is inside the measured sign cost: give it the plain class.
-size_t ecdsa_sign_asn1(const br_ec_impl*, const br_hash_class* hf, const void* hash,
-                       const br_ec_private_key* sk, void* sig) {
+size_t ecdsa_sign_asn1(const br_ec_impl*, const br_hash_class* hf, const void* hash, const br_ec_private_key* sk,
+                       void* sig) {
   charge(cost::kEcdsaSign, CostCat::ecdsa_sign);
   return br_ecdsa_i31_sign_asn1(fast_ec(), unwrap_hash(hf), hash, sk, sig);
 }
-size_t ecdsa_sign_raw(const br_ec_impl*, const br_hash_class* hf, const void* hash,
-                      const br_ec_private_key* sk, void* sig) {
+size_t ecdsa_sign_raw(const br_ec_impl*, const br_hash_class* hf, const void* hash, const br_ec_private_key* sk,
+                      void* sig) {
   charge(cost::kEcdsaSign, CostCat::ecdsa_sign);
   return br_ecdsa_i31_sign_raw(fast_ec(), unwrap_hash(hf), hash, sk, sig);
 }
@@ -214,8 +213,8 @@ br_ecdsa_sign wrap_sign(br_ecdsa_sign f) {
 br_rsa_pkcs1_vrfy wrap_rsa(br_rsa_pkcs1_vrfy f) { return f ? rsa_vrfy : f; }
 
 // --- TLS 1.2 PRF (SHA-256) -------------------------------------------------------------------------
-void prf_sha256(void* dst, size_t len, const void* secret, size_t secret_len, const char* label,
-                size_t seed_num, const br_tls_prf_seed_chunk* seed) {
+void prf_sha256(void* dst, size_t len, const void* secret, size_t secret_len, const char* label, size_t seed_num,
+                const br_tls_prf_seed_chunk* seed) {
   double c;
   if (label && (std::strcmp(label, "master secret") == 0 || std::strcmp(label, "extended master secret") == 0))
     c = cost::kPrfMaster;
@@ -247,8 +246,7 @@ void gcm_in_init(const br_sslrec_in_gcm_class** ctx, const br_block_ctr_class*, 
 void gcm_out_init(const br_sslrec_out_gcm_class** ctx, const br_block_ctr_class*, const void* key, size_t key_len,
                   br_ghash, const void* iv);
 const br_sslrec_in_gcm_class g_gcm_in = {
-    {br_sslrec_in_gcm_vtable.inner.context_size, br_sslrec_in_gcm_vtable.inner.check_length, gcm_decrypt},
-    gcm_in_init};
+    {br_sslrec_in_gcm_vtable.inner.context_size, br_sslrec_in_gcm_vtable.inner.check_length, gcm_decrypt}, gcm_in_init};
 const br_sslrec_out_gcm_class g_gcm_out = {
     {br_sslrec_out_gcm_vtable.inner.context_size, br_sslrec_out_gcm_vtable.inner.max_plaintext, gcm_encrypt},
     gcm_out_init};
@@ -280,18 +278,26 @@ X509Wrapper g_x509[kX509Slots];
 int g_x509_count = 0;
 
 template <int I>
-void x509_start_chain(const br_x509_class** ctx, const char* name) { g_x509[I].original->start_chain(ctx, name); }
+void x509_start_chain(const br_x509_class** ctx, const char* name) {
+  g_x509[I].original->start_chain(ctx, name);
+}
 template <int I>
-void x509_start_cert(const br_x509_class** ctx, uint32_t len) { g_x509[I].original->start_cert(ctx, len); }
+void x509_start_cert(const br_x509_class** ctx, uint32_t len) {
+  g_x509[I].original->start_cert(ctx, len);
+}
 template <int I>
 void x509_append(const br_x509_class** ctx, const unsigned char* buf, size_t len) {
   charge_units(double(len) * g_x509[I].per_byte, CostCat::x509);
   g_x509[I].original->append(ctx, buf, len);
 }
 template <int I>
-void x509_end_cert(const br_x509_class** ctx) { g_x509[I].original->end_cert(ctx); }
+void x509_end_cert(const br_x509_class** ctx) {
+  g_x509[I].original->end_cert(ctx);
+}
 template <int I>
-unsigned x509_end_chain(const br_x509_class** ctx) { return g_x509[I].original->end_chain(ctx); }
+unsigned x509_end_chain(const br_x509_class** ctx) {
+  return g_x509[I].original->end_chain(ctx);
+}
 template <int I>
 const br_x509_pkey* x509_get_pkey(const br_x509_class* const* ctx, unsigned* usages) {
   return g_x509[I].original->get_pkey(ctx, usages);
@@ -323,7 +329,7 @@ void wrap_x509_pointers(void* ctx, size_t size) {
                               as_word(&br_rsa_i32_pkcs1_vrfy), as_word(br_rsa_i62_pkcs1_vrfy_get())};
   static void* const ecdsa_asn1[] = {as_word(&br_ecdsa_i15_vrfy_asn1), as_word(&br_ecdsa_i31_vrfy_asn1)};
   static void* const ecdsa_raw[] = {as_word(&br_ecdsa_i15_vrfy_raw), as_word(&br_ecdsa_i31_vrfy_raw)};
-  static const br_ec_impl* const ecs[] = {&br_ec_p256_m15, &br_ec_p256_m31, &br_ec_all_m15,
+  static const br_ec_impl* const ecs[] = {&br_ec_p256_m15, &br_ec_p256_m31,  &br_ec_all_m15,
                                           &br_ec_all_m31,  &br_ec_prime_i15, &br_ec_prime_i31};
   auto* bytes = static_cast<unsigned char*>(ctx);
   for (size_t off = 0; off + sizeof(void*) <= size; off += alignof(void*)) {
@@ -367,9 +373,12 @@ void wrap_x509(const br_x509_class** ctx) {
     slot = g_x509_count++;
     X509Wrapper& w = g_x509[slot];
     w.original = cls;
-    if (cls == &br_x509_knownkey_vtable) w.per_byte = 0;                                  // a pinned key
-    else if (holds_word(ctx, size, &br_x509_minimal_vtable)) w.per_byte = cost::kX509MinimalByte;
-    else w.per_byte = cost::kX509DecoderByte;                                             // pinning engines
+    if (cls == &br_x509_knownkey_vtable)
+      w.per_byte = 0;  // a pinned key
+    else if (holds_word(ctx, size, &br_x509_minimal_vtable))
+      w.per_byte = cost::kX509MinimalByte;
+    else
+      w.per_byte = cost::kX509DecoderByte;  // pinning engines
     w.cls = x509_class_for(slot, cls, std::make_integer_sequence<int, kX509Slots>{});
   }
   wrap_x509_pointers(ctx, size);
@@ -410,8 +419,7 @@ void install_cost_hooks(void* client_context, bool x509_live) {
   if (eng->igcm_out == &br_sslrec_out_gcm_vtable) eng->igcm_out = &g_gcm_out;
   if (x509_live) wrap_x509(eng->x509ctx);
   if (cc->irsapub) cc->irsapub = &rsa_public;
-  if (cc->client_auth_vtable == &cc->client_auth.vtable &&
-      cc->client_auth.vtable == single_ec_vtable()) {
+  if (cc->client_auth_vtable == &cc->client_auth.vtable && cc->client_auth.vtable == single_ec_vtable()) {
     auto& ec = cc->client_auth.single_ec;
     ec.iec = wrap_ec(ec.iec);
     ec.iecdsa = wrap_sign(ec.iecdsa);

@@ -13,8 +13,8 @@ namespace espfleet {
 enum class CostCat { ecdhe, rsa, ecdsa_verify, ecdsa_sign, hashing, prf, record_crypto, x509, engine, count };
 
 inline constexpr const char* cost_cat_name(CostCat c) {
-  constexpr const char* names[] = {"ecdhe",  "rsa",           "ecdsa_verify", "ecdsa_sign", "hashing",
-                                   "prf",    "record_crypto", "x509",         "engine"};
+  constexpr const char* names[] = {"ecdhe", "rsa",           "ecdsa_verify", "ecdsa_sign", "hashing",
+                                   "prf",   "record_crypto", "x509",         "engine"};
   return names[int(c)];
 }
 

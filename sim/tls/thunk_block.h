@@ -23,9 +23,9 @@ class ThunkBlock {
     uint32_t peak_target = 0;  // … estimated on the chip
   };
   struct Call {
-    size_t host = 0;      // host bytes it used
-    uint32_t target = 0;  // estimated chip bytes
-    bool smashed = false; // it overwrote the block's canary
+    size_t host = 0;       // host bytes it used
+    uint32_t target = 0;   // estimated chip bytes
+    bool smashed = false;  // it overwrote the block's canary
   };
 
   // The platform allocated the block (size bytes from the device heap): paint it (its lowest word

@@ -7,9 +7,9 @@
 #include <memory>
 
 #include "alloc_scope.h"
-#include "generated/chip_costs.h"  // build/generated/, from sim/tls/chip_costs.json
 #include "cost_meter.h"
 #include "fiber.h"
+#include "generated/chip_costs.h"  // build/generated/, from sim/tls/chip_costs.json
 
 namespace espfleet {
 
@@ -83,14 +83,22 @@ uint32_t category_stack(CostCat c) {
   switch (c) {
     case CostCat::ecdhe:  // the client's key exchange runs both in one call
       return std::max(chip::kEcP256Mul.stack_bytes, chip::kEcP256Mulgen.stack_bytes);
-    case CostCat::rsa: return std::max(chip::kRsa2048Pkcs1Vrfy.stack_bytes, chip::kRsa2048Public.stack_bytes);
-    case CostCat::ecdsa_verify: return chip::kEcdsaP256Vrfy.stack_bytes;  // (muladd runs inside it)
-    case CostCat::ecdsa_sign: return chip::kEcdsaP256Sign.stack_bytes;
-    case CostCat::hashing: return std::max(chip::kSha256Out.stack_bytes, chip::kSha1Out.stack_bytes);
-    case CostCat::prf: return chip::kPrfSha256Master.stack_bytes;
-    case CostCat::record_crypto: return chip::kGcmRecordIn16.stack_bytes;
-    case CostCat::x509: return std::max(chip::kX509MinimalByte.stack_bytes, chip::kX509DecoderByte.stack_bytes);
-    default: return 0;  // engine: the T0 work itself, inside the engine frames
+    case CostCat::rsa:
+      return std::max(chip::kRsa2048Pkcs1Vrfy.stack_bytes, chip::kRsa2048Public.stack_bytes);
+    case CostCat::ecdsa_verify:
+      return chip::kEcdsaP256Vrfy.stack_bytes;  // (muladd runs inside it)
+    case CostCat::ecdsa_sign:
+      return chip::kEcdsaP256Sign.stack_bytes;
+    case CostCat::hashing:
+      return std::max(chip::kSha256Out.stack_bytes, chip::kSha1Out.stack_bytes);
+    case CostCat::prf:
+      return chip::kPrfSha256Master.stack_bytes;
+    case CostCat::record_crypto:
+      return chip::kGcmRecordIn16.stack_bytes;
+    case CostCat::x509:
+      return std::max(chip::kX509MinimalByte.stack_bytes, chip::kX509DecoderByte.stack_bytes);
+    default:
+      return 0;  // engine: the T0 work itself, inside the engine frames
   }
 }
 }  // namespace

@@ -19,7 +19,7 @@ class ThunkStack {
 #if defined(__SANITIZE_ADDRESS__)
   static constexpr size_t kDefaultBytes = 256 * 1024;  // ASan frames carry redzones
 #else
-  static constexpr size_t kDefaultBytes = 48 * 1024;   // BearSSL's deepest host call: ~5 KB
+  static constexpr size_t kDefaultBytes = 48 * 1024;  // BearSSL's deepest host call: ~5 KB
 #endif
 
   explicit ThunkStack(size_t bytes = kDefaultBytes);

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "builtin_anchors.h"
-#include "settings.h"
 #include "flash_image.h"
 #include "scenario.h"
+#include "settings.h"
 
 using namespace espfleet;
 
@@ -128,16 +128,18 @@ TEST_CASE("the mask selects the built-in anchors in bit order, bounded by max") 
 }
 
 TEST_CASE("tls.builtin_anchors: names to bits, from the file, groups and --set (TOML lists)") {
-  Scenario s = parse_scenario("[tls]\nbuiltin_anchors = [\"amazon_root_ca3\", \"isrg_root_x1\"]\n"
-                              "[[group]]\nname = \"aws\"\ncount = 2\ntls.builtin_anchors = \"amazon_root_ca1\"\n",
-                              "a.toml", {});
+  Scenario s = parse_scenario(
+      "[tls]\nbuiltin_anchors = [\"amazon_root_ca3\", \"isrg_root_x1\"]\n"
+      "[[group]]\nname = \"aws\"\ncount = 2\ntls.builtin_anchors = \"amazon_root_ca1\"\n",
+      "a.toml", {});
   CHECK(s.defaults.builtin_anchors == (kAnchorIsrgX1 | kAnchorAmazonCa3));
   CHECK(s.groups[0].config.builtin_anchors == kAnchorAmazonCa1);
   // The resolved JSON lists names in bit order.
   CHECK(s.resolved()["defaults"]["tls"]["builtin_anchors"].dump() == R"(["isrg_root_x1","amazon_root_ca3"])");
   CHECK(parse_scenario("", "d.toml", {}).defaults.builtin_anchors == 0);
 
-  Scenario set = parse_scenario("", "s.toml", {R"(tls.builtin_anchors=["isrg_root_x1","amazon_root_ca1","amazon_root_ca3"])"});
+  Scenario set =
+      parse_scenario("", "s.toml", {R"(tls.builtin_anchors=["isrg_root_x1","amazon_root_ca1","amazon_root_ca3"])"});
   CHECK(set.defaults.builtin_anchors == (kAnchorIsrgX1 | kAnchorAmazonCa1 | kAnchorAmazonCa3));
   CHECK(parse_scenario("", "s.toml", {"tls.builtin_anchors=[]"}).defaults.builtin_anchors == 0);
   CHECK(parse_scenario("", "s.toml", {"tls.builtin_anchors=isrg_root_x1"}).defaults.builtin_anchors == kAnchorIsrgX1);

@@ -135,11 +135,9 @@ TEST_CASE("CONNECT with Tasmota's will is byte-exact") {
   // Variable header: "MQTT", level 4, flags = will retain 0x20 | will QoS 1 0x08 | will 0x04 |
   // clean 0x02 = 0x2E, keepalive 30. Payload: client id, will topic, will message.
   // Remaining = 10 + (2+11) + (2+10) + (2+7) = 44 = 0x2C.
-  const Bytes want = {0x10, 0x2C,
-                      0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x2E, 0x00, 0x1E,
-                      0x00, 0x0B, 'D', 'V', 'E', 'S', '_', '0', '0', 'A', 'B', '1', '2',
-                      0x00, 0x0A, 't', 'e', 'l', 'e', '/', 'x', '/', 'L', 'W', 'T',
-                      0x00, 0x07, 'O', 'f', 'f', 'l', 'i', 'n', 'e'};
+  const Bytes want = {0x10, 0x2C, 0x00, 0x04, 'M', 'Q',  'T',  'T', 0x04, 0x2E, 0x00, 0x1E, 0x00, 0x0B, 'D', 'V',
+                      'E',  'S',  '_',  '0',  '0', 'A',  'B',  '1', '2',  0x00, 0x0A, 't',  'e',  'l',  'e', '/',
+                      'x',  '/',  'L',  'W',  'T', 0x00, 0x07, 'O', 'f',  'f',  'l',  'i',  'n',  'e'};
   MqttConnectOptions o = tasmota_connect();
   Guarded g(256);
   int n = mqtt_encode_connect(g.data(), g.cap, &o);
@@ -163,8 +161,8 @@ TEST_CASE("CONNECT with user and password, persistent session, keepalive 0") {
   o.user = "u";
   o.pass = "pw";
   // Flags: user 0x80 | password 0x40; remaining = 10 + 2 + 3 + 4 = 19.
-  const Bytes want = {0x10, 0x13, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0xC0, 0x00, 0x00,
-                      0x00, 0x00, 0x00, 0x01, 'u', 0x00, 0x02, 'p', 'w'};
+  const Bytes want = {0x10, 0x13, 0x00, 0x04, 'M',  'Q', 'T',  'T',  0x04, 0xC0, 0x00,
+                      0x00, 0x00, 0x00, 0x00, 0x01, 'u', 0x00, 0x02, 'p',  'w'};
   uint8_t buf[64];
   CHECK(encoded(buf, mqtt_encode_connect(buf, sizeof buf, &o)) == want);
 }

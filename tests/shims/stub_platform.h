@@ -18,7 +18,9 @@ struct StubPlatform : EspPlatform {
   void yield() override {}
   // The parenthesised names bypass Arduino.h's malloc/free macros.
   void* heap_malloc(size_t size, const char*, int) override { return size ? (malloc)(size) : nullptr; }
-  void* heap_calloc(size_t n, size_t size, const char*, int) override { return n && size ? (calloc)(n, size) : nullptr; }
+  void* heap_calloc(size_t n, size_t size, const char*, int) override {
+    return n && size ? (calloc)(n, size) : nullptr;
+  }
   void* heap_realloc(void* p, size_t size, const char*, int) override { return (realloc)(p, size); }
   void heap_free(void* p, const char*, int) override { (free)(p); }
   uint32_t heap_free_bytes() override { return 0; }
@@ -28,6 +30,8 @@ struct StubPlatform : EspPlatform {
   uint32_t chip_id() override { return 0; }
   [[noreturn]] void restart() override { std::abort(); }
   uint32_t random32() override { return 4; }
+  void wdt_feed() override {}
+  void wdt_enable_soft(bool) override {}
   void log_write(const char*, size_t) override {}
   bool flash_read(uint32_t, void*, size_t) override { return false; }
   bool flash_write(uint32_t, const void*, size_t) override { return false; }

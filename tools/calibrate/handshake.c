@@ -20,32 +20,32 @@
 #include "harness.h"
 #include "vectors.h"
 
-static uint32_t x_ticks;                /* excluded: charged on their own by the simulator */
+static uint32_t x_ticks; /* excluded: charged on their own by the simulator */
 static uint32_t n_mul, n_mulgen, n_muladd, n_rsa, n_prf, n_hash_bytes, n_rec_in, n_rec_out, n_gcm_init;
 
-#define EXCLUDE(stmt)                     \
-  do {                                    \
-    uint32_t t0_ = ccount();              \
-    stmt;                                 \
-    x_ticks += ccount() - t0_;            \
+#define EXCLUDE(stmt)          \
+  do {                         \
+    uint32_t t0_ = ccount();   \
+    stmt;                      \
+    x_ticks += ccount() - t0_; \
   } while (0)
 
 /* ---- counting wrappers around the client's implementations ----------------------------------- */
 
-static uint32_t w_mul(unsigned char *G, size_t Glen, const unsigned char *x, size_t xlen, int curve) {
+static uint32_t w_mul(unsigned char* G, size_t Glen, const unsigned char* x, size_t xlen, int curve) {
   uint32_t r;
   EXCLUDE(r = br_ec_p256_m15.mul(G, Glen, x, xlen, curve));
   n_mul++;
   return r;
 }
-static size_t w_mulgen(unsigned char *R, const unsigned char *x, size_t xlen, int curve) {
+static size_t w_mulgen(unsigned char* R, const unsigned char* x, size_t xlen, int curve) {
   size_t r;
   EXCLUDE(r = br_ec_p256_m15.mulgen(R, x, xlen, curve));
   n_mulgen++;
   return r;
 }
-static uint32_t w_muladd(unsigned char *A, const unsigned char *B, size_t len, const unsigned char *x, size_t xlen,
-                         const unsigned char *y, size_t ylen, int curve) {
+static uint32_t w_muladd(unsigned char* A, const unsigned char* B, size_t len, const unsigned char* x, size_t xlen,
+                         const unsigned char* y, size_t ylen, int curve) {
   uint32_t r;
   EXCLUDE(r = br_ec_p256_m15.muladd(A, B, len, x, xlen, y, ylen, curve));
   n_muladd++;
@@ -53,51 +53,51 @@ static uint32_t w_muladd(unsigned char *A, const unsigned char *B, size_t len, c
 }
 static br_ec_impl w_ec;
 
-static uint32_t w_rsa(const unsigned char *x, size_t xlen, const unsigned char *oid, size_t hlen,
-                      const br_rsa_public_key *pk, unsigned char *out) {
+static uint32_t w_rsa(const unsigned char* x, size_t xlen, const unsigned char* oid, size_t hlen,
+                      const br_rsa_public_key* pk, unsigned char* out) {
   uint32_t r;
   EXCLUDE(r = br_rsa_i15_pkcs1_vrfy(x, xlen, oid, hlen, pk, out));
   n_rsa++;
   return r;
 }
 
-static void w_prf(void *dst, size_t len, const void *secret, size_t slen, const char *label, size_t n,
-                  const br_tls_prf_seed_chunk *seed) {
+static void w_prf(void* dst, size_t len, const void* secret, size_t slen, const char* label, size_t n,
+                  const br_tls_prf_seed_chunk* seed) {
   EXCLUDE(br_tls12_sha256_prf(dst, len, secret, slen, label, n, seed));
   n_prf++;
 }
 
 /* SHA-256 as the engine's multihash uses it (always through the impl pointer). */
 static br_hash_class w_sha256;
-static void w_sha256_update(const br_hash_class **ctx, const void *data, size_t len) {
+static void w_sha256_update(const br_hash_class** ctx, const void* data, size_t len) {
   EXCLUDE(br_sha256_vtable.update(ctx, data, len));
   n_hash_bytes += (uint32_t)len;
 }
-static void w_sha256_out(const br_hash_class *const *ctx, void *dst) { EXCLUDE(br_sha256_vtable.out(ctx, dst)); }
+static void w_sha256_out(const br_hash_class* const* ctx, void* dst) { EXCLUDE(br_sha256_vtable.out(ctx, dst)); }
 
 /* GCM records: the init puts the wrapper class in the context, as the simulator's does. */
 static br_sslrec_in_gcm_class w_in;
 static br_sslrec_out_gcm_class w_out;
-static unsigned char *w_decrypt(const br_sslrec_in_class **ctx, int rt, unsigned v, void *p, size_t *len) {
-  unsigned char *r;
+static unsigned char* w_decrypt(const br_sslrec_in_class** ctx, int rt, unsigned v, void* p, size_t* len) {
+  unsigned char* r;
   EXCLUDE(r = br_sslrec_in_gcm_vtable.inner.decrypt(ctx, rt, v, p, len));
   n_rec_in++;
   return r;
 }
-static unsigned char *w_encrypt(const br_sslrec_out_class **ctx, int rt, unsigned v, void *p, size_t *len) {
-  unsigned char *r;
+static unsigned char* w_encrypt(const br_sslrec_out_class** ctx, int rt, unsigned v, void* p, size_t* len) {
+  unsigned char* r;
   EXCLUDE(r = br_sslrec_out_gcm_vtable.inner.encrypt(ctx, rt, v, p, len));
   n_rec_out++;
   return r;
 }
-static void w_in_init(const br_sslrec_in_gcm_class **ctx, const br_block_ctr_class *bc, const void *key, size_t klen,
-                      br_ghash gh, const void *iv) {
+static void w_in_init(const br_sslrec_in_gcm_class** ctx, const br_block_ctr_class* bc, const void* key, size_t klen,
+                      br_ghash gh, const void* iv) {
   EXCLUDE(br_sslrec_in_gcm_vtable.init(ctx, bc, key, klen, gh, iv));
   *ctx = &w_in;
   n_gcm_init++;
 }
-static void w_out_init(const br_sslrec_out_gcm_class **ctx, const br_block_ctr_class *bc, const void *key,
-                       size_t klen, br_ghash gh, const void *iv) {
+static void w_out_init(const br_sslrec_out_gcm_class** ctx, const br_block_ctr_class* bc, const void* key, size_t klen,
+                       br_ghash gh, const void* iv) {
   EXCLUDE(br_sslrec_out_gcm_vtable.init(ctx, bc, key, klen, gh, iv));
   *ctx = &w_out;
   n_gcm_init++;
@@ -130,16 +130,16 @@ static const uint16_t kSuite[] = {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256};
 
 /* A client engine call: timed, and its stack depth (below the caller's frame) tracked. */
 static uint32_t c_ticks, c_calls, c_stack;
-#define CLIENT(stmt)                          \
-  do {                                        \
-    uint32_t sp_ = get_sp();                  \
-    stack_paint(sp_);                         \
-    uint32_t t0_ = ccount();                  \
-    stmt;                                     \
-    c_ticks += ccount() - t0_;                \
-    c_calls++;                                \
-    uint32_t d_ = stack_scan(sp_);            \
-    if (d_ > c_stack) c_stack = d_;           \
+#define CLIENT(stmt)                \
+  do {                              \
+    uint32_t sp_ = get_sp();        \
+    stack_paint(sp_);               \
+    uint32_t t0_ = ccount();        \
+    stmt;                           \
+    c_ticks += ccount() - t0_;      \
+    c_calls++;                      \
+    uint32_t d_ = stack_scan(sp_);  \
+    if (d_ > c_stack) c_stack = d_; \
   } while (0)
 
 /* Record counting on the wire (both directions), from the 5-byte headers. */
@@ -151,7 +151,7 @@ typedef struct {
   uint32_t records;
 } wire;
 static wire w_c2s, w_s2c;
-static void wire_feed(wire *w, const unsigned char *p, size_t n) {
+static void wire_feed(wire* w, const unsigned char* p, size_t n) {
   while (n) {
     if (w->in_header) {
       w->hdr[w->hpos++] = *p++;
@@ -160,29 +160,39 @@ static void wire_feed(wire *w, const unsigned char *p, size_t n) {
         w->in_header = 0;
         w->need = ((uint32_t)w->hdr[3] << 8) | w->hdr[4];
         w->records++;
-        if (!w->need) { w->in_header = 1; w->hpos = 0; }
+        if (!w->need) {
+          w->in_header = 1;
+          w->hpos = 0;
+        }
       }
     } else {
       size_t k = n < w->need ? n : w->need;
       p += k;
       n -= k;
       w->need -= (uint32_t)k;
-      if (!w->need) { w->in_header = 1; w->hpos = 0; }
+      if (!w->need) {
+        w->in_header = 1;
+        w->hpos = 0;
+      }
     }
   }
 }
 
 /* Move one chunk of records from one end to the other; 1 if anything moved. */
 static int pump(int from_client) {
-  br_ssl_engine_context *src = from_client ? &g_cc.eng : &g_sc.eng;
-  br_ssl_engine_context *dst = from_client ? &g_sc.eng : &g_cc.eng;
+  br_ssl_engine_context* src = from_client ? &g_cc.eng : &g_sc.eng;
+  br_ssl_engine_context* dst = from_client ? &g_sc.eng : &g_cc.eng;
   unsigned char *out, *in;
   size_t olen = 0, ilen = 0;
-  if (from_client) CLIENT(out = br_ssl_engine_sendrec_buf(src, &olen));
-  else out = br_ssl_engine_sendrec_buf(src, &olen);
+  if (from_client)
+    CLIENT(out = br_ssl_engine_sendrec_buf(src, &olen));
+  else
+    out = br_ssl_engine_sendrec_buf(src, &olen);
   if (!out) return 0;
-  if (from_client) in = br_ssl_engine_recvrec_buf(dst, &ilen);
-  else CLIENT(in = br_ssl_engine_recvrec_buf(dst, &ilen));
+  if (from_client)
+    in = br_ssl_engine_recvrec_buf(dst, &ilen);
+  else
+    CLIENT(in = br_ssl_engine_recvrec_buf(dst, &ilen));
   if (!in) return 0;
   size_t n = olen < ilen ? olen : ilen;
   memcpy(in, out, n);
@@ -197,7 +207,7 @@ static int pump(int from_client) {
   return 1;
 }
 
-static void report(const char *phase, uint32_t ticks, uint32_t calls, uint32_t rin, uint32_t rout) {
+static void report(const char* phase, uint32_t ticks, uint32_t calls, uint32_t rin, uint32_t rout) {
   out_str("HS ");
   out_str(phase);
   out_str(" ticks=");
@@ -239,16 +249,15 @@ static void zero_counts(void) {
 }
 
 int run_handshake(void) {
-  static const br_rsa_private_key sk = {V_RSA_N_BITLEN, (unsigned char *)v_rsa_p, sizeof v_rsa_p,
-                                        (unsigned char *)v_rsa_q, sizeof v_rsa_q,
-                                        (unsigned char *)v_rsa_dp, sizeof v_rsa_dp,
-                                        (unsigned char *)v_rsa_dq, sizeof v_rsa_dq,
-                                        (unsigned char *)v_rsa_iq, sizeof v_rsa_iq};
-  static const br_rsa_public_key pk = {(unsigned char *)v_rsa_n, sizeof v_rsa_n, (unsigned char *)v_rsa_e,
+  static const br_rsa_private_key sk = {V_RSA_N_BITLEN,           (unsigned char*)v_rsa_p,  sizeof v_rsa_p,
+                                        (unsigned char*)v_rsa_q,  sizeof v_rsa_q,           (unsigned char*)v_rsa_dp,
+                                        sizeof v_rsa_dp,          (unsigned char*)v_rsa_dq, sizeof v_rsa_dq,
+                                        (unsigned char*)v_rsa_iq, sizeof v_rsa_iq};
+  static const br_rsa_public_key pk = {(unsigned char*)v_rsa_n, sizeof v_rsa_n, (unsigned char*)v_rsa_e,
                                        sizeof v_rsa_e};
   /* The server's chain: any DER of a realistic size (the client does not parse it). */
-  static const br_x509_certificate chain[] = {{(unsigned char *)v_cert_ee, sizeof v_cert_ee},
-                                              {(unsigned char *)v_cert_ica2, sizeof v_cert_ica2}};
+  static const br_x509_certificate chain[] = {{(unsigned char*)v_cert_ee, sizeof v_cert_ee},
+                                              {(unsigned char*)v_cert_ica2, sizeof v_cert_ica2}};
   make_wrappers();
 
   br_ssl_server_init_full_rsa(&g_sc, chain, 2, &sk);
@@ -258,7 +267,7 @@ int run_handshake(void) {
   if (!br_ssl_server_reset(&g_sc)) return 1;
 
   br_ssl_client_zero(&g_cc);
-  br_ssl_engine_context *eng = &g_cc.eng;
+  br_ssl_engine_context* eng = &g_cc.eng;
   br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
   br_ssl_engine_set_suites(eng, kSuite, 1);
   br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
@@ -299,7 +308,7 @@ int run_handshake(void) {
   uint32_t r_in0 = w_s2c.records, r_out0 = w_c2s.records;
   zero_counts();
   for (int i = 0; i < APP_RECORDS; i++) {
-    unsigned char *buf;
+    unsigned char* buf;
     size_t len;
     CLIENT(buf = br_ssl_engine_sendapp_buf(eng, &len));
     if (!buf || len < 64) return 6;
@@ -308,7 +317,7 @@ int run_handshake(void) {
     CLIENT(br_ssl_engine_flush(eng, 0));
     while (pump(1)) {}
     /* Server echoes 64 bytes back. */
-    unsigned char *sb = NULL;
+    unsigned char* sb = NULL;
     size_t slen = 0;
     for (int guard = 0; guard < 20 && !sb; guard++) {
       sb = br_ssl_engine_recvapp_buf(&g_sc.eng, &slen);
@@ -316,7 +325,7 @@ int run_handshake(void) {
     }
     if (!sb) return 7;
     br_ssl_engine_recvapp_ack(&g_sc.eng, slen);
-    unsigned char *so = br_ssl_engine_sendapp_buf(&g_sc.eng, &len);
+    unsigned char* so = br_ssl_engine_sendapp_buf(&g_sc.eng, &len);
     if (!so || len < 64) return 8;
     memset(so, 'r', 64);
     br_ssl_engine_sendapp_ack(&g_sc.eng, 64);

@@ -19,40 +19,46 @@
 #include "harness.h"
 #include "vectors.h"
 
-long sim_write(int fd, const void *buf, size_t len);
+long sim_write(int fd, const void* buf, size_t len);
 
 /* ---- output (no printf: keep the image small and the harness free of stdio) ---------------- */
 
-void out_str(const char *s) { sim_write(1, s, strlen(s)); }
+void out_str(const char* s) { sim_write(1, s, strlen(s)); }
 void out_u32(uint32_t v) {
   char b[12];
   int i = 11;
   b[i] = 0;
-  do { b[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+  do {
+    b[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
   out_str(b + i);
 }
 
 /* BearSSL's X.509 engine falls back to time() when no validation time is set (we always set one);
  * picolibc's time() wants gettimeofday(). */
 struct timeval;
-int gettimeofday(struct timeval *tv, void *tz) { (void)tv; (void)tz; return -1; }
+int gettimeofday(struct timeval* tv, void* tz) {
+  (void)tv;
+  (void)tz;
+  return -1;
+}
 
 /* ---- clock and stack --------------------------------------------------------------------------- */
-
 
 extern uint32_t _stack_bottom[], _bss_start[], _bss_end[];
 #define PAINT 0xfeefeffeu /* the ESP8266 core's cont stack paint */
 
 /* Paint the free stack below sp (minus a margin for the caller's own use). */
 void stack_paint(uint32_t sp) {
-  volatile uint32_t *p = _stack_bottom;
-  volatile uint32_t *limit = (volatile uint32_t *)(sp - 16);
+  volatile uint32_t* p = _stack_bottom;
+  volatile uint32_t* limit = (volatile uint32_t*)(sp - 16);
   while (p < limit) *p++ = PAINT;
 }
 /* Bytes below sp written since stack_paint(sp): the lowest word no longer painted. */
 uint32_t stack_scan(uint32_t sp) {
-  volatile uint32_t *p = _stack_bottom;
-  volatile uint32_t *limit = (volatile uint32_t *)(sp - 16);
+  volatile uint32_t* p = _stack_bottom;
+  volatile uint32_t* limit = (volatile uint32_t*)(sp - 16);
   while (p < limit && *p == PAINT) p++;
   return p < limit ? sp - (uint32_t)(uintptr_t)p : 0;
 }
@@ -68,9 +74,9 @@ static uint32_t __attribute__((noinline)) stack_use(void (*fn)(void)) {
 /* Work a benchmark wants excluded from its own count (nested primitives it also calls). */
 static uint32_t g_excluded;
 static int g_failed;
-static const char *g_current;
+static const char* g_current;
 
-static void fail(const char *what) {
+static void fail(const char* what) {
   out_str("FAIL ");
   out_str(g_current);
   out_str(" ");
@@ -80,15 +86,15 @@ static void fail(const char *what) {
 }
 
 typedef struct {
-  const char *name;
-  uint32_t units;         /* operations per run() call (blocks, bytes...) */
-  uint32_t iters;         /* run() calls per timed repetition (resolution: CCOUNT ticks are coarse) */
-  uint32_t reps;          /* timed repetitions */
-  void (*setup)(void);    /* untimed, before each repetition */
-  void (*run)(void);      /* timed */
+  const char* name;
+  uint32_t units;      /* operations per run() call (blocks, bytes...) */
+  uint32_t iters;      /* run() calls per timed repetition (resolution: CCOUNT ticks are coarse) */
+  uint32_t reps;       /* timed repetitions */
+  void (*setup)(void); /* untimed, before each repetition */
+  void (*run)(void);   /* timed */
 } bench;
 
-static void run_bench(const bench *b) {
+static void run_bench(const bench* b) {
   g_current = b->name;
   if (b->setup) b->setup();
   g_excluded = 0;
@@ -123,8 +129,8 @@ static void run_loop(void) {
   __asm__ volatile(
       "movi a8, 1000000\n"
       "1: addi a8, a8, -1\n"
-      "bnez a8, 1b\n"
-      ::: "a8");
+      "bnez a8, 1b\n" ::
+          : "a8");
 }
 
 /* ---- EC P-256 (m15) ---------------------------------------------------------------------------- */
@@ -144,7 +150,7 @@ static void run_ec_muladd(void) {
 
 /* ---- RSA-2048 (i15) ------------------------------------------------------------------------------ */
 
-static const br_rsa_public_key g_rsa = {(unsigned char *)v_rsa_n, sizeof v_rsa_n, (unsigned char *)v_rsa_e,
+static const br_rsa_public_key g_rsa = {(unsigned char*)v_rsa_n, sizeof v_rsa_n, (unsigned char*)v_rsa_e,
                                         sizeof v_rsa_e};
 static unsigned char g_rsabuf[256];
 static void setup_rsa(void) { memcpy(g_rsabuf, v_rsa_sig, 256); }
@@ -159,15 +165,14 @@ static void run_rsa_vrfy(void) {
 
 /* ---- ECDSA P-256 (i15 over m15) ------------------------------------------------------------------ */
 
-static const br_ec_private_key g_ecsk = {BR_EC_secp256r1, (unsigned char *)v_ec_x, 32};
-static const br_ec_public_key g_ecpk = {BR_EC_secp256r1, (unsigned char *)v_ec_pub, 65};
+static const br_ec_private_key g_ecsk = {BR_EC_secp256r1, (unsigned char*)v_ec_x, 32};
+static const br_ec_public_key g_ecpk = {BR_EC_secp256r1, (unsigned char*)v_ec_pub, 65};
 static void run_ecdsa_sign(void) {
   size_t n = br_ecdsa_i15_sign_asn1(&br_ec_p256_m15, &br_sha256_vtable, v_hash, &g_ecsk, g_out);
   if (n != sizeof v_ecdsa_sig || memcmp(g_out, v_ecdsa_sig, n)) fail("sign (not RFC 6979-identical)");
 }
 static void run_ecdsa_vrfy(void) {
-  if (!br_ecdsa_i15_vrfy_asn1(&br_ec_p256_m15, v_hash, 32, &g_ecpk, v_ecdsa_sig, sizeof v_ecdsa_sig))
-    fail("verify");
+  if (!br_ecdsa_i15_vrfy_asn1(&br_ec_p256_m15, v_hash, 32, &g_ecpk, v_ecdsa_sig, sizeof v_ecdsa_sig)) fail("verify");
 }
 
 /* ---- hashes ---------------------------------------------------------------------------------------- */
@@ -178,11 +183,17 @@ static br_sha256_context g_sha256;
 static br_sha1_context g_sha1;
 static void setup_sha256(void) { br_sha256_init(&g_sha256); }
 static void run_sha256_blocks(void) { br_sha256_update(&g_sha256, g_data, 64 * HASH_BLOCKS); }
-static void setup_sha256_full(void) { br_sha256_init(&g_sha256); br_sha256_update(&g_sha256, g_data, 128); }
+static void setup_sha256_full(void) {
+  br_sha256_init(&g_sha256);
+  br_sha256_update(&g_sha256, g_data, 128);
+}
 static void run_sha256_out(void) { br_sha256_out(&g_sha256, g_out); }
 static void setup_sha1(void) { br_sha1_init(&g_sha1); }
 static void run_sha1_blocks(void) { br_sha1_update(&g_sha1, g_data, 64 * HASH_BLOCKS); }
-static void setup_sha1_full(void) { br_sha1_init(&g_sha1); br_sha1_update(&g_sha1, g_data, 128); }
+static void setup_sha1_full(void) {
+  br_sha1_init(&g_sha1);
+  br_sha1_update(&g_sha1, g_data, 128);
+}
 static void run_sha1_out(void) { br_sha1_out(&g_sha1, g_out); }
 
 /* ---- AES-128 (small) CTR and GHASH (ctmul32) ------------------------------------------------------- */
@@ -218,14 +229,14 @@ static void run_prf_finished(void) {
 /* ---- X.509: the minimal engine over ee ← ica2 (anchored at ica1), and the bare decoder ----------- */
 
 static const br_x509_trust_anchor g_ta = {
-    {(unsigned char *)v_ta_dn, sizeof v_ta_dn},
+    {(unsigned char*)v_ta_dn, sizeof v_ta_dn},
     BR_X509_TA_CA,
-    {BR_KEYTYPE_RSA, {.rsa = {(unsigned char *)v_ta_n, sizeof v_ta_n, (unsigned char *)v_ta_e, sizeof v_ta_e}}}};
+    {BR_KEYTYPE_RSA, {.rsa = {(unsigned char*)v_ta_n, sizeof v_ta_n, (unsigned char*)v_ta_e, sizeof v_ta_e}}}};
 static br_x509_minimal_context g_xc;
 static uint32_t g_rsa_calls;
 /* The signature checks are charged on their own (rsa2048_pkcs1_vrfy): exclude them here. */
-static uint32_t counted_rsa_vrfy(const unsigned char *x, size_t xlen, const unsigned char *oid, size_t hlen,
-                                 const br_rsa_public_key *pk, unsigned char *out) {
+static uint32_t counted_rsa_vrfy(const unsigned char* x, size_t xlen, const unsigned char* oid, size_t hlen,
+                                 const br_rsa_public_key* pk, unsigned char* out) {
   uint32_t t0 = ccount();
   uint32_t r = br_rsa_i15_pkcs1_vrfy(x, xlen, oid, hlen, pk, out);
   g_excluded += ccount() - t0;
@@ -239,7 +250,7 @@ static void setup_x509(void) {
   br_x509_minimal_set_time(&g_xc, 739251, 0); /* 2024-01-01 */
 }
 static void run_x509_minimal(void) {
-  const br_x509_class **x = &g_xc.vtable;
+  const br_x509_class** x = &g_xc.vtable;
   g_rsa_calls = 0;
   (*x)->start_chain(x, "www.example.com");
   (*x)->start_cert(x, sizeof v_cert_ee);
@@ -264,39 +275,49 @@ static void run_x509_decoder(void) {
 #define MAX_RECS 16
 static br_sslrec_gcm_context g_rec_out, g_rec_in;
 static unsigned char g_recs[MAX_RECS][13 + 1024 + 16 + 16] __attribute__((aligned(4)));
-static unsigned char *g_rec_start[MAX_RECS];
+static unsigned char* g_rec_start[MAX_RECS];
 static size_t g_rec_len[MAX_RECS], g_rec_plain;
 static uint32_t g_rec_next;
 static void setup_rec_out(void) {
-  br_sslrec_out_gcm_vtable.init(&g_rec_out.vtable.out, &br_aes_small_ctr_vtable, g_key, 16, &br_ghash_ctmul32,
-                                g_iv);
+  br_sslrec_out_gcm_vtable.init(&g_rec_out.vtable.out, &br_aes_small_ctr_vtable, g_key, 16, &br_ghash_ctmul32, g_iv);
   g_rec_next = 0;
 }
 static void run_rec_out(void) {
   uint32_t i = g_rec_next++ % MAX_RECS;
   size_t len = g_rec_plain;
-  const br_sslrec_out_class **cc = (const br_sslrec_out_class **)&g_rec_out.vtable.out;
+  const br_sslrec_out_class** cc = (const br_sslrec_out_class**)&g_rec_out.vtable.out;
   g_rec_start[i] = (*cc)->encrypt(cc, 23, 0x0303, g_recs[i] + 13, &len);
   g_rec_len[i] = len; /* the whole record, header included */
 }
 static void setup_rec_in(void) {
   setup_rec_out();
   for (uint32_t i = 0; i < MAX_RECS; i++) run_rec_out(); /* valid records to open, in sequence */
-  br_sslrec_in_gcm_vtable.init(&g_rec_in.vtable.in, &br_aes_small_ctr_vtable, g_key, 16, &br_ghash_ctmul32,
-                               g_iv);
+  br_sslrec_in_gcm_vtable.init(&g_rec_in.vtable.in, &br_aes_small_ctr_vtable, g_key, 16, &br_ghash_ctmul32, g_iv);
   g_rec_next = 0;
 }
 static void run_rec_in(void) {
   uint32_t i = g_rec_next++ % MAX_RECS;
   size_t len = g_rec_len[i] - 5;
-  const br_sslrec_in_class **cc = (const br_sslrec_in_class **)&g_rec_in.vtable.in;
+  const br_sslrec_in_class** cc = (const br_sslrec_in_class**)&g_rec_in.vtable.in;
   if (!(*cc)->decrypt(cc, 23, 0x0303, g_rec_start[i] + 5, &len) || len != g_rec_plain)
     fail("record did not authenticate");
 }
-static void setup_rec_out_16(void) { g_rec_plain = 16; setup_rec_out(); }
-static void setup_rec_out_1024(void) { g_rec_plain = 1024; setup_rec_out(); }
-static void setup_rec_in_16(void) { g_rec_plain = 16; setup_rec_in(); }
-static void setup_rec_in_1024(void) { g_rec_plain = 1024; setup_rec_in(); }
+static void setup_rec_out_16(void) {
+  g_rec_plain = 16;
+  setup_rec_out();
+}
+static void setup_rec_out_1024(void) {
+  g_rec_plain = 1024;
+  setup_rec_out();
+}
+static void setup_rec_in_16(void) {
+  g_rec_plain = 16;
+  setup_rec_in();
+}
+static void setup_rec_in_1024(void) {
+  g_rec_plain = 1024;
+  setup_rec_in();
+}
 
 /* ---- byte copying and the Internet checksum (lwIP's per-byte work on the TCP path) -------------- */
 
@@ -306,10 +327,14 @@ static void run_memcpy(void) {
   __asm__ volatile("" ::"r"(g_copy) : "memory"); /* keep the copy */
 }
 /* lwIP LWIP_CHKSUM_ALGORITHM 2 shape: 16-bit words into a 32-bit accumulator, folded. */
-static uint16_t __attribute__((noinline)) inet_chksum(const void *data, size_t len) {
-  const uint8_t *p = data;
+static uint16_t __attribute__((noinline)) inet_chksum(const void* data, size_t len) {
+  const uint8_t* p = data;
   uint32_t acc = 0;
-  while (len > 1) { acc += (uint32_t)p[0] << 8 | p[1]; p += 2; len -= 2; }
+  while (len > 1) {
+    acc += (uint32_t)p[0] << 8 | p[1];
+    p += 2;
+    len -= 2;
+  }
   if (len) acc += (uint32_t)p[0] << 8;
   acc = (acc >> 16) + (acc & 0xffff);
   acc = (acc >> 16) + (acc & 0xffff);
@@ -326,37 +351,37 @@ static void run_chksum(void) { g_sum = inet_chksum(g_data, 1460); }
 
 static const bench g_benches[] = {
     /* name                      units  iters reps  setup              run */
-    {"null",                        1,   64, REPS, 0,                 run_null},
-    {"loop_2000001",                1,    1, REPS, 0,                 run_loop},
-    {"ec_p256_mul",                 1,    1, REPS, setup_point,       run_ec_mul},
-    {"ec_p256_mulgen",              1,    1, REPS, 0,                 run_ec_mulgen},
-    {"ec_p256_muladd",              1,    1, REPS, setup_point,       run_ec_muladd},
-    {"rsa2048_public",              1,    1, REPS, setup_rsa,         run_rsa_public},
-    {"rsa2048_pkcs1_vrfy",          1,    1, REPS, 0,                 run_rsa_vrfy},
-    {"ecdsa_p256_sign",             1,    1, REPS, 0,                 run_ecdsa_sign},
-    {"ecdsa_p256_vrfy",             1,    1, REPS, 0,                 run_ecdsa_vrfy},
-    {"sha256_block",      HASH_BLOCKS,    4, REPS, setup_sha256,      run_sha256_blocks},
-    {"sha256_out",                  1,   64, REPS, setup_sha256_full, run_sha256_out},
-    {"sha1_block",        HASH_BLOCKS,    4, REPS, setup_sha1,        run_sha1_blocks},
-    {"sha1_out",                    1,   64, REPS, setup_sha1_full,   run_sha1_out},
-    {"aes128_small_init",           1,  256, REPS, 0,                 run_aes_init},
-    {"aes128_small_ctr_block", AES_BLOCKS, 4, REPS, setup_aes,        run_aes_blocks},
-    {"ghash_ctmul32_block", AES_BLOCKS,   4, REPS, 0,                 run_ghash_blocks},
-    {"prf_sha256_master",           1,    8, REPS, 0,                 run_prf_master},
-    {"prf_sha256_keys",             1,    8, REPS, 0,                 run_prf_keys},
-    {"prf_sha256_finished",         1,    8, REPS, 0,                 run_prf_finished},
+    {"null", 1, 64, REPS, 0, run_null},
+    {"loop_2000001", 1, 1, REPS, 0, run_loop},
+    {"ec_p256_mul", 1, 1, REPS, setup_point, run_ec_mul},
+    {"ec_p256_mulgen", 1, 1, REPS, 0, run_ec_mulgen},
+    {"ec_p256_muladd", 1, 1, REPS, setup_point, run_ec_muladd},
+    {"rsa2048_public", 1, 1, REPS, setup_rsa, run_rsa_public},
+    {"rsa2048_pkcs1_vrfy", 1, 1, REPS, 0, run_rsa_vrfy},
+    {"ecdsa_p256_sign", 1, 1, REPS, 0, run_ecdsa_sign},
+    {"ecdsa_p256_vrfy", 1, 1, REPS, 0, run_ecdsa_vrfy},
+    {"sha256_block", HASH_BLOCKS, 4, REPS, setup_sha256, run_sha256_blocks},
+    {"sha256_out", 1, 64, REPS, setup_sha256_full, run_sha256_out},
+    {"sha1_block", HASH_BLOCKS, 4, REPS, setup_sha1, run_sha1_blocks},
+    {"sha1_out", 1, 64, REPS, setup_sha1_full, run_sha1_out},
+    {"aes128_small_init", 1, 256, REPS, 0, run_aes_init},
+    {"aes128_small_ctr_block", AES_BLOCKS, 4, REPS, setup_aes, run_aes_blocks},
+    {"ghash_ctmul32_block", AES_BLOCKS, 4, REPS, 0, run_ghash_blocks},
+    {"prf_sha256_master", 1, 8, REPS, 0, run_prf_master},
+    {"prf_sha256_keys", 1, 8, REPS, 0, run_prf_keys},
+    {"prf_sha256_finished", 1, 8, REPS, 0, run_prf_finished},
     {"x509_minimal_chain", sizeof v_cert_ee + sizeof v_cert_ica2, 2, REPS, setup_x509, run_x509_minimal},
-    {"x509_decoder_cert", sizeof v_cert_ee, 4, REPS, 0,               run_x509_decoder},
-    {"gcm_record_out_16",           1,   16, REPS, setup_rec_out_16,  run_rec_out},
-    {"gcm_record_out_1024",         1,    4, REPS, setup_rec_out_1024, run_rec_out},
-    {"gcm_record_in_16",            1,   16, REPS, setup_rec_in_16,   run_rec_in},
-    {"gcm_record_in_1024",          1,    4, REPS, setup_rec_in_1024, run_rec_in},
-    {"memcpy_1460",              1460,   32, REPS, 0,                 run_memcpy},
-    {"inet_chksum_1460",         1460,   16, REPS, 0,                 run_chksum},
+    {"x509_decoder_cert", sizeof v_cert_ee, 4, REPS, 0, run_x509_decoder},
+    {"gcm_record_out_16", 1, 16, REPS, setup_rec_out_16, run_rec_out},
+    {"gcm_record_out_1024", 1, 4, REPS, setup_rec_out_1024, run_rec_out},
+    {"gcm_record_in_16", 1, 16, REPS, setup_rec_in_16, run_rec_in},
+    {"gcm_record_in_1024", 1, 4, REPS, setup_rec_in_1024, run_rec_in},
+    {"memcpy_1460", 1460, 32, REPS, 0, run_memcpy},
+    {"inet_chksum_1460", 1460, 16, REPS, 0, run_chksum},
 };
 
 int harness_main(void) {
-  for (volatile uint32_t *p = _bss_start; p < _bss_end; p++) *p = 0;
+  for (volatile uint32_t* p = _bss_start; p < _bss_end; p++) *p = 0;
   for (size_t i = 0; i < sizeof g_data; i++) g_data[i] = (unsigned char)(i * 131 + 7);
   out_str("HARNESS bearssl-lx106\n");
   for (size_t i = 0; i < sizeof g_benches / sizeof g_benches[0]; i++) run_bench(&g_benches[i]);

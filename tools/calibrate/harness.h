@@ -20,6 +20,6 @@ static inline uint32_t get_sp(void) {
 void stack_paint(uint32_t sp);
 uint32_t stack_scan(uint32_t sp);
 
-void out_str(const char *s);
+void out_str(const char* s);
 void out_u32(uint32_t v);
 int run_handshake(void); /* handshake.c: 0 on success */

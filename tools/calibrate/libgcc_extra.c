@@ -18,19 +18,32 @@ uint64_t __muldi3(uint64_t a, uint64_t b) {
   return r + ((uint64_t)(al * bh + ah * bl) << 32);
 }
 
-static uint32_t udivmod(uint32_t n, uint32_t d, uint32_t *rem) {
+static uint32_t udivmod(uint32_t n, uint32_t d, uint32_t* rem) {
   uint32_t q = 0, r = 0;
-  if (d == 0) { *rem = n; return 0xffffffffu; }
+  if (d == 0) {
+    *rem = n;
+    return 0xffffffffu;
+  }
   for (int i = 31; i >= 0; i--) {
     r = (r << 1) | ((n >> i) & 1);
-    if (r >= d) { r -= d; q |= 1u << i; }
+    if (r >= d) {
+      r -= d;
+      q |= 1u << i;
+    }
   }
   *rem = r;
   return q;
 }
 
-uint32_t __udivsi3(uint32_t n, uint32_t d) { uint32_t r; return udivmod(n, d, &r); }
-uint32_t __umodsi3(uint32_t n, uint32_t d) { uint32_t r; udivmod(n, d, &r); return r; }
+uint32_t __udivsi3(uint32_t n, uint32_t d) {
+  uint32_t r;
+  return udivmod(n, d, &r);
+}
+uint32_t __umodsi3(uint32_t n, uint32_t d) {
+  uint32_t r;
+  udivmod(n, d, &r);
+  return r;
+}
 int32_t __divsi3(int32_t n, int32_t d) {
   uint32_t r, un = n < 0 ? 0u - (uint32_t)n : (uint32_t)n, ud = d < 0 ? 0u - (uint32_t)d : (uint32_t)d;
   uint32_t q = udivmod(un, ud, &r);

@@ -1,14 +1,14 @@
 // tests/sim/broker/test_broker.cpp — the embedded Mosquitto against real clients: a message over
 // TLS with device certificates (mosquitto_sub/mosquitto_pub), refusal of clients without a
 // certificate or with one from another CA, restart on the same ports, stop by pid.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <atomic>
 #include <fstream>
@@ -164,8 +164,8 @@ TEST_CASE("broker: TLS with client certificates against the embedded Mosquitto")
   struct rlimit after {};
   ::getrlimit(RLIMIT_NOFILE, &after);
   CHECK(after.rlim_cur == lowered.rlim_cur);
-  MESSAGE("embedded broker ready in " << broker.last_start_duration().count() << " ms (pid " << broker.pid()
-                                      << ", tls " << broker.tls_port() << ", plain " << broker.plain_port() << ")");
+  MESSAGE("embedded broker ready in " << broker.last_start_duration().count() << " ms (pid " << broker.pid() << ", tls "
+                                      << broker.tls_port() << ", plain " << broker.plain_port() << ")");
   REQUIRE(broker.running());
   const pid_t pid1 = broker.pid();
   const uint16_t tls_port = broker.tls_port();
@@ -373,6 +373,5 @@ TEST_CASE("subprocess: run, capture, timeout, terminate") {
 
   SpawnSpec missing;
   missing.argv = {"definitely-not-a-program-xyz"};
-  CHECK_THROWS_WITH_AS(Subprocess::spawn(missing), doctest::Contains("definitely-not-a-program-xyz"),
-                       SubprocessError);
+  CHECK_THROWS_WITH_AS(Subprocess::spawn(missing), doctest::Contains("definitely-not-a-program-xyz"), SubprocessError);
 }

@@ -28,8 +28,10 @@ std::string line(int op, bool ok, long offset, unsigned free, unsigned max_block
                  const std::string& warning = "") {
   std::ostringstream s;
   s << "{\"op\": " << op << ", \"ok\": " << (ok ? "true" : "false") << ", \"offset\": ";
-  if (offset < 0) s << "null";
-  else s << offset;
+  if (offset < 0)
+    s << "null";
+  else
+    s << offset;
   s << ", \"free\": " << free << ", \"max_block\": " << max_block << ", \"frag\": " << frag;
   if (!warning.empty()) s << ", \"warning\": \"" << warning << "\"";
   s << "}\n";
@@ -41,16 +43,16 @@ std::string line(int op, bool ok, long offset, unsigned free, unsigned max_block
 TEST_CASE("heap trace: one JSON line per op, numbered by trace line, comments and blanks skipped") {
   Replay r = replay(
       "# a small trace\n"
-      "malloc a 10\n"            // 2 blocks at 1..2
-      "malloc b 20\n"            // 3 blocks at 3..5
-      "free a\n"                 // free chunks 2 and 505: isqrt(255029) = 505, 50500/507 = 99
+      "malloc a 10\n"  // 2 blocks at 1..2
+      "malloc b 20\n"  // 3 blocks at 3..5
+      "free a\n"       // free chunks 2 and 505: isqrt(255029) = 505, 50500/507 = 99
       "\n"
       "calloc c 2 3\n"           // 6 bytes, 2 blocks: best fit is a's old chunk
       "realloc b 100  # grow\n"  // 13 blocks: grows into the rest, tail 16..510 freed
   );
   CHECK(r.rc == 0);
   CHECK(r.err == "");
-  CHECK(r.out == line(2, true, 12, 4064, 4064, 0) +   //
+  CHECK(r.out == line(2, true, 12, 4064, 4064, 0) +      //
                      line(3, true, 28, 4040, 4040, 0) +  //
                      line(4, true, -1, 4056, 4040, 1) +  //
                      line(6, true, 12, 4040, 4040, 0) +  //
@@ -64,7 +66,7 @@ TEST_CASE("heap trace: malloc on a bound ID leaks the old block; free unbinds; a
       "free a\n"       // frees the block at 28, which merges with the rest
       "free a\n");     // a is unbound: free(NULL), legal, and a double free all the same
   CHECK(r.rc == 0);
-  CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +  //
+  CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +      //
                      line(2, true, 28, 4048, 4048, 0) +  //
                      line(3, true, -1, 4064, 4064, 0) +  //
                      line(4, true, -1, 4064, 4064, 0, "double free: a was freed on line 3 (free(NULL) here)"));
@@ -75,9 +77,10 @@ TEST_CASE("heap trace: a failed malloc unbinds the ID, leaking its old block; fr
       "malloc a 10\n"
       "malloc a 5000\n"
       "free a\n");
-  CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +   //
-                     line(2, false, -1, 4064, 4064, 0) +  //
-                     line(3, true, -1, 4064, 4064, 0, "free of a, which is NULL: its allocation on line 2 failed (free(NULL))"));
+  CHECK(r.out ==
+        line(1, true, 12, 4064, 4064, 0) +       //
+            line(2, false, -1, 4064, 4064, 0) +  //
+            line(3, true, -1, 4064, 4064, 0, "free of a, which is NULL: its allocation on line 2 failed (free(NULL))"));
 }
 
 TEST_CASE("heap trace: realloc to size 0 frees, reports ok false and unbinds") {
@@ -86,10 +89,11 @@ TEST_CASE("heap trace: realloc to size 0 frees, reports ok false and unbinds") {
       "realloc a 0\n"
       "malloc b 10\n"  // reuses offset 12
       "free a\n");     // must not free b's block
-  CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +   //
-                     line(2, false, -1, 4080, 4080, 0) +  //
-                     line(3, true, 12, 4064, 4064, 0) +   //
-                     line(4, true, -1, 4064, 4064, 0, "double free: a was freed by realloc on line 2 (free(NULL) here)"));
+  CHECK(r.out ==
+        line(1, true, 12, 4064, 4064, 0) +       //
+            line(2, false, -1, 4080, 4080, 0) +  //
+            line(3, true, 12, 4064, 4064, 0) +   //
+            line(4, true, -1, 4064, 4064, 0, "double free: a was freed by realloc on line 2 (free(NULL) here)"));
 }
 
 TEST_CASE("heap trace: freeing an ID no line allocated is said (free(NULL))") {
@@ -103,7 +107,7 @@ TEST_CASE("heap trace: a failed realloc keeps the old binding") {
       "malloc a 10\n"
       "realloc a 5000\n"
       "free a\n");
-  CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +   //
+  CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +       //
                      line(2, false, -1, 4064, 4064, 0) +  //
                      line(3, true, -1, 4080, 4080, 0));
 }
@@ -115,7 +119,7 @@ TEST_CASE("heap trace: realloc of an unbound ID allocates; zero-sized requests f
       "malloc m 0\n"
       "malloc big 4294967295\n");
   CHECK(r.rc == 0);
-  CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +   //
+  CHECK(r.out == line(1, true, 12, 4064, 4064, 0) +       //
                      line(2, false, -1, 4064, 4064, 0) +  //
                      line(3, false, -1, 4064, 4064, 0) +  //
                      line(4, false, -1, 4064, 4064, 0));

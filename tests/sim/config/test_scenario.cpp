@@ -1,5 +1,5 @@
-// tests/sim/config/test_scenario.cpp — scenario files, --set overrides, group resolution, error messages,
-// and the unit parsers (durations, byte sizes, frequencies) they rely on.
+// tests/sim/config/test_scenario.cpp — scenario files: defaults, the shipped scenarios, groups,
+// --set overrides, resolved() and the reference page. Errors: test_scenario_errors.cpp; units: test_units.cpp.
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -7,110 +7,14 @@
 #include <fstream>
 #include <sstream>
 
-#include "settings.h"
 #include "flash_image.h"
 #include "scenario.h"
+#include "scenario_test_support.h"
+#include "settings.h"
 #include "units.h"
 
 using namespace espfleet;
-
-namespace {
-
-std::filesystem::path repo_root() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
-}
-
-// The error text of parsing `text` as "test.toml", or "" when it loads.
-std::string error_of(std::string_view text, const std::vector<std::string>& sets = {}) {
-  try {
-    parse_scenario(text, "test.toml", sets);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
-
-// ---- units -----------------------------------------------------------------------------------
-
-TEST_CASE("durations parse with every unit; a bare number is seconds") {
-  CHECK(parse_duration("250us").us == 250);
-  CHECK(parse_duration("250µs").us == 250);
-  CHECK(parse_duration("500ms").us == 500000);
-  CHECK(parse_duration("60s") == Duration::from_s(60));
-  CHECK(parse_duration("60") == Duration::from_s(60));
-  CHECK(parse_duration("2m") == Duration::from_s(120));
-  CHECK(parse_duration("2min") == Duration::from_s(120));
-  CHECK(parse_duration("1h") == Duration::from_s(3600));
-  CHECK(parse_duration("3d") == Duration::from_s(3 * 86400));
-  CHECK(parse_duration("1.5s") == Duration::from_ms(1500));
-  CHECK(parse_duration("50 ms") == Duration::from_ms(50));
-  CHECK(parse_duration("1m30s") == Duration::from_s(90));
-  CHECK(parse_duration("0") == Duration{});
-  CHECK(parse_duration("1_000ms") == Duration::from_s(1));
-}
-
-TEST_CASE("duration helpers and formatting round-trip") {
-  Duration d = Duration::from_us(1500);
-  CHECK(d.ms() == 1);
-  CHECK(d.seconds() == doctest::Approx(0.0015));
-  CHECK(d.vtime().ns == 1500000);
-  CHECK(format_duration(Duration::from_s(60)) == "1m");
-  CHECK(format_duration(Duration::from_s(90)) == "90s");
-  CHECK(format_duration(Duration::from_ms(500)) == "500ms");
-  CHECK(format_duration(Duration::from_us(1500)) == "1500us");
-  CHECK(format_duration(Duration{}) == "0s");
-  CHECK(Duration::from_s(300).str() == "5m");
-  for (int64_t us : {1LL, 999LL, 1000LL, 2500000LL, 3600000000LL, 90061000001LL})
-    CHECK(parse_duration(format_duration(Duration::from_us(us))).us == us);
-}
-
-TEST_CASE("bad durations say what is wrong and quote the input") {
-  auto msg = [](std::string_view s) {
-    try {
-      parse_duration(s);
-    } catch (const UnitError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  CHECK(msg("5x").find("unknown unit 'x'") != std::string::npos);
-  CHECK(msg("5x").find("\"5x\"") != std::string::npos);
-  CHECK(msg("").find("empty") != std::string::npos);
-  CHECK(msg("-1s").find("negative") != std::string::npos);
-  CHECK(msg("0.5us").find("whole number of microseconds") != std::string::npos);
-  CHECK(msg("fast").find("expected a duration") != std::string::npos);
-  CHECK(msg("1m30").find("every part needs a unit") != std::string::npos);
-  CHECK(msg("99999999999999d").find("too large") != std::string::npos);
-}
-
-TEST_CASE("byte sizes use binary multipliers") {
-  CHECK(parse_bytes("48K") == 49152);
-  CHECK(parse_bytes("48KiB") == 49152);
-  CHECK(parse_bytes("48KB") == 49152);
-  CHECK(parse_bytes("48 k") == 49152);
-  CHECK(parse_bytes("1024") == 1024);
-  CHECK(parse_bytes("512B") == 512);
-  CHECK(parse_bytes("2M") == 2u << 20);
-  CHECK(parse_bytes("1.5K") == 1536);
-  CHECK(format_bytes(49152) == "48KiB");
-  CHECK(format_bytes(49153) == "49153");
-  CHECK(format_bytes(2u << 20) == "2MiB");
-  CHECK_THROWS_WITH_AS(parse_bytes("48Q"), doctest::Contains("unknown unit 'Q'"), UnitError);
-  CHECK_THROWS_WITH_AS(parse_bytes("1.0001K"), doctest::Contains("whole number of bytes"), UnitError);
-  CHECK_THROWS_AS(parse_bytes("lots"), UnitError);
-}
-
-TEST_CASE("frequencies are whole MHz; a bare number is MHz") {
-  CHECK(parse_mhz("80MHz") == 80);
-  CHECK(parse_mhz("160 MHz") == 160);
-  CHECK(parse_mhz("80") == 80);
-  CHECK(parse_mhz("80000kHz") == 80);
-  CHECK(parse_mhz("80000000Hz") == 80);
-  CHECK_THROWS_WITH_AS(parse_mhz("80.5MHz"), doctest::Contains("whole number of MHz"), UnitError);
-  CHECK_THROWS_WITH_AS(parse_mhz("80Mb"), doctest::Contains("unknown unit"), UnitError);
-}
+using namespace scenario_test;
 
 // ---- loading ---------------------------------------------------------------------------------
 
@@ -175,7 +79,8 @@ thunk_size = "5300"
 [net]
 rtt = "50 ms"
 jitter = "250us"
-)", "units.toml", {});
+)",
+                              "units.toml", {});
   CHECK(s.fleet.duration == Duration::from_s(90));
   CHECK(s.fleet.connect_spread == Duration::from_s(90));
   CHECK(s.defaults.cpu_mhz == 160);
@@ -202,7 +107,8 @@ tls.validation = "fingerprint"
 tls.fingerprint1 = "A5 02 FF 13 99 9F 8B 39 8E F1 83 4F 11 23 65 0B 32 36 FC 07"
 [group.net]
 rtt = "40ms"
-)", "groups.toml", {});
+)",
+                              "groups.toml", {});
   REQUIRE(s.groups.size() == 2);
   CHECK(s.groups[0].first_id == 0);
   CHECK(s.groups[1].first_id == 3);
@@ -232,8 +138,8 @@ rtt = "40ms"
 
 TEST_CASE("fraction is a share of fleet.devices, rounded down, without binary-float surprises") {
   auto count = [](uint32_t devices, const char* fraction) {
-    std::string text = "[fleet]\ndevices = " + std::to_string(devices) +
-                       "\n[[group]]\nname = \"g\"\nfraction = " + fraction + "\n";
+    std::string text =
+        "[fleet]\ndevices = " + std::to_string(devices) + "\n[[group]]\nname = \"g\"\nfraction = " + fraction + "\n";
     return parse_scenario(text, "f.toml", {}).groups.at(0).count;
   };
   CHECK(count(100, "0.5") == 50);
@@ -259,10 +165,11 @@ name = "fast"
 fraction = 0.5
 device.cpu_mhz = 160
 )";
-  Scenario s = parse_scenario(text, "set.toml",
-                              {"fleet.devices=1000", "app.tele_period=10s", "device.heap_bytes=40K",
-                               "tls.validation=fingerprint", "tls.fingerprint1=\"A5:02:FF:13:99:9F:8B:39:8E:F1:83:4F:11:23:65:0B:32:36:FC:07\"", "broker.url=",
-                               "fleet.mode = fast"});
+  Scenario s = parse_scenario(
+      text, "set.toml",
+      {"fleet.devices=1000", "app.tele_period=10s", "device.heap_bytes=40K", "tls.validation=fingerprint",
+       "tls.fingerprint1=\"A5:02:FF:13:99:9F:8B:39:8E:F1:83:4F:11:23:65:0B:32:36:FC:07\"",
+       "broker.url=", "fleet.mode = fast"});
   CHECK(s.fleet.devices == 1000);
   CHECK(s.fleet.mode == RunMode::fast);
   CHECK(s.groups[0].count == 500);  // fraction of the overridden fleet size
@@ -272,110 +179,20 @@ device.cpu_mhz = 160
   CHECK(s.defaults.fingerprint1 == "A5:02:FF:13:99:9F:8B:39:8E:F1:83:4F:11:23:65:0B:32:36:FC:07");
   CHECK(s.broker.url.empty());
   DeviceConfig fast = s.for_device(0);
-  CHECK(fast.cpu_mhz == 160);                          // the group's own value
-  CHECK(fast.tele_period == Duration::from_s(10));     // defaults set by --set reach the group
+  CHECK(fast.cpu_mhz == 160);                       // the group's own value
+  CHECK(fast.tele_period == Duration::from_s(10));  // defaults set by --set reach the group
   CHECK(fast.validation == Validation::fingerprint);
   CHECK(s.sets.size() == 7);
 
-  Scenario g = parse_scenario(text, "set.toml",
-                              {"group.fast.device.cpu_mhz=80", "group.fast.tls.client_cert=false",
-                               "group.fast.count=3", "device.cpu_mhz=160"});
+  Scenario g = parse_scenario(
+      text, "set.toml",
+      {"group.fast.device.cpu_mhz=80", "group.fast.tls.client_cert=false", "group.fast.count=3", "device.cpu_mhz=160"});
   CHECK(g.groups[0].count == 3);
   CHECK_FALSE(g.groups[0].fraction.has_value());  // count replaced the fraction
   CHECK(g.for_device(0).cpu_mhz == 80);
   CHECK_FALSE(g.for_device(0).client_cert);
   CHECK(g.for_device(3).cpu_mhz == 160);
   CHECK(g.for_device(3).client_cert);
-}
-
-// ---- errors: file, line, key -----------------------------------------------------------------
-
-TEST_CASE("a bad value names file:line:column, the key and the value") {
-  std::string e = error_of("[fleet]\ndevices = 4\n\n[device]\nheap_bytes = 49152\n\ncpu_mhz = 100\n");
-  CHECK(e == "test.toml:7:1: device.cpu_mhz = 100: must be 80 or 160");
-}
-
-TEST_CASE("an unknown key suggests the closest one") {
-  std::string e = error_of("[tls]\nenabled = true\nvaldation = \"ca\"\n");
-  CHECK(e == "test.toml:3:1: unknown key 'tls.valdation' (did you mean 'tls.validation'?)");
-  CHECK(error_of("[tsl]\nenabled = true\n").find("test.toml:2:1: unknown key 'tsl.enabled' (did you mean 'tls.enabled'?)") == 0);
-  CHECK(error_of("devices = 5\n").find("test.toml:1:1: unknown key 'devices' (did you mean 'fleet.devices'?)") == 0);
-}
-
-TEST_CASE("wrong types are reported with the expected type") {
-  std::string e = error_of("[fleet]\ndevices = \"many\"\n[tls]\necdsa = \"yes\"\n[app]\ntele_period = 10.5\n");
-  CHECK(e.find("test.toml:2:1: fleet.devices = \"many\": expected an integer") != std::string::npos);
-  CHECK(e.find("test.toml:4:1: tls.ecdsa = \"yes\": expected true or false") != std::string::npos);
-  CHECK(e.find("test.toml:6:1: app.tele_period = 10.5:") != std::string::npos);
-  CHECK(error_of("tls = 5\n").find("test.toml:1:1:") == 0);
-  CHECK(error_of("tls = 5\n").find("'tls' must be a table") != std::string::npos);
-}
-
-TEST_CASE("heap_bytes must be a multiple of 8 and at least 4096") {
-  CHECK(error_of("[device]\nheap_bytes = 4100\n") ==
-        "test.toml:2:1: device.heap_bytes = 4100: must be a multiple of 8 (the heap's block size)");
-  std::string small = error_of("[device]\n\nheap_bytes = \"2K\"\n");
-  CHECK(small.find("test.toml:3:1: device.heap_bytes = \"2K\": must be between 4096") == 0);
-}
-
-TEST_CASE("enumerations list the allowed values") {
-  std::string e = error_of("[tls]\nvalidation = \"fingerprnt\"\n");
-  CHECK(e == "test.toml:2:1: tls.validation = \"fingerprnt\": must be \"ca\" or \"fingerprint\" (did you mean \"fingerprint\"?)");
-  CHECK(error_of("[fleet]\nmode = \"slow\"\n").find("test.toml:2:1: fleet.mode = \"slow\": must be \"realtime\" or \"fast\"") == 0);
-  CHECK(error_of("[broker]\nserver_key = \"rsa\"\n").find("test.toml:2:1: broker.server_key") == 0);
-}
-
-TEST_CASE("errors inside a group name the group, the line and the key") {
-  std::string e = error_of("[[group]]\nname = \"fast\"\ncount = 1\ndevice.cpu_mhz = 100\nfleet.devices = 3\n");
-  CHECK(e.find("test.toml:4:1: group.fast.device.cpu_mhz = 100: must be 80 or 160") != std::string::npos);
-  CHECK(e.find("test.toml:5:1: 'fleet.devices' applies to the whole fleet") != std::string::npos);
-  CHECK(error_of("[[group]]\ncount = 1\n").find("test.toml:1:1: [[group]] needs a name") == 0);
-  CHECK(error_of("[[group]]\nname = \"a\"\n").find("needs count = N or fraction") != std::string::npos);
-  CHECK(error_of("[[group]]\nname = \"a\"\ncount = 1\n[[group]]\nname = \"a\"\ncount = 1\n")
-            .find("test.toml:5:1: group[1].name = \"a\": another [[group]] has this name") == 0);
-  CHECK(error_of("[[group]]\nname = \"a\"\nfraction = 1.5\n").find("test.toml:3:1: group.a.fraction = 1.5") == 0);
-  CHECK(error_of("[group]\nname = \"a\"\n").find("group must be an array of tables") != std::string::npos);
-}
-
-TEST_CASE("group counts may not exceed fleet.devices") {
-  std::string e = error_of("[fleet]\ndevices = 100\n[[group]]\nname = \"a\"\ncount = 60\n[[group]]\nname = \"b\"\ncount = 50\n");
-  CHECK(e == "test.toml:8:1: group.b.count = 50: the groups take 110 devices (50 here) but fleet.devices = 100");
-  std::string f = error_of("[fleet]\ndevices = 10\n[[group]]\nname = \"a\"\nfraction = 0.6\n[[group]]\nname = \"b\"\nfraction = 0.5\n");
-  CHECK(f.find("test.toml:8:1: group.b.fraction = 0.5: the groups take 11 devices") == 0);
-}
-
-TEST_CASE("TOML syntax errors carry file:line:column") {
-  std::string e = error_of("[fleet]\ndevices = [1,,\n");
-  CHECK(e.find("test.toml:2:") == 0);
-  CHECK(e.find("TOML syntax error") != std::string::npos);
-  CHECK(error_of("[fleet]\ndevices = 1\ndevices = 2\n").find("test.toml:3:") == 0);
-}
-
-TEST_CASE("every problem is reported at once, in file order") {
-  ScenarioError err({});
-  try {
-    parse_scenario("[tls]\nvalidation = \"x\"\n[device]\ncpu_mhz = 1\n", "many.toml", {});
-    FAIL("expected an error");
-  } catch (const ScenarioError& e) {
-    err = e;
-  }
-  REQUIRE(err.messages().size() == 2);
-  CHECK(err.messages()[0].find("many.toml:2:1: tls.validation") == 0);
-  CHECK(err.messages()[1].find("many.toml:4:1: device.cpu_mhz") == 0);
-}
-
-TEST_CASE("--set errors quote the --set argument") {
-  CHECK(error_of("", {"tls.valdation=ca"}) == "--set tls.valdation=ca: unknown key 'tls.valdation' (did you mean 'tls.validation'?)");
-  CHECK(error_of("", {"device.cpu_mhz=100"}) == "--set device.cpu_mhz=100: must be 80 or 160");
-  CHECK(error_of("", {"app.tele_period=5x"}).find("--set app.tele_period=5x: unknown unit 'x'") == 0);
-  CHECK(error_of("", {"fleet.devices"}).find("--set fleet.devices: expected KEY=VALUE") == 0);
-  CHECK(error_of("[[group]]\nname = \"a\"\ncount = 1\n", {"group.b.count=1"}) ==
-        "--set group.b.count=1: no [[group]] named 'b' (groups: a)");
-  CHECK(error_of("[[group]]\nname = \"a\"\ncount = 1\n", {"group.a.fleet.seed=2"})
-            .find("--set group.a.fleet.seed=2: 'fleet.seed' cannot be set per group") == 0);
-  CHECK(error_of("[[group]]\nname = \"a\"\ncount = 1\n", {"group.a.device.cpu_mhz=100"}) ==
-        "--set group.a.device.cpu_mhz=100: must be 80 or 160");
-  CHECK(error_of("[[group]]\nname = \"a\"\ncount = 5\n", {"fleet.devices=4"}).find("test.toml:3:1: group.a.count = 5") == 0);
 }
 
 // ---- outputs ---------------------------------------------------------------------------------
@@ -391,7 +208,8 @@ tele_period = "10s"
 name = "fast"
 fraction = 0.25
 device.cpu_mhz = 160
-)", "r.toml", {"net.rtt=5ms"});
+)",
+                              "r.toml", {"net.rtt=5ms"});
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(s.resolved().dump());
   CHECK(j["source"] == "r.toml");
   CHECK(j["sets"][0] == "net.rtt=5ms");
@@ -447,8 +265,8 @@ TEST_CASE("fingerprint slots: learn/any/empty keywords, and a bad value names fi
   }
   std::string sha256(95, ':');
   for (size_t i = 0; i < 32; ++i) sha256[i * 3] = 'A', sha256[i * 3 + 1] = 'B';
-  CHECK_THROWS_WITH_AS(parse_scenario("", "s.toml", {"tls.fingerprint2=" + sha256}),
-                       doctest::Contains("SHA-256"), ScenarioError);
+  CHECK_THROWS_WITH_AS(parse_scenario("", "s.toml", {"tls.fingerprint2=" + sha256}), doctest::Contains("SHA-256"),
+                       ScenarioError);
 }
 
 TEST_CASE("heap.boot_used and heap.workload: string and table forms, groups replace the list") {
@@ -492,8 +310,7 @@ lifetime = "5s"
   CHECK(j["groups"][0]["heap"]["workload"][0] == "log: every=2s size=40..1024 life=5s");
 
   // The resolved strings parse back to the same entries.
-  Scenario again = parse_scenario("", "again.toml",
-                                  {"heap.workload=" + j["defaults"]["heap"]["workload"].dump()});
+  Scenario again = parse_scenario("", "again.toml", {"heap.workload=" + j["defaults"]["heap"]["workload"].dump()});
   CHECK(again.defaults.heap_workload == s.defaults.heap_workload);
   // A bare --set string is a list of one.
   Scenario one = parse_scenario("", "one.toml", {"heap.workload=web: every=1s size=10..20 life=0s"});
@@ -521,11 +338,13 @@ TEST_CASE("heap.workload errors name the entry and the field") {
   CHECK(error_of("[[heap.workload]]\nname = \"web\"\nevery = \"1s\"\nsize_min = 1\nsize_max = 2\n")
             .find("entry 1 (\"web\"): missing lifetime") != std::string::npos);
   std::string seven = "heap.workload = [";
-  for (int i = 0; i < 7; ++i) seven += std::string(i ? ", " : "") + "\"w" + std::to_string(i) + ": every=1s size=1 life=1s\"";
+  for (int i = 0; i < 7; ++i)
+    seven += std::string(i ? ", " : "") + "\"w" + std::to_string(i) + ": every=1s size=1 life=1s\"";
   CHECK(error_of(seven + "]\n").find("at most 6 entries") != std::string::npos);
   CHECK(error_of("heap.boot_used = \"65K\"\n").find("heap.boot_used = \"65K\": must be between 0 and 65536") !=
         std::string::npos);
-  CHECK(error_of("", {"heap.workload=[\"x: every=1s\"]"}).find("--set heap.workload=[\"x: every=1s\"]: entry 1 (\"x\"): missing size=") == 0);
+  CHECK(error_of("", {"heap.workload=[\"x: every=1s\"]"})
+            .find("--set heap.workload=[\"x: every=1s\"]: entry 1 (\"x\"): missing size=") == 0);
 }
 
 TEST_CASE("heap_life.toml loads, and the flash image carries boot_used and the workload table") {

@@ -20,8 +20,8 @@
 #include "crash_record.h"
 #include "device_resets.h"
 #include "device_test_support.h"
-#include "fleet.h"
 #include "fault_guard.h"
+#include "fleet.h"
 #include "platform.h"
 #include "report.h"
 #include "thunk_stack.h"
@@ -145,10 +145,11 @@ TEST_CASE("fault guard: a NULL store or load resets only that device, with the c
   const Reset& r0 = reset_of(r, 0);
   CHECK(r0.reason == reset_code(ResetReason::exception));
   const std::string& rec = r0.record;
-  for (const char* line : {"--------------- CUT HERE FOR EXCEPTION DECODER ---------------\n\nException (29):\nepc1=0x402",
-                           " epc2=0x00000000 epc3=0x00000000 excvaddr=0x00000000 depc=0x00000000\n",
-                           "\n>>>stack>>>\n\nctx: cont\nsp: 3fff", " end: 3fffffc0 offset: 0190\n", "<<<stack<<<\n",
-                           "rst cause:2, boot mode:(3,6)"})
+  for (const char* line :
+       {"--------------- CUT HERE FOR EXCEPTION DECODER ---------------\n\nException (29):\nepc1=0x402",
+        " epc2=0x00000000 epc3=0x00000000 excvaddr=0x00000000 depc=0x00000000\n",
+        "\n>>>stack>>>\n\nctx: cont\nsp: 3fff", " end: 3fffffc0 offset: 0190\n", "<<<stack<<<\n",
+        "rst cause:2, boot mode:(3,6)"})
     CHECK_MESSAGE(rec.find(line) != std::string::npos, line);
   CHECK(rec.find("Exception (29)") < rec.find(">>>stack>>>"));
   CHECK(rec.find("<<<stack<<<") < rec.rfind("CUT HERE"));
@@ -201,9 +202,10 @@ TEST_CASE("fault guard: the last failed allocation is in the OOM record and in t
   CHECK(r.boots[4] == 2);
   CHECK(r.codes[4] == std::vector<int>{reset_code(ResetReason::sw_exception)});
   const std::string& oom = reset_of(r, 4).record;
-  for (const char* line : {"\nUser exception (panic/abort/assert)\n--------------- CUT HERE FOR EXCEPTION DECODER",
-                           "\nUnhandled C++ exception: OOM\n\n>>>stack>>>\n", "<<<stack<<<\n\nlast failed alloc call: 402",
-                           "(30000)\n\n--------------- CUT HERE", "\nlast failed alloc caller: 0x402"})
+  for (const char* line :
+       {"\nUser exception (panic/abort/assert)\n--------------- CUT HERE FOR EXCEPTION DECODER",
+        "\nUnhandled C++ exception: OOM\n\n>>>stack>>>\n", "<<<stack<<<\n\nlast failed alloc call: 402",
+        "(30000)\n\n--------------- CUT HERE", "\nlast failed alloc caller: 0x402"})
     CHECK_MESSAGE(oom.find(line) != std::string::npos, line);
   CHECK(r.log.find("dev 4 espfleet: last failed alloc call 402") != std::string::npos);
   CHECK(r.log.find("(30000) by new, called from ") != std::string::npos);
@@ -241,7 +243,11 @@ TEST_CASE("fault guard: a fault while no device runs still kills the process") {
 }
 
 TEST_CASE("fault guard: excvaddr and code addresses are the chip's, independent of ASLR") {
-  FleetOptions o = test::fast_options([] { for (;;) delay(1000); }, 1);
+  FleetOptions o = test::fast_options(
+      [] {
+        for (;;) delay(1000);
+      },
+      1);
   Fleet eng(o, 1, 16384);
   Device& d = eng.add_device(0, test::plain_device(80, 16384), 1, {}, VTime{});
   CHECK(chip_fault_address(d, 0) == 0);

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "crash_record.h"
-#include "fleet.h"
 #include "device_test_support.h"
+#include "fleet.h"
 #include "platform.h"
 #include "watchdog.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
@@ -25,8 +25,8 @@ namespace {
 struct Reset {
   uint32_t device;
   int reason;
-  VTime at;        // the device's clock when it reset
-  uint64_t fed_at; // cycles of its last feed
+  VTime at;         // the device's clock when it reset
+  uint64_t fed_at;  // cycles of its last feed
   std::string summary, record;
 };
 std::vector<Reset> g_resets;
@@ -50,7 +50,7 @@ void spin_forever() {
 }
 
 void spin_without_soft_wdt() {
-  test::running_device().watchdog().enable_soft(false);  // ESP.wdtDisable()
+  ESP.wdtDisable();
   for (;;) (void)millis();
 }
 
@@ -60,6 +60,12 @@ void busy_then_yield() {
     delayMicroseconds(100000);
     yield();
   }
+}
+
+// 10 s of its clock without a yield, feeding the watchdog by hand (ESP.wdtFeed()), then delays.
+void spin_feeding() {
+  while (millis() < 10000) ESP.wdtFeed();
+  for (;;) delay(100);
 }
 
 // Just under the soft timeout between yields: 3.1 s of work, then delay(1).
@@ -88,9 +94,9 @@ TEST_CASE("watchdog: a loop that never yields gets a soft WDT reset at 3.2 s of 
     CHECK(r.at >= VTime::from_ms(3200));
     CHECK(r.at <= VTime::from_ms(3201));
     CHECK(r.summary.find("Soft WDT reset") == 0);
-    for (const char* line : {"--------------- CUT HERE FOR EXCEPTION DECODER ---------------", "\nSoft WDT reset\n",
-                             ">>>stack>>>", "ctx: cont", "sp: ", "offset: 01a0", "<<<stack<<<",
-                             "ets Jan  8 2013,rst cause:2, boot mode:(3,6)"})
+    for (const char* line :
+         {"--------------- CUT HERE FOR EXCEPTION DECODER ---------------", "\nSoft WDT reset\n", ">>>stack>>>",
+          "ctx: cont", "sp: ", "offset: 01a0", "<<<stack<<<", "ets Jan  8 2013,rst cause:2, boot mode:(3,6)"})
       CHECK_MESSAGE(r.record.find(line) != std::string::npos, line);
     CHECK(r.record.find("ctx: bearssl") == std::string::npos);
     // It rebooted (300 ms of boot) and was reset again 3.2 s after that boot.
@@ -126,6 +132,16 @@ TEST_CASE("watchdog: with the soft WDT disabled the hardware WDT resets at 8.2 s
   CHECK(g_resets[1].reason == reset_code(ResetReason::hardware_wdt));
   CHECK(g_resets[1].at - r.at >= VTime::from_ms(8500));
   CHECK(d.life().boots() == g_resets.size() + 1);
+}
+
+TEST_CASE("watchdog: ESP.wdtFeed() in a loop that never yields keeps both watchdogs off") {
+  g_resets.clear();
+  Fleet eng(options(&spin_feeding, 12), 1, 16384);
+  Device& d = eng.add_device(0, cfg(80), 1, {}, VTime{});
+  eng.run();
+  CHECK(g_resets.empty());
+  CHECK(d.life().boots() == 1);
+  CHECK(d.now() >= VTime::from_s(11));
 }
 
 TEST_CASE("watchdog: a device that yields, or waits in delay(), keeps running") {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "fleet.h"
 #include "device_test_support.h"
+#include "fleet.h"
 #include "platform.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
 #include <Arduino.h>
@@ -51,7 +51,7 @@ char* volatile g_sink;
 void oom_program() {
   record("boot", ESP.getFreeHeap());
   char* big = new char[30000];  // more than the heap: the chip aborts ("Unhandled C++ exception: OOM")
-  g_sink = big;  // escapes: the allocation cannot be elided
+  g_sink = big;                 // escapes: the allocation cannot be elided
   record("survived", 1);
   for (;;) delay(1000);
 }

@@ -32,8 +32,10 @@ std::vector<Sample> random_samples(uint64_t seed, size_t n, int64_t mean_step_ns
   int64_t t = int64_t(rng() % uint64_t(mean_step_ns));
   for (size_t i = 0; i < n; ++i) {
     const uint64_t r = rng();
-    if (r % 50 == 0) t += int64_t(rng() % uint64_t(mean_step_ns * 200));  // a quiet gap
-    else if (r % 7 != 0) t += int64_t(rng() % uint64_t(2 * mean_step_ns));
+    if (r % 50 == 0)
+      t += int64_t(rng() % uint64_t(mean_step_ns * 200));  // a quiet gap
+    else if (r % 7 != 0)
+      t += int64_t(rng() % uint64_t(2 * mean_step_ns));
     const uint32_t free = uint32_t(rng() % 49152);
     v.push_back(Sample{t, free, free - uint32_t(rng() % (free + 1)), uint8_t(rng() % 101)});
   }
@@ -73,10 +75,10 @@ void check_against_reference(const HeapTimeline& tl, const std::vector<Sample>& 
   size_t mismatches = 0;
   for (size_t i = 0; i < bs.size(); ++i) {
     const HeapTimelineBucket &a = bs[i], &b = ref[i];
-    const bool same = a.samples == b.samples &&
-                      (!b.samples || (a.free_min == b.free_min && a.max_block_min == b.max_block_min &&
-                                      a.frag_max == b.frag_max && a.free_last == b.free_last &&
-                                      a.max_block_last == b.max_block_last && a.frag_last == b.frag_last));
+    const bool same =
+        a.samples == b.samples && (!b.samples || (a.free_min == b.free_min && a.max_block_min == b.max_block_min &&
+                                                  a.frag_max == b.frag_max && a.free_last == b.free_last &&
+                                                  a.max_block_last == b.max_block_last && a.frag_last == b.frag_last));
     if (!same && mismatches++ < 5) {
       INFO("bucket " << i << " of " << bs.size() << ", width " << w << " ns");
       CHECK(a.samples == b.samples);
@@ -148,8 +150,8 @@ TEST_CASE("heap timeline: merged buckets hold the brute-force lows, highs and la
     int64_t mean_step_ns;
   };
   // Even and odd limits; start widths far below the sample spacing force many doublings.
-  const Config configs[] = {{8, 1000, 3000000}, {7, 1000000, 20000000}, {512, 1000000000, 2000000000},
-                            {2, 1, 1000}, {33, 250000, 90000000}};
+  const Config configs[] = {
+      {8, 1000, 3000000}, {7, 1000000, 20000000}, {512, 1000000000, 2000000000}, {2, 1, 1000}, {33, 250000, 90000000}};
   uint64_t seed = 20240605;
   for (const Config& c : configs) {
     CAPTURE(c.max_buckets);
@@ -244,7 +246,7 @@ TEST_CASE("heap timeline: CSV rows are the non-empty buckets, marks are comment 
 TEST_CASE("heap timeline: the SVG plots the bucket lows, the marks, and is well-formed") {
   HeapTimeline tl(16, VTime::from_s(1));
   tl.note(VTime::from_s(0), 3000, 3000, 0);
-  tl.note(VTime::from_ms(1200), 1024, 512, 40);  // bucket 1's lows …
+  tl.note(VTime::from_ms(1200), 1024, 512, 40);   // bucket 1's lows …
   tl.note(VTime::from_ms(1500), 2048, 2048, 10);  // … not its last values
   tl.mark(VTime::from_ms(1600), HeapTimeline::kCrash, "Exception 29 <&>");
   tl.mark(VTime::from_ms(1700), HeapTimeline::kBoot, "");

@@ -16,7 +16,8 @@ using namespace espfleet;
 namespace {
 
 struct Heap {
-  explicit Heap(uint32_t bytes) : mem(new uint64_t[UmmHeap::arena_bytes(bytes) / 8 + 1]()), heap(mem.get(), bytes, &cycles, 80) {}
+  explicit Heap(uint32_t bytes)
+      : mem(new uint64_t[UmmHeap::arena_bytes(bytes) / 8 + 1]()), heap(mem.get(), bytes, &cycles, 80) {}
   uint64_t cycles = 0;
   std::unique_ptr<uint64_t[]> mem;
   DeviceHeap heap;

@@ -103,7 +103,8 @@ TEST_CASE("parse_fingerprint refuses a one-digit byte (a byte cut short), naming
   // Tasmota's strtol-based command parser would read "B" as 0B; given to espfleet (a scenario,
   // --set) it is almost always a copy-and-paste slip, so it is refused with the byte named.
   CHECK_THROWS_WITH_AS(parse_fingerprint("B F1 83 4F 11 23 65 0B 32 36 FC 07 A5 02 FF 13 99 9F 8B 39"),
-                       doctest::Contains("byte 1 'B' has one hex digit; write every byte as two (0B)"), FingerprintError);
+                       doctest::Contains("byte 1 'B' has one hex digit; write every byte as two (0B)"),
+                       FingerprintError);
   CHECK_THROWS_AS(parse_fingerprint("0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"), FingerprintError);
   CHECK(is_learn(parse_fingerprint("00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00")));
 }
@@ -113,8 +114,8 @@ TEST_CASE("parse_fingerprint rejects wrong lengths, non-hex and empty bytes with
   CHECK(e.find("19 bytes, not 20") != std::string::npos);
   CHECK(e.find("20 hex bytes separated by spaces or colons") != std::string::npos);
   CHECK(parse_error(std::string(kSpaced) + " 00").find("21 bytes, not 20") != std::string::npos);
-  CHECK(parse_error("A5 02 FF 13 99 9F 8B 39 8E F1 83 4F 11 23 65 0B 32 36 FC G7").find("byte 20 'G7' is not a hex byte") !=
-        std::string::npos);
+  CHECK(parse_error("A5 02 FF 13 99 9F 8B 39 8E F1 83 4F 11 23 65 0B 32 36 FC G7")
+            .find("byte 20 'G7' is not a hex byte") != std::string::npos);
   CHECK(parse_error("A5 02 FF 13 99 9F 8B 39 8E F1 83 4F 11 23 65 0B 32 36 FC 007").find("'007' is not a hex byte") !=
         std::string::npos);
   CHECK(parse_error("A5::02").find("empty byte 2") != std::string::npos);
@@ -205,7 +206,8 @@ TEST_CASE("fingerprint_v2_of_cert_der refuses EC keys and non-certificates") {
 TEST_CASE("parse_fingerprint_slot: learn, any, empty (SHA-1 of nothing) and plain values") {
   CHECK(is_learn(parse_fingerprint_slot("learn")));
   CHECK(is_any(parse_fingerprint_slot("any")));
-  CHECK(format_fingerprint(parse_fingerprint_slot("")) == "DA 39 A3 EE 5E 6B 4B 0D 32 55 BF EF 95 60 18 90 AF D8 07 09");
+  CHECK(format_fingerprint(parse_fingerprint_slot("")) ==
+        "DA 39 A3 EE 5E 6B 4B 0D 32 55 BF EF 95 60 18 90 AF D8 07 09");
   CHECK(format_fingerprint(parse_fingerprint_slot("a5:02:ff:13:99:9f:8b:39:8e:f1:83:4f:11:23:65:0b:32:36:fc:07")) ==
         "A5 02 FF 13 99 9F 8B 39 8E F1 83 4F 11 23 65 0B 32 36 FC 07");
   CHECK_THROWS_AS(parse_fingerprint_slot("learn "), FingerprintError);

@@ -207,8 +207,8 @@ TEST_CASE("pki: base64") {
     std::vector<uint8_t> v(all.begin(), all.begin() + n);
     CHECK(base64_decode(base64(v)) == v);
   }
-  CHECK_THROWS_AS(base64_decode("Zg="), PkiError);    // length
-  CHECK_THROWS_AS(base64_decode("Z=g="), PkiError);   // padding inside
+  CHECK_THROWS_AS(base64_decode("Zg="), PkiError);   // length
+  CHECK_THROWS_AS(base64_decode("Z=g="), PkiError);  // padding inside
   CHECK_THROWS_AS(base64_decode("Zm9v!A=="), PkiError);
 }
 
@@ -236,8 +236,8 @@ TEST_CASE("pki: CA, server and device certificates verify with libcrypto") {
     CHECK(verify_chain(cax.get(), cax.get(), X509_PURPOSE_ANY) == X509_V_OK);
 
     // --- a server certificate
-    IssuedCert srv = ca.issue_server("broker.test", {"DNS:localhost", "IP:127.0.0.1", "DNS:127.0.0.1", "::1"},
-                                     KeyType::rsa2048);
+    IssuedCert srv =
+        ca.issue_server("broker.test", {"DNS:localhost", "IP:127.0.0.1", "DNS:127.0.0.1", "::1"}, KeyType::rsa2048);
     X509P sx = pem_cert(srv.cert_pem);
     CHECK(X509_cmp(sx.get(), der_cert(srv.cert_der).get()) == 0);
     CHECK(X509_verify(sx.get(), ca_key.get()) == 1);
@@ -364,7 +364,8 @@ TEST_CASE("pki: save and load the CA, with clear errors") {
   write_file_atomically(tmp.path / "garbage.crt", "hello\n");
   msg = what_of([&] { CertificateAuthority::load(tmp.path / "garbage.crt", dir / "ca.key"); });
   CHECK(contains(msg, (tmp.path / "garbage.crt").string()));
-  write_file_atomically(tmp.path / "garbage.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 0600);
+  write_file_atomically(tmp.path / "garbage.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                        0600);
   msg = what_of([&] { CertificateAuthority::load(dir / "ca.crt", tmp.path / "garbage.key"); });
   CHECK(contains(msg, (tmp.path / "garbage.key").string()));
   // A key that does not match.
@@ -427,7 +428,9 @@ TEST_CASE("pki: serial numbers from a seed, input validation") {
   CHECK(contains(what_of([&] { ca.issue_server("s", {"DNS:bad name"}); }), "bad name"));
   CHECK(contains(what_of([&] { ca.issue_device("d", 0); }), "at least one day"));
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  CHECK(contains(what_of([&] { ca.issue_device("d", 1, ValidityWindow{now, now - std::chrono::hours(1)}); }),
+  CHECK(contains(what_of([&] {
+                   ca.issue_device("d", 1, ValidityWindow{now, now - std::chrono::hours(1)});
+                 }),
                  "ends before it starts"));
   IssuedCert big = ca.issue_server("rsa4096.test", {}, KeyType::rsa4096);
   X509P bx = pem_cert(big.cert_pem);
@@ -459,7 +462,6 @@ TEST_CASE("pki: issuing 1000 device certificates") {
     CHECK(X509_verify(der_cert(certs.back().cert_der).get(), ca.pkey()) == 1);
     CHECK(serials.size() == static_cast<size_t>(n));
     MESSAGE(key_type_name(ca_type) << " CA: " << n << " device certs in " << s * 1000 << " ms = "
-                                   << static_cast<int>(n / s) << " certs/s, mean DER "
-                                   << bytes / n << " B");
+                                   << static_cast<int>(n / s) << " certs/s, mean DER " << bytes / n << " B");
   }
 }

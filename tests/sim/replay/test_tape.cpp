@@ -17,14 +17,14 @@ namespace {
 
 std::vector<NetEvent> sample_events() {
   std::vector<NetEvent> v;
-  NetEvent c{NetEventKind::connect, 3, 1, 0, VTime::from_ns(2000123)};
-  NetEvent d{NetEventKind::data, 5, 1, 0, VTime::from_ns(int64_t(86400) * 1000000000 * 3 + 7)};
+  NetEvent c{NetEventKind::connect, 3, 1, 0, VTime::from_ns(2000123), 0, 0, {}};
+  NetEvent d{NetEventKind::data, 5, 1, 0, VTime::from_ns(int64_t(86400) * 1000000000 * 3 + 7), 0, 0, {}};
   d.bytes = std::string("\x16\x03\x03\x00\x5e", 5) + std::string(3000, 'x');
-  NetEvent w{NetEventKind::write, 5, 1, -32, VTime{}};
+  NetEvent w{NetEventKind::write, 5, 1, -32, VTime{}, 0, 0, {}};
   w.hash = 0xfedcba9876543210ull;
   w.length = 781;
-  NetEvent p{NetEventKind::host_park, 6, 1, 3, VTime{}};
-  NetEvent x{NetEventKind::close, 1ull << 40, 2, -104, VTime::from_ns(-1)};
+  NetEvent p{NetEventKind::host_park, 6, 1, 3, VTime{}, 0, 0, {}};
+  NetEvent x{NetEventKind::close, 1ull << 40, 2, -104, VTime::from_ns(-1), 0, 0, {}};
   for (auto* e : {&c, &d, &w, &p, &x}) v.push_back(*e);
   return v;
 }
@@ -116,7 +116,8 @@ TEST_CASE("tape: a damaged or cut tape is named, not a crash") {
   }
   SUBCASE("no flash file") {
     TapeHeader r;
-    CHECK_THROWS_WITH_AS(read_tape_file(file, flash + ".missing", r), doctest::Contains(".missing"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(read_tape_file(file, flash + ".missing", r), doctest::Contains(".missing"),
+                         std::runtime_error);
   }
 }
 

@@ -6,9 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <bearssl.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -20,8 +20,8 @@
 
 #include "bearssl_cost.h"
 #include "cost_model.h"
-#include "fleet.h"
 #include "device_test_support.h"
+#include "fleet.h"
 #include "platform.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
 #include <Arduino.h>
@@ -43,7 +43,7 @@ br_ssl_client_context g_cc;
 void firmware_engine() {
   br_ssl_client_zero(&g_cc);
   tls_set_engine_algorithms(&g_cc.eng, false);  // the firmware's choices (core/tls_client.cpp)
-  install_cost_hooks(&g_cc);  // what the platform does at each thunked call
+  install_cost_hooks(&g_cc);                    // what the platform does at each thunked call
 }
 uint64_t now_cycles() { return esp_platform()->cycles(); }
 

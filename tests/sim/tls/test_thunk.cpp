@@ -8,8 +8,8 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
-#include <csignal>
 #include <unistd.h>
+#include <csignal>
 
 #include <alloca.h>
 
@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "generated/chip_costs.h"
 #include "crash_record.h"
 #include "device_test_support.h"
 #include "fleet.h"
+#include "generated/chip_costs.h"
 #include "platform.h"
 #include "thunk_stack.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
@@ -210,8 +210,8 @@ TEST_CASE("thunk block: overflowing the firmware's thunk size resets only that d
   REQUIRE(r0);
   CHECK(r0->reason == reset_code(ResetReason::stack_smash));
   for (const char* line : {"FATAL ERROR: BSSL stack smashing detected", "PANIC: Stack overrun",
-                           "CUT HERE FOR EXCEPTION DECODER", "Stack overflow detected.", "Exception (5):",
-                           ">>>stack>>>", "ctx: bearssl", "ctx: cont", "<<<stack<<<", "rst cause:2"})
+                           "CUT HERE FOR EXCEPTION DECODER", "Stack overflow detected.",
+                           "Exception (5):", ">>>stack>>>", "ctx: bearssl", "ctx: cont", "<<<stack<<<", "rst cause:2"})
     CHECK_MESSAGE(r0->record.find(line) != std::string::npos, line);
   bool survived0 = false;
   for (auto& r : g_recs) survived0 |= r.device == 0 && r.what == "max_usage";
