@@ -45,8 +45,9 @@ struct SchedulerOptions {
 };
 
 struct SchedulerStats {
-  double lag_max_ms = 0;  // realtime: worst wall-clock lag of a wake-up
-  uint64_t wakeups = 0;
+  double lag_max_ms = 0;        // realtime: worst wall-clock lag of a wake-up
+  uint64_t wakeups = 0;         // a parked task resumed by the scheduler
+  uint64_t caught_up = 0;       // realtime: parks behind the wall clock that went on at once (park)
   uint64_t lagged_wakeups = 0;  // woke more than 50 ms late
   double wall_seconds = 0;
 };
@@ -101,6 +102,9 @@ class Scheduler {
   };
   void schedule(Task& t, VTime at);
   void park(Task& t, VTime at);
+  bool catch_up(Task& t, VTime at);
+  // Parks behind the wall clock one slice may go on through before it gives the loop back.
+  static constexpr uint32_t kCatchUpParks = 1024;
   void expire_holds();
   void poll_held();
   void poll_for(uint64_t timeout_ms);

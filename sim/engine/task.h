@@ -42,7 +42,8 @@ class Task {
   CycleClock& clock_;
   Fiber fiber_;
   uint64_t slices_ = 0;
-  uint64_t wake_seq_ = 0;  // the pending wake-up's sequence (older timers are void)
+  uint64_t wake_seq_ = 0;       // the pending wake-up's sequence (older timers are void)
+  uint32_t catch_up_left_ = 0;  // parks this slice may still go on through (Scheduler::park)
   HostTime hold_deadline_{};
   bool held_ = false;
   bool waiting_io_ = false;

@@ -153,6 +153,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   j["host"] = {{"wall_s", es.wall_seconds},
                {"lag_max_ms", es.lag_max_ms},
                {"wakeups", es.wakeups},
+               {"caught_up_parks", es.caught_up},
                {"lagged_wakeups", es.lagged_wakeups},
                {"device_code_s", double(host_ns) / 1e9},
                {"handshake_ms_host", hs.empty() ? 0.0 : double(host_hs_ns) / 1e6 / double(hs.size())}};
