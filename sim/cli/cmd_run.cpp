@@ -252,6 +252,9 @@ int cmd_run(const RunOptions& o) {
     nlohmann::ordered_json summary = write_run_outputs(dir, fleet, tapes, rb.broker.get(), facts, output_errors);
     dlog->flush();
     if (rb.broker) rb.broker->stop();
+    if (summary["host"].value("overloaded", false))
+      std::fprintf(stderr, "espfleet run: warning: the host could not keep up: %s\n",
+                   overload_warning(summary).c_str());
     if (o.json)
       std::cout << summary.dump(2) << "\n";
     else

@@ -201,7 +201,10 @@ void Device::console_line(std::string_view text) {
       f.mqtt_connects++;
       f.tls_error = 0;
       life_.state_ = DeviceState::connected;
-      if (f.first_connected.ns < 0) f.first_connected = now();
+      if (f.first_connected.ns < 0) {
+        f.first_connected = now();
+        host_use_.first_connected_wall = sched().wall_now();
+      }
       break;
     case K::connect_failed:
       f.connect_failures++;

@@ -52,8 +52,11 @@ void Scheduler::wake_at(Task& t, VTime at) { schedule(t, at); }
 // slice, so a tape keeps the same slice numbers, and a slice goes on through a bounded number of
 // parks before it gives the loop back.
 bool Scheduler::catch_up(Task& t, VTime at) {
-  if (!realtime() || t.catch_up_left_ == 0 || at > wall_now()) return false;
+  if (!realtime() || t.catch_up_left_ == 0) return false;
+  VTime wall = wall_now();
+  if (at > wall) return false;
   t.catch_up_left_--;
+  t.lag_max_ = std::max(t.lag_max_, wall - at);
   t.clock().advance_to(at);
   t.slices_++;
   stats_.caught_up++;
@@ -132,6 +135,7 @@ bool Scheduler::fire_due() {
     if (realtime()) {
       double lag = (now - t.at).ms_f();
       stats_.lag_max_ms = std::max(stats_.lag_max_ms, lag);
+      t.task->lag_max_ = std::max(t.task->lag_max_, now - t.at);
       if (lag > 50) stats_.lagged_wakeups++;
     }
     stats_.wakeups++;

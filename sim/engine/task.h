@@ -31,6 +31,8 @@ class Task {
   // Times the fiber suspended: the clock a device's tape is kept by (sim/replay/tape.h).
   uint64_t slices() const { return slices_; }
   bool held() const { return held_; }  // held by the host (Scheduler::host_park)
+  // Realtime: how far behind the wall clock it ever resumed (a wake-up or a caught-up park).
+  VTime lag_max() const { return lag_max_; }
   // From inside the fiber: back to the scheduler, counted.
   void suspend() {
     slices_++;
@@ -42,7 +44,8 @@ class Task {
   CycleClock& clock_;
   Fiber fiber_;
   uint64_t slices_ = 0;
-  uint64_t wake_seq_ = 0;       // the pending wake-up's sequence (older timers are void)
+  uint64_t wake_seq_ = 0;  // the pending wake-up's sequence (older timers are void)
+  VTime lag_max_{};
   uint32_t catch_up_left_ = 0;  // parks this slice may still go on through (Scheduler::park)
   HostTime hold_deadline_{};
   bool held_ = false;

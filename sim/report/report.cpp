@@ -129,6 +129,17 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   for (auto& d : devices)
     if (d->console().first_connected.ns >= 0) first_ms.push_back(uint32_t(d->console().first_connected.ms()));
   std::sort(first_ms.begin(), first_ms.end());
+  // The same connects in wall time, and how far behind the wall clock devices ran (realtime).
+  std::vector<uint32_t> first_wall_ms, lag_ms;
+  uint64_t lagged_devices = 0;
+  for (auto& d : devices) {
+    if (d->host_use().first_connected_wall.ns >= 0)
+      first_wall_ms.push_back(uint32_t(d->host_use().first_connected_wall.ms()));
+    lag_ms.push_back(uint32_t(d->task().lag_max().ms()));
+    if (d->task().lag_max() > kHostOverloadLag) lagged_devices++;
+  }
+  std::sort(first_wall_ms.begin(), first_wall_ms.end());
+  std::sort(lag_ms.begin(), lag_ms.end());
   json j;
   j["devices"] = devices.size();
   j["connected"] = connected;
@@ -146,18 +157,40 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
                            {"max", first_ms.empty() ? 0 : first_ms.back()}};
   j["connect_rate_per_s"] =
       first_ms.empty() || first_ms.back() == 0 ? 0.0 : double(first_ms.size()) * 1000.0 / double(first_ms.back());
+  j["first_connect_wall_ms"] = {{"p50", percentile(first_wall_ms, 50)},
+                                {"p99", percentile(first_wall_ms, 99)},
+                                {"max", first_wall_ms.empty() ? 0 : first_wall_ms.back()}};
+  j["connect_rate_per_s_wall"] = first_wall_ms.empty() || first_wall_ms.back() == 0
+                                     ? 0.0
+                                     : double(first_wall_ms.size()) * 1000.0 / double(first_wall_ms.back());
   j["heap_free_min"] = devices.empty() ? 0 : heap_min;
   j["heap_max_block_min"] = devices.empty() ? 0 : block_min;
   j["heap_frag_max"] = frag_max;
   j["tls_errors"] = errors;
-  j["host"] = {{"wall_s", es.wall_seconds},
-               {"lag_max_ms", es.lag_max_ms},
-               {"wakeups", es.wakeups},
-               {"caught_up_parks", es.caught_up},
-               {"lagged_wakeups", es.lagged_wakeups},
-               {"device_code_s", double(host_ns) / 1e9},
-               {"handshake_ms_host", hs.empty() ? 0.0 : double(host_hs_ns) / 1e6 / double(hs.size())}};
+  j["host"] = {
+      {"wall_s", es.wall_seconds},
+      {"lag_max_ms", es.lag_max_ms},
+      {"wakeups", es.wakeups},
+      {"caught_up_parks", es.caught_up},
+      {"device_lag_ms",
+       {{"p50", percentile(lag_ms, 50)}, {"p99", percentile(lag_ms, 99)}, {"max", lag_ms.empty() ? 0 : lag_ms.back()}}},
+      {"devices_lagged", lagged_devices},
+      {"overloaded", lagged_devices > 0},
+      {"lagged_wakeups", es.lagged_wakeups},
+      {"device_code_s", double(host_ns) / 1e9},
+      {"handshake_ms_host", hs.empty() ? 0.0 : double(host_hs_ns) / 1e6 / double(hs.size())}};
   return j;
+}
+
+std::string overload_warning(const json& s) {
+  const json& h = s["host"];
+  char buf[400];
+  snprintf(buf, sizeof buf,
+           "%llu of %llu devices ran more than %lld s behind the wall clock (worst %.1f s): their device-time "
+           "figures include waiting for the host (docs/scale.md)",
+           (unsigned long long)h["devices_lagged"], (unsigned long long)s["devices"],
+           (long long)(kHostOverloadLag.ms() / 1000), double(h["device_lag_ms"]["max"]) / 1000.0);
+  return buf;
 }
 
 std::string summary_table(const json& s) {
@@ -200,6 +233,7 @@ std::string summary_table(const json& s) {
                   : std::string("ID")) +
              "   (crashed: " + s["crashed_devices"].dump() + ")\n";
   }
+  if (s["host"].value("overloaded", false)) out += "  host overloaded    " + overload_warning(s) + "\n";
   if (!s["tls_errors"].empty()) {
     out += "  TLS errors (last per device):\n";
     for (auto& [k, v] : s["tls_errors"].items()) out += "    " + k + ": " + std::to_string(v.get<uint64_t>()) + "\n";

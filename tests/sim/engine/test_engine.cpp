@@ -7,11 +7,13 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "device_test_support.h"
 #include "fleet.h"
 #include "platform.h"
+#include "report.h"
 // Device-side API last: Arduino.h maps malloc/free to the device heap for the code below.
 #include <Arduino.h>
 
@@ -71,7 +73,37 @@ void jitter_program() {
   for (;;) delay(100000);
 }
 
+// The host stalls the device for 1.5 s of wall time (no device cycles pass), then it polls
+// with delay(1) for 2 s of its own time, as the TLS client waits for a reply.
+void stalled_then_polling() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  uint32_t t0 = millis();
+  while (millis() - t0 < 2000) delay(1);
+  record("polled_ms", millis() - t0);
+  for (;;) delay(100000);
+}
+
 }  // namespace
+
+TEST_CASE("realtime: a device behind the wall clock catches up without a wake-up per poll, and the lag is reported") {
+  test::records().clear();
+  FleetOptions o = fast_options(&stalled_then_polling, 3.0);
+  o.mode = RunMode::realtime;
+  Fleet eng(o, 1, 49152);
+  Device& d = eng.add_device(0, cfg_at(80), 1, {}, VTime{});
+  eng.run();
+  CHECK(find("polled_ms", d.identity().chip_id) >= 2000);
+  // About 1.5 s behind after the stall: those polls went on at once; the rest woke on time.
+  CHECK(d.task().lag_max() >= VTime::from_ms(1400));
+  CHECK(eng.stats().caught_up >= 1000);
+  CHECK(eng.stats().wakeups < 1000);
+  CHECK(eng.stats().lagged_wakeups <= 2);
+  auto s = fleet_summary(eng.devices(), eng.stats());
+  CHECK(s["host"]["overloaded"] == true);
+  CHECK(s["host"]["devices_lagged"] == 1);
+  CHECK(s["host"]["device_lag_ms"]["max"].get<uint32_t>() >= 1400);
+  CHECK(overload_warning(s).find("1 of 1 devices ran more than 1 s behind the wall clock") == 0);
+}
 
 TEST_CASE("clock: the same cycles take twice as long at 80 MHz as at 160 MHz") {
   CHECK(cycles_to_time(160000000, 80) == VTime::from_s(2));
