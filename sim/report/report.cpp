@@ -69,6 +69,7 @@ json device_record(const Device& d) {
   j["handshake_ms"] = s.handshake_ms.empty() ? json(nullptr) : json(s.handshake_ms.front());
   j["handshakes_ms"] = s.handshake_ms;
   j["first_connected_s"] = s.first_connected.ns < 0 ? json(nullptr) : json(s.first_connected.seconds());
+  j["lag_max_ms"] = d.task().lag_max().ms();
   j["published"] = s.published;
   j["received"] = s.received;
   j["heap_bytes"] = d.config().heap_bytes;
@@ -97,8 +98,27 @@ json device_record(const Device& d) {
   return j;
 }
 
+namespace {
+
+// {p50, p99, max} of a sorted list.
+json spread(const std::vector<uint32_t>& sorted) {
+  return {
+      {"p50", percentile(sorted, 50)}, {"p99", percentile(sorted, 99)}, {"max", sorted.empty() ? 0 : sorted.back()}};
+}
+
+// Events per second, from their sorted times in ms since the start (0 when there are none).
+double rate_per_s(const std::vector<uint32_t>& sorted_ms) {
+  return sorted_ms.empty() || sorted_ms.back() == 0 ? 0.0
+                                                    : double(sorted_ms.size()) * 1000.0 / double(sorted_ms.back());
+}
+
+}  // namespace
+
 json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es) {
   std::vector<uint32_t> hs;
+  // First connects in device time and in wall time; how far behind the wall clock each device ran.
+  std::vector<uint32_t> first_ms, first_wall_ms, lag_ms;
+  uint64_t lagged_devices = 0;
   uint64_t published = 0, failures = 0, crashes = 0, connected = 0, ever = 0, received = 0;
   uint32_t heap_min = UINT32_MAX, block_min = UINT32_MAX, frag_max = 0;
   uint64_t host_ns = 0, host_hs_ns = 0;
@@ -123,21 +143,14 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
     block_min = std::min(block_min, h.max_block_min);
     frag_max = std::max(frag_max, h.frag_max);
     if (s.tls_error) errors[std::to_string(s.tls_error) + " " + tls_error_name(s.tls_error)]++;
-  }
-  std::sort(hs.begin(), hs.end());
-  std::vector<uint32_t> first_ms;
-  for (auto& d : devices)
-    if (d->console().first_connected.ns >= 0) first_ms.push_back(uint32_t(d->console().first_connected.ms()));
-  std::sort(first_ms.begin(), first_ms.end());
-  // The same connects in wall time, and how far behind the wall clock devices ran (realtime).
-  std::vector<uint32_t> first_wall_ms, lag_ms;
-  uint64_t lagged_devices = 0;
-  for (auto& d : devices) {
+    if (s.first_connected.ns >= 0) first_ms.push_back(uint32_t(s.first_connected.ms()));
     if (d->host_use().first_connected_wall.ns >= 0)
       first_wall_ms.push_back(uint32_t(d->host_use().first_connected_wall.ms()));
     lag_ms.push_back(uint32_t(d->task().lag_max().ms()));
     if (d->task().lag_max() > kHostOverloadLag) lagged_devices++;
   }
+  std::sort(hs.begin(), hs.end());
+  std::sort(first_ms.begin(), first_ms.end());
   std::sort(first_wall_ms.begin(), first_wall_ms.end());
   std::sort(lag_ms.begin(), lag_ms.end());
   json j;
@@ -151,34 +164,25 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   j["published"] = published;
   j["received"] = received;
   j["handshakes"] = hs.size();
-  j["handshake_ms"] = {{"p50", percentile(hs, 50)}, {"p99", percentile(hs, 99)}, {"max", hs.empty() ? 0 : hs.back()}};
-  j["first_connect_ms"] = {{"p50", percentile(first_ms, 50)},
-                           {"p99", percentile(first_ms, 99)},
-                           {"max", first_ms.empty() ? 0 : first_ms.back()}};
-  j["connect_rate_per_s"] =
-      first_ms.empty() || first_ms.back() == 0 ? 0.0 : double(first_ms.size()) * 1000.0 / double(first_ms.back());
-  j["first_connect_wall_ms"] = {{"p50", percentile(first_wall_ms, 50)},
-                                {"p99", percentile(first_wall_ms, 99)},
-                                {"max", first_wall_ms.empty() ? 0 : first_wall_ms.back()}};
-  j["connect_rate_per_s_wall"] = first_wall_ms.empty() || first_wall_ms.back() == 0
-                                     ? 0.0
-                                     : double(first_wall_ms.size()) * 1000.0 / double(first_wall_ms.back());
+  j["handshake_ms"] = spread(hs);
+  j["first_connect_ms"] = spread(first_ms);
+  j["connect_rate_per_s"] = rate_per_s(first_ms);
+  j["first_connect_wall_ms"] = spread(first_wall_ms);
+  j["connect_rate_per_s_wall"] = rate_per_s(first_wall_ms);
   j["heap_free_min"] = devices.empty() ? 0 : heap_min;
   j["heap_max_block_min"] = devices.empty() ? 0 : block_min;
   j["heap_frag_max"] = frag_max;
   j["tls_errors"] = errors;
-  j["host"] = {
-      {"wall_s", es.wall_seconds},
-      {"lag_max_ms", es.lag_max_ms},
-      {"wakeups", es.wakeups},
-      {"caught_up_parks", es.caught_up},
-      {"device_lag_ms",
-       {{"p50", percentile(lag_ms, 50)}, {"p99", percentile(lag_ms, 99)}, {"max", lag_ms.empty() ? 0 : lag_ms.back()}}},
-      {"devices_lagged", lagged_devices},
-      {"overloaded", lagged_devices > 0},
-      {"lagged_wakeups", es.lagged_wakeups},
-      {"device_code_s", double(host_ns) / 1e9},
-      {"handshake_ms_host", hs.empty() ? 0.0 : double(host_hs_ns) / 1e6 / double(hs.size())}};
+  j["host"] = {{"wall_s", es.wall_seconds},
+               {"lag_max_ms", es.lag_max_ms},
+               {"wakeups", es.wakeups},
+               {"caught_up_parks", es.caught_up},
+               {"device_lag_ms", spread(lag_ms)},
+               {"devices_lagged", lagged_devices},
+               {"overloaded", lagged_devices > 0},
+               {"lagged_wakeups", es.lagged_wakeups},
+               {"device_code_s", double(host_ns) / 1e9},
+               {"handshake_ms_host", hs.empty() ? 0.0 : double(host_hs_ns) / 1e6 / double(hs.size())}};
   return j;
 }
 
