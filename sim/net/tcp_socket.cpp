@@ -91,8 +91,10 @@ void TcpSocket::await_reply() {
 
 int TcpSocket::available() {
   HostSection host;
-  await_reply();
+  // The call's cost first: the reply is looked for at the same moment its bytes are checked for,
+  // so whether they had reached the host before that moment cannot change what the device sees.
   net_.clock().charge(cost::kTcpCall / 4);
+  await_reply();
   VTime now = net_.task().now();
   rx_.take_arrived(now);
   return int(rx_.visible(now));
