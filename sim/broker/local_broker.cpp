@@ -14,7 +14,10 @@ LocalBroker start_local_broker(const LocalBrokerOptions& o) {
   std::filesystem::create_directories(o.pki_dir, ec);
   if (ec || ::chmod(o.pki_dir.c_str(), 0700) != 0)
     throw PkiError("pki: create " + o.pki_dir.string() + ": " + (ec ? ec.message() : std::strerror(errno)));
-  CertificateAuthority ca = CertificateAuthority::create(KeyType::rsa2048, o.ca_name, kCaValidityDays, o.seed);
+  CertificateAuthority ca = o.ca_dir.empty()
+                                ? CertificateAuthority::create(KeyType::rsa2048, o.ca_name, kCaValidityDays, o.seed)
+                                : CertificateAuthority::load(CertificateAuthority::cert_path(o.ca_dir),
+                                                             CertificateAuthority::key_path(o.ca_dir), o.seed);
   ca.save(o.pki_dir, true);
   IssuedCert server = ca.issue_server("localhost", loopback_server_sans(), o.server_key);
   write_pem_files(server, o.pki_dir / "server.crt", o.pki_dir / "server.key", true);

@@ -16,6 +16,7 @@ struct LocalBrokerOptions {
   std::filesystem::path pki_dir;     // ca.crt/ca.key, server.crt/server.key go here
   std::filesystem::path broker_dir;  // Mosquitto's config and log
   std::string ca_name;               // the CA's common name
+  std::filesystem::path ca_dir;      // use the CA in ca_dir (ca.crt, ca.key) instead of creating one
   uint64_t seed = 1;                 // serial numbers (reproducible)
   KeyType server_key = KeyType::rsa2048;
   bool require_certificate = false;  // client certificates required, CN = username

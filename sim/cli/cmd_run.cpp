@@ -30,6 +30,7 @@
 #include "run_signals.h"
 #include "scenario.h"
 #include "session.h"
+#include "shard.h"
 #include "tape.h"
 
 namespace fs = std::filesystem;
@@ -107,17 +108,20 @@ struct CrashMaps {
 
 // Every device, booted within fleet.connect_spread, its flash kept beside its tape; stops early
 // (returning false) when a signal arrives.
-bool provision_fleet(Fleet& fleet, const Scenario& sc, const std::vector<DeviceConfig>& cfgs, RunBroker& b,
-                     const fs::path& dir, bool record_tapes, const std::vector<bool>& timeline_for,
+// A shard's devices (cfgs[i] is device shard.first + i) boot when they would in the whole fleet.
+bool provision_fleet(Fleet& fleet, const Scenario& sc, const ShardRange& shard, const std::vector<DeviceConfig>& cfgs,
+                     RunBroker& b, const fs::path& dir, bool record_tapes, const std::vector<bool>& timeline_for,
                      std::vector<std::unique_ptr<Tape>>& tapes, const RunSignals& signals) {
   const uint32_t utc = uint32_t(std::time(nullptr));
   Rng boot_rng(mix_seed(sc.fleet.seed, uint64_t(SeedPurpose::boot)));
   if (record_tapes) make_directory(dir / "tapes", 0700);  // the boot flash holds the device's key
-  for (uint32_t id = 0; id < uint32_t(cfgs.size()); ++id) {
-    if (signals.interrupted()) return false;
-    const DeviceConfig& c = cfgs[id];
-    int64_t spread_us = sc.fleet.connect_spread.us;
+  const int64_t spread_us = sc.fleet.connect_spread.us;
+  for (uint32_t id = 0; id < shard.end; ++id) {
+    // One draw per device of the whole fleet, in id order: a device's boot time is its own.
     VTime boot_at = VTime::from_us(spread_us > 0 ? int64_t(boot_rng.below(uint64_t(spread_us))) : 0);
+    if (!shard.holds(id)) continue;
+    if (signals.interrupted()) return false;
+    const DeviceConfig& c = cfgs[id - shard.first];
     std::vector<uint8_t> flash = provision_device(id, sc.fleet.seed, c, b.endpoint, b.ca ? &*b.ca : nullptr, utc);
     if (record_tapes) write_boot_flash(boot_flash_path(dir, id).string(), flash);
     Device& dev = fleet.add_device(DeviceSpec{id, c, sc.fleet.seed, std::move(flash), boot_at, kTasmotaProgram});
@@ -154,6 +158,17 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
                  "Write heap timelines (RUN_DIR/heap/ID-timeline.svg and .csv) of these devices: ID[,ID...] or all");
   cmd.add_option("--max-heap-maps", o.max_heap_maps, "Write at most N crash heap maps (RUN_DIR/heap/ID-crash-K.svg)")
       ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--shard", o.shard,
+                 "Run shard I of N (I/N, from 0): devices [I*D/N, (I+1)*D/N) of the D-device fleet, with their global "
+                 "ids, seeds and certificates; combine shards with `espfleet merge` (docs/scale.md)");
+  cmd.add_option("--shards", o.shards,
+                 "Run the fleet as N shards in N processes on this host (each with its own embedded broker, or the "
+                 "--broker endpoints given comma-separated, one per shard) and merge them into --out")
+      ->check(CLI::Range(2u, 256u));
+  cmd.add_option("--pki", o.pki,
+                 "The embedded broker's CA: DIR/ca.crt and DIR/ca.key (e.g. from `espfleet pki`) instead of a new one; "
+                 "shards of one fleet share it so each device's certificate is the same in any shard")
+      ->check(CLI::ExistingDirectory);
 }
 
 int cmd_run(const RunOptions& o) {
@@ -162,9 +177,10 @@ int cmd_run(const RunOptions& o) {
   try {
     Overrides ov = overrides_of(o);
     Scenario sc = load_scenario(o.scenario, ov.sets, ov.shown);
-    const uint32_t n = sc.fleet.devices;
+    const ShardRange shard = parse_shard(o.shard, sc.fleet.devices);
+    const uint32_t n = shard.size();  // the devices this process runs
     ensure_fd_limit(n);
-    std::vector<bool> timeline_for = parse_device_list(o.timelines, n, "--timeline");
+    std::vector<bool> timeline_for = parse_device_list(o.timelines, sc.fleet.devices, "--timeline");
     const std::string broker_url = o.broker.empty() ? sc.broker.url : o.broker;
     check_broker_options(o, broker_url);
     stop_stale_brokers_saying_so();
@@ -177,7 +193,7 @@ int cmd_run(const RunOptions& o) {
     std::vector<DeviceConfig> cfgs;
     cfgs.reserve(n);
     size_t max_heap = 0;
-    for (uint32_t id = 0; id < n; ++id) {
+    for (uint32_t id = shard.first; id < shard.end; ++id) {
       cfgs.push_back(sc.for_device(id));
       max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
     }
@@ -186,6 +202,7 @@ int cmd_run(const RunOptions& o) {
     RunFacts facts;
     facts.record_tapes = !o.no_tapes;
     facts.seed = sc.fleet.seed;
+    if (shard.sharded()) facts.shard = shard.to_json();
     std::vector<std::string> output_errors;
     CrashMaps crash_maps{dir / "heap", size_t(o.max_heap_maps), 0, 0, &output_errors};
     Fleet* fleet_ptr = nullptr;
@@ -207,13 +224,17 @@ int cmd_run(const RunOptions& o) {
     auto t0 = std::chrono::steady_clock::now();
     if (signals.interrupted())
       facts.interrupted_in = "setup";
-    else if (!provision_fleet(fleet, sc, cfgs, rb, dir, facts.record_tapes, timeline_for, tapes, signals))
+    else if (!provision_fleet(fleet, sc, shard, cfgs, rb, dir, facts.record_tapes, timeline_for, tapes, signals))
       facts.interrupted_in = "provisioning";
     facts.setup_s = seconds_since(t0);
     facts.cpu_before = cpu_seconds_self();  // the run itself, not provisioning (certificate signing)
     facts.provisioned = uint32_t(fleet.devices().size());
     if (!facts.interrupted_in)
-      std::fprintf(stderr, "espfleet: %u devices ready (%.2f s to provision), %s mode, %.0f s of device time\n", n,
+      std::fprintf(stderr, "espfleet: %u devices%s ready (%.2f s to provision), %s mode, %.0f s of device time\n", n,
+                   shard.sharded() ? (" (ids " + std::to_string(shard.first) + "-" + std::to_string(shard.end - 1) +
+                                      ", shard " + o.shard + ")")
+                                         .c_str()
+                                   : "",
                    facts.setup_s, fleet.realtime() ? "realtime" : "fast", eo.duration.seconds());
 
     ProgressLine progress(stderr, isatty(STDERR_FILENO), !o.quiet);

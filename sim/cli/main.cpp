@@ -1,4 +1,4 @@
-// sim/cli/main.cpp — the espfleet command line: run, replay, heap, pki, profile, fingerprint.
+// sim/cli/main.cpp — the espfleet command line: run, merge, replay, heap, pki, profile, fingerprint.
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
@@ -11,10 +11,12 @@
 
 #include "cmd_fingerprint.h"
 #include "cmd_heap.h"
+#include "cmd_merge.h"
 #include "cmd_pki.h"
 #include "cmd_profile.h"
 #include "cmd_replay.h"
 #include "cmd_run.h"
+#include "run_shards.h"
 
 int main(int argc, char** argv) {
   // A device writing to a connection its peer already closed gets EPIPE, as lwIP reports an
@@ -28,6 +30,8 @@ int main(int argc, char** argv) {
   CLI::App* run_cmd =
       app.add_subcommand("run", "Run a fleet scenario against a broker (embedded Mosquitto by default)");
   espfleet::add_run_options(*run_cmd, run);
+  espfleet::MergeOptions merge;
+  CLI::App* merge_cmd = espfleet::add_merge_command(app, merge);
 
   std::string trace;
   size_t heap_bytes = 49152;
@@ -61,7 +65,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
-  if (*run_cmd) return espfleet::cmd_run(run);
+  if (*run_cmd) return run.shards ? espfleet::cmd_run_shards(run) : espfleet::cmd_run(run);
+  if (*merge_cmd) return espfleet::cmd_merge(merge);
   if (*pki_cmd) return espfleet::cmd_pki(pki);
   if (*replay_cmd) {
     std::string line = "espfleet";

@@ -62,8 +62,10 @@ std::vector<uint8_t> pem_file_to_der(const std::string& path) {
   return all;
 }
 
-RunBroker open_embedded(const Scenario& sc, const std::filesystem::path& dir, const FleetNeeds& needs) {
+RunBroker open_embedded(const RunOptions& o, const Scenario& sc, const std::filesystem::path& dir,
+                        const FleetNeeds& needs) {
   LocalBrokerOptions lo;
+  lo.ca_dir = o.pki;
   lo.pki_dir = dir / "pki";
   lo.broker_dir = dir / "broker";
   lo.ca_name = "espfleet run CA";
@@ -133,7 +135,12 @@ FleetNeeds fleet_needs(const std::vector<DeviceConfig>& cfgs) {
 }
 
 void check_broker_options(const RunOptions& o, const std::string& broker_url) {
-  if (!broker_url.empty()) return;
+  if (!broker_url.empty()) {
+    if (!o.pki.empty())
+      throw CliError("--pki " + o.pki +
+                     ": is the embedded broker's CA; with --broker give --device-ca-cert/--device-ca-key");
+    return;
+  }
   for (auto [opt, val] :
        {std::pair{"--ca", &o.ca}, {"--device-ca-cert", &o.device_ca_cert}, {"--device-ca-key", &o.device_ca_key}})
     if (!val->empty())
@@ -143,7 +150,7 @@ void check_broker_options(const RunOptions& o, const std::string& broker_url) {
 
 RunBroker open_run_broker(const RunOptions& o, const Scenario& sc, const std::string& broker_url,
                           const std::filesystem::path& dir, const FleetNeeds& needs) {
-  return broker_url.empty() ? open_embedded(sc, dir, needs) : open_users(o, sc, broker_url, needs);
+  return broker_url.empty() ? open_embedded(o, sc, dir, needs) : open_users(o, sc, broker_url, needs);
 }
 
 std::vector<HostEvent> broker_restart_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet) {

@@ -49,6 +49,7 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
     summary["interrupted_during"] = f.interrupted_in;
     summary["devices_provisioned"] = f.provisioned;
   }
+  if (!f.shard.is_null()) summary["shard"] = f.shard;
   summary["heap_maps_written"] = f.heap_maps;
   summary["heap_maps_skipped"] = f.heap_maps_skipped;
   summary["tapes"] = f.record_tapes ? (dir / "tapes").string() : "";

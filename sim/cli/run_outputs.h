@@ -29,6 +29,7 @@ struct RunFacts {
   size_t heap_maps = 0, heap_maps_skipped = 0;
   bool record_tapes = true;
   uint64_t seed = 1;
+  nlohmann::ordered_json shard;  // summary.json "shard" (shard.h), null for the whole fleet
   // The embedded broker's unplanned exit, if any: when (device and wall time) and how.
   std::optional<BrokerExit> broker_exit;
   VTime broker_exit_at{};

@@ -11,6 +11,7 @@
 #include "device.h"
 #include "flash_image.h"
 #include "pki.h"
+#include "rng.h"
 
 namespace espfleet {
 
@@ -42,7 +43,12 @@ std::vector<uint8_t> provision_device(uint32_t id, uint64_t fleet_seed, const De
   if (c.tls_enabled) {
     fi.ca_der = broker.ca_der;
     if (c.client_cert && ca) {
-      DeviceCert dc = ca->issue_device(client_id_for(chip_id_for(id, fleet_seed)));
+      // From the device's global id, so the same device gets the same certificate in any shard.
+      const uint64_t device_seed = mix_seed(fleet_seed, id);
+      DeviceCert dc = ca->issue_device(
+          client_id_for(chip_id_for(id, fleet_seed)),
+          CertificateAuthority::Reproducible{mix_seed(device_seed, uint64_t(SeedPurpose::device_key)),
+                                             mix_seed(device_seed, uint64_t(SeedPurpose::device_serial))});
       fi.client_key.assign(dc.private_scalar.begin(), dc.private_scalar.end());
       fi.client_cert = dc.cert_der;
     }

@@ -24,9 +24,11 @@ constexpr uint64_t mix_seed(uint64_t a, uint64_t b) { return splitmix64(splitmix
 
 // What each seeded stream is for (the values are part of every device's history: never renumber).
 enum class SeedPurpose : uint64_t {
-  tls = 1,   // the device's hardware RNG (esp_random): BearSSL's entropy, the app's random()
-  net = 2,   // the link model's draws (jitter)
-  boot = 5,  // the fleet's boot times (fleet.connect_spread)
+  tls = 1,            // the device's hardware RNG (esp_random): BearSSL's entropy, the app's random()
+  net = 2,            // the link model's draws (jitter)
+  boot = 5,           // the fleet's boot times (fleet.connect_spread)
+  device_key = 6,     // the device's client-certificate key (pki.h issue_device, Reproducible)
+  device_serial = 7,  // that certificate's serial number
 };
 
 class Rng {

@@ -3,6 +3,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -20,6 +21,9 @@ void OpensslFree::operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); 
 void OpensslFree::operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
 void OpensslFree::operator()(SSL_CTX* p) const { SSL_CTX_free(p); }
 void OpensslFree::operator()(SSL* p) const { SSL_free(p); }
+void OpensslFree::operator()(EC_GROUP* p) const { EC_GROUP_free(p); }
+void OpensslFree::operator()(EC_POINT* p) const { EC_POINT_clear_free(p); }
+void OpensslFree::operator()(BN_CTX* p) const { BN_CTX_free(p); }
 
 std::string openssl_errors() {
   std::string out;

@@ -28,6 +28,9 @@ struct OpensslFree {
   void operator()(GENERAL_NAMES* p) const;
   void operator()(SSL_CTX* p) const;
   void operator()(SSL* p) const;
+  void operator()(EC_GROUP* p) const;
+  void operator()(EC_POINT* p) const;
+  void operator()(BN_CTX* p) const;
 };
 using X509Ptr = std::unique_ptr<X509, OpensslFree>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, OpensslFree>;
@@ -39,6 +42,9 @@ using ExtPtr = std::unique_ptr<X509_EXTENSION, OpensslFree>;
 using GenNamesPtr = std::unique_ptr<GENERAL_NAMES, OpensslFree>;
 using SslCtxPtr = std::unique_ptr<SSL_CTX, OpensslFree>;
 using SslPtr = std::unique_ptr<SSL, OpensslFree>;
+using EcGroupPtr = std::unique_ptr<EC_GROUP, OpensslFree>;
+using EcPointPtr = std::unique_ptr<EC_POINT, OpensslFree>;
+using BnCtxPtr = std::unique_ptr<BN_CTX, OpensslFree>;
 
 // Drains OpenSSL's error queue into one line ("a; b"); "" when it is empty.
 std::string openssl_errors();

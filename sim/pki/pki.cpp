@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -211,7 +212,6 @@ DeviceCert CertificateAuthority::issue_device(std::string_view cn_in, int validi
   if (!impl_->device_keygen) impl_->device_keygen = make_keygen_ctx(KeyType::ec256);
   PkeyPtr key = generate_key(impl_->device_keygen.get(), KeyType::ec256);
 
-  DeviceCert d;
   std::array<uint8_t, 65> point{};
   size_t point_len = 0;
   if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point.data(), point.size(),
@@ -222,10 +222,59 @@ DeviceCert CertificateAuthority::issue_device(std::string_view cn_in, int validi
   if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &priv) != 1)
     pki_fail_ssl(what + ": read private scalar");
   BnPtr priv_owner(priv);
-  if (BN_bn2binpad(priv, d.private_scalar.data(), static_cast<int>(d.private_scalar.size())) != 32)
+  std::array<uint8_t, 32> scalar{};
+  if (BN_bn2binpad(priv, scalar.data(), static_cast<int>(scalar.size())) != 32)
     pki_fail_ssl(what + ": private scalar does not fit 32 bytes");
+  return sign_device(cn, scalar, point, win.not_before, win.not_after, impl_->next_serial(), what);
+}
 
-  X509Ptr x = make_cert(nullptr, &point, cn, impl_->cert.get(), impl_->key.get(), win, impl_->next_serial(),
+DeviceCert CertificateAuthority::issue_device(std::string_view cn_in, Reproducible seeds, int validity_days) {
+  const std::string what = "issue device certificate \"" + std::string(cn_in) + "\"";
+  std::string cn = trim_cn(cn_in, what.c_str());
+  if (validity_days <= 0) pki_fail(what + ": validity must be at least one day");
+  // The scalar: SHA-256 of the seed and a counter, the first value in [1, n) (almost always the first).
+  EcGroupPtr group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+  BnCtxPtr bn_ctx(BN_CTX_new());
+  BnPtr k(BN_new());
+  EcPointPtr pub(group ? EC_POINT_new(group.get()) : nullptr);
+  if (!group || !bn_ctx || !k || !pub) pki_fail_ssl(what + ": P-256");
+  std::array<uint8_t, 32> scalar{};
+  for (uint32_t counter = 0;; ++counter) {
+    uint8_t in[12];
+    for (int i = 0; i < 8; ++i) in[i] = static_cast<uint8_t>(seeds.key_seed >> (56 - 8 * i));
+    for (int i = 0; i < 4; ++i) in[8 + i] = static_cast<uint8_t>(counter >> (24 - 8 * i));
+    unsigned int len = 0;
+    if (EVP_Digest(in, sizeof in, scalar.data(), &len, EVP_sha256(), nullptr) != 1 || len != 32)
+      pki_fail_ssl(what + ": derive key");
+    if (!BN_bin2bn(scalar.data(), 32, k.get())) pki_fail_ssl(what + ": derive key");
+    if (!BN_is_zero(k.get()) && BN_cmp(k.get(), EC_GROUP_get0_order(group.get())) < 0) break;
+  }
+  std::array<uint8_t, 65> point{};
+  if (EC_POINT_mul(group.get(), pub.get(), k.get(), nullptr, nullptr, bn_ctx.get()) != 1 ||
+      EC_POINT_point2oct(group.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, point.data(), point.size(),
+                         bn_ctx.get()) != point.size())
+    pki_fail_ssl(what + ": public point");
+
+  time_t not_before = 0;
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(X509_get0_notBefore(impl_->cert.get()), &tm) != 1) pki_fail_ssl(what + ": CA notBefore");
+  not_before = timegm(&tm);
+  uint64_t serial_state = seeds.serial_seed;
+  std::array<uint8_t, 16> serial{};
+  for (int half = 0; half < 2; ++half) {
+    uint64_t v = splitmix64_next(serial_state);
+    for (int i = 0; i < 8; ++i) serial[half * 8 + i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+  }
+  serial[0] = static_cast<uint8_t>((serial[0] & 0x7f) | 0x40);
+  return sign_device(cn, scalar, point, not_before, not_before + time_t(validity_days) * 86400, serial, what);
+}
+
+DeviceCert CertificateAuthority::sign_device(const std::string& cn, const std::array<uint8_t, 32>& scalar,
+                                             const std::array<uint8_t, 65>& point, time_t not_before, time_t not_after,
+                                             const std::array<uint8_t, 16>& serial, const std::string& what) {
+  DeviceCert d;
+  d.private_scalar = scalar;
+  X509Ptr x = make_cert(nullptr, &point, cn, impl_->cert.get(), impl_->key.get(), Window{not_before, not_after}, serial,
                         {{NID_basic_constraints, "critical,CA:FALSE"},
                          {NID_key_usage, "critical,digitalSignature"},
                          {NID_subject_key_identifier, "hash"},

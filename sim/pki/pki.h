@@ -89,6 +89,14 @@ class CertificateAuthority {
   // (keyid), extendedKeyUsage clientAuth.
   DeviceCert issue_device(std::string_view cn, int validity_days = kDeviceValidityDays,
                           std::optional<ValidityWindow> window = std::nullopt);
+  // The same, reproducible: the key from `key_seed`, the serial from `serial_seed`, valid from
+  // the CA's own notBefore. The same CA, seeds and name give the same certificate byte for byte
+  // (an RSA CA signs deterministically), so a device sharded into any process gets its own.
+  struct Reproducible {
+    uint64_t key_seed;
+    uint64_t serial_seed;
+  };
+  DeviceCert issue_device(std::string_view cn, Reproducible seeds, int validity_days = kDeviceValidityDays);
 
   void set_serial_seed(uint64_t seed);  // deterministic serials from here on
 
@@ -103,6 +111,10 @@ class CertificateAuthority {
  private:
   struct Impl;
   explicit CertificateAuthority(std::unique_ptr<Impl> impl, std::optional<KeyType> type);
+  // The certificate of a P-256 device key (scalar and point), valid [not_before, not_after].
+  DeviceCert sign_device(const std::string& cn, const std::array<uint8_t, 32>& scalar,
+                         const std::array<uint8_t, 65>& point, time_t not_before, time_t not_after,
+                         const std::array<uint8_t, 16>& serial, const std::string& what);
   std::unique_ptr<Impl> impl_;
   std::optional<KeyType> key_type_;
 };

@@ -1,6 +1,8 @@
 // sim/report/report.cpp — per-device records and the fleet summary.
 #include "report.h"
 
+#include <bearssl.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -23,13 +25,6 @@ std::string digest_hex(uint64_t v) {
   return buf;
 }
 
-uint32_t percentile(const std::vector<uint32_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t rank = size_t(p / 100.0 * double(sorted.size()) + 0.999999);
-  rank = std::clamp<size_t>(rank, 1, sorted.size());
-  return sorted[rank - 1];
-}
-
 // The TLS options as the device's flash holds them at the end of the run: commands and learned
 // fingerprints change them.
 static void add_tls_settings(json& j, const Device& d) {
@@ -44,6 +39,19 @@ static void add_tls_settings(json& j, const Device& d) {
     std::memcpy(fp.data(), cfg.fingerprint[i], fp.size());
     j[i ? "fingerprint2" : "fingerprint1"] = format_fingerprint(fp);
   }
+  // The client certificate it was given (the same in every shard of the fleet: docs/scale.md).
+  TlsSettings keys;
+  if (d.flash().size() < kTlsFlashAddr + sizeof keys) return;
+  std::memcpy(&keys, d.flash().data() + kTlsFlashAddr, sizeof keys);
+  if (keys.cert_len == 0 || keys.cert_len > sizeof keys.cert) return;
+  br_sha256_context h;
+  br_sha256_init(&h);
+  br_sha256_update(&h, keys.cert, keys.cert_len);
+  uint8_t sum[br_sha256_SIZE];
+  br_sha256_out(&h, sum);
+  char hex[2 * br_sha256_SIZE + 1];
+  for (size_t i = 0; i < sizeof sum; ++i) snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+  j["client_cert_sha256"] = hex;
 }
 
 json device_record(const Device& d) {
@@ -100,42 +108,33 @@ json device_record(const Device& d) {
 
 namespace {
 
-// {p50, p99, max} of a sorted list.
-json spread(const std::vector<uint32_t>& sorted) {
-  return {
-      {"p50", percentile(sorted, 50)}, {"p99", percentile(sorted, 99)}, {"max", sorted.empty() ? 0 : sorted.back()}};
-}
-
-// Events per second, from their sorted times in ms since the start (0 when there are none).
-double rate_per_s(const std::vector<uint32_t>& sorted_ms) {
-  return sorted_ms.empty() || sorted_ms.back() == 0 ? 0.0
-                                                    : double(sorted_ms.size()) * 1000.0 / double(sorted_ms.back());
+// Events per second: how many, over the time of the last one in ms since the start (0 when none).
+double rate_per_s(const Histogram& times_ms) {
+  return times_ms.count() == 0 || times_ms.max() == 0 ? 0.0
+                                                      : double(times_ms.count()) * 1000.0 / double(times_ms.max());
 }
 
 }  // namespace
 
 json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es) {
-  std::vector<uint32_t> hs;
-  // First connects in device time and in wall time; how far behind the wall clock each device ran.
-  std::vector<uint32_t> first_ms, first_wall_ms, lag_ms;
+  FleetHistograms hist;
   uint64_t lagged_devices = 0;
   uint64_t published = 0, failures = 0, crashes = 0, connected = 0, ever = 0, received = 0;
   uint32_t heap_min = UINT32_MAX, block_min = UINT32_MAX, frag_max = 0;
   uint64_t host_ns = 0, host_hs_ns = 0;
   std::map<std::string, uint64_t> errors, crash_kinds;
-  std::vector<uint32_t> crashed;  // ids of devices that crashed (the first kMaxListed)
-  constexpr size_t kMaxListed = 100;
+  std::vector<uint32_t> crashed;  // ids of devices that crashed (the first kMaxListedCrashed)
   for (auto& d : devices) {
     const ConsoleFigures& s = d->console();
     const HeapFigures& h = d->heap().figures();
-    hs.insert(hs.end(), s.handshake_ms.begin(), s.handshake_ms.end());
+    for (uint32_t ms : s.handshake_ms) hist.handshake_ms.add(ms);
     published += s.published;
     host_ns += d->host_use().ns;
     host_hs_ns += d->host_use().handshake_ns;
     received += s.received;
     failures += s.connect_failures;
     crashes += d->life().crashes().size();
-    if (!d->life().crashes().empty() && crashed.size() < kMaxListed) crashed.push_back(d->id());
+    if (!d->life().crashes().empty() && crashed.size() < kMaxListedCrashed) crashed.push_back(d->id());
     for (const CrashEntry& c : d->life().crashes()) crash_kinds[crash_kind(c.reason, c.summary)]++;
     if (d->life().state() == DeviceState::connected) connected++;
     if (s.mqtt_connects > 0) ever++;
@@ -143,16 +142,12 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
     block_min = std::min(block_min, h.max_block_min);
     frag_max = std::max(frag_max, h.frag_max);
     if (s.tls_error) errors[std::to_string(s.tls_error) + " " + tls_error_name(s.tls_error)]++;
-    if (s.first_connected.ns >= 0) first_ms.push_back(uint32_t(s.first_connected.ms()));
+    if (s.first_connected.ns >= 0) hist.first_connect_ms.add(uint64_t(s.first_connected.ms()));
     if (d->host_use().first_connected_wall.ns >= 0)
-      first_wall_ms.push_back(uint32_t(d->host_use().first_connected_wall.ms()));
-    lag_ms.push_back(uint32_t(d->task().lag_max().ms()));
+      hist.first_connect_wall_ms.add(uint64_t(d->host_use().first_connected_wall.ms()));
+    hist.device_lag_ms.add(uint64_t(d->task().lag_max().ms()));
     if (d->task().lag_max() > kHostOverloadLag) lagged_devices++;
   }
-  std::sort(hs.begin(), hs.end());
-  std::sort(first_ms.begin(), first_ms.end());
-  std::sort(first_wall_ms.begin(), first_wall_ms.end());
-  std::sort(lag_ms.begin(), lag_ms.end());
   json j;
   j["devices"] = devices.size();
   j["connected"] = connected;
@@ -163,12 +158,6 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   j["crashed_devices"] = crashed;
   j["published"] = published;
   j["received"] = received;
-  j["handshakes"] = hs.size();
-  j["handshake_ms"] = spread(hs);
-  j["first_connect_ms"] = spread(first_ms);
-  j["connect_rate_per_s"] = rate_per_s(first_ms);
-  j["first_connect_wall_ms"] = spread(first_wall_ms);
-  j["connect_rate_per_s_wall"] = rate_per_s(first_wall_ms);
   j["heap_free_min"] = devices.empty() ? 0 : heap_min;
   j["heap_max_block_min"] = devices.empty() ? 0 : block_min;
   j["heap_frag_max"] = frag_max;
@@ -177,13 +166,42 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
                {"lag_max_ms", es.lag_max_ms},
                {"wakeups", es.wakeups},
                {"caught_up_parks", es.caught_up},
-               {"device_lag_ms", spread(lag_ms)},
                {"devices_lagged", lagged_devices},
-               {"overloaded", lagged_devices > 0},
                {"lagged_wakeups", es.lagged_wakeups},
                {"device_code_s", double(host_ns) / 1e9},
-               {"handshake_ms_host", hs.empty() ? 0.0 : double(host_hs_ns) / 1e6 / double(hs.size())}};
+               {"handshake_ms_host",
+                hist.handshake_ms.count() == 0 ? 0.0 : double(host_hs_ns) / 1e6 / double(hist.handshake_ms.count())}};
+  add_distributions(j, hist);
   return j;
+}
+
+void add_distributions(json& j, const FleetHistograms& h) {
+  j["handshakes"] = h.handshake_ms.count();
+  j["handshake_ms"] = h.handshake_ms.spread();
+  j["first_connect_ms"] = h.first_connect_ms.spread();
+  j["connect_rate_per_s"] = rate_per_s(h.first_connect_ms);
+  j["first_connect_wall_ms"] = h.first_connect_wall_ms.spread();
+  j["connect_rate_per_s_wall"] = rate_per_s(h.first_connect_wall_ms);
+  json& host = j["host"];
+  host["device_lag_ms"] = h.device_lag_ms.spread();
+  host["overloaded"] = host.value("devices_lagged", uint64_t(0)) > 0;
+  j["histograms"] = {{"handshake_ms", h.handshake_ms.to_json()},
+                     {"first_connect_ms", h.first_connect_ms.to_json()},
+                     {"first_connect_wall_ms", h.first_connect_wall_ms.to_json()},
+                     {"device_lag_ms", h.device_lag_ms.to_json()}};
+}
+
+FleetHistograms FleetHistograms::from_summary(const json& s) {
+  const json& h = s.at("histograms");
+  return {Histogram::from_json(h.at("handshake_ms")), Histogram::from_json(h.at("first_connect_ms")),
+          Histogram::from_json(h.at("first_connect_wall_ms")), Histogram::from_json(h.at("device_lag_ms"))};
+}
+
+void FleetHistograms::merge(const FleetHistograms& o) {
+  handshake_ms.merge(o.handshake_ms);
+  first_connect_ms.merge(o.first_connect_ms);
+  first_connect_wall_ms.merge(o.first_connect_wall_ms);
+  device_lag_ms.merge(o.device_lag_ms);
 }
 
 std::string overload_warning(const json& s) {

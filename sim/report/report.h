@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "histogram.h"
 #include "sim_time.h"
 
 namespace espfleet {
@@ -15,13 +16,25 @@ namespace espfleet {
 // summary.json host.overloaded, host.devices_lagged, and a warning.
 inline constexpr VTime kHostOverloadLag = VTime::from_ms(1000);
 
+// summary.json lists the first this many crashed devices.
+inline constexpr size_t kMaxListedCrashed = 100;
+
 class Device;
 struct SchedulerStats;
 
+// The fleet's distributions, kept whole so shards merge (espfleet merge): every handshake's
+// device time, each device's first connect in device and wall time, each device's worst lag.
+struct FleetHistograms {
+  Histogram handshake_ms, first_connect_ms, first_connect_wall_ms, device_lag_ms;
+  static FleetHistograms from_summary(const nlohmann::ordered_json& summary);  // its "histograms"
+  void merge(const FleetHistograms& o);
+};
+
 nlohmann::ordered_json device_record(const Device& d);
 nlohmann::ordered_json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es);
-// Percentile (nearest rank) of a sorted vector; 0 when empty.
-uint32_t percentile(const std::vector<uint32_t>& sorted, double p);
+// What the histograms give summary.json: handshakes, handshake_ms, first_connect_ms, the connect
+// rates, host.device_lag_ms, host.overloaded (from host.devices_lagged) and "histograms" itself.
+void add_distributions(nlohmann::ordered_json& summary, const FleetHistograms& h);
 // A device digest (Device::digest) as devices.jsonl and `espfleet replay` print it: 16 hex digits.
 std::string digest_hex(uint64_t v);
 std::string summary_table(const nlohmann::ordered_json& summary);

@@ -465,3 +465,30 @@ TEST_CASE("pki: issuing 1000 device certificates") {
                                    << static_cast<int>(n / s) << " certs/s, mean DER " << bytes / n << " B");
   }
 }
+
+TEST_CASE("pki: a reproducible device certificate is the same from the same CA and seeds, and valid") {
+  CertificateAuthority ca = CertificateAuthority::create(KeyType::rsa2048, "repro CA", kCaValidityDays, 5);
+  const CertificateAuthority::Reproducible seeds{0x1234, 0x5678};
+  DeviceCert a = ca.issue_device("dev-a", seeds);
+  DeviceCert b = ca.issue_device("dev-a", seeds);
+  CHECK(a.cert_der == b.cert_der);  // RSA signs deterministically: byte for byte
+  CHECK(a.private_scalar == b.private_scalar);
+  X509P ax = der_cert(a.cert_der);
+  CHECK(X509_verify(ax.get(), ca.pkey()) == 1);
+  CHECK(verify_chain(ca.x509(), ax.get(), X509_PURPOSE_SSL_CLIENT) == X509_V_OK);
+  CHECK(point_from_scalar(a.private_scalar) == encoded_pub(X509_get0_pubkey(ax.get())));
+  CHECK(subject_cn(ax.get()) == "dev-a");
+  CHECK(ASN1_TIME_compare(X509_get0_notBefore(ax.get()), X509_get0_notBefore(ca.x509())) == 0);
+  // Another key seed: another key; another serial seed: another serial, same key.
+  DeviceCert c = ca.issue_device("dev-a", CertificateAuthority::Reproducible{0x1235, 0x5678});
+  CHECK(c.private_scalar != a.private_scalar);
+  DeviceCert d = ca.issue_device("dev-a", CertificateAuthority::Reproducible{0x1234, 0x5679});
+  CHECK(d.private_scalar == a.private_scalar);
+  CHECK(serial_bytes(der_cert(d.cert_der).get()) != serial_bytes(ax.get()));
+  // The same CA loaded from its files (as every shard does with --pki) issues the same certificate.
+  TempDir dir;
+  ca.save(dir.path);
+  CertificateAuthority loaded =
+      CertificateAuthority::load(CertificateAuthority::cert_path(dir.path), CertificateAuthority::key_path(dir.path));
+  CHECK(loaded.issue_device("dev-a", seeds).cert_der == a.cert_der);
+}
