@@ -111,11 +111,11 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   bool interrupted = false;
   json host = json::object();
   double wall = 0, lag = 0, provision = 0, device_s = 0, hs_host_ms = 0, rss_delta = 0, tape_bytes = 0;
-  static const char* kSums[] = {"devices", "connected", "ever_connected", "connect_failures", "crashes",
-                                "published", "received", "heap_maps_written", "heap_maps_skipped"};
+  static const char* kSums[] = {"devices",   "connected", "ever_connected",    "connect_failures", "crashes",
+                                "published", "received",  "heap_maps_written", "heap_maps_skipped"};
   std::map<std::string, uint64_t> sums;
-  static const char* kHostSums[] = {"wakeups", "caught_up_parks", "devices_lagged", "lagged_wakeups", "rss_bytes",
-                                    "broker_rss_bytes"};
+  static const char* kHostSums[] = {"wakeups",        "caught_up_parks", "devices_lagged",
+                                    "lagged_wakeups", "rss_bytes",       "broker_rss_bytes"};
   std::map<std::string, double> host_sums;
   for (const Shard& s : shards) {
     const json& j = s.summary;

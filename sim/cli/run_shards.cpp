@@ -37,8 +37,9 @@ std::vector<std::string> split_commas(const std::string& s) {
 // The per-shard command: the launcher's own options, less --shards, plus the shard's.
 std::vector<std::string> shard_argv(const RunOptions& o, uint32_t i, const fs::path& out, const std::string& broker,
                                     const fs::path& pki) {
-  std::vector<std::string> a = {"/proc/self/exe", "run", o.scenario, "--shard",
-                                std::to_string(i) + "/" + std::to_string(o.shards), "--out", out.string(), "--quiet"};
+  std::vector<std::string> a = {
+      "/proc/self/exe", "run",        o.scenario, "--shard", std::to_string(i) + "/" + std::to_string(o.shards),
+      "--out",          out.string(), "--quiet"};
   auto opt = [&a](const char* name, const std::string& v) {
     if (!v.empty()) a.insert(a.end(), {name, v});
   };
@@ -63,11 +64,12 @@ std::vector<std::string> shard_argv(const RunOptions& o, uint32_t i, const fs::p
 int cmd_run_shards(const RunOptions& o) {
   RunSignals signals;
   try {
-    if (!o.shard.empty()) throw CliError("--shards " + std::to_string(o.shards) + " runs every shard: not with --shard");
+    if (!o.shard.empty())
+      throw CliError("--shards " + std::to_string(o.shards) + " runs every shard: not with --shard");
     std::vector<std::string> brokers = o.broker.empty() ? std::vector<std::string>{""} : split_commas(o.broker);
     if (brokers.size() != 1 && brokers.size() != o.shards)
-      throw CliError("--broker " + o.broker + ": " + std::to_string(brokers.size()) +
-                     " endpoints for --shards " + std::to_string(o.shards) + " (give one for all, or one per shard)");
+      throw CliError("--broker " + o.broker + ": " + std::to_string(brokers.size()) + " endpoints for --shards " +
+                     std::to_string(o.shards) + " (give one for all, or one per shard)");
     fs::path dir = prepare_run_dir(o.out, o.force);
     // One CA for every shard's embedded broker: a device's certificate is the same in any shard.
     fs::path pki = o.pki;

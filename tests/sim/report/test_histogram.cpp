@@ -67,8 +67,9 @@ TEST_CASE("histogram: JSON round trip; damaged JSON is refused with what is wron
   CHECK_THROWS_WITH_AS(Histogram::from_json(J::array()), doctest::Contains("expected {count"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(Histogram::from_json(J{{"count", 1}, {"max", 5}, {"buckets", J::array({J::array({5, 2})})}}),
                        doctest::Contains("not the sum"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(Histogram::from_json(J{{"count", 1}, {"max", 5000}, {"buckets", J::array({J::array({4097, 1})})}}),
-                       doctest::Contains("4097 is not a bucket"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      Histogram::from_json(J{{"count", 1}, {"max", 5000}, {"buckets", J::array({J::array({4097, 1})})}}),
+      doctest::Contains("4097 is not a bucket"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(Histogram::from_json(J{{"buckets", J::array({J::array({"x", 1})})}}),
                        doctest::Contains("not [value, count]"), std::invalid_argument);
 }

@@ -22,17 +22,17 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { kBufIn = 1024 + 325, kBufOut = 1024 + 85 };  /* core/tls_client.h */
+enum { kBufIn = 1024 + 325, kBufOut = 1024 + 85 }; /* core/tls_client.h */
 
-static void die(const char *what, const char *detail) {
+static void die(const char* what, const char* detail) {
   fprintf(stderr, "bare_tls_client: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
   exit(2);
 }
 
-static unsigned char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
+static unsigned char* read_file(const char* path, size_t* len) {
+  FILE* f = fopen(path, "rb");
   if (!f) die(path, strerror(errno));
-  unsigned char *buf = NULL;
+  unsigned char* buf = NULL;
   size_t cap = 0, n = 0;
   for (;;) {
     if (n == cap) {
@@ -50,10 +50,13 @@ static unsigned char *read_file(const char *path, size_t *len) {
 }
 
 /* The DER of the first PEM object named `name` in `path`. */
-struct der { unsigned char *data; size_t len, cap; };
+struct der {
+  unsigned char* data;
+  size_t len, cap;
+};
 
-static void der_append(void *ctx, const void *src, size_t len) {
-  struct der *d = ctx;
+static void der_append(void* ctx, const void* src, size_t len) {
+  struct der* d = ctx;
   if (d->len + len > d->cap) {
     d->cap = (d->len + len) * 2;
     d->data = realloc(d->data, d->cap);
@@ -63,9 +66,9 @@ static void der_append(void *ctx, const void *src, size_t len) {
   d->len += len;
 }
 
-static struct der pem_object(const char *path, const char *name_part) {
+static struct der pem_object(const char* path, const char* name_part) {
   size_t len;
-  unsigned char *text = read_file(path, &len);
+  unsigned char* text = read_file(path, &len);
   br_pem_decoder_context pc;
   br_pem_decoder_init(&pc);
   struct der d = {0};
@@ -91,17 +94,21 @@ static struct der pem_object(const char *path, const char *name_part) {
 }
 
 /* The CA certificate as a trust anchor: its subject DN and public key. */
-struct anchor { br_x509_trust_anchor ta; struct der dn; unsigned char key[600]; };
+struct anchor {
+  br_x509_trust_anchor ta;
+  struct der dn;
+  unsigned char key[600];
+};
 
-static void dn_append(void *ctx, const void *src, size_t len) { der_append(ctx, src, len); }
+static void dn_append(void* ctx, const void* src, size_t len) { der_append(ctx, src, len); }
 
-static void make_anchor(const char *path, struct anchor *a) {
+static void make_anchor(const char* path, struct anchor* a) {
   struct der cert = pem_object(path, "CERTIFICATE");
   br_x509_decoder_context dc;
   memset(&a->dn, 0, sizeof a->dn);
   br_x509_decoder_init(&dc, dn_append, &a->dn);
   br_x509_decoder_push(&dc, cert.data, cert.len);
-  const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
+  const br_x509_pkey* pk = br_x509_decoder_get_pkey(&dc);
   if (!pk || br_x509_decoder_last_error(&dc)) die(path, "not an X.509 certificate");
   if (pk->key_type != BR_KEYTYPE_RSA) die(path, "the bench expects an RSA CA (as espfleet's)");
   if (pk->key.rsa.nlen + pk->key.rsa.elen > sizeof a->key) die(path, "RSA key too large");
@@ -118,7 +125,7 @@ static void make_anchor(const char *path, struct anchor *a) {
   free(cert.data);
 }
 
-static int tcp_connect(const char *host, const char *port) {
+static int tcp_connect(const char* host, const char* port) {
   struct addrinfo hints = {0}, *res;
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
@@ -126,24 +133,24 @@ static int tcp_connect(const char *host, const char *port) {
   if (rc) die(host, gai_strerror(rc));
   int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
   if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) < 0) die(host, strerror(errno));
-  int one = 1;  /* each record goes out at once, as the firmware's flush() waits for it */
+  int one = 1; /* each record goes out at once, as the firmware's flush() waits for it */
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   freeaddrinfo(res);
   return fd;
 }
 
-static int sock_read(void *ctx, unsigned char *buf, size_t len) {
+static int sock_read(void* ctx, unsigned char* buf, size_t len) {
   for (;;) {
-    ssize_t r = read(*(int *)ctx, buf, len);
+    ssize_t r = read(*(int*)ctx, buf, len);
     if (r > 0) return (int)r;
     if (r == 0) return -1;
     if (errno != EINTR) return -1;
   }
 }
 
-static int sock_write(void *ctx, const unsigned char *buf, size_t len) {
+static int sock_write(void* ctx, const unsigned char* buf, size_t len) {
   for (;;) {
-    ssize_t w = write(*(int *)ctx, buf, len);
+    ssize_t w = write(*(int*)ctx, buf, len);
     if (w > 0) return (int)w;
     if (w < 0 && errno == EINTR) continue;
     return -1;
@@ -156,7 +163,7 @@ static double cpu_seconds(void) {
   return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 7) {
     fprintf(stderr, "usage: bare_tls_client HOST PORT CA.pem CLIENT.crt CLIENT.key COUNT\n");
     return 2;
@@ -172,7 +179,7 @@ int main(int argc, char **argv) {
   br_skey_decoder_context kc;
   br_skey_decoder_init(&kc);
   br_skey_decoder_push(&kc, keyder.data, keyder.len);
-  const br_ec_private_key *key = br_skey_decoder_get_ec(&kc);
+  const br_ec_private_key* key = br_skey_decoder_get_ec(&kc);
   if (br_skey_decoder_last_error(&kc) || !key) die(argv[5], "not an EC private key");
 
   static unsigned char in[kBufIn], out[kBufOut];
@@ -187,7 +194,7 @@ int main(int argc, char **argv) {
     br_ssl_engine_set_versions(&sc.eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_suites(&sc.eng, suites, 1);
     br_ssl_engine_set_buffers_bidi(&sc.eng, in, sizeof in, out, sizeof out);
-    br_x509_minimal_set_time(&xc, 0, 0);  /* dates checked against the host clock */
+    br_x509_minimal_set_time(&xc, 0, 0); /* dates checked against the host clock */
     br_ssl_client_set_single_ec(&sc, &chain, 1, key, BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN, BR_KEYTYPE_RSA,
                                 br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
     if (!br_ssl_client_reset(&sc, "localhost", 0)) die("reset", NULL);
@@ -196,8 +203,8 @@ int main(int argc, char **argv) {
     br_sslio_init(&io, &sc.eng, sock_read, &fd, sock_write, &fd);
     char id[32];
     int idlen = snprintf(id, sizeof id, "bare-%d", i);
-    unsigned char pkt[64] = {0x10, (unsigned char)(12 + idlen), 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60, 0,
-                             (unsigned char)idlen};
+    unsigned char pkt[64] = {0x10, (unsigned char)(12 + idlen), 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60,
+                             0,    (unsigned char)idlen};
     memcpy(pkt + 14, id, (size_t)idlen);
     unsigned char connack[4];
     if (br_sslio_write_all(&io, pkt, 14 + (size_t)idlen) < 0 || br_sslio_flush(&io) < 0 ||
