@@ -36,9 +36,10 @@ class Fiber {
   const void* stack_top() const { return static_cast<const char*>(stack_) + size_; }
   size_t stack_size() const { return size_; }
 
-  static constexpr uint32_t kPaint = 0xfeefeffe;  // the ESP8266 cont's stack paint
-  // Only the top of the stack is painted (plus the canary word at the bottom): painting all of
-  // it would make every page of every device's stack resident.
+  // Zero: an untouched page of the arena reads as zero, so the paint costs no write and no
+  // resident page (the ESP8266 cont's 0xfeefeffe would make 16 KB of every stack resident).
+  static constexpr uint32_t kPaint = 0;
+  // High water is measured within the top kPaintBytes (plus the canary word at the bottom).
   static constexpr size_t kPaintBytes = 16 * 1024;
 
  private:

@@ -43,9 +43,14 @@ void Fiber::arm(void* stack, size_t size, Entry entry, void* arg) {
   // A re-armed stack (reboot, or an arena slot reused) still carries the abandoned frames' poison.
   __asan_unpoison_memory_region(stack, size);
 #endif
+  // The paint is zero, which is what a page the kernel never handed out reads as: nothing is
+  // written, so a device's stack costs resident memory only as deep as it is used (reading an
+  // untouched page maps the shared zero page). A stack used before is cleared where it was used.
   size_t painted = std::min(size, kPaintBytes) & ~size_t(3);
-  stack_paint(static_cast<char*>(stack) + size - painted, painted, kPaint);
-  stack_paint(stack, 4, kPaint);  // the canary
+  char* region = static_cast<char*>(stack) + size - painted;
+  if (size_t used = stack_unpainted(region, painted, kPaint)) stack_paint(region + painted - used, used, kPaint);
+  auto* canary = static_cast<uint32_t*>(stack);
+  if (*canary != kPaint) *canary = kPaint;
   ctx_ = bctx::make_fcontext(static_cast<char*>(stack) + size, size, &FiberBackend::entry);
 }
 
