@@ -42,8 +42,8 @@ TEST_CASE("fiber stack: zero paint, high water, re-arm clears, canary, pages unt
   const size_t size = 64 * 1024;
   // Between two inaccessible pages, so the kernel keeps it a mapping of its own (smaps below).
   const size_t guard = 4096;
-  char* whole = static_cast<char*>(
-      mmap(nullptr, size + 2 * guard, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  char* whole =
+      static_cast<char*>(mmap(nullptr, size + 2 * guard, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   REQUIRE(whole != MAP_FAILED);
   REQUIRE(mprotect(whole, guard, PROT_NONE) == 0);
   REQUIRE(mprotect(whole + guard + size, guard, PROT_NONE) == 0);
