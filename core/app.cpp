@@ -3,6 +3,8 @@
 // report is built from.
 #include "app.h"
 
+#include <coredecls.h>
+
 #include <Esp.h>
 #include <StackThunk.h>
 
@@ -431,7 +433,28 @@ void TasmotaApp::loop() {
     crash(_crashPending);
     _crashPending = 0;
   }
-  delay(kLoopSleepMs);
+  // Sleep 50 ms a step, as Tasmota does; when nothing is due for longer, wait in those steps for
+  // the broker or the next thing due (esp_delay: the same steps, asked only whether to go on).
+  uint32_t due = msUntilDue();
+  if (due > kLoopSleepMs)
+    esp_delay(
+        due, [this]() { return _mqtt->idle(); }, kLoopSleepMs);
+  else
+    delay(kLoopSleepMs);
+}
+
+uint32_t TasmotaApp::msUntilDue() {
+  if (_restartPending || _crashPending || !_mqtt->connected()) return 0;
+  uint32_t now = millis();
+  int32_t tele = (int32_t)(_nextTeleMs - now);
+  uint32_t due = tele <= 0 ? 0 : (uint32_t)tele;
+  uint32_t keepalive = _mqtt->msUntilDue(now);
+  if (keepalive < due) due = keepalive;
+  if (_heap) {
+    uint32_t heap = _heap->msUntilDue(now);
+    if (heap < due) due = heap;
+  }
+  return due;
 }
 
 void tasmota_main() {

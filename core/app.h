@@ -36,6 +36,9 @@ class TasmotaApp {
   void onMessage(char* topic, uint8_t* payload, unsigned int len);
   static void onMessageThunk(void* ctx, char* topic, uint8_t* payload, unsigned int len);
   void uptime(char* out, size_t n);
+  // Milliseconds until loop() has work of its own (telemetry, keepalive, heap workload, a
+  // restart); 0 when it has now or is not connected.
+  uint32_t msUntilDue();
 
   DeviceSettings _cfg;
   char _clientId[16];

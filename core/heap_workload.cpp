@@ -95,6 +95,21 @@ void HeapWorkload::allocate(size_t entry, uint32_t now) {
   _held++;
 }
 
+uint32_t HeapWorkload::msUntilDue(uint32_t nowMs) const {
+  uint32_t due = 0xFFFFFFFFu;
+  for (size_t i = 0; i < _held; ++i) {
+    int32_t left = (int32_t)(_blocks[i].freeAtMs - nowMs);
+    if (left <= 0) return 0;
+    if ((uint32_t)left < due) due = (uint32_t)left;
+  }
+  for (size_t i = 0; i < _count; ++i) {
+    int32_t left = (int32_t)(_nextDueMs[i] - nowMs);
+    if (left <= 0) return 0;
+    if ((uint32_t)left < due) due = (uint32_t)left;
+  }
+  return due;
+}
+
 void HeapWorkload::loop() {
   if (_count == 0 && _held == 0) return;
   uint32_t now = millis();

@@ -17,6 +17,9 @@ class HeapWorkload {
   void begin(const DeviceSettings& cfg);
   // Frees expired blocks and allocates the due ones. Cheap when nothing is due.
   void loop();
+  // Milliseconds from `nowMs` until loop() has a block to free or allocate (0: now; 0xFFFFFFFF:
+  // never).
+  uint32_t msUntilDue(uint32_t nowMs) const;
 
   uint32_t failures() const { return _failures; }
   uint32_t bootUsed() const { return _bootBytes; }

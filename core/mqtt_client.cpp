@@ -125,6 +125,23 @@ bool MqttClient::connected() {
   return false;
 }
 
+bool MqttClient::idle() { return connected() && _client.available() <= 0; }
+
+uint32_t MqttClient::msUntilDue(uint32_t nowMs) const {
+  if (_keepAliveS == 0) return 0xFFFFFFFFu;
+  const uint32_t keepAliveMs = uint32_t(_keepAliveS) * 1000u;
+  uint32_t left;
+  if (_pingOutstanding) {
+    const uint32_t waited = nowMs - _pingSentMs;
+    left = waited >= keepAliveMs / 2 ? 0 : keepAliveMs / 2 - waited;
+  } else {
+    const uint32_t in = nowMs - _lastInMs, out = nowMs - _lastOutMs;
+    const uint32_t silent = in > out ? in : out;
+    left = silent >= keepAliveMs ? 0 : keepAliveMs - silent;
+  }
+  return left;
+}
+
 void MqttClient::drop(int state) {
   _state = state;
   _pingOutstanding = false;

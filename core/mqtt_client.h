@@ -81,6 +81,11 @@ class MqttClient {
   // within keepalive/2, i.e. 1.5 x keepalive of inbound silence. False if not connected.
   bool loop();
   bool connected();
+  // Connected and nothing to read: what an idle wait (esp_delay) waits on.
+  bool idle();
+  // Milliseconds from `nowMs` until loop() has keepalive work (a PINGREQ to send, or an unanswered
+  // one to give up on); 0 when it has now, 0xFFFFFFFF without keepalive.
+  uint32_t msUntilDue(uint32_t nowMs) const;
   int state() const { return _state; }
   const MqttStats& stats() const { return _stats; }
   bool hasBuffer() const { return _buf != nullptr; }

@@ -3,10 +3,10 @@
 // cycles (as on the chip), so a polling loop advances time.
 #include <time.h>
 #include "Arduino.h"
+#include "coredecls.h"
 #include "platform.h"
 
 namespace {
-constexpr uint32_t kClockReadCycles = 64;  // cost of a millis()/micros() call on the chip
 
 uint64_t host_micros() {  // only with no platform installed (plain unit tests)
   timespec ts;
@@ -66,4 +66,30 @@ long random(long howsmall, long howbig) {
 
 void randomSeed(unsigned long) {
   // The chip's random() reads the hardware RNG; the device's RNG is seeded from the scenario.
+}
+
+namespace {
+// The chip's esp_delay loop: millis(), delay(the step), blocked().
+void chip_delay_loop(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, bool (*blocked)(void*), void* ctx) {
+  for (;;) {
+    uint32_t expired = (uint32_t)millis() - start_ms;
+    if (expired >= timeout_ms) return;
+    uint32_t left = timeout_ms - expired;
+    delay(intvl_ms && intvl_ms < left ? intvl_ms : left);
+    if (!blocked(ctx)) return;
+  }
+}
+}  // namespace
+
+void EspPlatform::delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, bool (*blocked)(void*),
+                              void* ctx) {
+  chip_delay_loop(start_ms, timeout_ms, intvl_ms, blocked, ctx);
+}
+
+void esp_delay_while(uint32_t timeout_ms, bool (*blocked)(void* ctx), void* ctx, uint32_t intvl_ms) {
+  const uint32_t start_ms = (uint32_t)millis();
+  if (EspPlatform* p = esp_platform())
+    p->delay_while(start_ms, timeout_ms, intvl_ms, blocked, ctx);
+  else
+    chip_delay_loop(start_ms, timeout_ms, intvl_ms, blocked, ctx);  // no device: plain unit tests
 }

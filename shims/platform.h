@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// What a millis()/micros() call costs on the chip, in cycles (shims/arduino_time.cpp; the host's
+// esp_delay steps count it too).
+static const uint32_t kClockReadCycles = 64;
+
 // One TCP connection of the device (lwIP's tcp_pcb under WiFiClient, as the core's ClientContext
 // is): made by EspPlatform::tcp_connect, valid until close().
 class EspTcp {
@@ -35,6 +39,11 @@ class EspPlatform {
   virtual void charge(uint32_t cycles) = 0;
   virtual void delay_ms(uint32_t ms) = 0;
   virtual void yield() = 0;
+  // esp_delay (coredecls.h): from start_ms (a millis() the caller read), up to timeout_ms in
+  // steps of intvl_ms while blocked(ctx); the same clock and calls as the chip's loop, whatever
+  // steps the platform skips. By default the chip's loop itself (shims/arduino_time.cpp).
+  virtual void delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, bool (*blocked)(void*),
+                           void* ctx);
 
   // Heap: the device's umm_malloc arena. file/line tag the call site (as the core's debug heap).
   virtual void* heap_malloc(size_t size, const char* file, int line) = 0;

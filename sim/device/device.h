@@ -114,6 +114,7 @@ struct DeviceEnv {
   std::function<void(Device&)> after_slice;  // replay
   VTime soft_wdt = Watchdog::kSoftDefault;
   VTime hardware_wdt = Watchdog::kHardwareDefault;
+  bool skip_idle_steps = true;  // esp_delay skips the steps nothing can end (delay_while.cpp)
 };
 
 class Device final : private FaultTarget {
@@ -155,6 +156,7 @@ class Device final : private FaultTarget {
   void note_stack_high_water();  // the fiber's stack as used so far (between slices)
   DevicePlatform& platform() { return platform_; }
   Scheduler& sched() const { return env_.sched; }  // the engine that runs it
+  const DeviceEnv& env() const { return env_; }
 
   VTime now() const { return clock_.now(); }
   // The device's history in one number: every heap request of every boot, its result and the

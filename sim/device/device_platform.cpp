@@ -27,7 +27,10 @@ HeapRequest request(size_t size, const char* file, int line) {
 }
 }  // namespace
 
-uint64_t DevicePlatform::cycles() { return d_.clock().cycles(); }
+uint64_t DevicePlatform::cycles() {
+  ++calls_;
+  return d_.clock().cycles();
+}
 uint32_t DevicePlatform::cpu_mhz() { return d_.clock().mhz(); }
 void DevicePlatform::charge(uint32_t c) { d_.clock().charge(c); }
 
@@ -44,11 +47,13 @@ void DevicePlatform::yield() {
 }
 
 void* DevicePlatform::heap_malloc(size_t size, const char* file, int line) {
+  ++calls_;
   d_.clock().charge(cost::kMalloc);
   return d_.heap().malloc(request(size, file, line));
 }
 
 void* DevicePlatform::heap_calloc(size_t count, size_t size, const char* file, int line) {
+  ++calls_;
   d_.clock().charge(cost::kMalloc);
   size_t total;
   if (__builtin_mul_overflow(count, size, &total)) total = SIZE_MAX;  // fails, as umm_calloc's
@@ -56,11 +61,13 @@ void* DevicePlatform::heap_calloc(size_t count, size_t size, const char* file, i
 }
 
 void* DevicePlatform::heap_realloc(void* ptr, size_t size, const char* file, int line) {
+  ++calls_;
   d_.clock().charge(cost::kMalloc);
   return d_.heap().realloc(ptr, request(size, file, line));
 }
 
 void DevicePlatform::heap_free(void* ptr, const char* file, int line) {
+  ++calls_;
   d_.clock().charge(cost::kFree);
   d_.heap().free(ptr, HeapSite{file, line});
 }
@@ -80,12 +87,18 @@ void DevicePlatform::restart() {
   d_.reset(ResetReason::soft_restart, "ESP.restart()");
 }
 
-uint32_t DevicePlatform::random32() { return d_.hardware_rng().next32(); }
+uint32_t DevicePlatform::random32() {
+  ++calls_;
+  return d_.hardware_rng().next32();
+}
 
 void DevicePlatform::wdt_feed() { d_.watchdog().feed(); }
 void DevicePlatform::wdt_enable_soft(bool on) { d_.watchdog().enable_soft(on); }
 
-void DevicePlatform::log_write(const char* text, size_t len) { d_.console_line(std::string_view(text, len)); }
+void DevicePlatform::log_write(const char* text, size_t len) {
+  ++calls_;
+  d_.console_line(std::string_view(text, len));
+}
 
 bool DevicePlatform::flash_read(uint32_t addr, void* data, size_t size) {
   std::vector<uint8_t>& flash = d_.flash();
@@ -95,6 +108,7 @@ bool DevicePlatform::flash_read(uint32_t addr, void* data, size_t size) {
 }
 
 bool DevicePlatform::flash_write(uint32_t addr, const void* data, size_t size) {
+  ++calls_;
   std::vector<uint8_t>& flash = d_.flash();
   if (uint64_t(addr) + size > flash.size()) return false;
   // NOR flash: writing can only clear bits.
@@ -106,6 +120,7 @@ bool DevicePlatform::flash_write(uint32_t addr, const void* data, size_t size) {
 }
 
 bool DevicePlatform::flash_erase_sector(uint32_t sector) {
+  ++calls_;
   std::vector<uint8_t>& flash = d_.flash();
   uint64_t start = uint64_t(sector) * 4096;
   if (start + 4096 > flash.size()) return false;
@@ -119,11 +134,13 @@ EspTcp* DevicePlatform::tcp_connect(const char* host, uint16_t port, uint32_t ti
 }
 
 bool DevicePlatform::host_by_name(const char* host, uint32_t* ipv4) {
+  ++calls_;
   HostSection h;
   return resolve_host(host, ipv4);
 }
 
 bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
+  ++calls_;
   if (d_.thunk().held()) return true;  // already held (refcount 1 is all the firmware uses)
   void* p = d_.heap().malloc(HeapRequest{size_bytes, size_bytes, HeapTag::thunk, kThunkSite});
   if (!p) return false;
@@ -132,6 +149,7 @@ bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
 }
 
 void DevicePlatform::thunk_release() {
+  ++calls_;
   if (void* p = d_.thunk().forget()) d_.heap().free(p, kThunkSite);
 }
 
@@ -142,6 +160,7 @@ uint32_t DevicePlatform::thunk_max_usage() { return d_.thunk().max_usage(); }
 // Charges the engine's dispatch, installs the cost hooks (the firmware holds the thunk while it
 // handshakes), and runs the call on the thunk stack; the block's canary may reset the device.
 void DevicePlatform::thunk_call(void* engine, void (*fn)(void*), void* arg) {
+  ++calls_;
   d_.clock().charge(cost::cycles(cost::kEngineCall, d_.clock().mhz()));
   install_cost_hooks(engine, d_.thunk().held());
   ThunkBlock::Call c = d_.thunk().call(fn, arg, d_.costs());

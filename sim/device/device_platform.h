@@ -17,6 +17,8 @@ class DevicePlatform final : public EspPlatform {
   void charge(uint32_t cycles) override;
   void delay_ms(uint32_t ms) override;
   void yield() override;
+  void delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, bool (*blocked)(void*),
+                   void* ctx) override;  // delay_while.cpp
 
   void* heap_malloc(size_t size, const char* file, int line) override;
   void* heap_calloc(size_t count, size_t size, const char* file, int line) override;
@@ -49,7 +51,14 @@ class DevicePlatform final : public EspPlatform {
   Device& device() { return d_; }
 
  private:
+  // What a step of delay_while cannot skip unless it stays the same: calls that read the clock or
+  // change the device (heap, network, flash, log, BearSSL, randomness), counted here.
+  uint64_t effects() const;
+  // Skips the steps of an idle delay_while (delay_while.cpp); false when it ran none.
+  bool skip_idle_steps(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, uint64_t step_cost);
+
   Device& d_;
+  uint64_t calls_ = 0;  // the counted calls (effects())
 };
 
 }  // namespace espfleet

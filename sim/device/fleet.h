@@ -37,6 +37,7 @@ struct FleetOptions {
   std::vector<HostEvent> host_events;        // in time order
   Transport* transport = nullptr;            // nullptr: live sockets on the fleet's loop
   std::function<void(Device&)> after_slice;  // after each slice of a device (replay)
+  bool skip_idle_steps = true;               // false: esp_delay runs every step (delay_while.cpp)
 };
 
 class Fleet {

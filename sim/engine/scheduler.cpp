@@ -80,6 +80,7 @@ void Scheduler::park_io(Task& t, VTime deadline) {
   check_not_in_stack_call();
   t.waiting_io_ = true;
   t.io_signalled_ = false;
+  t.io_deadline_ = deadline;
   schedule(t, deadline);
   t.suspend();
   t.waiting_io_ = false;
@@ -88,8 +89,10 @@ void Scheduler::park_io(Task& t, VTime deadline) {
 
 void Scheduler::signal_io(Task& t, VTime visible_at) {
   if (!t.waiting_io_ || t.io_signalled_) return;
+  const VTime at = std::max(visible_at, t.now());
+  if (at >= t.io_deadline_) return;  // the deadline comes first: its wake-up stands
   t.io_signalled_ = true;
-  schedule(t, std::max(visible_at, t.now()));
+  schedule(t, at);
 }
 
 bool Scheduler::ahead_of_wall(const Task& t) const { return realtime() && t.now() > wall_now() + VTime::from_ms(1); }

@@ -51,6 +51,7 @@ class Task {
   bool held_ = false;
   bool waiting_io_ = false;
   bool io_signalled_ = false;
+  VTime io_deadline_{};  // park_io's deadline: a signal never wakes the task later than it
 };
 
 }  // namespace espfleet

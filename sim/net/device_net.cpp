@@ -100,6 +100,18 @@ std::string DeviceNet::apply(const NetEvent& e) {
   return s->apply(e);
 }
 
+bool DeviceNet::next_event(VTime* at) const {
+  bool any = false;
+  for (const auto& s : sockets_) {
+    VTime t;
+    if (s && s->next_event(&t) && (!any || t < *at)) {
+      *at = t;
+      any = true;
+    }
+  }
+  return any;
+}
+
 bool DeviceNet::awaits_peer_close() const {
   for (const auto& s : sockets_)
     if (s && s->state() == TcpSocket::State::connected && s->link && !s->peer_closed()) return true;

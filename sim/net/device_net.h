@@ -25,6 +25,7 @@ class Transport;
 struct NetCounters {
   uint32_t tcp_connects = 0;
   uint64_t rx_bytes = 0, tx_bytes = 0;
+  uint64_t looks = 0;  // the firmware looked at a socket (available, read, peek, connected)
 };
 
 class DeviceNet {
@@ -50,6 +51,9 @@ class DeviceNet {
   void close_all();          // reboot, end of run: every socket, no charge
   // Replay: a recorded event to the socket it names; "" or why it cannot be.
   std::string apply(const NetEvent& e);
+  // The earliest device time at which any socket's view can change (TcpSocket::next_event);
+  // false when none has anything on its way.
+  bool next_event(VTime* at) const;
   // A connection is up whose peer has not closed it yet (a broker restart waits for none).
   bool awaits_peer_close() const;
 

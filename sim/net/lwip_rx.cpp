@@ -39,6 +39,16 @@ void RxQueue::take_arrived(VTime now) {
   if (!backlog_.empty() && backlog_visible_at_ <= now) fill_pbufs();
 }
 
+bool RxQueue::next_visible(VTime* at) const {
+  if (!rx_.empty()) {
+    *at = rx_.front().visible_at;
+    return true;
+  }
+  if (backlog_.empty()) return false;
+  *at = backlog_visible_at_;
+  return true;
+}
+
 size_t RxQueue::visible(VTime now) const {
   size_t n = 0;
   for (const Pbuf& p : rx_) {

@@ -38,7 +38,10 @@ class RxQueue {
   // The window is closed: the host stops reading from the peer until the device reads.
   bool window_full() const { return held_ + backlog_.size() >= kTcpWnd; }
   size_t held() const { return held_; }  // bytes in pbufs
-  void clear();                          // the connection is gone: pbufs freed, backlog dropped
+  // When the earliest byte the device has not read becomes visible (held or in the backlog), or
+  // false when there is none.
+  bool next_visible(VTime* at) const;
+  void clear();  // the connection is gone: pbufs freed, backlog dropped
 
  private:
   struct Pbuf {

@@ -16,6 +16,20 @@ TcpSocket::TcpSocket(DeviceNet& net, uint32_t handle) : net_(net), handle_(handl
 
 TcpSocket::~TcpSocket() = default;
 
+bool TcpSocket::next_event(VTime* at) const {
+  bool any = false;
+  auto consider = [&](VTime t) {
+    if (!any || t < *at) *at = t;
+    any = true;
+  };
+  VTime t;
+  if (rx_.next_visible(&t)) consider(t);
+  if (peer_closed_) consider(peer_closed_at_);
+  if (link_model_.reply_pending()) consider(link_model_.reply_at());
+  if (state_ == State::connecting || pending_writes_ > 0) consider(net_.task().now());  // a wait of its own
+  return any;
+}
+
 bool TcpSocket::close_visible() const { return peer_closed_ && peer_closed_at_ <= net_.task().now(); }
 
 // --- connect (DeviceNet::connect) ----------------------------------------------------------------
@@ -91,6 +105,7 @@ void TcpSocket::await_reply() {
 
 int TcpSocket::available() {
   HostSection host;
+  net_.counters().looks++;
   // The call's cost first: the reply is looked for at the same moment its bytes are checked for,
   // so whether they had reached the host before that moment cannot change what the device sees.
   net_.clock().charge(cost::kTcpCall / 4);
@@ -102,6 +117,7 @@ int TcpSocket::available() {
 
 int TcpSocket::read(uint8_t* buf, size_t len) {
   HostSection host;
+  net_.counters().looks++;
   await_reply();
   VTime now = net_.task().now();
   rx_.take_arrived(now);
@@ -113,6 +129,7 @@ int TcpSocket::read(uint8_t* buf, size_t len) {
 
 int TcpSocket::peek() {
   HostSection host;
+  net_.counters().looks++;
   await_reply();
   VTime now = net_.task().now();
   rx_.take_arrived(now);
@@ -144,6 +161,7 @@ bool TcpSocket::flush(uint32_t timeout_ms) {
 
 bool TcpSocket::connected() {
   HostSection host;
+  net_.counters().looks++;
   await_reply();
   return state_ == State::connected && !close_visible();
 }

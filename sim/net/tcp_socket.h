@@ -46,6 +46,11 @@ class TcpSocket final : public EspTcp {
   // Replay: a recorded event, delivered at its recorded stamp. "" or why it cannot be.
   std::string apply(const NetEvent& e);
 
+  // The earliest device time at which what this socket shows the firmware can change: unread
+  // bytes become visible, the peer's close arrives, the reply to the last write is due (fast mode
+  // holds there), a connect completes. False when nothing is on its way.
+  bool next_event(VTime* at) const;
+
   uint32_t handle() const { return handle_; }
   DeviceNet& net() const { return net_; }
   State state() const { return state_; }

@@ -42,8 +42,7 @@ FleetOptions options(void (*program)(), double seconds) {
 
 DeviceConfig cfg(uint32_t mhz) { return test::plain_device(mhz, 16384); }
 
-// The cheapest charge a polling loop makes: a millis() read (64 cycles).
-constexpr uint64_t kClockReadCycles = 64;
+// The cheapest charge a polling loop makes: a millis() read (kClockReadCycles, shims/platform.h).
 
 void spin_forever() {
   for (;;) (void)millis();
