@@ -140,6 +140,7 @@ bool Scheduler::fire_due() {
       stats_.lag_max_ms = std::max(stats_.lag_max_ms, lag);
       t.task->lag_max_ = std::max(t.task->lag_max_, now - t.at);
       if (lag > 50) stats_.lagged_wakeups++;
+      stats_.wake_lag_ms[std::min<size_t>(size_t(lag), SchedulerStats::kWakeLagBuckets - 1)]++;
     }
     stats_.wakeups++;
     t.task->catch_up_left_ = kCatchUpParks;

@@ -45,6 +45,10 @@ struct SchedulerOptions {
 };
 
 struct SchedulerStats {
+  // Realtime: wake-ups by how late they were, in whole ms; the last bucket holds every one this
+  // late or later (report/histogram.h makes the distribution of it).
+  static constexpr size_t kWakeLagBuckets = 1024;
+  std::array<uint64_t, kWakeLagBuckets> wake_lag_ms{};
   double lag_max_ms = 0;        // realtime: worst wall-clock lag of a wake-up
   uint64_t wakeups = 0;         // a parked task resumed by the scheduler
   uint64_t caught_up = 0;       // realtime: parks behind the wall clock that went on at once (park)

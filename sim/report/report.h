@@ -26,6 +26,7 @@ struct SchedulerStats;
 // device time, each device's first connect in device and wall time, each device's worst lag.
 struct FleetHistograms {
   Histogram handshake_ms, first_connect_ms, first_connect_wall_ms, device_lag_ms;
+  Histogram wakeup_lag_ms;  // realtime: every wake-up's lag (1023 stands for 1023 ms or more)
   static FleetHistograms from_summary(const nlohmann::ordered_json& summary);  // its "histograms"
   void merge(const FleetHistograms& o);
 };
@@ -33,7 +34,8 @@ struct FleetHistograms {
 nlohmann::ordered_json device_record(const Device& d);
 nlohmann::ordered_json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es);
 // What the histograms give summary.json: handshakes, handshake_ms, first_connect_ms, the connect
-// rates, host.device_lag_ms, host.overloaded (from host.devices_lagged) and "histograms" itself.
+// rates, host.device_lag_ms, host.wakeup_lag_ms, host.overloaded (from host.devices_lagged) and
+// "histograms" itself.
 void add_distributions(nlohmann::ordered_json& summary, const FleetHistograms& h);
 // A device digest (Device::digest) as devices.jsonl and `espfleet replay` print it: 16 hex digits.
 std::string digest_hex(uint64_t v);
