@@ -117,6 +117,8 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   static const char* kHostSums[] = {"wakeups",        "caught_up_parks", "devices_lagged",
                                     "lagged_wakeups", "rss_bytes",       "broker_rss_bytes"};
   std::map<std::string, double> host_sums;
+  // Every shard's storm over: the last of them ends it, and their CPU adds up (null if one never).
+  json all_connected = json{{"wall_s", 0.0}, {"cpu_s", 0.0}, {"broker_cpu_s", 0.0}};
   for (const Shard& s : shards) {
     const json& j = s.summary;
     for (const char* k : kSums) sums[k] += u(j, k);
@@ -143,6 +145,14 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
     for (const char* k : kHostSums) host_sums[k] += d(h, k);
     for (const char* k : {"device_code_s", "cpu_s", "broker_cpu_s"}) host_sums[k] += d(h, k);
     wall = std::max(wall, d(h, "wall_s"));
+    const json ac = h.value("all_connected", json());
+    if (!ac.is_object() || all_connected.is_null()) {
+      all_connected = nullptr;
+    } else {
+      all_connected["wall_s"] = std::max(double(all_connected["wall_s"]), d(ac, "wall_s"));
+      all_connected["cpu_s"] = double(all_connected["cpu_s"]) + d(ac, "cpu_s");
+      all_connected["broker_cpu_s"] = double(all_connected["broker_cpu_s"]) + d(ac, "broker_cpu_s");
+    }
     lag = std::max(lag, d(h, "lag_max_ms"));
     provision = std::max(provision, d(h, "provision_s"));
     device_s += double(n) * d(h, "wall_s");
@@ -190,6 +200,7 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
     h["broker_rss_bytes"] = uint64_t(host_sums["broker_rss_bytes"]);
     h["broker_cpu_s"] = host_sums["broker_cpu_s"];
   }
+  h["all_connected"] = all_connected;
   m["interrupted"] = interrupted;
   m["heap_maps_written"] = sums["heap_maps_written"];
   m["heap_maps_skipped"] = sums["heap_maps_skipped"];

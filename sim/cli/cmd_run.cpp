@@ -238,6 +238,7 @@ int cmd_run(const RunOptions& o) {
                    facts.setup_s, fleet.realtime() ? "realtime" : "fast", eo.duration.seconds());
 
     ProgressLine progress(stderr, isatty(STDERR_FILENO), !o.quiet);
+    const auto run_start = std::chrono::steady_clock::now();
     auto note_broker_exit = [&] {
       if (!rb.watch || facts.broker_exit || !(facts.broker_exit = rb.watch->check())) return false;
       facts.broker_exit_at = facts.interrupted_in && std::string(facts.interrupted_in) != "run" ? VTime{} : fleet.now();
@@ -253,7 +254,14 @@ int cmd_run(const RunOptions& o) {
                      "a broker\n",
                      facts.broker_exit_at.seconds(), int(facts.broker_exit->pid), facts.broker_exit->how.c_str());
       }
-      progress.update(fleet_progress(fleet));
+      const FleetProgress p = fleet_progress(fleet);
+      if (facts.all_connected.wall_s < 0 && p.devices && p.ever_connected == p.devices) {
+        facts.all_connected.wall_s = seconds_since(run_start);
+        facts.all_connected.cpu_s = cpu_seconds_self() - facts.cpu_before;
+        facts.all_connected.sched = fleet.stats();
+        if (rb.broker && rb.broker->pid() > 0) facts.all_connected.broker_cpu_s = cpu_seconds_of(rb.broker->pid());
+      }
+      progress.update(p);
     });
     if (!facts.interrupted_in) {
       fleet.run();

@@ -16,6 +16,7 @@ class Fleet;
 struct FleetProgress {
   VTime at;  // the fleet's time
   uint32_t devices = 0, connected = 0, failures = 0, crashes = 0;
+  uint32_t ever_connected = 0;  // devices that have connected at least once
   uint64_t published = 0;
 };
 FleetProgress fleet_progress(const Fleet& fleet);

@@ -33,6 +33,11 @@ void add_host_figures(nlohmann::ordered_json& h, const Fleet& fleet, const std::
     h["broker_rss_bytes"] = rss_bytes(broker->pid());
     h["broker_cpu_s"] = cpu_seconds_of(broker->pid());
   }
+  const auto& ac = f.all_connected;
+  h["all_connected"] =
+      ac.wall_s < 0
+          ? nlohmann::ordered_json(nullptr)
+          : nlohmann::ordered_json{{"wall_s", ac.wall_s}, {"cpu_s", ac.cpu_s}, {"broker_cpu_s", ac.broker_cpu_s}};
 }
 
 }  // namespace
@@ -42,7 +47,8 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
                                          const RunFacts& f, std::vector<std::string>& output_errors) {
   std::string devices_jsonl;
   for (auto& d : fleet.devices()) devices_jsonl += device_record(*d).dump() + "\n";
-  nlohmann::ordered_json summary = fleet_summary(fleet.devices(), fleet.stats());
+  nlohmann::ordered_json summary =
+      fleet_summary(fleet.devices(), fleet.stats(), f.all_connected.wall_s < 0 ? nullptr : &f.all_connected.sched);
   summary["interrupted"] = f.interrupted_in != nullptr;
   if (f.interrupted_in) {
     summary["interrupted_by"] = f.interrupted_by;

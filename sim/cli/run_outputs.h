@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker_watch.h"
+#include "scheduler.h"
 #include "sim_time.h"
 
 namespace espfleet {
@@ -37,6 +38,12 @@ struct RunFacts {
   // Host costs: resident memory before the devices, CPU before the run, provisioning time.
   uint64_t rss_before = 0;
   double cpu_before = 0, setup_s = 0;
+  // The first tick at which every device had connected once (a storm's end): wall time since the
+  // run began, and the CPU the run and the embedded broker had used by then. wall_s < 0: never.
+  struct AllConnected {
+    double wall_s = -1, cpu_s = 0, broker_cpu_s = 0;
+    SchedulerStats sched;  // the scheduler's counts then
+  } all_connected;
 };
 
 // Writes the run directory's outputs and returns summary.json's content. `output_errors` holds

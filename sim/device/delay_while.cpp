@@ -85,7 +85,7 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
     if (!s.ends && s.full && n < kMaxSkippedSteps) {
       // An evaluation that could see something: be there when it happens.
       if (clock.cycles() == s.eval) return Skipped::at_evaluation;
-      d.sched().park_io(d.task(), s.wake);
+      d.sched().park_io(d.task(), s.wake, d.waits_on());
       if (clock.cycles() == s.eval) return Skipped::at_evaluation;
       continue;  // woken earlier: something arrived; look again
     }
@@ -93,7 +93,7 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
     // step's blocked(), as the loop would be then.
     if (n == 0) return clock.cycles() == base ? Skipped::none : Skipped::at_step_start;
     if (clock.cycles() < prev.eval) {
-      d.sched().park_io(d.task(), prev.wake);
+      d.sched().park_io(d.task(), prev.wake, d.waits_on());
       if (clock.cycles() != prev.eval) continue;  // woken earlier
       VTime again{};
       if (d.net().next_event(&again) && again <= cycles_to_time(prev.eval, mhz)) continue;

@@ -147,6 +147,8 @@ class Device final : private FaultTarget {
   Watchdog& watchdog() { return watchdog_; }
   DeviceNet& net() { return net_; }
   const DeviceNet& net() const { return net_; }
+  // What a sleep of the firmware's waits on: its peer while a socket may await a reply.
+  WaitOn waits_on() const { return net_.awaits_peer() ? WaitOn::peer : WaitOn::nothing; }
   Task& task() { return task_; }
   const Task& task() const { return task_; }
   Lifecycle& life() { return life_; }

@@ -37,13 +37,13 @@ void DevicePlatform::charge(uint32_t c) { d_.clock().charge(c); }
 void DevicePlatform::delay_ms(uint32_t ms) {
   HostSection host;
   d_.clock().charge(cost::kYieldUs * d_.clock().mhz());
-  d_.sched().park_until(d_.task(), d_.now() + VTime::from_ms(ms));
+  d_.sched().park_until(d_.task(), d_.now() + VTime::from_ms(ms), d_.waits_on());
 }
 
 void DevicePlatform::yield() {
   HostSection host;
   d_.clock().charge(cost::kYieldUs * d_.clock().mhz());
-  d_.sched().park_until(d_.task(), d_.now());
+  d_.sched().park_until(d_.task(), d_.now(), d_.waits_on());
 }
 
 void* DevicePlatform::heap_malloc(size_t size, const char* file, int line) {

@@ -37,12 +37,16 @@ Scheduler::~Scheduler() {
 VTime Scheduler::wall_now() const { return VTime::from_ns(int64_t(uv_hrtime() - wall_origin_ns_)); }
 VTime Scheduler::now() const { return realtime() ? wall_now() : virt_now_; }
 
-void Scheduler::schedule(Task& t, VTime at) {
-  t.wake_seq_++;
-  timers_.push(Timer{at, seq_++, &t, t.wake_seq_});
+VTime Scheduler::fire_key(const Task& t, VTime at, WaitOn on) const {
+  return realtime() && on == WaitOn::peer ? at + t.wall_offset_ : at;
 }
 
-void Scheduler::wake_at(Task& t, VTime at) { schedule(t, at); }
+void Scheduler::schedule(Task& t, VTime at, WaitOn on) {
+  t.wake_seq_++;
+  timers_.push(Timer{fire_key(t, at, on), at, seq_++, &t, t.wake_seq_});
+}
+
+void Scheduler::wake_at(Task& t, VTime at) { schedule(t, at, WaitOn::nothing); }
 
 // A park whose time the wall clock has already passed (realtime, the task behind) goes on at
 // once: whatever the task can see by then is already stamped — bytes not yet read from the host's
@@ -51,37 +55,37 @@ void Scheduler::wake_at(Task& t, VTime at) { schedule(t, at); }
 // L behind (delay(1), yield()) so catches up without L / 1 ms wake-ups. It still counts as a
 // slice, so a tape keeps the same slice numbers, and a slice goes on through a bounded number of
 // parks before it gives the loop back.
-bool Scheduler::catch_up(Task& t, VTime at) {
+bool Scheduler::catch_up(Task& t, VTime at, WaitOn on) {
   if (!realtime() || t.catch_up_left_ == 0) return false;
   VTime wall = wall_now();
-  if (at > wall) return false;
+  if (fire_key(t, at, on) > wall) return false;
   t.catch_up_left_--;
-  t.lag_max_ = std::max(t.lag_max_, wall - at);
   t.clock().advance_to(at);
+  note_behind(t, wall);
   t.slices_++;
   stats_.caught_up++;
   return true;
 }
 
-void Scheduler::park(Task& t, VTime at) {
+void Scheduler::park(Task& t, VTime at, WaitOn on) {
   check_not_in_stack_call();
   t.waiting_io_ = false;
-  if (catch_up(t, at)) return;
-  schedule(t, at);
+  if (catch_up(t, at, on)) return;
+  schedule(t, at, on);
   t.suspend();
 }
 
-void Scheduler::park_until(Task& t, VTime at) {
-  park(t, at);
+void Scheduler::park_until(Task& t, VTime at, WaitOn on) {
+  park(t, at, on);
   t.yielded();
 }
 
-void Scheduler::park_io(Task& t, VTime deadline) {
+void Scheduler::park_io(Task& t, VTime deadline, WaitOn on) {
   check_not_in_stack_call();
   t.waiting_io_ = true;
   t.io_signalled_ = false;
   t.io_deadline_ = deadline;
-  schedule(t, deadline);
+  schedule(t, deadline, on);
   t.suspend();
   t.waiting_io_ = false;
   t.yielded();
@@ -92,12 +96,14 @@ void Scheduler::signal_io(Task& t, VTime visible_at) {
   const VTime at = std::max(visible_at, t.now());
   if (at >= t.io_deadline_) return;  // the deadline comes first: its wake-up stands
   t.io_signalled_ = true;
-  schedule(t, at);
+  schedule(t, at, WaitOn::peer);
 }
 
-bool Scheduler::ahead_of_wall(const Task& t) const { return realtime() && t.now() > wall_now() + VTime::from_ms(1); }
+bool Scheduler::ahead_of_wall(const Task& t) const {
+  return realtime() && t.now() + t.wall_offset_ > wall_now() + VTime::from_ms(1);
+}
 
-void Scheduler::wait_for_wall(Task& t) { park(t, t.now()); }
+void Scheduler::wait_for_wall(Task& t) { park(t, t.now(), WaitOn::peer); }
 
 void Scheduler::host_park(Task& t, HostTime deadline) {
   check_not_in_stack_call();
@@ -127,22 +133,38 @@ void Scheduler::expire_holds() {
   }
 }
 
+// Realtime, as a woken task resumes: how late against its key (the host's lateness this time, in
+// the stats), and how far its clock — still at its wake-up's device time — is behind the wall:
+// its offset from now on.
+void Scheduler::resumes_late(Task& t) {
+  const VTime wall = wall_now();
+  const double late = (wall - t.fired_key_).ms_f();
+  if (late > 50) stats_.lagged_wakeups++;
+  stats_.wake_lag_ms[std::min<size_t>(size_t(std::max(0.0, late)), SchedulerStats::kWakeLagBuckets - 1)]++;
+  note_behind(t, wall);
+}
+
+// Behind by more than the offset it had, beyond the host's timer noise: the host was late, and
+// the device carries it. Less: paid back (a wait on nothing). Within the noise: unchanged, so the
+// wake-ups' usual fraction of a millisecond never adds up into a clock that runs slow.
+void Scheduler::note_behind(Task& t, VTime wall) {
+  const VTime behind = std::max(VTime{}, wall - t.now());
+  if (behind > t.wall_offset_ + kOffsetNoise || behind < t.wall_offset_) t.wall_offset_ = behind;
+  stats_.lag_max_ms = std::max(stats_.lag_max_ms, behind.ms_f());
+  t.lag_max_ = std::max(t.lag_max_, behind);
+}
+
 bool Scheduler::fire_due() {
   VTime now = this->now();
   bool any = false;
-  while (!timers_.empty() && timers_.top().at <= now) {
+  while (!timers_.empty() && timers_.top().key <= now) {
     Timer t = timers_.top();
     timers_.pop();
     if (t.task_seq != t.task->wake_seq_) continue;  // superseded
     t.task->clock().advance_to(t.at);
-    if (realtime()) {
-      double lag = (now - t.at).ms_f();
-      stats_.lag_max_ms = std::max(stats_.lag_max_ms, lag);
-      t.task->lag_max_ = std::max(t.task->lag_max_, now - t.at);
-      if (lag > 50) stats_.lagged_wakeups++;
-      stats_.wake_lag_ms[std::min<size_t>(size_t(lag), SchedulerStats::kWakeLagBuckets - 1)]++;
-    }
+    t.task->fired_key_ = t.key;
     stats_.wakeups++;
+    t.task->waiting_io_ = false;  // due: an arrival read before it runs finds it awake already
     t.task->catch_up_left_ = kCatchUpParks;
     ready_.push_back(t.task);
     any = true;
@@ -169,7 +191,7 @@ void Scheduler::wait_for_events() {
   if (realtime()) {
     uint64_t timeout_ms = 100;
     if (!timers_.empty()) {
-      VTime gap = timers_.top().at - wall_now();
+      VTime gap = timers_.top().key - wall_now();
       timeout_ms = gap.ns <= 0 ? 0 : std::min<uint64_t>(100, uint64_t(gap.ns + 999999) / 1000000);
     }
     poll_for(timeout_ms);
@@ -178,9 +200,9 @@ void Scheduler::wait_for_events() {
   // Fast: time jumps to the next timer — past a held task too (it catches up when its peer
   // answers): tasks meet only through the broker. A host event waits for every task.
   if (run_host_event_if_due()) return;
-  VTime next = timers_.empty() ? opts_.duration : std::min(timers_.top().at, opts_.duration);
+  VTime next = timers_.empty() ? opts_.duration : std::min(timers_.top().key, opts_.duration);
   bool event_first = next_host_event_ < opts_.host_events.size() && opts_.host_events[next_host_event_].at <= next;
-  if (!event_first && (!timers_.empty() && timers_.top().at <= opts_.duration)) {
+  if (!event_first && (!timers_.empty() && timers_.top().key <= opts_.duration)) {
     virt_now_ = std::max(virt_now_, next);
     uv_run(&loop_, UV_RUN_NOWAIT);
     return;
@@ -207,7 +229,7 @@ void Scheduler::poll_held() {
 bool Scheduler::run_host_event_if_due() {
   if (realtime() || next_host_event_ >= opts_.host_events.size()) return false;
   HostEvent& ev = opts_.host_events[next_host_event_];
-  if (!held_.empty() || !ready_.empty() || (!timers_.empty() && timers_.top().at < ev.at) || ev.at > opts_.duration)
+  if (!held_.empty() || !ready_.empty() || (!timers_.empty() && timers_.top().key < ev.at) || ev.at > opts_.duration)
     return false;
   next_host_event_++;
   virt_now_ = std::max(virt_now_, ev.at);
@@ -223,7 +245,7 @@ bool Scheduler::run_host_event_if_due() {
 bool Scheduler::finished() const {
   if (realtime()) return now() >= opts_.duration;
   return virt_now_ >= opts_.duration && held_.empty() && ready_.empty() &&
-         (timers_.empty() || timers_.top().at > opts_.duration);
+         (timers_.empty() || timers_.top().key > opts_.duration);
 }
 
 void Scheduler::run() {
@@ -233,7 +255,15 @@ void Scheduler::run() {
   while (!stop_) {
     fire_due();
     batch.swap(ready_);
-    for (Task* t : batch) t->run_slice();
+    uint64_t polled = uv_hrtime();
+    for (Task* t : batch) {
+      if (realtime()) resumes_late(*t);
+      t->run_slice();
+      if (realtime() && uv_hrtime() - polled > kPollEveryNs) {
+        uv_run(&loop_, UV_RUN_NOWAIT);
+        polled = uv_hrtime();
+      }
+    }
     batch.clear();
     if (finished()) break;
     if (realtime() && next_host_event_ < opts_.host_events.size() &&
@@ -244,7 +274,7 @@ void Scheduler::run() {
     }
     uv_run(&loop_, UV_RUN_NOWAIT);
     expire_holds();
-    if (ready_.empty() && (timers_.empty() || timers_.top().at > now())) wait_for_events();
+    if (ready_.empty() && (timers_.empty() || timers_.top().key > now())) wait_for_events();
     uint64_t w = uv_hrtime();
     if (opts_.on_tick && w - last_tick > 250000000ull) {
       last_tick = w;

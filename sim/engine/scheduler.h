@@ -5,6 +5,15 @@
 // clock reaches it (no task runs ahead of the wall clock); fast mode jumps virtual time to the
 // next timer, past a task the host holds (its peer has not answered yet: it catches up when the
 // answer comes); a host event waits until every task has reached its time.
+//
+// Realtime under load (docs/scale.md, "How to read lag"): a task the host wakes late does not see
+// the lateness as time passing. Its clock stays where its wake-up was due and the lateness becomes
+// its wall offset — how far its clock runs behind the wall; what arrives for it is stamped on its
+// side of the offset, and a wait on its peer ends an offset after its device time. The offset is
+// paid back only by a wait on nothing (a sleep with no reply outstanding), which ends when the
+// wall reaches its device time. So host lag never turns into a timeout the device would not have
+// had, and a fleet the host cannot keep up with is reported (host.lag_max_ms, lagged devices) with
+// histories that are still the devices' own.
 #pragma once
 #include <uv.h>
 
@@ -45,11 +54,11 @@ struct SchedulerOptions {
 };
 
 struct SchedulerStats {
-  // Realtime: wake-ups by how late they were, in whole ms; the last bucket holds every one this
-  // late or later (report/histogram.h makes the distribution of it).
+  // Realtime: wake-ups by how late they were (against their task's wall offset), in whole ms; the
+  // last bucket holds every one this late or later (report/histogram.h makes the distribution).
   static constexpr size_t kWakeLagBuckets = 1024;
   std::array<uint64_t, kWakeLagBuckets> wake_lag_ms{};
-  double lag_max_ms = 0;        // realtime: worst wall-clock lag of a wake-up
+  double lag_max_ms = 0;        // realtime: the furthest a task's clock fell behind the wall
   uint64_t wakeups = 0;         // a parked task resumed by the scheduler
   uint64_t caught_up = 0;       // realtime: parks behind the wall clock that went on at once (park)
   uint64_t lagged_wakeups = 0;  // woke more than 50 ms late
@@ -82,11 +91,11 @@ class Scheduler {
 
   // --- on the task's fiber ---
   // A yield: sleep until virtual time t (task.yielded() follows).
-  void park_until(Task& t, VTime at);
+  void park_until(Task& t, VTime at, WaitOn on = WaitOn::peer);
   // Wait for signal_io() or the deadline (task.yielded() follows).
-  void park_io(Task& t, VTime deadline);
-  // Realtime host pacing (not a yield): is the task's clock ahead of the wall clock, and wait
-  // until the wall reaches it.
+  void park_io(Task& t, VTime deadline, WaitOn on = WaitOn::peer);
+  // Realtime host pacing (not a yield): is the task's clock ahead of the wall clock (less its
+  // offset), and wait until the wall reaches it.
   bool ahead_of_wall(const Task& t) const;
   void wait_for_wall(Task& t);
   // Host pacing (not a yield): hold the task until release() or the host time `deadline`.
@@ -98,15 +107,23 @@ class Scheduler {
 
  private:
   struct Timer {
-    VTime at;
+    VTime key;  // when it fires: `at` in fast mode, on the wall clock in realtime
+    VTime at;   // the task's device time then
     uint64_t seq;
     Task* task;
     uint64_t task_seq;
-    bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+    bool operator>(const Timer& o) const { return key != o.key ? key > o.key : seq > o.seq; }
   };
-  void schedule(Task& t, VTime at);
-  void park(Task& t, VTime at);
-  bool catch_up(Task& t, VTime at);
+  // The wall (realtime) or virtual (fast) time a wait until device time `at` ends.
+  VTime fire_key(const Task& t, VTime at, WaitOn on) const;
+  void schedule(Task& t, VTime at, WaitOn on);
+  void park(Task& t, VTime at, WaitOn on);
+  bool catch_up(Task& t, VTime at, WaitOn on);
+  // Realtime: reads what has arrived between slices of a long batch, so arrivals are stamped
+  // when they come rather than when the batch ends.
+  static constexpr uint64_t kPollEveryNs = 2'000'000;
+  // Realtime: lateness a wake-up's offset ignores (timer granularity, not host load).
+  static constexpr VTime kOffsetNoise = VTime::from_ms(10);
   // Parks behind the wall clock one slice may go on through before it gives the loop back.
   static constexpr uint32_t kCatchUpParks = 1024;
   void expire_holds();
@@ -115,6 +132,8 @@ class Scheduler {
   bool run_host_event_if_due();
   bool finished() const;
   bool fire_due();
+  void resumes_late(Task& t);
+  void note_behind(Task& t, VTime wall);  // its wall offset, and the lag figures
   void wait_for_events();
 
   SchedulerOptions opts_;

@@ -12,6 +12,11 @@ namespace espfleet {
 
 class Scheduler;
 
+// What a park waits on, in realtime: its peer (the wait ends an offset after its device time, so
+// host lag is not seen as the peer's slowness) or nothing (a sleep with no reply outstanding: it
+// ends when the wall reaches its device time, paying the offset back). See scheduler.h.
+enum class WaitOn : uint8_t { peer, nothing };
+
 class Task {
  public:
   explicit Task(CycleClock& clock) : clock_(clock) {}
@@ -33,6 +38,9 @@ class Task {
   bool held() const { return held_; }  // held by the host (Scheduler::host_park)
   // Realtime: how far behind the wall clock it ever resumed (a wake-up or a caught-up park).
   VTime lag_max() const { return lag_max_; }
+  // Realtime: how far its clock runs behind the wall clock now (Scheduler, "wall offset"): what
+  // arrives is stamped on the device's side of it, so host lag is not seen as network time.
+  VTime wall_offset() const { return wall_offset_; }
   // From inside the fiber: back to the scheduler, counted.
   void suspend() {
     slices_++;
@@ -46,6 +54,8 @@ class Task {
   uint64_t slices_ = 0;
   uint64_t wake_seq_ = 0;  // the pending wake-up's sequence (older timers are void)
   VTime lag_max_{};
+  VTime wall_offset_{};
+  VTime fired_key_{};           // the key of the timer that made it ready (Scheduler::resumes_late)
   uint32_t catch_up_left_ = 0;  // parks this slice may still go on through (Scheduler::park)
   HostTime hold_deadline_{};
   bool held_ = false;

@@ -112,6 +112,12 @@ bool DeviceNet::next_event(VTime* at) const {
   return any;
 }
 
+bool DeviceNet::awaits_peer() const {
+  for (const auto& s : sockets_)
+    if (s && s->awaits_peer()) return true;
+  return false;
+}
+
 bool DeviceNet::awaits_peer_close() const {
   for (const auto& s : sockets_)
     if (s && s->state() == TcpSocket::State::connected && s->link && !s->peer_closed()) return true;

@@ -54,6 +54,9 @@ class DeviceNet {
   // The earliest device time at which any socket's view can change (TcpSocket::next_event);
   // false when none has anything on its way.
   bool next_event(VTime* at) const;
+  // Realtime: some socket may be waiting on its peer (TcpSocket::awaits_peer): what a wait of
+  // the firmware's waits on (Scheduler's WaitOn).
+  bool awaits_peer() const;
   // A connection is up whose peer has not closed it yet (a broker restart waits for none).
   bool awaits_peer_close() const;
 

@@ -15,12 +15,14 @@ void LinkModel::transmit(VTime now, const LinkConfig& cfg, Rng& rng) {
   delay_ = draw_link_delay(cfg, rng);
   reply_at_ = now + delay_;
   reply_pending_ = true;
+  awaiting_ = true;
 }
 
 VTime LinkModel::stamp(const ArrivalClock& c) {
   VTime base = c.realtime ? c.wall_now + delay_ : reply_pending_ ? reply_at_ : c.event_floor + delay_;
   VTime t = std::max(base, last_stamp_);
   last_stamp_ = t;
+  awaiting_ = false;
   return t;
 }
 

@@ -29,6 +29,8 @@ struct ArrivalClock {
 
 class LinkModel {
  public:
+  // Something was sent and nothing has arrived since: the device may be waiting on its peer.
+  bool awaiting() const { return awaiting_; }
   // A transmission at device time `now` (a connect or a write): draws this exchange's delay.
   void transmit(VTime now, const LinkConfig& cfg, Rng& rng);
   // When what arrives now becomes visible to the device.
@@ -49,6 +51,7 @@ class LinkModel {
   VTime reply_at_{};
   VTime last_stamp_{};
   bool reply_pending_ = false;
+  bool awaiting_ = false;
 };
 
 // The exchange's delay: rtt + uniform [0, jitter) from the link's own stream.

@@ -177,7 +177,8 @@ void TcpSocket::shut() {
 
 VTime TcpSocket::stamp() {
   Scheduler& s = net_.sched();
-  return link_model_.stamp(ArrivalClock{s.realtime(), s.wall_now(), s.event_floor()});
+  // Realtime: on the device's side of its wall offset (how far the host let its clock fall behind).
+  return link_model_.stamp(ArrivalClock{s.realtime(), s.wall_now() - net_.task().wall_offset(), s.event_floor()});
 }
 
 void TcpSocket::record(NetEventKind kind, int status, VTime at, const char* bytes, size_t n) {

@@ -50,6 +50,12 @@ class TcpSocket final : public EspTcp {
   // bytes become visible, the peer's close arrives, the reply to the last write is due (fast mode
   // holds there), a connect completes. False when nothing is on its way.
   bool next_event(VTime* at) const;
+  // Realtime: the device may be waiting on the peer here (connecting, a write not done, or sent
+  // with nothing arrived since): a wait then keeps the device's wall offset (Scheduler).
+  bool awaits_peer() const {
+    return state_ == State::connecting || pending_writes_ > 0 ||
+           (state_ == State::connected && !peer_closed_ && link_model_.awaiting());
+  }
 
   uint32_t handle() const { return handle_; }
   DeviceNet& net() const { return net_; }

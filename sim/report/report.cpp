@@ -116,7 +116,8 @@ double rate_per_s(const Histogram& times_ms) {
 
 }  // namespace
 
-json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es) {
+json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es,
+                   const SchedulerStats* at_all_connected) {
   FleetHistograms hist;
   uint64_t lagged_devices = 0;
   uint64_t published = 0, failures = 0, crashes = 0, connected = 0, ever = 0, received = 0;
@@ -148,7 +149,11 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
     hist.device_lag_ms.add(uint64_t(d->task().lag_max().ms()));
     if (d->task().lag_max() > kHostOverloadLag) lagged_devices++;
   }
-  for (size_t ms = 0; ms < es.wake_lag_ms.size(); ++ms) hist.wakeup_lag_ms.add(ms, es.wake_lag_ms[ms]);
+  for (size_t ms = 0; ms < es.wake_lag_ms.size(); ++ms) {
+    hist.wakeup_lag_ms.add(ms, es.wake_lag_ms[ms]);
+    if (at_all_connected)
+      hist.wakeup_lag_after_all_connected_ms.add(ms, es.wake_lag_ms[ms] - at_all_connected->wake_lag_ms[ms]);
+  }
   json j;
   j["devices"] = devices.size();
   j["connected"] = connected;
@@ -186,19 +191,26 @@ void add_distributions(json& j, const FleetHistograms& h) {
   json& host = j["host"];
   host["device_lag_ms"] = h.device_lag_ms.spread();
   host["wakeup_lag_ms"] = h.wakeup_lag_ms.spread();
+  host["wakeup_lag_after_all_connected_ms"] = h.wakeup_lag_after_all_connected_ms.spread();
   host["overloaded"] = host.value("devices_lagged", uint64_t(0)) > 0;
   j["histograms"] = {{"handshake_ms", h.handshake_ms.to_json()},
                      {"first_connect_ms", h.first_connect_ms.to_json()},
                      {"first_connect_wall_ms", h.first_connect_wall_ms.to_json()},
                      {"device_lag_ms", h.device_lag_ms.to_json()},
-                     {"wakeup_lag_ms", h.wakeup_lag_ms.to_json()}};
+                     {"wakeup_lag_ms", h.wakeup_lag_ms.to_json()},
+                     {"wakeup_lag_after_all_connected_ms", h.wakeup_lag_after_all_connected_ms.to_json()}};
 }
 
 FleetHistograms FleetHistograms::from_summary(const json& s) {
   const json& h = s.at("histograms");
-  return {Histogram::from_json(h.at("handshake_ms")), Histogram::from_json(h.at("first_connect_ms")),
-          Histogram::from_json(h.at("first_connect_wall_ms")), Histogram::from_json(h.at("device_lag_ms")),
-          h.contains("wakeup_lag_ms") ? Histogram::from_json(h.at("wakeup_lag_ms")) : Histogram()};
+  return {Histogram::from_json(h.at("handshake_ms")),
+          Histogram::from_json(h.at("first_connect_ms")),
+          Histogram::from_json(h.at("first_connect_wall_ms")),
+          Histogram::from_json(h.at("device_lag_ms")),
+          h.contains("wakeup_lag_ms") ? Histogram::from_json(h.at("wakeup_lag_ms")) : Histogram(),
+          h.contains("wakeup_lag_after_all_connected_ms")
+              ? Histogram::from_json(h.at("wakeup_lag_after_all_connected_ms"))
+              : Histogram()};
 }
 
 void FleetHistograms::merge(const FleetHistograms& o) {
@@ -207,6 +219,7 @@ void FleetHistograms::merge(const FleetHistograms& o) {
   first_connect_wall_ms.merge(o.first_connect_wall_ms);
   device_lag_ms.merge(o.device_lag_ms);
   wakeup_lag_ms.merge(o.wakeup_lag_ms);
+  wakeup_lag_after_all_connected_ms.merge(o.wakeup_lag_after_all_connected_ms);
 }
 
 std::string overload_warning(const json& s) {

@@ -27,12 +27,17 @@ struct SchedulerStats;
 struct FleetHistograms {
   Histogram handshake_ms, first_connect_ms, first_connect_wall_ms, device_lag_ms;
   Histogram wakeup_lag_ms;  // realtime: every wake-up's lag (1023 stands for 1023 ms or more)
+  // The same for the wake-ups after every device had connected once (a storm over); empty if never.
+  Histogram wakeup_lag_after_all_connected_ms;
   static FleetHistograms from_summary(const nlohmann::ordered_json& summary);  // its "histograms"
   void merge(const FleetHistograms& o);
 };
 
 nlohmann::ordered_json device_record(const Device& d);
-nlohmann::ordered_json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es);
+// wake_lag_at_all_connected: SchedulerStats::wake_lag_ms when every device had connected once
+// (nullptr: never), so the wake-ups after a storm have a distribution of their own.
+nlohmann::ordered_json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es,
+                                     const SchedulerStats* at_all_connected = nullptr);
 // What the histograms give summary.json: handshakes, handshake_ms, first_connect_ms, the connect
 // rates, host.device_lag_ms, host.wakeup_lag_ms, host.overloaded (from host.devices_lagged) and
 // "histograms" itself.
