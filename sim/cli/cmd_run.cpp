@@ -31,6 +31,8 @@
 #include "scenario.h"
 #include "session.h"
 #include "shard.h"
+#include "sketch_build.h"
+#include "sketch_image.h"
 #include "tape.h"
 
 namespace fs = std::filesystem;
@@ -111,7 +113,7 @@ struct CrashMaps {
 // A shard's devices (cfgs[i] is device shard.first + i) boot when they would in the whole fleet.
 bool provision_fleet(Fleet& fleet, const Scenario& sc, const ShardRange& shard, const std::vector<DeviceConfig>& cfgs,
                      RunBroker& b, const fs::path& dir, bool record_tapes, const std::vector<bool>& timeline_for,
-                     std::vector<std::unique_ptr<Tape>>& tapes, const RunSignals& signals) {
+                     std::vector<std::unique_ptr<Tape>>& tapes, const RunSignals& signals, const Program& program) {
   const uint32_t utc = uint32_t(std::time(nullptr));
   Rng boot_rng(mix_seed(sc.fleet.seed, uint64_t(SeedPurpose::boot)));
   if (record_tapes) make_directory(dir / "tapes", 0700);  // the boot flash holds the device's key
@@ -124,7 +126,7 @@ bool provision_fleet(Fleet& fleet, const Scenario& sc, const ShardRange& shard, 
     const DeviceConfig& c = cfgs[id - shard.first];
     std::vector<uint8_t> flash = provision_device(id, sc.fleet.seed, c, b.endpoint, b.ca ? &*b.ca : nullptr, utc);
     if (record_tapes) write_boot_flash(boot_flash_path(dir, id).string(), flash);
-    Device& dev = fleet.add_device(DeviceSpec{id, c, sc.fleet.seed, std::move(flash), boot_at, kTasmotaProgram});
+    Device& dev = fleet.add_device(DeviceSpec{id, c, sc.fleet.seed, std::move(flash), boot_at, program});
     if (record_tapes) {
       tapes.push_back(std::make_unique<Tape>());
       dev.net().set_recorder(tapes.back().get());
@@ -169,6 +171,11 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
                  "The embedded broker's CA: DIR/ca.crt and DIR/ca.key (e.g. from `espfleet pki`) instead of a new one; "
                  "shards of one fleet share it so each device's certificate is the same in any shard")
       ->check(CLI::ExistingDirectory);
+  cmd.add_option("--firmware", o.firmware,
+                 "Run this Arduino sketch folder (NAME/NAME.ino) on every device instead of the built-in firmware "
+                 "(docs/sketches.md)");
+  cmd.add_option("--library", o.libraries,
+                 "A library the sketch may include (Arduino layout), or a folder of libraries (repeatable)");
 }
 
 int cmd_run(const RunOptions& o) {
@@ -185,6 +192,17 @@ int cmd_run(const RunOptions& o) {
     check_broker_options(o, broker_url);
     stop_stale_brokers_saying_so();
 
+    // A user's sketch instead of the built-in firmware: built (or found in the cache) and loaded
+    // before anything is written, so a sketch that cannot run leaves no run directory behind.
+    std::unique_ptr<SketchImage> sketch;
+    if (!o.firmware.empty()) {
+      SketchSource src{o.firmware, {o.libraries.begin(), o.libraries.end()}, default_sketch_cache()};
+      const SketchBuild b = build_sketch(src, fs::read_symlink("/proc/self/exe"));
+      sketch = SketchImage::load(b.so, b.name);
+      if (!o.quiet)
+        std::fprintf(stderr, "espfleet: firmware: sketch %s%s, %zu bytes of globals per device\n", b.name.c_str(),
+                     b.cached ? " (cached build)" : "", sketch->image().state_bytes);
+    }
     fs::path dir = prepare_run_dir(o.out, o.force);
     write_replay_inputs(dir, o.scenario, ov.sets);
     write_file_atomically(dir / "scenario.resolved.json", sc.resolved().dump(2) + "\n");
@@ -224,7 +242,8 @@ int cmd_run(const RunOptions& o) {
     auto t0 = std::chrono::steady_clock::now();
     if (signals.interrupted())
       facts.interrupted_in = "setup";
-    else if (!provision_fleet(fleet, sc, shard, cfgs, rb, dir, facts.record_tapes, timeline_for, tapes, signals))
+    else if (!provision_fleet(fleet, sc, shard, cfgs, rb, dir, facts.record_tapes, timeline_for, tapes, signals,
+                              sketch ? sketch->program() : kTasmotaProgram))
       facts.interrupted_in = "provisioning";
     facts.setup_s = seconds_since(t0);
     facts.cpu_before = cpu_seconds_self();  // the run itself, not provisioning (certificate signing)

@@ -1,4 +1,4 @@
-// sim/cli/main.cpp — the espfleet command line: run, merge, replay, heap, pki, profile, fingerprint.
+// sim/cli/main.cpp — the espfleet command line: run, merge, replay, heap, pki, profile, fingerprint, sketch.
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
@@ -16,6 +16,7 @@
 #include "cmd_profile.h"
 #include "cmd_replay.h"
 #include "cmd_run.h"
+#include "cmd_sketch.h"
 #include "run_shards.h"
 
 int main(int argc, char** argv) {
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
 
   espfleet::ReplayOptions replay;
   CLI::App* replay_cmd = espfleet::add_replay_command(app, replay);
+  espfleet::SketchOptions sketch;
+  CLI::App* sketch_cmd = espfleet::add_sketch_command(app, sketch);
 
   try {
     app.parse(argc, argv);
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   }
   if (*profile_cmd) return espfleet::cmd_profile(profile);
   if (*fingerprint_cmd) return espfleet::cmd_fingerprint(fingerprint);
+  if (*sketch_cmd) return espfleet::cmd_sketch(*sketch_cmd, sketch);
   if (*heap_cmd) {
     if (trace == "-") return espfleet::run_heap_trace(std::cin, "<stdin>", heap_bytes, std::cout, std::cerr, heap_map);
     std::error_code ec;

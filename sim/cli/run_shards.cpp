@@ -55,6 +55,8 @@ std::vector<std::string> shard_argv(const RunOptions& o, uint32_t i, const fs::p
   opt("--timeline", o.timelines);
   opt("--max-heap-maps", std::to_string(o.max_heap_maps));
   if (!pki.empty()) opt("--pki", pki.string());
+  opt("--firmware", o.firmware);
+  for (const std::string& l : o.libraries) opt("--library", l);
   if (o.no_tapes) a.push_back("--no-tapes");
   return a;
 }

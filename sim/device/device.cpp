@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "alloc_scope.h"
+#include "core_main.h"
 #include "device_resets.h"
 #include "heap_timeline.h"
 #include "platform.h"
@@ -74,6 +76,7 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
       cfg_(spec.config),
       chip_(*spec.chip),
       program_(spec.program),
+      program_state_(program_.image ? std::make_unique<uint8_t[]>(program_.image->state_bytes) : nullptr),
       stack_(stack),
       stack_bytes_(stack_bytes),
       clock_(spec.config.cpu_mhz),
@@ -110,6 +113,10 @@ void Device::note_stack_high_water() {
 
 void Device::boot() {
   task_.fiber().arm(stack_, stack_bytes_, &Device::fiber_entry, this);
+  // The program's globals as the image holds them before any constructor: a boot, as the chip's
+  // RAM is loaded from flash, starts from the sketch's initial values.
+  if (const ProgramImage* im = program_.image; im && im->state_bytes)
+    std::memcpy(program_state_.get(), im->pristine, im->state_bytes);
   watchdog_.arm(env_.soft_wdt, env_.hardware_wdt);
   life_.boots_++;
   life_.state_ = DeviceState::booting;
@@ -120,7 +127,15 @@ void Device::boot() {
 
 void Device::fiber_entry(void* self) {
   auto* d = static_cast<Device*>(self);
-  d->program_.entry();  // the firmware never returns; if it does, the device restarts
+  // The program's static constructors first, on the device's cont with its heap current, as
+  // the core's startup runs them before setup().
+  if (const ProgramImage* im = d->program_.image)
+    for (size_t i = 0; i < im->ctor_count; ++i) im->ctors[i]();
+  // The firmware never returns; if it does, the device restarts.
+  if (d->program_.entry)
+    d->program_.entry();
+  else
+    arduino_main(d->program_.image->setup, d->program_.image->loop);
   HostSection host;
   d->reset(ResetReason::soft_restart, "firmware main returned");
 }
@@ -137,9 +152,12 @@ void Device::run_slice() {
   fault_guard_set_target(this);
   set_alloc_heap(alloc_saved_);
   bool in_handshake = thunk_.held();
+  const ProgramImage* im = program_.image;
+  if (im && im->state_bytes) std::memcpy(im->state, program_state_.get(), im->state_bytes);  // its globals in
   HostTime t0 = host_now();  // fibers never block inside a slice: wall time is CPU time
   task_.fiber().resume();
   uint64_t dt = host_now().ns - t0.ns;
+  if (im && im->state_bytes) std::memcpy(program_state_.get(), im->state, im->state_bytes);  // and out
   alloc_saved_ = alloc_heap();
   set_alloc_heap(nullptr);
   fault_guard_set_target(nullptr);

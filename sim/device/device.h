@@ -194,6 +194,7 @@ class Device final : private FaultTarget {
   DeviceConfig cfg_;
   const ChipModel& chip_;
   Program program_;
+  std::unique_ptr<uint8_t[]> program_state_;  // its copy of program_.image's state (Program)
   void* stack_;
   size_t stack_bytes_;
 
