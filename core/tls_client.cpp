@@ -22,7 +22,7 @@ const uint32_t kDaysTo1970 = 719528;  // days from 0000-01-01 to 1970-01-01 (Bea
 
 }  // namespace
 
-TlsClient::TlsClient(Client& tcp) : _tcp(tcp) {}
+TlsClient::TlsClient(WiFiClient& tcp) : _tcp(tcp) {}
 
 TlsClient::~TlsClient() { stop(0); }
 

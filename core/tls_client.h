@@ -3,7 +3,7 @@
 // requested), the chip's small-multiply implementations, a thunk stack for the handshake, and
 // Tasmota's error codes. Wraps a plain TCP Client.
 #pragma once
-#include <Client.h>
+#include <WiFiClient.h>
 #include <bearssl/bearssl.h>
 
 #include "x509_checks.h"
@@ -24,7 +24,7 @@ void tls_set_engine_algorithms(br_ssl_engine_context* eng, bool ecdsa);
 
 class TlsClient : public Client {
  public:
-  explicit TlsClient(Client& tcp);
+  explicit TlsClient(WiFiClient& tcp);  // the connection it runs over, as the core's secure client
   ~TlsClient() override;
 
   // Configuration (before connect). Pointers must outlive the connection.
@@ -51,12 +51,13 @@ class TlsClient : public Client {
   int read() override;
   int read(uint8_t* buf, size_t size) override;
   int peek() override;
-  bool flush(unsigned int maxWaitMs) override;
-  bool stop(unsigned int maxWaitMs) override;
+  // As WiFiClient's: flush waits for the peer's ACK (up to maxWaitMs), stop closes.
+  bool flush(unsigned int maxWaitMs);
+  bool stop(unsigned int maxWaitMs);
+  void flush() override { (void)flush(0); }
+  void stop() override { (void)stop(0); }
   uint8_t connected() override;
   operator bool() override { return connected(); }
-  using Client::flush;
-  using Client::stop;
   using Print::write;
 
   int lastError() const { return _lastError; }
@@ -84,7 +85,7 @@ class TlsClient : public Client {
   void takeInputAfterClose();
   uint32_t utcNow() const;
 
-  Client& _tcp;
+  WiFiClient& _tcp;
   br_ssl_client_context* _sc = nullptr;
   const br_x509_class** _x509 = nullptr;
   unsigned char* _in = nullptr;

@@ -74,6 +74,51 @@ inline T constrain(T x, L lo, H hi) {
 #define _min(a, b) ((a) < (b) ? (a) : (b))
 #define _max(a, b) ((a) > (b) ? (a) : (b))
 
+// GPIO, as the ESP8266 core numbers it (NodeMCU / Wemos D1 mini pin names).
+#define INPUT 0x00
+#define INPUT_PULLUP 0x02
+#define OUTPUT 0x01
+#define LED_BUILTIN 2
+#define BUILTIN_LED LED_BUILTIN
+static const uint8_t D0 = 16, D1 = 5, D2 = 4, D3 = 0, D4 = 2, D5 = 14, D6 = 12, D7 = 13, D8 = 15;
+static const uint8_t A0 = 17;
+void pinMode(uint8_t pin, uint8_t mode);
+void digitalWrite(uint8_t pin, uint8_t val);
+int digitalRead(uint8_t pin);
+int analogRead(uint8_t pin);  // A0: 0 (no input is modelled yet)
+#define IRAM_ATTR
+#define ICACHE_RAM_ATTR
+#define ICACHE_FLASH_ATTR
+
+// The core's small helpers.
+long map(long x, long in_min, long in_max, long out_min, long out_max);
+#define sq(x) ((x) * (x))
+#define bit(b) (1UL << (b))
+#define _BV(b) (1UL << (b))
+#define bitRead(value, b) (((value) >> (b)) & 0x01)
+#define bitSet(value, b) ((value) |= (1UL << (b)))
+#define bitClear(value, b) ((value) &= ~(1UL << (b)))
+#define bitWrite(value, b, v) ((v) ? bitSet(value, b) : bitClear(value, b))
+#define lowByte(w) ((uint8_t)((w)&0xff))
+#define highByte(w) ((uint8_t)((w) >> 8))
+inline void interrupts() {}
+inline void noInterrupts() {}
+inline bool isDigit(int c) { return isdigit(c) != 0; }
+inline bool isAlpha(int c) { return isalpha(c) != 0; }
+inline bool isAlphaNumeric(int c) { return isalnum(c) != 0; }
+inline bool isSpace(int c) { return isspace(c) != 0; }
+inline bool isUpperCase(int c) { return isupper(c) != 0; }
+inline bool isLowerCase(int c) { return islower(c) != 0; }
+inline bool isHexadecimalDigit(int c) { return isxdigit(c) != 0; }
+extern "C" {
+char* itoa(int value, char* str, int base);
+char* ltoa(long value, char* str, int base);
+char* utoa(unsigned value, char* str, int base);
+char* ultoa(unsigned long value, char* str, int base);
+size_t strlcpy(char* dst, const char* src, size_t size);
+size_t strlcat(char* dst, const char* src, size_t size);
+}
+
 #include "Esp.h"
 #include "HardwareSerial.h"
 #include "WString.h"

@@ -1,4 +1,7 @@
-// shims/Client.h — the Arduino Client interface (a byte stream to one peer), ESP8266 flavour.
+// shims/Client.h — the Arduino Client interface (a byte stream to one peer), with the ESP8266
+// core's shape: flush() and stop() are the pure ones, so a third-party Client subclass written for
+// the core (a TLS or a GSM client) compiles here unchanged. WiFiClient adds the core's timed
+// flush(maxWaitMs) / stop(maxWaitMs).
 #pragma once
 #include "IPAddress.h"
 #include "Stream.h"
@@ -13,11 +16,8 @@ class Client : public Stream {
   virtual int read() = 0;
   virtual int read(uint8_t* buf, size_t size) = 0;
   virtual int peek() = 0;
-  // ESP8266: flush waits (up to maxWaitMs) until the peer has ACKed everything written.
-  virtual bool flush(unsigned int maxWaitMs) = 0;
-  virtual bool stop(unsigned int maxWaitMs) = 0;
-  void flush() override { (void)flush(0); }
-  virtual void stop() { (void)stop(0); }
+  void flush() override = 0;
+  virtual void stop() = 0;
   virtual uint8_t connected() = 0;
   virtual operator bool() = 0;
   using Print::write;

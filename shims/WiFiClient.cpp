@@ -1,6 +1,8 @@
 // shims/WiFiClient.cpp — WiFiClient over a TCP connection of the device's lwIP (simulated by
 // sim/): the platform makes the connection, the client then talks to it directly.
 #include "WiFiClient.h"
+
+#include "Arduino.h"
 #include "platform.h"
 
 namespace {
@@ -32,7 +34,14 @@ size_t WiFiClient::write(const uint8_t* buf, size_t size) {
   return _tcp->write(buf, size);
 }
 
-int WiFiClient::available() { return _tcp ? _tcp->available() : 0; }
+// As the core's: nothing there yet gives the system a chance to run (optimistic_yield(100)), so a
+// sketch's busy wait on available() does not starve the watchdog.
+int WiFiClient::available() {
+  if (!_tcp) return 0;
+  const int n = _tcp->available();
+  if (n == 0) optimistic_yield(100);
+  return n;
+}
 
 int WiFiClient::read() {
   uint8_t b;

@@ -20,8 +20,12 @@ class WiFiClient : public Client {
   int read() override;
   int read(uint8_t* buf, size_t size) override;
   int peek() override;
-  bool flush(unsigned int maxWaitMs) override;
-  bool stop(unsigned int maxWaitMs) override;
+  // ESP8266 core: flush waits (up to maxWaitMs, 0: the core's 300 ms) until the peer has ACKed
+  // everything written; stop flushes the same way, then closes.
+  virtual bool flush(unsigned int maxWaitMs);
+  virtual bool stop(unsigned int maxWaitMs);
+  void flush() override { (void)flush(0); }
+  void stop() override { (void)stop(0); }
   uint8_t connected() override;
   operator bool() override { return connected(); }
   void setTimeout(unsigned long ms) {
@@ -29,8 +33,6 @@ class WiFiClient : public Client {
     Stream::setTimeout(ms);
   }
   void setNoDelay(bool) {}
-  using Client::flush;
-  using Client::stop;
   using Print::write;
 
  private:

@@ -39,14 +39,10 @@ void yield() {
 }
 
 void optimistic_yield(uint32_t interval_us) {
-  // The core yields only when interval_us have passed since this fiber last resumed; a fiber
-  // resumes with a fresh slice in our scheduler, so approximate with the elapsed-time check
-  // against the last call.
   EspPlatform* p = esp_platform();
   if (!p) return;
-  p->charge(kClockReadCycles);
-  (void)interval_us;
-  p->yield();
+  p->charge(kClockReadCycles);  // the core reads the cycle counter to decide
+  p->optimistic_yield(interval_us);
 }
 
 uint32_t esp_random() {

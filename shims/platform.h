@@ -39,6 +39,8 @@ class EspPlatform {
   virtual void charge(uint32_t cycles) = 0;
   virtual void delay_ms(uint32_t ms) = 0;
   virtual void yield() = 0;
+  // The core's optimistic_yield: yield only if the cont has run interval_us since it resumed.
+  virtual void optimistic_yield(uint32_t interval_us) = 0;
   // esp_delay (coredecls.h): from start_ms (a millis() the caller read), up to timeout_ms in
   // steps of intvl_ms while blocked(ctx); the same clock and calls as the chip's loop, whatever
   // steps the platform skips. By default the chip's loop itself (shims/arduino_time.cpp).
@@ -64,12 +66,27 @@ class EspPlatform {
   // the hardware one cannot be stopped).
   virtual void wdt_feed() = 0;
   virtual void wdt_enable_soft(bool on) = 0;
-  virtual void log_write(const char* text, size_t len) = 0;
+  // UART0 output (Serial), byte by byte as the sketch writes it; the device makes the lines.
+  virtual void serial_write(const char* bytes, size_t len) = 0;
+  virtual void serial_flush() = 0;  // Serial.flush(): a partial line is handed over
 
   // Flash (the settings sectors).
   virtual bool flash_read(uint32_t addr, void* data, size_t size) = 0;
   virtual bool flash_write(uint32_t addr, const void* data, size_t size) = 0;
   virtual bool flash_erase_sector(uint32_t sector) = 0;
+
+  // The Wi-Fi station (ESP8266WiFi.h): the device's association, as sim/ models it. Status
+  // values are the core's wl_status_t; addresses in network byte order (0: none).
+  virtual void wifi_begin() = 0;
+  virtual void wifi_disconnect() = 0;
+  virtual uint8_t wifi_status() = 0;
+  virtual uint32_t wifi_ip() = 0;
+  virtual int32_t wifi_rssi() = 0;
+
+  // GPIO: modes and output levels are recorded per device; inputs read as the pin's pull.
+  virtual void gpio_mode(uint8_t pin, uint8_t mode) = 0;
+  virtual void gpio_write(uint8_t pin, uint8_t level) = 0;
+  virtual int gpio_read(uint8_t pin) = 0;
 
   // TCP (under WiFiClient): connect blocks up to timeout_ms; nullptr when it fails.
   virtual EspTcp* tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) = 0;

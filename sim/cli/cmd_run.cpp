@@ -215,7 +215,9 @@ int cmd_run(const RunOptions& o) {
       cfgs.push_back(sc.for_device(id));
       max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
     }
-    RunBroker rb = open_run_broker(o, sc, broker_url, dir, fleet_needs(cfgs));
+    FleetNeeds needs = fleet_needs(cfgs);
+    needs.plain |= bool(sketch);  // a sketch's MQTT port 1883 is the broker's plain listener
+    RunBroker rb = open_run_broker(o, sc, broker_url, dir, needs);
 
     RunFacts facts;
     facts.record_tapes = !o.no_tapes;
@@ -232,6 +234,7 @@ int cmd_run(const RunOptions& o) {
       crash_maps(d, reason, text);
     };
     eo.host_events = broker_restart_events(sc, rb, fleet_ptr);
+    if (sketch) eo.sketch_net = SketchNetwork{rb.endpoint.host, rb.endpoint.plain_port, rb.endpoint.tls_port};
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
     Fleet fleet(eo, n, max_heap);

@@ -89,6 +89,7 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
       net_(DeviceNet::Parts{clock_, heap_, task_, env.sched, env.transport,
                             LinkConfig{spec.config.rtt.vtime(), spec.config.jitter.vtime()},
                             mix_seed(ident_.seed, uint64_t(SeedPurpose::net)), source}),
+      wifi_(!program_.image, ident_.id, ident_.seed),
       platform_(*this),
       alloc_saved_(&heap_) {
   clock_.set_alarm(&Device::watchdog_alarm, this);
@@ -117,6 +118,8 @@ void Device::boot() {
   // RAM is loaded from flash, starts from the sketch's initial values.
   if (const ProgramImage* im = program_.image; im && im->state_bytes)
     std::memcpy(program_state_.get(), im->pristine, im->state_bytes);
+  wifi_.reset(!program_.image);  // a sketch joins when it calls WiFi.begin(); the built-in firmware is up
+  gpio_.reset();
   watchdog_.arm(env_.soft_wdt, env_.hardware_wdt);
   life_.boots_++;
   life_.state_ = DeviceState::booting;
@@ -188,6 +191,7 @@ void Device::log_lines(const std::string& lines, const char* prefix) {
 void Device::reboot() {
   Lifecycle::PendingReset r = std::move(*life_.pending_);
   life_.pending_.reset();
+  serial_flush();  // what the UART had of a line goes out before the reset's own lines
   note_stack_high_water();
   log_lines(r.record, "");
   log_lines(r.note, "espfleet: ");

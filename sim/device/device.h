@@ -20,12 +20,14 @@
 #include "device_net.h"
 #include "device_platform.h"
 #include "fault_guard.h"
+#include "gpio_pins.h"
 #include "rng.h"
 #include "scenario.h"
 #include "serial_console.h"
 #include "task.h"
 #include "thunk_block.h"
 #include "watchdog.h"
+#include "wifi_station.h"
 
 namespace spdlog {
 class logger;
@@ -104,6 +106,13 @@ struct DeviceSpec {
 };
 
 // What the devices of a fleet share (device/fleet.h owns it).
+// Where a sketch's network leads (docs/sketches.md): every host name it uses resolves to the run's
+// broker, and the MQTT ports it names (1883, 8883) are the broker's plain and TLS listeners.
+struct SketchNetwork {
+  std::string host;
+  uint16_t mqtt_port = 0, mqtts_port = 0;
+};
+
 struct DeviceEnv {
   Scheduler& sched;
   Transport& transport;
@@ -114,7 +123,8 @@ struct DeviceEnv {
   std::function<void(Device&)> after_slice;  // replay
   VTime soft_wdt = Watchdog::kSoftDefault;
   VTime hardware_wdt = Watchdog::kHardwareDefault;
-  bool skip_idle_steps = true;  // esp_delay skips the steps nothing can end (delay_while.cpp)
+  bool skip_idle_steps = true;                // esp_delay skips the steps nothing can end (delay_while.cpp)
+  const SketchNetwork* sketch_net = nullptr;  // sketch devices: their names and ports (none: as given)
 };
 
 class Device final : private FaultTarget {
@@ -147,6 +157,10 @@ class Device final : private FaultTarget {
   Watchdog& watchdog() { return watchdog_; }
   DeviceNet& net() { return net_; }
   const DeviceNet& net() const { return net_; }
+  WifiStation& wifi() { return wifi_; }
+  const WifiStation& wifi() const { return wifi_; }
+  GpioPins& gpio() { return gpio_; }
+  const GpioPins& gpio() const { return gpio_; }
   // What a sleep of the firmware's waits on: its peer while a socket may await a reply.
   WaitOn waits_on() const { return net_.awaits_peer() ? WaitOn::peer : WaitOn::nothing; }
   Task& task() { return task_; }
@@ -172,6 +186,13 @@ class Device final : private FaultTarget {
   [[noreturn]] void reset(ResetReason reason, std::string summary, std::string record = {}, std::string note = {});
   // A line of its serial console: logged, read for the figures, shown to the observer.
   void console_line(std::string_view line);
+  // Serial output as the platform hands it over: gathered into this device's own lines.
+  void serial_write(const char* bytes, size_t len) {
+    serial_.write(bytes, len, [this](std::string_view l) { console_line(l); });
+  }
+  void serial_flush() {
+    serial_.flush([this](std::string_view l) { console_line(l); });
+  }
 
  private:
   struct DeviceTask final : Task {
@@ -209,6 +230,9 @@ class Device final : private FaultTarget {
   DeviceNet net_;
   Lifecycle life_;
   ConsoleFigures console_;
+  SerialLines serial_;
+  WifiStation wifi_;
+  GpioPins gpio_;
   HostUse host_use_;
   DevicePlatform platform_;
   DeviceHeap* alloc_saved_;  // where `new` went when the fiber last suspended (alloc_scope.h)

@@ -3,6 +3,8 @@
 // host, never from the device's heap; what it costs the device is charged from the cost model.
 #include "device_platform.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -44,6 +46,15 @@ void DevicePlatform::yield() {
   HostSection host;
   d_.clock().charge(cost::kYieldUs * d_.clock().mhz());
   d_.sched().park_until(d_.task(), d_.now(), d_.waits_on());
+}
+
+void DevicePlatform::optimistic_yield(uint32_t interval_us) {
+  const uint64_t now = d_.clock().cycles();
+  if (d_.task().slices() != seen_slice_) {  // resumed since: the slice's run starts counting here
+    seen_slice_ = d_.task().slices();
+    slice_cycles_ = now;
+  }
+  if (now - slice_cycles_ >= uint64_t(interval_us) * d_.clock().mhz()) yield();
 }
 
 void* DevicePlatform::heap_malloc(size_t size, const char* file, int line) {
@@ -95,9 +106,14 @@ uint32_t DevicePlatform::random32() {
 void DevicePlatform::wdt_feed() { d_.watchdog().feed(); }
 void DevicePlatform::wdt_enable_soft(bool on) { d_.watchdog().enable_soft(on); }
 
-void DevicePlatform::log_write(const char* text, size_t len) {
+void DevicePlatform::serial_write(const char* bytes, size_t len) {
   ++calls_;
-  d_.console_line(std::string_view(text, len));
+  d_.serial_write(bytes, len);
+}
+
+void DevicePlatform::serial_flush() {
+  ++calls_;
+  d_.serial_flush();
 }
 
 bool DevicePlatform::flash_read(uint32_t addr, void* data, size_t size) {
@@ -129,13 +145,62 @@ bool DevicePlatform::flash_erase_sector(uint32_t sector) {
   return true;
 }
 
+void DevicePlatform::wifi_begin() {
+  ++calls_;
+  d_.wifi().begin(d_.now());
+}
+void DevicePlatform::wifi_disconnect() {
+  ++calls_;
+  d_.wifi().disconnect();
+}
+uint8_t DevicePlatform::wifi_status() {
+  ++calls_;
+  return d_.wifi().status(d_.now());
+}
+uint32_t DevicePlatform::wifi_ip() {
+  ++calls_;
+  return d_.wifi().ip(d_.now());
+}
+int32_t DevicePlatform::wifi_rssi() {
+  ++calls_;
+  return d_.wifi().connected(d_.now()) ? -58 : 31;  // 31: the core's "not connected"
+}
+void DevicePlatform::gpio_mode(uint8_t pin, uint8_t mode) {
+  ++calls_;
+  d_.gpio().set_mode(pin, mode);
+}
+void DevicePlatform::gpio_write(uint8_t pin, uint8_t level) {
+  ++calls_;
+  d_.gpio().write(pin, level);
+}
+int DevicePlatform::gpio_read(uint8_t pin) {
+  ++calls_;
+  return d_.gpio().read(pin);
+}
+
+namespace {
+bool is_ipv4_literal(const char* host) {
+  in_addr a{};
+  return host && inet_pton(AF_INET, host, &a) == 1;
+}
+}  // namespace
+
 EspTcp* DevicePlatform::tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) {
+  if (!d_.wifi().connected(d_.now())) return nullptr;  // no station, no route (lwIP's ERR_RTE)
+  if (const SketchNetwork* n = d_.env().sketch_net) {
+    if (!is_ipv4_literal(host) || std::strncmp(host, "127.", 4) != 0) host = n->host.c_str();
+    if (port == 1883 && n->mqtt_port)
+      port = n->mqtt_port;
+    else if (port == 8883 && n->mqtts_port)
+      port = n->mqtts_port;
+  }
   return d_.net().connect(host, port, timeout_ms);
 }
 
 bool DevicePlatform::host_by_name(const char* host, uint32_t* ipv4) {
   ++calls_;
   HostSection h;
+  if (const SketchNetwork* n = d_.env().sketch_net; n && !is_ipv4_literal(host)) host = n->host.c_str();
   return resolve_host(host, ipv4);
 }
 

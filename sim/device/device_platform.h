@@ -17,6 +17,7 @@ class DevicePlatform final : public EspPlatform {
   void charge(uint32_t cycles) override;
   void delay_ms(uint32_t ms) override;
   void yield() override;
+  void optimistic_yield(uint32_t interval_us) override;
   void delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, bool (*blocked)(void*),
                    void* ctx) override;  // delay_while.cpp
 
@@ -34,7 +35,16 @@ class DevicePlatform final : public EspPlatform {
   uint32_t random32() override;
   void wdt_feed() override;
   void wdt_enable_soft(bool on) override;
-  void log_write(const char* text, size_t len) override;
+  void wifi_begin() override;
+  void wifi_disconnect() override;
+  uint8_t wifi_status() override;
+  uint32_t wifi_ip() override;
+  int32_t wifi_rssi() override;
+  void gpio_mode(uint8_t pin, uint8_t mode) override;
+  void gpio_write(uint8_t pin, uint8_t level) override;
+  int gpio_read(uint8_t pin) override;
+  void serial_write(const char* bytes, size_t len) override;
+  void serial_flush() override;
 
   bool flash_read(uint32_t addr, void* data, size_t size) override;
   bool flash_write(uint32_t addr, const void* data, size_t size) override;
@@ -59,6 +69,8 @@ class DevicePlatform final : public EspPlatform {
 
   Device& d_;
   uint64_t calls_ = 0;  // the counted calls (effects())
+  // optimistic_yield: the slice (Task::slices) it last saw, and the clock when it first saw it.
+  uint64_t seen_slice_ = UINT64_MAX, slice_cycles_ = 0;
 };
 
 }  // namespace espfleet

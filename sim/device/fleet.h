@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct FleetOptions {
   Transport* transport = nullptr;            // nullptr: live sockets on the fleet's loop
   std::function<void(Device&)> after_slice;  // after each slice of a device (replay)
   bool skip_idle_steps = true;               // false: esp_delay runs every step (delay_while.cpp)
+  std::optional<SketchNetwork> sketch_net;   // sketch devices: where their names and ports lead
 };
 
 class Fleet {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,42 @@ struct ConsoleLine {
 
 // A console line (a trailing "\r\n" is ignored).
 ConsoleLine parse_console_line(std::string_view line);
+
+// A device's UART output gathered into console lines, its own: a sketch that prints "." and
+// yields leaves a partial line that no other device's output can join. A complete line is handed
+// over without its "\r\n"; a line longer than kMaxLine in kMaxLine pieces. Holds no memory
+// between lines.
+class SerialLines {
+ public:
+  static constexpr size_t kMaxLine = 512;
+  template <class Emit>
+  void write(const char* bytes, size_t n, Emit&& emit) {
+    for (size_t i = 0; i < n; ++i) {
+      if (bytes[i] == '\n') {
+        finish(emit);
+        continue;
+      }
+      if (buf_.size() == kMaxLine) finish(emit);
+      buf_.push_back(bytes[i]);
+    }
+  }
+  // Hands over a partial line (Serial.flush(), a reset).
+  template <class Emit>
+  void flush(Emit&& emit) {
+    if (!buf_.empty()) finish(emit);
+  }
+  bool partial() const { return !buf_.empty(); }
+
+ private:
+  template <class Emit>
+  void finish(Emit& emit) {
+    std::string_view line(buf_);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // println ends lines with "\r\n"
+    emit(line);
+    std::string().swap(buf_);
+  }
+  std::string buf_;
+};
 
 // What a run keeps from a device's console.
 struct ConsoleFigures {

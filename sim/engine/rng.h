@@ -29,6 +29,7 @@ enum class SeedPurpose : uint64_t {
   boot = 5,           // the fleet's boot times (fleet.connect_spread)
   device_key = 6,     // the device's client-certificate key (pki.h issue_device, Reproducible)
   device_serial = 7,  // that certificate's serial number
+  wifi = 8,           // the Wi-Fi station's join times (sim/device/wifi_station.h)
 };
 
 class Rng {

@@ -96,6 +96,17 @@ json device_record(const Device& d) {
     j["crash_digests"].push_back(digest_hex(c.digest));
   }
   j["digest"] = digest_hex(d.digest());
+  j["chip_id"] = d.identity().chip_id;
+  j["firmware"] = d.program().name;
+  if (d.program().image) {  // a sketch's device: what the engine itself saw of it
+    j["wifi_joins"] = d.wifi().joins();
+    j["tcp_connects"] = d.net().counters().tcp_connects;
+    json gpio = json::object();
+    for (uint8_t pin = 0; pin < GpioPins::kPins; ++pin)
+      if (d.gpio().mode(pin) == GpioPins::kOutput) gpio[std::to_string(pin)] = d.gpio().level(pin);
+    j["gpio_outputs"] = gpio;  // pin: level at the end
+    j["gpio_changes"] = d.gpio().changes();
+  }
   j["rx_bytes"] = d.net().counters().rx_bytes;
   j["tx_bytes"] = d.net().counters().tx_bytes;
   j["virtual_time_s"] = d.now().seconds();

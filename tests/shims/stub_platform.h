@@ -16,6 +16,7 @@ struct StubPlatform : EspPlatform {
   void charge(uint32_t c) override { cyc += c; }
   void delay_ms(uint32_t ms) override { cyc += uint64_t(ms) * 80000; }
   void yield() override {}
+  void optimistic_yield(uint32_t) override {}
   // The parenthesised names bypass Arduino.h's malloc/free macros.
   void* heap_malloc(size_t size, const char*, int) override { return size ? (malloc)(size) : nullptr; }
   void* heap_calloc(size_t n, size_t size, const char*, int) override {
@@ -32,10 +33,19 @@ struct StubPlatform : EspPlatform {
   uint32_t random32() override { return 4; }
   void wdt_feed() override {}
   void wdt_enable_soft(bool) override {}
-  void log_write(const char*, size_t) override {}
+  void serial_write(const char*, size_t) override {}
+  void serial_flush() override {}
   bool flash_read(uint32_t, void*, size_t) override { return false; }
   bool flash_write(uint32_t, const void*, size_t) override { return false; }
   bool flash_erase_sector(uint32_t) override { return false; }
+  void wifi_begin() override {}
+  void wifi_disconnect() override {}
+  uint8_t wifi_status() override { return 3; }  // WL_CONNECTED
+  uint32_t wifi_ip() override { return 0; }
+  int32_t wifi_rssi() override { return -60; }
+  void gpio_mode(uint8_t, uint8_t) override {}
+  void gpio_write(uint8_t, uint8_t) override {}
+  int gpio_read(uint8_t) override { return 0; }
   EspTcp* tcp_connect(const char*, uint16_t, uint32_t) override { return nullptr; }
   bool host_by_name(const char*, uint32_t*) override { return false; }
   bool thunk_acquire(uint32_t) override { return false; }

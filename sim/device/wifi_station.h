@@ -1,0 +1,53 @@
+// sim/device/wifi_station.h — a device's Wi-Fi station as a sketch sees it through `WiFi`: idle
+// until begin(), associated (and given an address) a join time later, until disconnect(). The
+// join time is drawn from the device's seed: scan, authentication, association and DHCP on an
+// ESP8266 take one to three seconds. The built-in firmware's devices boot associated (Tasmota's
+// own Wi-Fi code is not part of the model).
+#pragma once
+#include <cstdint>
+
+#include "rng.h"
+#include "sim_time.h"
+
+namespace espfleet {
+
+class WifiStation {
+ public:
+  static constexpr VTime kJoinMin = VTime::from_ms(1200), kJoinSpread = VTime::from_ms(1800);
+  // wl_status_t, as the core numbers it.
+  enum Status : uint8_t { kIdle = 0, kConnected = 3, kDisconnected = 7 };
+
+  // associated: the station is up at boot (the built-in firmware).
+  WifiStation(bool associated, uint32_t device_id, uint64_t device_seed)
+      : up_at_(associated ? VTime{} : kNever),
+        seed_(mix_seed(device_seed, uint64_t(SeedPurpose::wifi))),
+        id_(device_id) {}
+  // A boot: back to what the station is at power-on.
+  void reset(bool associated) { up_at_ = associated ? VTime{} : kNever; }
+
+  void begin(VTime now) {
+    if (up_at_ != kNever) return;                     // joining or joined already
+    const uint64_t draw = mix_seed(seed_, joins_++);  // the n-th join's time, whatever came before
+    up_at_ = now + VTime::from_us(kJoinMin.us() + int64_t(draw % uint64_t(kJoinSpread.us())));
+  }
+  void disconnect() { up_at_ = kNever; }
+  bool connected(VTime now) const { return up_at_ != kNever && now >= up_at_; }
+  uint8_t status(VTime now) const { return connected(now) ? kConnected : up_at_ == kNever ? kIdle : kDisconnected; }
+  // 10.x.y.z in a /8 from the device's id (id + 2: never .0.0.0 or .0.0.1), network byte order in
+  // memory, as lwIP keeps it.
+  uint32_t ip(VTime now) const {
+    if (!connected(now)) return 0;
+    const uint32_t host = (id_ + 2) & 0xFFFFFF;
+    return 10u | ((host >> 16) & 0xFF) << 8 | ((host >> 8) & 0xFF) << 16 | (host & 0xFF) << 24;
+  }
+  uint32_t joins() const { return joins_; }
+
+ private:
+  static constexpr VTime kNever = VTime::from_ns(INT64_MAX);
+  VTime up_at_;
+  uint64_t seed_;
+  uint32_t id_;
+  uint32_t joins_ = 0;
+};
+
+}  // namespace espfleet

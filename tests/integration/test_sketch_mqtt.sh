@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# tests/integration/test_sketch_mqtt.sh — a user's MQTT sketch as a fleet: tests/sketches/CounterPub
+# with the TinyMqtt library (written here in the manner of the published Arduino MQTT libraries),
+# 40 devices against a Mosquitto started here. An independent mosquitto_sub sees every device's
+# own counter count up from 1; a mosquitto_pub to one device's led/<chip id> reaches that device's
+# callback only, and its LED pin changes.
+ESPFLEET="$1"; ROOT="$2"
+source "$ROOT/tests/integration/lib.sh"
+export XDG_CACHE_HOME="$WORK/cache"
+N=40
+mkdir -p "$WORK/pki"
+PORT="$(free_port)"
+start_mosquitto "$WORK/pki" "$PORT" false plain
+
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -t 'counter/#' -v > "$WORK/counters.txt" 2>&1 &
+SUB=$!
+PIDS+=("$SUB")
+sleep 0.3
+
+"$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices "$N" --duration 14s --quiet --no-tapes \
+  --set tls.enabled=false --set fleet.connect_spread=2s --broker "127.0.0.1:$PORT" \
+  --firmware "$ROOT/tests/sketches/CounterPub" --library "$ROOT/tests/sketches/libraries" \
+  --out "$WORK/run" > "$WORK/run.out" 2>&1 &
+RUN=$!
+PIDS+=("$RUN")
+
+# Once two devices are publishing, switch the LED of the first one seen, then of no other.
+target=""
+for _ in $(seq 1 100); do
+  target="$(awk '{print $1}' "$WORK/counters.txt" | sort -u | head -1 | sed 's|counter/||')"
+  [ -n "$target" ] && [ "$(awk '{print $1}' "$WORK/counters.txt" | sort -u | wc -l)" -ge 2 ] && break
+  sleep 0.1
+done
+[ -n "$target" ] || fail "no device published: $(cat "$WORK/run.out")"
+sleep 1
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -t "led/$target" -m 1 || fail "mosquitto_pub"
+
+wait "$RUN" || fail "run: $(cat "$WORK/run.out")"
+sleep 0.3
+kill "$SUB" 2>/dev/null || true
+
+python3 - "$WORK/counters.txt" "$WORK/run/devices.jsonl" "$WORK/run/devices.log" "$target" "$N" <<'PY' || fail "sketch fleet"
+import json, re, sys
+counters, jsonl, log, target, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+seen = {}
+for line in open(counters):
+    topic, value = line.split()
+    seen.setdefault(topic.split("/", 1)[1], []).append(int(value))
+assert len(seen) == n, f"{len(seen)} of {n} devices seen publishing"
+for chip, values in seen.items():
+    # each device's own counter: 1, 2, 3, ... (another device's values never interleave)
+    assert values == list(range(1, len(values) + 1)), (chip, values[:10])
+    assert len(values) >= 5, (chip, len(values))
+devices = [json.loads(l) for l in open(jsonl)]
+assert len(devices) == n
+by_chip = {"%06x" % d["chip_id"]: d for d in devices}
+assert set(by_chip) == set(seen), "chip ids differ from the topics"
+for chip, d in by_chip.items():
+    assert d["firmware"] == "CounterPub" and d["wifi_joins"] == 1 and d["tcp_connects"] >= 1, d
+    led = d["gpio_outputs"]["2"]
+    assert led == (0 if chip == target else 1), (chip, target, led)  # LOW = on, for the target only
+got = [l for l in open(log) if "message [led/" in l]
+assert len(got) == 1 and ("led/" + target) in got[0], got
+dev = by_chip[target]["id"]
+assert re.search(r"dev %d message \[led/%s\] 1 bytes" % (dev, target), got[0]), got[0]
+print("sketch fleet: ok", n, "devices, target", target)
+PY
+echo "PASS"
