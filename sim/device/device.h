@@ -111,6 +111,9 @@ struct DeviceSpec {
 struct SketchNetwork {
   std::string host;
   uint16_t mqtt_port = 0, mqtts_port = 0;
+  // Where a connect to host:port goes: a loopback IPv4 literal as given, anything else (a name,
+  // another address) to `host`; 1883 and 8883 to the broker's listeners when it has them.
+  const char* route(const char* to_host, uint16_t* port) const;
 };
 
 struct DeviceEnv {

@@ -185,15 +185,18 @@ bool is_ipv4_literal(const char* host) {
 }
 }  // namespace
 
+const char* SketchNetwork::route(const char* to_host, uint16_t* port) const {
+  if (*port == 1883 && mqtt_port)
+    *port = mqtt_port;
+  else if (*port == 8883 && mqtts_port)
+    *port = mqtts_port;
+  if (is_ipv4_literal(to_host) && std::strncmp(to_host, "127.", 4) == 0) return to_host;
+  return host.c_str();
+}
+
 EspTcp* DevicePlatform::tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) {
   if (!d_.wifi().connected(d_.now())) return nullptr;  // no station, no route (lwIP's ERR_RTE)
-  if (const SketchNetwork* n = d_.env().sketch_net) {
-    if (!is_ipv4_literal(host) || std::strncmp(host, "127.", 4) != 0) host = n->host.c_str();
-    if (port == 1883 && n->mqtt_port)
-      port = n->mqtt_port;
-    else if (port == 8883 && n->mqtts_port)
-      port = n->mqtts_port;
-  }
+  if (const SketchNetwork* n = d_.env().sketch_net) host = n->route(host, &port);
   return d_.net().connect(host, port, timeout_ms);
 }
 
