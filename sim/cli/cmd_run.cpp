@@ -194,15 +194,15 @@ int cmd_run(const RunOptions& o) {
 
     // A user's sketch instead of the built-in firmware: built (or found in the cache) and loaded
     // before anything is written, so a sketch that cannot run leaves no run directory behind.
-    std::unique_ptr<SketchImage> sketch;
+    LoadedSketch loaded;
     if (!o.firmware.empty()) {
-      SketchSource src{o.firmware, {o.libraries.begin(), o.libraries.end()}, default_sketch_cache()};
-      const SketchBuild b = build_sketch(src, fs::read_symlink("/proc/self/exe"));
-      sketch = SketchImage::load(b.so, b.name);
+      loaded = load_sketch(SketchSource{o.firmware, {o.libraries.begin(), o.libraries.end()}, default_sketch_cache()});
       if (!o.quiet)
-        std::fprintf(stderr, "espfleet: firmware: sketch %s%s, %zu bytes of globals per device\n", b.name.c_str(),
-                     b.cached ? " (cached build)" : "", sketch->image().state_bytes);
+        std::fprintf(stderr, "espfleet: firmware: sketch %s%s, %zu bytes of globals per device\n",
+                     loaded.build.name.c_str(), loaded.build.cached ? " (cached build)" : "",
+                     loaded.image->image().state_bytes);
     }
+    const SketchImage* sketch = loaded.image.get();
     fs::path dir = prepare_run_dir(o.out, o.force);
     write_replay_inputs(dir, o.scenario, ov.sets);
     write_file_atomically(dir / "scenario.resolved.json", sc.resolved().dump(2) + "\n");

@@ -44,9 +44,9 @@ int sketch_build(const SketchOptions& o) {
   for (const std::string& l : o.libraries) src.libraries.push_back(l);
   src.cache = o.cache.empty() ? default_sketch_cache() : fs::path(o.cache);
   if (!o.json) std::fprintf(stderr, "espfleet sketch: building %s ...\n", o.dir.c_str());
-  const SketchBuild b = build_sketch(src, fs::read_symlink("/proc/self/exe"));
-  const auto image = SketchImage::load(b.so, b.name);
-  const ProgramImage& im = image->image();
+  const LoadedSketch s = load_sketch(src);
+  const SketchBuild& b = s.build;
+  const ProgramImage& im = s.image->image();
   if (o.json) {
     nlohmann::ordered_json j{{"sketch", b.name},
                              {"so", b.so.string()},

@@ -105,7 +105,6 @@ struct DeviceSpec {
   const ChipModel* chip = &kEsp8266;
 };
 
-// What the devices of a fleet share (device/fleet.h owns it).
 // Where a sketch's network leads (docs/sketches.md): every host name it uses resolves to the run's
 // broker, and the MQTT ports it names (1883, 8883) are the broker's plain and TLS listeners.
 struct SketchNetwork {
@@ -116,6 +115,7 @@ struct SketchNetwork {
   const char* route(const char* to_host, uint16_t* port) const;
 };
 
+// What the devices of a fleet share (device/fleet.h owns it).
 struct DeviceEnv {
   Scheduler& sched;
   Transport& transport;

@@ -163,7 +163,7 @@ uint32_t DevicePlatform::wifi_ip() {
 }
 int32_t DevicePlatform::wifi_rssi() {
   ++calls_;
-  return d_.wifi().connected(d_.now()) ? -58 : 31;  // 31: the core's "not connected"
+  return d_.wifi().rssi(d_.now());
 }
 void DevicePlatform::gpio_mode(uint8_t pin, uint8_t mode) {
   ++calls_;

@@ -51,8 +51,7 @@ Device& Fleet::add_device(DeviceSpec spec) {
   if (UmmHeap::arena_bytes(spec.config.heap_bytes) > arenas_.data_bytes())
     throw std::invalid_argument("fleet: device heap larger than the arena slot");
   if (!spec.program.entry && !spec.program.image) spec.program = opts_.program;
-  if (!spec.program.entry && !(spec.program.image && spec.program.image->setup && spec.program.image->loop))
-    throw std::invalid_argument("fleet: no device program");
+  if (!spec.program.entry && !spec.program.image) throw std::invalid_argument("fleet: no device program");
   const std::string* source =
       opts_.source_addresses.empty() ? nullptr : &opts_.source_addresses[spec.id % opts_.source_addresses.size()];
   devices_.push_back(

@@ -40,6 +40,8 @@ class WifiStation {
     const uint32_t host = (id_ + 2) & 0xFFFFFF;
     return 10u | ((host >> 16) & 0xFF) << 8 | ((host >> 8) & 0xFF) << 16 | (host & 0xFF) << 24;
   }
+  // dBm while associated; 31, the core's "no connection", while not.
+  int32_t rssi(VTime now) const { return connected(now) ? -58 : 31; }
   uint32_t joins() const { return joins_; }
 
  private:

@@ -6,11 +6,12 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 
+#include "input_file.h"
+#include "output_file.h"
 #include "sketch_error.h"
+#include "sketch_image.h"
 #include "sketch_link.h"
 #include "subprocess.h"
 
@@ -68,15 +69,8 @@ std::string platform_txt(const fs::path& espfleet_exe) {
 }
 
 void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << text;
-  if (!f) throw SketchError(p.string() + ": cannot be written");
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  make_directory(p.parent_path());
+  write_file_atomically(p, text);
 }
 
 // SHA-256 over every regular file below each root (path relative to its root, then content),
@@ -100,7 +94,7 @@ std::string content_key(const std::vector<fs::path>& roots, const std::vector<st
     feed(root.string());
     for (const fs::path& f : files) {
       feed(fs::relative(f, root).string());
-      feed(read_file(f));
+      feed(read_whole_file(f));
     }
   }
   for (const std::string& s : extra) feed(s);
@@ -203,6 +197,18 @@ SketchBuild build_sketch(const SketchSource& src, const fs::path& espfleet_exe) 
   }
   fs::rename(build / "sketch.so", b.so);
   return b;
+}
+
+LoadedSketch::LoadedSketch() = default;
+LoadedSketch::LoadedSketch(LoadedSketch&&) noexcept = default;
+LoadedSketch& LoadedSketch::operator=(LoadedSketch&&) noexcept = default;
+LoadedSketch::~LoadedSketch() = default;
+
+LoadedSketch load_sketch(const SketchSource& src) {
+  LoadedSketch s;
+  s.build = build_sketch(src, fs::read_symlink("/proc/self/exe"));
+  s.image = SketchImage::load(s.build.so, s.build.name);
+  return s;
 }
 
 }  // namespace espfleet

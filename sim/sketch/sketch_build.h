@@ -7,6 +7,7 @@
 // (sketch_link.h). Builds are cached by the content of every source file they read.
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,20 @@ struct SketchBuild {
 // Throws SketchError with the builder's own output (the compiler's errors, which name the files
 // and lines) when the sketch does not build, or naming the folder when there is no sketch.
 SketchBuild build_sketch(const SketchSource& src, const std::filesystem::path& espfleet_exe);
+
+class SketchImage;
+
+// A sketch built (or found in the cache) by this espfleet and opened: what `run --firmware` and
+// `sketch build` start from. Throws SketchError as build_sketch and SketchImage::load do.
+struct LoadedSketch {
+  SketchBuild build;
+  std::unique_ptr<SketchImage> image;
+  LoadedSketch();
+  LoadedSketch(LoadedSketch&&) noexcept;
+  LoadedSketch& operator=(LoadedSketch&&) noexcept;
+  ~LoadedSketch();
+};
+LoadedSketch load_sketch(const SketchSource& src);
 
 // The default cache: $XDG_CACHE_HOME/espfleet/sketches, else ~/.cache/espfleet/sketches.
 std::filesystem::path default_sketch_cache();

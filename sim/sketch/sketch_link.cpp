@@ -7,9 +7,8 @@
 #include <elf.h>
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
+#include "input_file.h"
 #include "sketch_error.h"
 #include "subprocess.h"
 
@@ -70,11 +69,10 @@ bool allowed_writable(const std::string& name) {
          name.find(".DW.ref.") != std::string::npos;
 }
 
-}  // namespace
-
+// The writable, allocated sections of a relocatable ELF object that the gather left outside the
+// per-device region.
 std::vector<std::string> ungathered_writable_sections(const fs::path& object) {
-  std::ifstream in(object, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes = read_whole_file(object);
   if (bytes.size() < sizeof(Elf64_Ehdr) || std::memcmp(bytes.data(), ELFMAG, SELFMAG) != 0 ||
       bytes[EI_CLASS] != ELFCLASS64)
     throw SketchError(object.string() + ": not a 64-bit ELF object");
@@ -101,6 +99,8 @@ std::vector<std::string> ungathered_writable_sections(const fs::path& object) {
   }
   return out;
 }
+
+}  // namespace
 
 void link_sketch(const std::vector<fs::path>& objects, const fs::path& script, const fs::path& out) {
   if (objects.empty()) throw SketchError("sketch link: no objects");

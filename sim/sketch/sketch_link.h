@@ -15,13 +15,10 @@ namespace espfleet {
 // The linker script that gathers the state (written next to the build by the platform files).
 std::string sketch_gather_script();
 
-// Links `objects` into `out` (a shared object) in `work`. Throws SketchError naming what the
-// sketch does that a device cannot be given (thread-local state, a writable section left out).
+// Links `objects` into `out` (a shared object; its intermediate objects beside it). Throws
+// SketchError naming what the sketch does that a device cannot be given (thread-local state, a
+// writable section left out).
 void link_sketch(const std::vector<std::filesystem::path>& objects, const std::filesystem::path& script,
                  const std::filesystem::path& out);
-
-// The writable, allocated sections of a relocatable ELF object that the gather left outside the
-// per-device region (a test and the link's check).
-std::vector<std::string> ungathered_writable_sections(const std::filesystem::path& object);
 
 }  // namespace espfleet
