@@ -23,7 +23,14 @@ uint64_t micros64() {
 }
 
 unsigned long micros() { return (unsigned long)(uint32_t)micros64(); }
-unsigned long millis() { return (unsigned long)(uint32_t)(micros64() / 1000u); }
+unsigned long millis() {
+  EspPlatform* p = esp_platform();
+  if (!p) return (unsigned long)(uint32_t)(host_micros() / 1000u);
+  p->charge(kClockReadCycles);
+  return p->clock_ms();
+}
+
+uint32_t EspPlatform::clock_ms() { return uint32_t(cycles() / cpu_mhz() / 1000u); }
 
 void delay(unsigned long ms) {
   if (EspPlatform* p = esp_platform()) p->delay_ms(ms);

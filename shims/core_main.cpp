@@ -4,10 +4,19 @@
 #include "core_main.h"
 
 #include "Arduino.h"
+#include "platform.h"
+
+void EspPlatform::run_loop(void (*loop)()) {
+  for (;;) {
+    loop();
+    yield();
+  }
+}
 
 void arduino_main(void (*setup)(), void (*loop)()) {
   setup();
-  for (;;) {
+  if (EspPlatform* p = esp_platform()) p->run_loop(loop);
+  for (;;) {  // no platform (plain unit tests): the loop as it is
     loop();
     yield();
   }

@@ -46,6 +46,13 @@ class EspPlatform {
   // steps the platform skips. By default the chip's loop itself (shims/arduino_time.cpp).
   virtual void delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, bool (*blocked)(void*),
                            void* ctx);
+  // millis(): the clock in whole milliseconds (after the read's charge). Its own call, not
+  // cycles(), so that the platform can tell a pass that reads only the millisecond clock.
+  virtual uint32_t clock_ms();
+  // The core's loop task after setup(): loop(), then the system's turn (yield), for ever; the
+  // same clock and calls as that loop, whatever passes the platform skips. By default the loop
+  // itself (shims/core_main.cpp).
+  [[noreturn]] virtual void run_loop(void (*loop)());
 
   // Heap: the device's umm_malloc arena. file/line tag the call site (as the core's debug heap).
   virtual void* heap_malloc(size_t size, const char* file, int line) = 0;

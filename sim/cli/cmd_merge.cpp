@@ -104,7 +104,7 @@ std::string merged_devices(const std::vector<Shard>& shards) {
 json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   json m;
   FleetHistograms hist;
-  json crash_kinds = json::object(), errors = json::object(), broker_exits = json::array(),
+  json crash_kinds = json::object(), errors = json::object(), sketch = json::object(), broker_exits = json::array(),
        output_errors = json::array(), listed = json::array();
   std::vector<uint32_t> crashed;
   uint64_t heap_min = UINT64_MAX, block_min = UINT64_MAX, frag_max = 0;
@@ -124,6 +124,7 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
     for (const char* k : kSums) sums[k] += u(j, k);
     sum_map(crash_kinds, j.value("crashes_by_reason", json::object()));
     sum_map(errors, j.value("tls_errors", json::object()));
+    sum_map(sketch, j.value("sketch", json::object()));
     for (auto& id : j.value("crashed_devices", json::array())) crashed.push_back(id.get<uint32_t>());
     const uint64_t n = u(j, "devices");
     if (n) {
@@ -179,6 +180,7 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   m["heap_max_block_min"] = n ? block_min : 0;
   m["heap_frag_max"] = frag_max;
   m["tls_errors"] = errors;
+  if (!sketch.empty()) m["sketch"] = sketch;
   host["wall_s"] = wall;
   host["lag_max_ms"] = lag;
   host["wakeups"] = uint64_t(host_sums["wakeups"]);

@@ -120,6 +120,7 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     TapeTransport transport(tape, id, whole_tape ? h.end_slices : 0);
     FleetOptions eo;
     eo.mode = RunMode::fast;
+    eo.skip_idle_steps = sc.fleet.skip_idle;  // as the run did: the same slices
     // A whole tape ends at the recorded slice count, not at the duration: a realtime run can
     // start a device's last slice before its end and finish it after (a device is ahead of the
     // wall by up to one slice, and no slice outlasts the ~8.2 s hardware watchdog).

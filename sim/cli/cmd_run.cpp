@@ -228,6 +228,7 @@ int cmd_run(const RunOptions& o) {
     Fleet* fleet_ptr = nullptr;
     FleetOptions eo;
     eo.mode = sc.fleet.mode;
+    eo.skip_idle_steps = sc.fleet.skip_idle;
     eo.duration = VTime::from_us(sc.fleet.duration.us);
     eo.device_log = dlog;
     eo.on_crash = [&crash_maps](Device& d, ResetReason reason, const std::string& text, const std::string&) {

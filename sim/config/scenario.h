@@ -67,6 +67,7 @@ struct FleetConfig {
   uint64_t seed = 1;                               // fleet.seed
   RunMode mode = RunMode::realtime;                // fleet.mode
   Duration connect_spread = Duration::from_us(0);  // fleet.connect_spread: boots spread over it
+  bool skip_idle = true;                           // fleet.skip_idle: idle waits and loop passes skipped
 };
 
 struct BrokerConfig {

@@ -64,6 +64,10 @@ const std::vector<Option>& options() {
          s.fleet.connect_spread = read_duration(n, Duration{}, Duration::from_s(86400));
        },
        [](const Settings& s) { return json(s.fleet.connect_spread.str()); }},
+      {"fleet.skip_idle", "bool", "",
+       "skip the esp_delay steps and sketch loop passes nothing can change (docs/sketches.md); false runs each", false,
+       [](Settings& s, const toml::node& n) { s.fleet.skip_idle = read_bool(n); },
+       [](const Settings& s) { return json(s.fleet.skip_idle); }},
       {"broker.server_key", "enum", "", "key type of the embedded broker's generated certificate", false,
        [](Settings& s, const toml::node& n) { s.broker.server_key = read_enum(n, kKeyTypeNames); },
        [](const Settings& s) { return enum_json(kKeyTypeNames, s.broker.server_key); }},

@@ -53,7 +53,7 @@ constexpr uint64_t kMaxSkippedSteps = 1u << 20;  // a bound on one walk (about 1
 
 uint64_t DevicePlatform::effects() const {
   const NetCounters& n = d_.net().counters();
-  return calls_ + n.tx_bytes + n.tcp_connects;
+  return calls_ + ms_reads_ + n.tx_bytes + n.rx_read + n.tcp_connects;
 }
 
 enum class Skipped { none, at_step_start, at_evaluation };
@@ -105,6 +105,7 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
 
 void DevicePlatform::delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, bool (*blocked)(void*),
                                  void* ctx) {
+  effect();
   CycleClock& clock = d_.clock();
   uint64_t cost = 0;
   int same = 0;  // pure evaluations in a row with the same cost

@@ -118,6 +118,7 @@ void Device::boot() {
   // RAM is loaded from flash, starts from the sketch's initial values.
   if (const ProgramImage* im = program_.image; im && im->state_bytes)
     std::memcpy(program_state_.get(), im->pristine, im->state_bytes);
+  platform_.boot();
   wifi_.reset(!program_.image);  // a sketch joins when it calls WiFi.begin(); the built-in firmware is up
   gpio_.reset();
   watchdog_.arm(env_.soft_wdt, env_.hardware_wdt);
@@ -175,6 +176,16 @@ void Device::run_slice() {
         ResetReason::exception, "host fiber stack overflow (device stack canary overwritten)", {}, {}};
   if (life_.pending_) reboot();
   if (env_.after_slice) env_.after_slice(*this);
+}
+
+bool Device::program_state_unchanged() const {
+  const ProgramImage* im = program_.image;
+  return !im || !im->state_bytes || std::memcmp(im->state, program_state_.get(), im->state_bytes) == 0;
+}
+
+void Device::restore_program_state() {
+  if (const ProgramImage* im = program_.image; im && im->state_bytes)
+    std::memcpy(im->state, program_state_.get(), im->state_bytes);
 }
 
 // The post-mortem, line by line, as the device's serial would show it.

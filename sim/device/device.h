@@ -145,6 +145,10 @@ class Device final : private FaultTarget {
   const DeviceConfig& config() const { return cfg_; }
   const ChipModel& chip() const { return chip_; }
   const Program& program() const { return program_; }
+  // In one of its slices: are the program's live globals what they were when the slice began?
+  bool program_state_unchanged() const;
+  // ... and back to what they were then (a probe undone).
+  void restore_program_state();
 
   // Its parts.
   CycleClock& clock() { return clock_; }
@@ -174,6 +178,7 @@ class Device final : private FaultTarget {
   const HostUse& host_use() const { return host_use_; }
   void note_stack_high_water();  // the fiber's stack as used so far (between slices)
   DevicePlatform& platform() { return platform_; }
+  const DevicePlatform& platform() const { return platform_; }
   Scheduler& sched() const { return env_.sched; }  // the engine that runs it
   const DeviceEnv& env() const { return env_; }
 

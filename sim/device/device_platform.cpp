@@ -30,25 +30,28 @@ HeapRequest request(size_t size, const char* file, int line) {
 }  // namespace
 
 uint64_t DevicePlatform::cycles() {
-  ++calls_;
+  effect();
   return d_.clock().cycles();
 }
 uint32_t DevicePlatform::cpu_mhz() { return d_.clock().mhz(); }
 void DevicePlatform::charge(uint32_t c) { d_.clock().charge(c); }
 
 void DevicePlatform::delay_ms(uint32_t ms) {
+  effect();
   HostSection host;
   d_.clock().charge(cost::kYieldUs * d_.clock().mhz());
   d_.sched().park_until(d_.task(), d_.now() + VTime::from_ms(ms), d_.waits_on());
 }
 
 void DevicePlatform::yield() {
+  before_effect();  // a turn for the system: not counted (every loop pass ends with one)
   HostSection host;
   d_.clock().charge(cost::kYieldUs * d_.clock().mhz());
   d_.sched().park_until(d_.task(), d_.now(), d_.waits_on());
 }
 
 void DevicePlatform::optimistic_yield(uint32_t interval_us) {
+  if (probing_) return;  // a probe pass runs in no slice of its own
   const uint64_t now = d_.clock().cycles();
   if (d_.task().slices() != seen_slice_) {  // resumed since: the slice's run starts counting here
     seen_slice_ = d_.task().slices();
@@ -58,13 +61,13 @@ void DevicePlatform::optimistic_yield(uint32_t interval_us) {
 }
 
 void* DevicePlatform::heap_malloc(size_t size, const char* file, int line) {
-  ++calls_;
+  effect();
   d_.clock().charge(cost::kMalloc);
   return d_.heap().malloc(request(size, file, line));
 }
 
 void* DevicePlatform::heap_calloc(size_t count, size_t size, const char* file, int line) {
-  ++calls_;
+  effect();
   d_.clock().charge(cost::kMalloc);
   size_t total;
   if (__builtin_mul_overflow(count, size, &total)) total = SIZE_MAX;  // fails, as umm_calloc's
@@ -72,13 +75,13 @@ void* DevicePlatform::heap_calloc(size_t count, size_t size, const char* file, i
 }
 
 void* DevicePlatform::heap_realloc(void* ptr, size_t size, const char* file, int line) {
-  ++calls_;
+  effect();
   d_.clock().charge(cost::kMalloc);
   return d_.heap().realloc(ptr, request(size, file, line));
 }
 
 void DevicePlatform::heap_free(void* ptr, const char* file, int line) {
-  ++calls_;
+  effect();
   d_.clock().charge(cost::kFree);
   d_.heap().free(ptr, HeapSite{file, line});
 }
@@ -94,12 +97,13 @@ void DevicePlatform::oom_abort(size_t size) {
 uint32_t DevicePlatform::chip_id() { return d_.identity().chip_id; }
 
 void DevicePlatform::restart() {
+  effect();
   HostSection host;
   d_.reset(ResetReason::soft_restart, "ESP.restart()");
 }
 
 uint32_t DevicePlatform::random32() {
-  ++calls_;
+  effect();
   return d_.hardware_rng().next32();
 }
 
@@ -107,12 +111,12 @@ void DevicePlatform::wdt_feed() { d_.watchdog().feed(); }
 void DevicePlatform::wdt_enable_soft(bool on) { d_.watchdog().enable_soft(on); }
 
 void DevicePlatform::serial_write(const char* bytes, size_t len) {
-  ++calls_;
+  effect();
   d_.serial_write(bytes, len);
 }
 
 void DevicePlatform::serial_flush() {
-  ++calls_;
+  effect();
   d_.serial_flush();
 }
 
@@ -124,7 +128,7 @@ bool DevicePlatform::flash_read(uint32_t addr, void* data, size_t size) {
 }
 
 bool DevicePlatform::flash_write(uint32_t addr, const void* data, size_t size) {
-  ++calls_;
+  effect();
   std::vector<uint8_t>& flash = d_.flash();
   if (uint64_t(addr) + size > flash.size()) return false;
   // NOR flash: writing can only clear bits.
@@ -136,7 +140,7 @@ bool DevicePlatform::flash_write(uint32_t addr, const void* data, size_t size) {
 }
 
 bool DevicePlatform::flash_erase_sector(uint32_t sector) {
-  ++calls_;
+  effect();
   std::vector<uint8_t>& flash = d_.flash();
   uint64_t start = uint64_t(sector) * 4096;
   if (start + 4096 > flash.size()) return false;
@@ -145,38 +149,28 @@ bool DevicePlatform::flash_erase_sector(uint32_t sector) {
   return true;
 }
 
+// The station's status, address and RSSI are pure queries (they change only at the times
+// WifiStation::next_change gives); so is an input pin, which reads its pull.
 void DevicePlatform::wifi_begin() {
-  ++calls_;
+  effect();
   d_.wifi().begin(d_.now());
 }
 void DevicePlatform::wifi_disconnect() {
-  ++calls_;
+  effect();
   d_.wifi().disconnect();
 }
-uint8_t DevicePlatform::wifi_status() {
-  ++calls_;
-  return d_.wifi().status(d_.now());
-}
-uint32_t DevicePlatform::wifi_ip() {
-  ++calls_;
-  return d_.wifi().ip(d_.now());
-}
-int32_t DevicePlatform::wifi_rssi() {
-  ++calls_;
-  return d_.wifi().rssi(d_.now());
-}
+uint8_t DevicePlatform::wifi_status() { return d_.wifi().status(d_.now()); }
+uint32_t DevicePlatform::wifi_ip() { return d_.wifi().ip(d_.now()); }
+int32_t DevicePlatform::wifi_rssi() { return d_.wifi().rssi(d_.now()); }
 void DevicePlatform::gpio_mode(uint8_t pin, uint8_t mode) {
-  ++calls_;
+  effect();
   d_.gpio().set_mode(pin, mode);
 }
 void DevicePlatform::gpio_write(uint8_t pin, uint8_t level) {
-  ++calls_;
+  effect();
   d_.gpio().write(pin, level);
 }
-int DevicePlatform::gpio_read(uint8_t pin) {
-  ++calls_;
-  return d_.gpio().read(pin);
-}
+int DevicePlatform::gpio_read(uint8_t pin) { return d_.gpio().read(pin); }
 
 namespace {
 bool is_ipv4_literal(const char* host) {
@@ -201,14 +195,14 @@ EspTcp* DevicePlatform::tcp_connect(const char* host, uint16_t port, uint32_t ti
 }
 
 bool DevicePlatform::host_by_name(const char* host, uint32_t* ipv4) {
-  ++calls_;
+  effect();
   HostSection h;
   if (const SketchNetwork* n = d_.env().sketch_net; n && !is_ipv4_literal(host)) host = n->host.c_str();
   return resolve_host(host, ipv4);
 }
 
 bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
-  ++calls_;
+  effect();
   if (d_.thunk().held()) return true;  // already held (refcount 1 is all the firmware uses)
   void* p = d_.heap().malloc(HeapRequest{size_bytes, size_bytes, HeapTag::thunk, kThunkSite});
   if (!p) return false;
@@ -217,7 +211,7 @@ bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
 }
 
 void DevicePlatform::thunk_release() {
-  ++calls_;
+  effect();
   if (void* p = d_.thunk().forget()) d_.heap().free(p, kThunkSite);
 }
 
@@ -228,7 +222,7 @@ uint32_t DevicePlatform::thunk_max_usage() { return d_.thunk().max_usage(); }
 // Charges the engine's dispatch, installs the cost hooks (the firmware holds the thunk while it
 // handshakes), and runs the call on the thunk stack; the block's canary may reset the device.
 void DevicePlatform::thunk_call(void* engine, void (*fn)(void*), void* arg) {
-  ++calls_;
+  effect();
   d_.clock().charge(cost::cycles(cost::kEngineCall, d_.clock().mhz()));
   install_cost_hooks(engine, d_.thunk().held());
   ThunkBlock::Call c = d_.thunk().call(fn, arg, d_.costs());

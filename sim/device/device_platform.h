@@ -2,13 +2,16 @@
 // shim call of the device's firmware lands here and works on the device's parts. Installed as the
 // running platform for each of the device's slices (device.cpp).
 #pragma once
+#include <csetjmp>
+
+#include "device_net.h"
 #include "platform.h"
 
 namespace espfleet {
 
 class Device;
 
-class DevicePlatform final : public EspPlatform {
+class DevicePlatform final : public EspPlatform, public EffectGuard {
  public:
   explicit DevicePlatform(Device& d) : d_(d) {}
 
@@ -20,6 +23,8 @@ class DevicePlatform final : public EspPlatform {
   void optimistic_yield(uint32_t interval_us) override;
   void delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, bool (*blocked)(void*),
                    void* ctx) override;  // delay_while.cpp
+  uint32_t clock_ms() override;          // loop_passes.cpp
+  [[noreturn]] void run_loop(void (*loop)()) override;
 
   void* heap_malloc(size_t size, const char* file, int line) override;
   void* heap_calloc(size_t count, size_t size, const char* file, int line) override;
@@ -58,17 +63,47 @@ class DevicePlatform final : public EspPlatform {
   uint32_t thunk_max_usage() override;
   void thunk_call(void* engine, void (*fn)(void*), void* arg) override;
 
+  // A call that changes the device or the world is about to happen: a loop-pass probe ends here.
+  void before_effect() override {
+    if (probing_) std::longjmp(*probe_exit_, 1);
+  }
+
+  // A boot: a probe the device reset in (its watchdog, a fault) is over.
+  void boot();
+
   Device& device() { return d_; }
+  // The sketch's loop passes run, and skipped as idle, since the device was made (loop_passes.cpp).
+  uint64_t run_passes() const { return run_passes_; }
+  uint64_t skipped_passes() const { return skipped_passes_; }
 
  private:
   // What a step of delay_while cannot skip unless it stays the same: calls that read the clock or
   // change the device (heap, network, flash, log, BearSSL, randomness), counted here.
   uint64_t effects() const;
-  // Skips the steps of an idle delay_while (delay_while.cpp); false when it ran none.
-  bool skip_idle_steps(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, uint64_t step_cost);
+  void effect() {
+    before_effect();
+    ++calls_;
+  }
+  // `limit` (cycles), or earlier when a socket or the station can change before it.
+  uint64_t quiet_until(uint64_t limit) const;
+  // Sleeps through the idle loop passes, each `pass` cycles from `end`, that end by `limit`.
+  void skip_passes(uint64_t end, uint64_t pass, uint64_t limit);
+  // The first millisecond after `ms` at which loop() would not be idle, probing up to `limit`.
+  uint32_t first_busy_ms(void (*loop)(), uint32_t ms, uint64_t limit);
+  // Runs loop() once as if millis() said `ms`, and undoes it: true when that pass is idle.
+  bool probe_pass(void (*loop)(), uint32_t ms);
+  // Probing looks this far ahead at most; a probe needs this much room before the clock's alarm.
+  static constexpr uint64_t kProbeMs = 2000, kProbeAlarmRoomMs = 1;
+  // A pass that reads no clock at all is skipped for at most this long at a time.
+  static constexpr uint64_t kTimelessSkipMs = 100;
 
   Device& d_;
-  uint64_t calls_ = 0;  // the counted calls (effects())
+  uint64_t calls_ = 0;     // the counted calls (effects())
+  uint64_t ms_reads_ = 0;  // millis() reads (effects() counts them; an idle loop pass may make them)
+  uint64_t run_passes_ = 0, skipped_passes_ = 0;
+  bool probing_ = false;   // a probe pass is running (probe_pass)
+  uint32_t probe_ms_ = 0;  // what millis() says in it
+  std::jmp_buf* probe_exit_ = nullptr;
   // optimistic_yield: the slice (Task::slices) it last saw, and the clock when it first saw it.
   uint64_t seen_slice_ = UINT64_MAX, slice_cycles_ = 0;
 };

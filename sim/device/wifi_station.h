@@ -43,6 +43,12 @@ class WifiStation {
   // dBm while associated; 31, the core's "no connection", while not.
   int32_t rssi(VTime now) const { return connected(now) ? -58 : 31; }
   uint32_t joins() const { return joins_; }
+  // The next time after `now` at which status, address or RSSI change by themselves.
+  bool next_change(VTime now, VTime* at) const {
+    if (up_at_ == kNever || now >= up_at_) return false;
+    *at = up_at_;
+    return true;
+  }
 
  private:
   static constexpr VTime kNever = VTime::from_ns(INT64_MAX);

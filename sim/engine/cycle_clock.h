@@ -32,6 +32,9 @@ class CycleClock {
     if (c > cycles_) cycles_ = c;
   }
 
+  // A probe undone (sim/device/loop_passes.cpp): the clock back to where it was before it.
+  void rewind_to(uint64_t c) { cycles_ = c; }
+
   // The alarm: fn(owner) once a charge takes the clock to `at_cycles` or past (UINT64_MAX: off).
   void set_alarm(Alarm fn, void* owner) {
     alarm_ = fn;

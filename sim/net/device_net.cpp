@@ -55,6 +55,7 @@ TcpSocket* DeviceNet::socket(uint32_t handle) const {
 }
 
 TcpSocket* DeviceNet::connect(const char* host, uint16_t port, uint32_t timeout_ms) {
+  before_effect();
   HostSection h;
   transport_.sync_to_wall(*this);
   clock_.charge(cost::kTcpCall);
@@ -77,6 +78,7 @@ TcpSocket* DeviceNet::connect(const char* host, uint16_t port, uint32_t timeout_
 }
 
 void DeviceNet::close(TcpSocket& s) {
+  before_effect();
   HostSection h;
   clock_.charge(cost::kTcpCall);
   std::unique_ptr<TcpSocket> owned = std::move(sockets_[s.handle() - 1]);

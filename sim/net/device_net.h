@@ -25,7 +25,18 @@ class Transport;
 struct NetCounters {
   uint32_t tcp_connects = 0;
   uint64_t rx_bytes = 0, tx_bytes = 0;
-  uint64_t looks = 0;  // the firmware looked at a socket (available, read, peek, connected)
+  uint64_t rx_read = 0;  // bytes the firmware has read
+  uint64_t looks = 0;    // the firmware looked at a socket (available, read, peek, connected)
+};
+
+// Told before the firmware's call changes a socket (connect, write, flush, a read that takes
+// bytes, close): the device's loop-pass probes stop there (sim/device/loop_passes.cpp).
+class EffectGuard {
+ public:
+  virtual void before_effect() = 0;
+
+ protected:
+  ~EffectGuard() = default;
 };
 
 class DeviceNet {
@@ -44,6 +55,12 @@ class DeviceNet {
   ~DeviceNet();
   DeviceNet(const DeviceNet&) = delete;
   DeviceNet& operator=(const DeviceNet&) = delete;
+
+  // While set, every call that would change a socket tells `g` first (nullptr: none).
+  void set_effect_guard(EffectGuard* g) { guard_ = g; }
+  void before_effect() {
+    if (guard_) guard_->before_effect();
+  }
 
   // On the device's fiber: a connection (blocks up to timeout_ms), or nullptr.
   TcpSocket* connect(const char* host, uint16_t port, uint32_t timeout_ms);
@@ -92,6 +109,7 @@ class DeviceNet {
   NetRecorder* recorder_ = nullptr;
   NetCounters counters_;
   std::vector<std::unique_ptr<TcpSocket>> sockets_;
+  EffectGuard* guard_ = nullptr;
 };
 
 // A host name as a device resolves it (an IPv4 literal, "localhost", or the host's resolver).

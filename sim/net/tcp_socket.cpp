@@ -59,6 +59,7 @@ bool TcpSocket::await_connected(uint32_t timeout_ms) {
 // --- the firmware's calls --------------------------------------------------------------------------
 
 size_t TcpSocket::write(const uint8_t* buf, size_t len) {
+  net_.before_effect();
   HostSection host;
   if (state_ != State::connected || len == 0) return 0;
   if (close_visible()) return 0;  // the close has reached the device
@@ -121,7 +122,9 @@ int TcpSocket::read(uint8_t* buf, size_t len) {
   await_reply();
   VTime now = net_.task().now();
   rx_.take_arrived(now);
+  if (len && rx_.visible(now)) net_.before_effect();  // it takes bytes
   size_t n = rx_.read(buf, len, now);
+  net_.counters().rx_read += n;
   net_.clock().charge(cost::kTcpCall / 4 + cost::kTcpByte * n);
   if (!rx_.window_full()) start_reading();
   return int(n);
@@ -137,6 +140,7 @@ int TcpSocket::peek() {
 }
 
 bool TcpSocket::flush(uint32_t timeout_ms) {
+  net_.before_effect();
   HostSection host;
   if (state_ != State::connected) return false;
   Task& task = net_.task();

@@ -106,6 +106,8 @@ json device_record(const Device& d) {
       if (d.gpio().mode(pin) == GpioPins::kOutput) gpio[std::to_string(pin)] = d.gpio().level(pin);
     j["gpio_outputs"] = gpio;  // pin: level at the end
     j["gpio_changes"] = d.gpio().changes();
+    j["loop_passes_run"] = d.platform().run_passes();
+    j["loop_passes_skipped"] = d.platform().skipped_passes();
   }
   j["rx_bytes"] = d.net().counters().rx_bytes;
   j["tx_bytes"] = d.net().counters().tx_bytes;
@@ -135,8 +137,19 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   uint32_t heap_min = UINT32_MAX, block_min = UINT32_MAX, frag_max = 0;
   uint64_t host_ns = 0, host_hs_ns = 0;
   std::map<std::string, uint64_t> errors, crash_kinds;
-  std::vector<uint32_t> crashed;  // ids of devices that crashed (the first kMaxListedCrashed)
+  std::vector<uint32_t> crashed;           // ids of devices that crashed (the first kMaxListedCrashed)
+  std::map<std::string, uint64_t> sketch;  // what the engine saw of sketch devices (no console figures)
   for (auto& d : devices) {
+    if (d->program().image) {
+      sketch["devices"]++;
+      sketch["wifi_joined"] += d->wifi().connected(d->now());
+      sketch["tcp_connects"] += d->net().counters().tcp_connects;
+      sketch["rx_bytes"] += d->net().counters().rx_bytes;
+      sketch["tx_bytes"] += d->net().counters().tx_bytes;
+      sketch["gpio_changed_devices"] += d->gpio().changes() > 0;
+      sketch["loop_passes_run"] += d->platform().run_passes();
+      sketch["loop_passes_skipped"] += d->platform().skipped_passes();
+    }
     const ConsoleFigures& s = d->console();
     const HeapFigures& h = d->heap().figures();
     for (uint32_t ms : s.handshake_ms) hist.handshake_ms.add(ms);
@@ -179,6 +192,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   j["heap_max_block_min"] = devices.empty() ? 0 : block_min;
   j["heap_frag_max"] = frag_max;
   j["tls_errors"] = errors;
+  if (!sketch.empty()) j["sketch"] = sketch;
   j["host"] = {{"wall_s", es.wall_seconds},
                {"lag_max_ms", es.lag_max_ms},
                {"wakeups", es.wakeups},
@@ -247,21 +261,40 @@ std::string overload_warning(const json& s) {
 std::string summary_table(const json& s) {
   char buf[2048];
   const json& h = s["handshake_ms"];
-  int n = snprintf(buf, sizeof buf,
-                   "  devices            %llu\n"
-                   "  connected (end)    %llu   (ever: %llu)\n"
-                   "  connect failures   %llu\n"
-                   "  crashes            %llu\n"
-                   "  published          %llu\n"
-                   "  handshake ms       p50 %u   p99 %u   max %u   (%llu handshakes, device time)\n"
-                   "  heap free min      %u B   max block min %u B   frag max %u %%\n"
-                   "  host               %.1f s wall, worst wake-up lag %.1f ms\n",
-                   (unsigned long long)s["devices"], (unsigned long long)s["connected"],
-                   (unsigned long long)s["ever_connected"], (unsigned long long)s["connect_failures"],
-                   (unsigned long long)s["crashes"], (unsigned long long)s["published"], (unsigned)h["p50"],
-                   (unsigned)h["p99"], (unsigned)h["max"], (unsigned long long)s["handshakes"],
-                   (unsigned)s["heap_free_min"], (unsigned)s["heap_max_block_min"], (unsigned)s["heap_frag_max"],
-                   double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
+  int n;
+  if (const json& k = s.value("sketch", json::object()); !k.empty()) {
+    // A sketch's devices: what the engine saw (the built-in firmware's console figures do not exist).
+    auto c = [&k](const char* key) { return (unsigned long long)k.value(key, uint64_t(0)); };
+    n = snprintf(buf, sizeof buf,
+                 "  devices            %llu   (sketch: %llu)\n"
+                 "  on Wi-Fi (end)     %llu\n"
+                 "  TCP connects       %llu   (%llu B sent, %llu B received)\n"
+                 "  GPIO changed       %llu devices\n"
+                 "  loop passes        %llu run, %llu skipped as idle\n"
+                 "  crashes            %llu\n"
+                 "  heap free min      %u B   max block min %u B   frag max %u %%\n"
+                 "  host               %.1f s wall, worst wake-up lag %.1f ms\n",
+                 (unsigned long long)s["devices"], c("devices"), c("wifi_joined"), c("tcp_connects"), c("tx_bytes"),
+                 c("rx_bytes"), c("gpio_changed_devices"), c("loop_passes_run"), c("loop_passes_skipped"),
+                 (unsigned long long)s["crashes"], (unsigned)s["heap_free_min"], (unsigned)s["heap_max_block_min"],
+                 (unsigned)s["heap_frag_max"], double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
+  } else {
+    n = snprintf(buf, sizeof buf,
+                 "  devices            %llu\n"
+                 "  connected (end)    %llu   (ever: %llu)\n"
+                 "  connect failures   %llu\n"
+                 "  crashes            %llu\n"
+                 "  published          %llu\n"
+                 "  handshake ms       p50 %u   p99 %u   max %u   (%llu handshakes, device time)\n"
+                 "  heap free min      %u B   max block min %u B   frag max %u %%\n"
+                 "  host               %.1f s wall, worst wake-up lag %.1f ms\n",
+                 (unsigned long long)s["devices"], (unsigned long long)s["connected"],
+                 (unsigned long long)s["ever_connected"], (unsigned long long)s["connect_failures"],
+                 (unsigned long long)s["crashes"], (unsigned long long)s["published"], (unsigned)h["p50"],
+                 (unsigned)h["p99"], (unsigned)h["max"], (unsigned long long)s["handshakes"],
+                 (unsigned)s["heap_free_min"], (unsigned)s["heap_max_block_min"], (unsigned)s["heap_frag_max"],
+                 double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
+  }
   std::string out(buf, size_t(std::max(n, 0)));
   if (s.contains("crashes_by_reason") && !s["crashes_by_reason"].empty()) {
     out += "  crashes by reason  ";

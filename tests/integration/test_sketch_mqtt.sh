@@ -63,6 +63,13 @@ got = [l for l in open(log) if "message [led/" in l]
 assert len(got) == 1 and ("led/" + target) in got[0], got
 dev = by_chip[target]["id"]
 assert re.search(r"dev %d message \[led/%s\] 1 bytes" % (dev, target), got[0]), got[0]
-print("sketch fleet: ok", n, "devices, target", target)
+summary = json.load(open(jsonl.replace("devices.jsonl", "summary.json")))
+sk = summary["sketch"]
+assert sk["devices"] == n and sk["wifi_joined"] == n, sk
+assert sk["tcp_connects"] == sum(d["tcp_connects"] for d in devices), sk
+# The idle polling passes are skipped (sim/device/loop_passes.cpp): far more than are run.
+assert sk["loop_passes_skipped"] > 20 * sk["loop_passes_run"], sk
+print("sketch fleet: ok", n, "devices, target", target, "passes run", sk["loop_passes_run"],
+      "skipped", sk["loop_passes_skipped"])
 PY
 echo "PASS"

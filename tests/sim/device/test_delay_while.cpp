@@ -3,16 +3,12 @@
 // loopback TCP peer for a reply, for nothing (the timeout) and for the peer's close, in fast mode,
 // records the same times and ends with the same digest with skipping on and off; with it on it
 // suspends far fewer times. A wait whose predicate reads the clock is never skipped.
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <thread>
 
 #include "device_test_support.h"
+#include "loopback_peer.h"
 
 // The device side last: Arduino.h's heap macros are the firmware's.
 #include <Arduino.h>
@@ -23,39 +19,6 @@ using namespace espfleet;
 using namespace espfleet::test;
 
 namespace {
-
-// A peer on 127.0.0.1: answers each 'p' with 'r', closes on 'c'. One connection.
-struct Peer {
-  int listen_fd = -1;
-  uint16_t port = 0;
-  std::thread t;
-  Peer() {
-    listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listen_fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-    REQUIRE(::listen(listen_fd, 1) == 0);
-    socklen_t len = sizeof sa;
-    ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    port = ntohs(sa.sin_port);
-    t = std::thread([fd = listen_fd] {
-      int c = ::accept(fd, nullptr, nullptr);
-      if (c < 0) return;
-      char b;
-      while (::read(c, &b, 1) == 1) {
-        if (b == 'p' && ::write(c, "r", 1) != 1) break;
-        if (b == 'c') break;
-      }
-      ::close(c);
-    });
-  }
-  ~Peer() {
-    ::shutdown(listen_fd, SHUT_RDWR);
-    ::close(listen_fd);
-    t.join();
-  }
-};
 
 std::atomic<uint16_t> g_port{0};
 
@@ -89,7 +52,7 @@ struct Outcome {
 };
 
 Outcome run(bool skip) {
-  Peer peer;
+  LoopbackPeer peer;
   g_port = peer.port;
   records().clear();
   FleetOptions o = fast_options(&waiting_program, 40);
