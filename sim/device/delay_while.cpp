@@ -105,7 +105,7 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
 
 void DevicePlatform::delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_t intvl_ms, bool (*blocked)(void*),
                                  void* ctx) {
-  effect();
+  effect();  // a wait is a call that takes effect: a loop-pass probe ends here, and no pass around it is idle
   CycleClock& clock = d_.clock();
   uint64_t cost = 0;
   int same = 0;  // pure evaluations in a row with the same cost

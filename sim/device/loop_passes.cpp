@@ -21,7 +21,7 @@
 // counter) or straddles a millisecond it read is never skipped.
 //
 // What this cannot see: a pass that changes memory it reached through the heap (not the globals)
-// without a platform call. docs/sketches.md says so; env().skip_idle_steps turns skipping off.
+// without a platform call. docs/sketches.md says so; the scenario key fleet.skip_idle = false turns skipping off.
 #include <algorithm>
 #include <csetjmp>
 

@@ -271,13 +271,10 @@ std::string summary_table(const json& s) {
                  "  TCP connects       %llu   (%llu B sent, %llu B received)\n"
                  "  GPIO changed       %llu devices\n"
                  "  loop passes        %llu run, %llu skipped as idle\n"
-                 "  crashes            %llu\n"
-                 "  heap free min      %u B   max block min %u B   frag max %u %%\n"
-                 "  host               %.1f s wall, worst wake-up lag %.1f ms\n",
+                 "  crashes            %llu\n",
                  (unsigned long long)s["devices"], c("devices"), c("wifi_joined"), c("tcp_connects"), c("tx_bytes"),
                  c("rx_bytes"), c("gpio_changed_devices"), c("loop_passes_run"), c("loop_passes_skipped"),
-                 (unsigned long long)s["crashes"], (unsigned)s["heap_free_min"], (unsigned)s["heap_max_block_min"],
-                 (unsigned)s["heap_frag_max"], double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
+                 (unsigned long long)s["crashes"]);
   } else {
     n = snprintf(buf, sizeof buf,
                  "  devices            %llu\n"
@@ -285,16 +282,19 @@ std::string summary_table(const json& s) {
                  "  connect failures   %llu\n"
                  "  crashes            %llu\n"
                  "  published          %llu\n"
-                 "  handshake ms       p50 %u   p99 %u   max %u   (%llu handshakes, device time)\n"
-                 "  heap free min      %u B   max block min %u B   frag max %u %%\n"
-                 "  host               %.1f s wall, worst wake-up lag %.1f ms\n",
+                 "  handshake ms       p50 %u   p99 %u   max %u   (%llu handshakes, device time)\n",
                  (unsigned long long)s["devices"], (unsigned long long)s["connected"],
                  (unsigned long long)s["ever_connected"], (unsigned long long)s["connect_failures"],
                  (unsigned long long)s["crashes"], (unsigned long long)s["published"], (unsigned)h["p50"],
-                 (unsigned)h["p99"], (unsigned)h["max"], (unsigned long long)s["handshakes"],
-                 (unsigned)s["heap_free_min"], (unsigned)s["heap_max_block_min"], (unsigned)s["heap_frag_max"],
-                 double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
+                 (unsigned)h["p99"], (unsigned)h["max"], (unsigned long long)s["handshakes"]);
   }
+  n = std::clamp(n, 0, int(sizeof buf) - 1);
+  n += snprintf(buf + n, sizeof buf - size_t(n),
+                "  heap free min      %u B   max block min %u B   frag max %u %%\n"
+                "  host               %.1f s wall, worst wake-up lag %.1f ms\n",
+                (unsigned)s["heap_free_min"], (unsigned)s["heap_max_block_min"], (unsigned)s["heap_frag_max"],
+                double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
+  n = std::min(n, int(sizeof buf) - 1);
   std::string out(buf, size_t(std::max(n, 0)));
   if (s.contains("crashes_by_reason") && !s["crashes_by_reason"].empty()) {
     out += "  crashes by reason  ";
