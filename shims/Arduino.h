@@ -59,6 +59,13 @@ long random(long howsmall, long howbig);
 void randomSeed(unsigned long seed);
 uint32_t esp_random(void);
 
+// SNTP, as the core starts it: time() gives the wall time once the (LAN) server has answered,
+// tens of milliseconds later. The zone and server names are accepted and not used.
+void configTime(int timezone_sec, int daylightOffset_sec, const char* server1, const char* server2 = nullptr,
+                const char* server3 = nullptr);
+void configTime(const char* tz, const char* server1, const char* server2 = nullptr, const char* server3 = nullptr);
+inline void setTZ(const char*) {}
+
 template <typename T, typename U>
 inline auto min(T a, U b) -> decltype(a < b ? a : b) {
   return a < b ? a : b;

@@ -68,3 +68,7 @@ class ESP8266WiFiClass {
 };
 
 extern ESP8266WiFiClass WiFi;
+
+// As the core's header: the secure client and its key holders come with it.
+#include "BearSSLHelpers.h"
+#include "WiFiClientSecure.h"

@@ -24,6 +24,24 @@ void thunked(const void* eng, F f) {
 
 extern "C" {
 
+void stack_thunk_add_ref(void) {
+  EspPlatform* p = esp_platform();
+  if (!p) {
+    ++thunk_refcnt_fallback;
+    return;
+  }
+  if (!p->thunk_acquire(kStackThunkCoreBytes)) p->abort_called("Unable to allocate BearSSL stack");
+}
+
+void stack_thunk_del_ref(void) { stack_thunk_light_del_ref(); }
+
+uint32_t stack_thunk_get_refcnt(void) {
+  EspPlatform* p = esp_platform();
+  return p ? p->thunk_refs() : thunk_refcnt_fallback;
+}
+
+uint32_t stack_thunk_get_max_usage(void) { return stack_thunk_light_get_max_usage(); }
+
 bool stack_thunk_light_add_ref(uint32_t size_bytes) {
   if (EspPlatform* p = esp_platform()) return p->thunk_acquire(size_bytes);
   ++thunk_refcnt_fallback;
@@ -35,7 +53,7 @@ void stack_thunk_light_del_ref(void) {
   if (thunk_refcnt_fallback) --thunk_refcnt_fallback;
 }
 
-uint32_t stack_thunk_light_get_refcnt(void) { return thunk_refcnt_fallback; }
+uint32_t stack_thunk_light_get_refcnt(void) { return stack_thunk_get_refcnt(); }
 
 uint32_t stack_thunk_light_get_max_usage(void) {
   EspPlatform* p = esp_platform();

@@ -10,6 +10,15 @@
 extern "C" {
 #endif
 
+// The ESP8266 core's generic thunk: one 6200-byte block, taken by the first reference (a
+// BearSSL::WiFiClientSecure's constructor) and freed with the last; abort() when the heap cannot
+// hold it, as the core does.
+static const uint32_t kStackThunkCoreBytes = 6200;
+void stack_thunk_add_ref(void);
+void stack_thunk_del_ref(void);
+uint32_t stack_thunk_get_refcnt(void);
+uint32_t stack_thunk_get_max_usage(void);
+
 // Tasmota-style: the size (bytes) is the firmware's choice; returns false when the heap can't hold it.
 bool stack_thunk_light_add_ref(uint32_t size_bytes);
 void stack_thunk_light_del_ref(void);

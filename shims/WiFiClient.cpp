@@ -16,7 +16,7 @@ WiFiClient::~WiFiClient() { stop(0); }
 int WiFiClient::connect(IPAddress ip, uint16_t port) {
   char host[16];
   snprintf(host, sizeof host, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
-  return connect(host, port);
+  return WiFiClient::connect(host, port);  // this class's: a subclass's connect(name) may resolve and call back
 }
 
 int WiFiClient::connect(const char* host, uint16_t port) {

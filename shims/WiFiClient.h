@@ -35,7 +35,9 @@ class WiFiClient : public Client {
   void setNoDelay(bool) {}
   using Print::write;
 
+ protected:
+  unsigned long _timeout = 5000;  // connect timeout (and a secure client's handshake and I/O timeout)
+
  private:
   EspTcp* _tcp = nullptr;  // the connection (the platform's), while there is one
-  unsigned long _timeout = 5000;
 };

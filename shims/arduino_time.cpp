@@ -1,6 +1,7 @@
 // shims/arduino_time.cpp — millis/micros/delay/yield and random() over the device's clock.
 // Time is the device's own virtual time: cycles / CPU MHz. Reading the clock costs a few
 // cycles (as on the chip), so a polling loop advances time.
+#include <sys/time.h>
 #include <time.h>
 #include "Arduino.h"
 #include "coredecls.h"
@@ -50,6 +51,39 @@ void optimistic_yield(uint32_t interval_us) {
   if (!p) return;
   p->charge(kClockReadCycles);  // the core reads the cycle counter to decide
   p->optimistic_yield(interval_us);
+}
+
+extern "C" time_t esp_device_time(time_t* t) {
+  time_t now;
+  EspPlatform* p = esp_platform();
+  uint64_t us;
+  if (!p)
+    now = ::time(nullptr);  // no device: plain unit tests
+  else if (p->sntp_utc_us(&us))
+    now = time_t(us / 1000000u);
+  else
+    now = time_t(micros64() / 1000000u);  // never set: seconds since boot, 1970 on the calendar
+  if (t) *t = now;
+  return now;
+}
+
+extern "C" int esp_device_gettimeofday(struct timeval* tv, void*) {
+  EspPlatform* p = esp_platform();
+  uint64_t us;
+  if (!p || !p->sntp_utc_us(&us)) us = micros64();
+  if (tv) {
+    tv->tv_sec = time_t(us / 1000000u);
+    tv->tv_usec = suseconds_t(us % 1000000u);
+  }
+  return 0;
+}
+
+void configTime(int, int, const char*, const char*, const char*) {
+  if (EspPlatform* p = esp_platform()) p->sntp_start();
+}
+
+void configTime(const char*, const char*, const char*, const char*) {
+  if (EspPlatform* p = esp_platform()) p->sntp_start();
 }
 
 uint32_t esp_random() {

@@ -5,6 +5,13 @@
 // steps nothing can end (docs/scale.md): the device's clock and history come out the same.
 #pragma once
 #include <stdint.h>
+#include <sys/time.h>
+#include <time.h>
+
+// time() and gettimeofday() on the device: SNTP's wall time once configTime() has been answered,
+// else the seconds since boot (a sketch's own time()/gettimeofday() calls are linked to these).
+extern "C" time_t esp_device_time(time_t* t);
+extern "C" int esp_device_gettimeofday(struct timeval* tv, void* tz);
 
 // The untyped form esp_delay() calls: blocked(ctx) is asked after each step.
 void esp_delay_while(uint32_t timeout_ms, bool (*blocked)(void* ctx), void* ctx, uint32_t intvl_ms);

@@ -64,6 +64,8 @@ class EspPlatform {
   virtual uint8_t heap_fragmentation() = 0;
   // `new` failed: the chip prints "Unhandled C++ exception: OOM" and resets (reason 254).
   [[noreturn]] virtual void oom_abort(size_t size) = 0;
+  // The core's abort(): "Abort called", a software-exception reset; why: what the summary names.
+  [[noreturn]] virtual void abort_called(const char* why) = 0;
 
   // Identity and lifecycle.
   virtual uint32_t chip_id() = 0;
@@ -90,6 +92,11 @@ class EspPlatform {
   virtual uint32_t wifi_ip() = 0;
   virtual int32_t wifi_rssi() = 0;
 
+  // SNTP (configTime): the device asks for the time; sntp_utc_us gives the wall time (µs since
+  // 1970) once an answer has come, false before (time() then counts from 0 at boot, as the chip's).
+  virtual void sntp_start() = 0;
+  virtual bool sntp_utc_us(uint64_t* us) = 0;
+
   // GPIO: modes and output levels are recorded per device; inputs read as the pin's pull.
   virtual void gpio_mode(uint8_t pin, uint8_t mode) = 0;
   virtual void gpio_write(uint8_t pin, uint8_t level) = 0;
@@ -103,6 +110,7 @@ class EspPlatform {
   virtual bool thunk_acquire(uint32_t size_bytes) = 0;
   virtual void thunk_release() = 0;
   virtual uint32_t thunk_max_usage() = 0;
+  virtual uint32_t thunk_refs() = 0;  // holders of the block (0: none held)
   // One BearSSL engine call, fn(arg): run on the thunk stack while the device holds its thunk
   // block, with the engine's work charged (and the device may reset after it: "BSSL stack
   // smashing").

@@ -1,10 +1,12 @@
 // shims/sketch_libc.cpp — what a user's sketch takes from the C library, as the device gives it:
 // `espfleet sketch link` points the sketch's own malloc, calloc, realloc, free and strdup here
 // (code that never saw Arduino.h's macros still allocates on the device heap), and its static
-// destructors' registrations too, which the chip never runs (its firmware never exits).
+// destructors' registrations too, which the chip never runs (its firmware never exits), and
+// abort(), rand()/srand() (time() and gettimeofday() go to coredecls.h's device versions).
 #include <string.h>
 
 #include "Arduino.h"
+#include "platform.h"
 
 extern "C" {
 
@@ -21,6 +23,16 @@ char* espfleet_sketch_strdup(const char* s) {
 }
 
 int espfleet_sketch_atexit(void (*)(void*), void*, void*) { return 0; }
+
+// abort(): the device's "Abort called" reset, not the host process's end.
+void espfleet_sketch_abort(void) {
+  if (EspPlatform* p = esp_platform()) p->abort_called("abort()");
+  abort();
+}
+
+// rand(): the device's random numbers (from the scenario's seed); srand() cannot replay a sequence.
+int espfleet_sketch_rand(void) { return int(esp_random() & 0x7fffffff); }
+void espfleet_sketch_srand(unsigned) {}
 int espfleet_sketch_c_atexit(void (*)(void)) { return 0; }
 
 }  // extern "C"

@@ -22,6 +22,7 @@
 #include "report.h"
 #include "run_record.h"
 #include "session.h"
+#include "sketch_image.h"
 #include "tape.h"
 #include "tape_transport.h"
 #include "units.h"
@@ -89,6 +90,9 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     if (h.device != id)
       throw std::runtime_error(tape_path(dir, id).string() + ": the tape is device " + std::to_string(h.device) + "'s");
     DeviceConfig cfg = sc.for_device(id);
+    // A sketch's run replays with the run's own copy of the sketch.
+    std::unique_ptr<SketchImage> sketch;
+    if (std::optional<RunFirmware> fw = load_replay_firmware(dir)) sketch = SketchImage::load(fw->so, fw->name);
 
     VTime stop_at = h.duration;
     if (!o.stop_at.empty()) {
@@ -128,6 +132,8 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     eo.device_log = dlog;
     eo.transport = &transport;
     eo.after_slice = [&transport](Device& d) { transport.after_slice(d.net()); };
+    // A sketch's names resolve as in the run (to the broker); the tape stands in for what answers.
+    if (sketch) eo.sketch_net = SketchNetwork{"127.0.0.1", 1883, 8883};
     eo.on_crash = [&](Device& d, ResetReason reason, const std::string& text, const std::string&) {
       crashes.push_back({text, reset_code(reason), d.now().seconds(), digest_hex(d.life().crashes().back().digest)});
       if (!o.json)
@@ -146,7 +152,8 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
                   o.run_dir.c_str(), id, tape.events(), tape.size_bytes(), h.realtime ? "realtime" : "fast");
       std::printf("command: %s\n", command_line.c_str());
     }
-    Device& dev = engine.add_device(DeviceSpec{id, cfg, h.master_seed, h.flash, h.boot_at, kTasmotaProgram});
+    Device& dev = engine.add_device(
+        DeviceSpec{id, cfg, h.master_seed, h.flash, h.boot_at, sketch ? sketch->program() : kTasmotaProgram});
     if (!o.json)
       std::printf("seed: fleet %llu, device 0x%016llx (%s)\n", (unsigned long long)h.master_seed,
                   (unsigned long long)dev.identity().seed, dev.identity().client_id.c_str());

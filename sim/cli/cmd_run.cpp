@@ -124,7 +124,8 @@ bool provision_fleet(Fleet& fleet, const Scenario& sc, const ShardRange& shard, 
     if (!shard.holds(id)) continue;
     if (signals.interrupted()) return false;
     const DeviceConfig& c = cfgs[id - shard.first];
-    std::vector<uint8_t> flash = provision_device(id, sc.fleet.seed, c, b.endpoint, b.ca ? &*b.ca : nullptr, utc);
+    std::vector<uint8_t> flash =
+        provision_device(id, sc.fleet.seed, c, b.endpoint, b.ca ? &*b.ca : nullptr, utc, program.image != nullptr);
     if (record_tapes) write_boot_flash(boot_flash_path(dir, id).string(), flash);
     Device& dev = fleet.add_device(DeviceSpec{id, c, sc.fleet.seed, std::move(flash), boot_at, program});
     if (record_tapes) {
@@ -204,7 +205,8 @@ int cmd_run(const RunOptions& o) {
     }
     const SketchImage* sketch = loaded.image.get();
     fs::path dir = prepare_run_dir(o.out, o.force);
-    write_replay_inputs(dir, o.scenario, ov.sets);
+    const RunFirmware fw = sketch ? RunFirmware{loaded.build.name, loaded.build.so} : RunFirmware{};
+    write_replay_inputs(dir, o.scenario, ov.sets, sketch ? &fw : nullptr);
     write_file_atomically(dir / "scenario.resolved.json", sc.resolved().dump(2) + "\n");
     auto dlog = device_logger(dir / "devices.log", "device");
 

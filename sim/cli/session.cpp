@@ -10,6 +10,7 @@
 #include "broker.h"
 #include "device.h"
 #include "flash_image.h"
+#include "pem.h"
 #include "pki.h"
 #include "rng.h"
 
@@ -34,8 +35,13 @@ void stop_stale_brokers_saying_so() {
                  int(s.pid), s.config.c_str(), int(s.owner));
 }
 
+namespace {
+std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+}  // namespace
+
 std::vector<uint8_t> provision_device(uint32_t id, uint64_t fleet_seed, const DeviceConfig& c,
-                                      const BrokerEndpoint& broker, CertificateAuthority* ca, uint32_t utc_at_boot) {
+                                      const BrokerEndpoint& broker, CertificateAuthority* ca, uint32_t utc_at_boot,
+                                      bool sketch_files) {
   FlashInputs fi;
   fi.mqtt_host = broker.host;
   fi.mqtt_port = c.tls_enabled ? broker.tls_port : broker.plain_port;
@@ -51,6 +57,23 @@ std::vector<uint8_t> provision_device(uint32_t id, uint64_t fleet_seed, const De
                                              mix_seed(device_seed, uint64_t(SeedPurpose::device_serial))});
       fi.client_key.assign(dc.private_scalar.begin(), dc.private_scalar.end());
       fi.client_cert = dc.cert_der;
+      if (sketch_files) {
+        fi.files.push_back({"/client.crt", bytes_of(dc.cert_pem)});
+        fi.files.push_back({"/client.der", dc.cert_der});
+        fi.files.push_back({"/client.key", bytes_of(dc.key_pem)});
+      }
+    }
+    if (sketch_files && !broker.ca_der.empty()) {
+      std::string pem;
+      for (size_t at = 0; at < broker.ca_der.size();) {  // the anchors: DER certificates one after another
+        std::vector<uint8_t> rest(broker.ca_der.begin() + long(at), broker.ca_der.end());
+        const size_t n = der_sequence_length(rest);
+        if (!n) break;
+        pem += der_to_pem(std::vector<uint8_t>(rest.begin(), rest.begin() + long(n)), "CERTIFICATE");
+        at += n;
+      }
+      fi.files.push_back({"/ca.crt", bytes_of(pem)});
+      fi.files.push_back({"/ca.der", broker.ca_der});
     }
   }
   return build_flash_image(c, fi);

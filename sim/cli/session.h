@@ -40,8 +40,10 @@ struct BrokerEndpoint {
 
 // Device `id`'s boot flash: its configuration, the broker, the trust anchors and, when it
 // presents a client certificate and `ca` is given, a key and a certificate (CN = its client id)
-// issued now.
+// issued now. A sketch's device (sketch_files) also gets them as files (docs/sketches.md, "Files"):
+// /ca.crt and /ca.der, /client.crt, /client.der and /client.key.
 std::vector<uint8_t> provision_device(uint32_t id, uint64_t fleet_seed, const DeviceConfig& c,
-                                      const BrokerEndpoint& broker, CertificateAuthority* ca, uint32_t utc_at_boot);
+                                      const BrokerEndpoint& broker, CertificateAuthority* ca, uint32_t utc_at_boot,
+                                      bool sketch_files = false);
 
 }  // namespace espfleet

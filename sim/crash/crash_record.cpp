@@ -117,6 +117,16 @@ std::string postmortem_exception(int cause, uint32_t epc1, uint32_t excvaddr, co
   return out;
 }
 
+std::string postmortem_abort(const std::vector<StackSection>& stacks, const std::string& last_alloc) {
+  std::string out = "\nUser exception (panic/abort/assert)";
+  out += cut_here();
+  out += "\nAbort called\n";
+  print_stacks(out, stacks);
+  out += last_alloc;
+  out += cut_here();
+  return out;
+}
+
 // operator new → __unhandled_exception("OOM") → raise_exception() prints its line before the
 // report; the report prints the caller once more after the closing ruler.
 std::string postmortem_oom(const std::vector<StackSection>& stacks, const std::string& last_alloc,

@@ -55,6 +55,9 @@ std::string postmortem_exception(int cause, uint32_t epc1, uint32_t excvaddr, co
                                  const std::string& last_alloc = {});
 // `new` failed: "User exception (panic/abort/assert)", "Unhandled C++ exception: OOM", the stacks,
 // the alloc line and, after the closing ruler, "last failed alloc caller: 0x…" (caller_addr).
+// abort() (core_esp8266_postmortem.cpp): "Abort called", then the stacks and the last failed
+// allocation; reset reason 254 as for an unhandled exception.
+std::string postmortem_abort(const std::vector<StackSection>& stacks, const std::string& last_alloc);
 std::string postmortem_oom(const std::vector<StackSection>& stacks, const std::string& last_alloc,
                            uint32_t caller_addr);
 

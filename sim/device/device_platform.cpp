@@ -13,6 +13,7 @@
 #include "cost_model.h"
 #include "device.h"
 #include "device_resets.h"
+#include "flash_image.h"
 #include "scheduler.h"
 #include "target_sizes.h"
 #include "tcp_socket.h"
@@ -94,6 +95,8 @@ void DevicePlatform::oom_abort(size_t size) {
   reset_out_of_memory(d_, size, __builtin_return_address(0), __builtin_frame_address(0));
 }
 
+void DevicePlatform::abort_called(const char* why) { reset_abort(d_, why, __builtin_frame_address(0)); }
+
 uint32_t DevicePlatform::chip_id() { return d_.identity().chip_id; }
 
 void DevicePlatform::restart() {
@@ -159,6 +162,19 @@ void DevicePlatform::wifi_disconnect() {
   effect();
   d_.wifi().disconnect();
 }
+void DevicePlatform::sntp_start() {
+  effect();
+  if (sntp_answer_ms_ == UINT64_MAX) sntp_answer_ms_ = d_.clock().cycles() / d_.clock().mhz() / 1000u + kSntpReplyMs;
+}
+
+bool DevicePlatform::sntp_utc_us(uint64_t* us) {
+  const uint64_t now_us = d_.clock().cycles() / d_.clock().mhz();
+  const uint32_t utc_at_boot = flash_utc_at_boot(d_.flash());  // what the network's time says (the run's)
+  if (sntp_answer_ms_ == UINT64_MAX || now_us / 1000u < sntp_answer_ms_ || utc_at_boot == 0) return false;
+  *us = uint64_t(utc_at_boot) * 1000000u + now_us;
+  return true;
+}
+
 uint8_t DevicePlatform::wifi_status() { return d_.wifi().status(d_.now()); }
 uint32_t DevicePlatform::wifi_ip() { return d_.wifi().ip(d_.now()); }
 int32_t DevicePlatform::wifi_rssi() { return d_.wifi().rssi(d_.now()); }
@@ -203,7 +219,10 @@ bool DevicePlatform::host_by_name(const char* host, uint32_t* ipv4) {
 
 bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
   effect();
-  if (d_.thunk().held()) return true;  // already held (refcount 1 is all the firmware uses)
+  if (d_.thunk().held()) {  // another holder: the block stays until the last one lets go
+    d_.thunk().add_ref();
+    return true;
+  }
   void* p = d_.heap().malloc(HeapRequest{size_bytes, size_bytes, HeapTag::thunk, kThunkSite});
   if (!p) return false;
   d_.thunk().adopt(p, size_bytes);  // painted; its lowest word is the canary
@@ -212,8 +231,11 @@ bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
 
 void DevicePlatform::thunk_release() {
   effect();
+  if (!d_.thunk().release()) return;
   if (void* p = d_.thunk().forget()) d_.heap().free(p, kThunkSite);
 }
+
+uint32_t DevicePlatform::thunk_refs() { return d_.thunk().refs(); }
 
 // What the chip's stack_thunk_get_max_usage() would say: the last handshake's deepest call in
 // estimated target bytes (sim/tls/thunk_block.h); the host bytes are in devices.jsonl.

@@ -34,6 +34,7 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   uint32_t heap_max_block() override;
   uint8_t heap_fragmentation() override;
   [[noreturn]] void oom_abort(size_t size) override;
+  [[noreturn]] void abort_called(const char* why) override;
 
   uint32_t chip_id() override;
   [[noreturn]] void restart() override;
@@ -61,6 +62,11 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   bool thunk_acquire(uint32_t size_bytes) override;
   void thunk_release() override;
   uint32_t thunk_max_usage() override;
+  uint32_t thunk_refs() override;
+  void sntp_start() override;
+  bool sntp_utc_us(uint64_t* us) override;
+  // SNTP's answer arrives this long after configTime() (one exchange with a LAN time server).
+  static constexpr uint32_t kSntpReplyMs = 40;
   void thunk_call(void* engine, void (*fn)(void*), void* arg) override;
 
   // A call that changes the device or the world is about to happen: a loop-pass probe ends here.
@@ -106,6 +112,8 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   std::jmp_buf* probe_exit_ = nullptr;
   // optimistic_yield: the slice (Task::slices) it last saw, and the clock when it first saw it.
   uint64_t seen_slice_ = UINT64_MAX, slice_cycles_ = 0;
+  // SNTP since this boot: the device-clock millisecond its answer arrives (UINT64_MAX: never asked).
+  uint64_t sntp_answer_ms_ = UINT64_MAX;
 };
 
 }  // namespace espfleet

@@ -89,6 +89,15 @@ void reset_out_of_memory(Device& d, size_t size, const void* caller, const void*
           record + rom_boot_banner(ResetReason::sw_exception), last_failed_alloc_note(f));
 }
 
+void reset_abort(Device& d, const char* what, const void* sp) {
+  HostSection host;
+  const FailedAlloc& f = d.heap().last_failed();
+  std::string record = postmortem_abort(device_stacks(d, thunk_depth_estimate(sp), cont_depth_estimate(d, sp), 0),
+                                        last_failed_alloc_line(f));
+  d.reset(ResetReason::sw_exception, std::string("Abort called (") + what + ")",
+          record + rom_boot_banner(ResetReason::sw_exception), last_failed_alloc_note(f));
+}
+
 // The chip's check after a thunked call: the block's lowest word is no longer the paint.
 void reset_stack_smash(Device& d, const ThunkBlock::Call& call) {
   HostSection h;

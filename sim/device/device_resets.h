@@ -17,6 +17,8 @@ class Device;
 // `new` failed (caller: where from; sp: the frame the platform's call left from): "Unhandled C++
 // exception: OOM", reason 254.
 [[noreturn]] void reset_out_of_memory(Device& d, size_t size, const void* caller, const void* sp);
+// abort(): "Abort called", reason 254 (what: the summary's cause, e.g. the thunk block not allocated).
+[[noreturn]] void reset_abort(Device& d, const char* what, const void* sp);
 // A thunked call overwrote the block's canary: "BSSL stack smashing", reason 253.
 [[noreturn]] void reset_stack_smash(Device& d, const ThunkBlock::Call& call);
 // The watchdog alarm: resets the device when it is the one running (on its own fiber), once.

@@ -2,13 +2,25 @@
 #include "flash_image.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 
+#include "FS.h"
 #include "fingerprint.h"
 #include "settings.h"
 
 namespace espfleet {
+
+uint32_t flash_utc_at_boot(const std::vector<uint8_t>& flash) {
+  // Two fields, not the whole structure: a sketch may ask time() on every loop pass.
+  if (flash.size() < kSettingsFlashAddr + sizeof(DeviceSettings)) return 0;
+  decltype(DeviceSettings::magic) magic;
+  decltype(DeviceSettings::utc_at_boot) utc;
+  std::memcpy(&magic, flash.data() + kSettingsFlashAddr + offsetof(DeviceSettings, magic), sizeof magic);
+  std::memcpy(&utc, flash.data() + kSettingsFlashAddr + offsetof(DeviceSettings, utc_at_boot), sizeof utc);
+  return magic == kSettingsMagic ? utc : 0;
+}
 
 std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInputs& in) {
   std::vector<uint8_t> flash(kFlashImageSize, 0xFF);
@@ -73,7 +85,28 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
     if (!in.ca_der.empty()) std::memcpy(t.ca, in.ca_der.data(), in.ca_der.size());
     std::memcpy(flash.data() + kTlsFlashAddr, &t, sizeof t);
   }
+  if (!in.files.empty()) append_file_region(flash, in.files);
   return flash;
+}
+
+void append_file_region(std::vector<uint8_t>& flash, const std::vector<FlashFile>& files) {
+  static_assert(kFsFlashAddr >= kFlashImageSize, "the file region follows the settings");
+  flash.resize(kFsFlashAddr, 0xFF);
+  auto put = [&flash](uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) flash.push_back(uint8_t(v >> (8 * i)));  // little-endian, as the chip
+  };
+  put(kFsMagic, 4);
+  put(files.size(), 4);
+  for (const FlashFile& f : files) {
+    if (f.path.empty() || f.path.size() > kFsMaxName + 1)
+      throw std::invalid_argument("device file name '" + f.path + "' is empty or longer than " +
+                                  std::to_string(kFsMaxName + 1) + " characters");
+    put(f.path.size(), 2);
+    flash.insert(flash.end(), f.path.begin(), f.path.end());
+    put(f.bytes.size(), 4);
+    flash.insert(flash.end(), f.bytes.begin(), f.bytes.end());
+  }
+  flash.resize((flash.size() + 4095) / 4096 * 4096, 0xFF);  // whole sectors, erased
 }
 
 }  // namespace espfleet

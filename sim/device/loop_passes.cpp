@@ -40,6 +40,7 @@ uint32_t DevicePlatform::clock_ms() {
 
 void DevicePlatform::boot() {
   probing_ = false;
+  sntp_answer_ms_ = UINT64_MAX;  // the time is lost with the reset
   d_.net().set_effect_guard(nullptr);
 }
 

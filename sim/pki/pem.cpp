@@ -128,6 +128,13 @@ std::string cert_to_pem(X509* x) {
   return bio_to_string(bio.get());
 }
 
+std::string der_to_pem(const std::vector<uint8_t>& der, const char* label) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio(bio.get(), label, "", der.data(), static_cast<long>(der.size())) <= 0)
+    pki_fail_ssl(std::string("encode ") + label + " as PEM");
+  return bio_to_string(bio.get());
+}
+
 std::vector<uint8_t> cert_to_der(X509* x) {
   int len = i2d_X509(x, nullptr);
   if (len <= 0) pki_fail_ssl("encode certificate as DER");

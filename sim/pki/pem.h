@@ -39,6 +39,8 @@ X509Ptr read_certificate_file(const std::filesystem::path& path);
 
 std::string cert_to_pem(X509* x);
 std::vector<uint8_t> cert_to_der(X509* x);
+// DER bytes as a PEM block with this label ("CERTIFICATE", ...).
+std::string der_to_pem(const std::vector<uint8_t>& der, const char* label);
 std::string key_to_pem(EVP_PKEY* k);  // PKCS#8 "PRIVATE KEY", unencrypted
 // The PKCS#8 PEM of a P-256 key given as its scalar and uncompressed public point.
 std::string p256_key_pem(const std::array<uint8_t, 32>& scalar, const std::array<uint8_t, 65>& point);

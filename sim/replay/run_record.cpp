@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 
 namespace espfleet {
 
-void write_replay_inputs(const fs::path& dir, const std::string& scenario_path, const std::vector<std::string>& sets) {
+void write_replay_inputs(const fs::path& dir, const std::string& scenario_path, const std::vector<std::string>& sets,
+                         const RunFirmware* sketch) {
   std::error_code ec;
   fs::copy_file(scenario_path, dir / "scenario.toml", fs::copy_options::overwrite_existing, ec);
   if (ec)
@@ -26,7 +27,36 @@ void write_replay_inputs(const fs::path& dir, const std::string& scenario_path, 
   j["scenario"] = "scenario.toml";
   j["scenario_source"] = scenario_path;
   j["sets"] = sets;
+  if (sketch) {
+    const fs::path copy = fs::path("firmware") / (sketch->name + ".so");
+    fs::create_directories(dir / "firmware", ec);
+    if (!ec) fs::copy_file(sketch->so, dir / copy, fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      throw std::runtime_error(sketch->so.string() + ": cannot copy into " + (dir / copy).string() + ": " +
+                               ec.message());
+    j["firmware"] = {{"sketch", sketch->name}, {"so", copy.string()}};
+  }
   write_file_atomically(dir / "run.json", j.dump(2) + "\n");
+}
+
+std::optional<RunFirmware> load_replay_firmware(const fs::path& dir) {
+  const fs::path run = dir / "run.json";
+  std::ifstream f(run);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(f);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(run.string() + ": " + e.what());
+  }
+  if (!j.contains("firmware")) return std::nullopt;
+  const nlohmann::json& fw = j["firmware"];
+  if (!fw.is_object() || !fw.contains("sketch") || !fw.contains("so") || !fw["sketch"].is_string() ||
+      !fw["so"].is_string())
+    throw std::runtime_error(run.string() + ": \"firmware\" needs \"sketch\" and \"so\" strings");
+  RunFirmware r{fw["sketch"].get<std::string>(), dir / fw["so"].get<std::string>()};
+  if (!fs::is_regular_file(r.so))
+    throw std::runtime_error(r.so.string() + ": the run's copy of sketch " + r.name + " is missing");
+  return r;
 }
 
 Scenario load_replay_scenario(const fs::path& dir) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,20 @@ class Fleet;
 class HeapTimeline;
 class Tape;
 
-// Copies the scenario file and records the overrides (--set and the CLI's own) in run.json.
+// The firmware a run's devices ran when it was a user's sketch: its name and the built shared object.
+struct RunFirmware {
+  std::string name;
+  std::filesystem::path so;
+};
+
+// Copies the scenario file and records the overrides (--set and the CLI's own) in run.json; a
+// sketch's shared object is copied too (RUN_DIR/firmware/NAME.so), so that replay runs the very
+// code the run ran, whatever has happened to the sketch's folder or the build cache since.
 void write_replay_inputs(const std::filesystem::path& dir, const std::string& scenario_path,
-                         const std::vector<std::string>& sets);
+                         const std::vector<std::string>& sets, const RunFirmware* sketch = nullptr);
+// The sketch a recorded run ran (its copy in the run directory), or none for the built-in firmware.
+// Throws std::runtime_error naming run.json or the missing copy.
+std::optional<RunFirmware> load_replay_firmware(const std::filesystem::path& dir);
 // The scenario a recorded run used. Throws std::runtime_error naming the file that is missing or bad.
 Scenario load_replay_scenario(const std::filesystem::path& dir);
 

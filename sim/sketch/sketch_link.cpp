@@ -45,10 +45,18 @@ namespace {
 
 // The symbols a sketch's code would take from the host's C library, and the device's versions.
 constexpr const char* kRedirects[][2] = {
-    {"malloc", "espfleet_sketch_malloc"},   {"calloc", "espfleet_sketch_calloc"},
-    {"realloc", "espfleet_sketch_realloc"}, {"free", "espfleet_sketch_free"},
-    {"strdup", "espfleet_sketch_strdup"},   {"__cxa_atexit", "espfleet_sketch_atexit"},
+    {"malloc", "espfleet_sketch_malloc"},
+    {"calloc", "espfleet_sketch_calloc"},
+    {"realloc", "espfleet_sketch_realloc"},
+    {"free", "espfleet_sketch_free"},
+    {"strdup", "espfleet_sketch_strdup"},
+    {"__cxa_atexit", "espfleet_sketch_atexit"},
     {"atexit", "espfleet_sketch_c_atexit"},
+    {"abort", "espfleet_sketch_abort"},
+    {"time", "esp_device_time"},
+    {"gettimeofday", "esp_device_gettimeofday"},
+    {"rand", "espfleet_sketch_rand"},
+    {"srand", "espfleet_sketch_srand"},
 };
 // What stays global: the entry points and the regions' bounds.
 constexpr const char* kKeep[] = {

@@ -12,6 +12,7 @@ namespace espfleet {
 void ThunkBlock::adopt(void* block, uint32_t size) {
   block_ = block;
   size_ = size;
+  refs_ = 1;
   figures_.size = size;
   // stack_thunk_repaint(): the whole block, so its lowest word is the canary.
   uint32_t paint = ThunkStack::kPaint;
@@ -25,6 +26,7 @@ void* ThunkBlock::forget() {
   void* b = block_;
   block_ = nullptr;
   size_ = 0;
+  refs_ = 0;
   sp_ = 0;
   mirrored_ = 0;
   return b;

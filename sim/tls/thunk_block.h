@@ -33,6 +33,11 @@ class ThunkBlock {
   void adopt(void* block, uint32_t size);
   // Before the platform frees it: the block it should free (nullptr when none is held).
   void* forget();
+  // The core's refcount (stack_thunk_add_ref/del_ref): adopt() is the first reference; another
+  // holder adds one; release() says whether the last one went (then the platform frees the block).
+  void add_ref() { ++refs_; }
+  bool release() { return refs_ && --refs_ == 0; }
+  uint32_t refs() const { return refs_; }
   // A reboot: the heap that held the block is gone.
   void drop() { forget(); }
 
@@ -58,6 +63,7 @@ class ThunkBlock {
 
   void* block_ = nullptr;
   uint32_t size_ = 0;
+  uint32_t refs_ = 0;
   uintptr_t sp_ = 0;
   uint32_t last_peak_ = 0;         // host bytes the current handshake's calls used
   uint32_t last_peak_target_ = 0;  // … estimated target bytes

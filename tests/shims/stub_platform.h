@@ -28,6 +28,7 @@ struct StubPlatform : EspPlatform {
   uint32_t heap_max_block() override { return 0; }
   uint8_t heap_fragmentation() override { return 0; }
   [[noreturn]] void oom_abort(size_t) override { std::abort(); }
+  [[noreturn]] void abort_called(const char*) override { std::abort(); }
   uint32_t chip_id() override { return 0; }
   [[noreturn]] void restart() override { std::abort(); }
   uint32_t random32() override { return 4; }
@@ -43,6 +44,8 @@ struct StubPlatform : EspPlatform {
   uint8_t wifi_status() override { return 3; }  // WL_CONNECTED
   uint32_t wifi_ip() override { return 0; }
   int32_t wifi_rssi() override { return -60; }
+  void sntp_start() override {}
+  bool sntp_utc_us(uint64_t*) override { return false; }
   void gpio_mode(uint8_t, uint8_t) override {}
   void gpio_write(uint8_t, uint8_t) override {}
   int gpio_read(uint8_t) override { return 0; }
@@ -51,6 +54,7 @@ struct StubPlatform : EspPlatform {
   bool thunk_acquire(uint32_t) override { return false; }
   void thunk_release() override {}
   uint32_t thunk_max_usage() override { return 0; }
+  uint32_t thunk_refs() override { return 0; }
   void thunk_call(void*, void (*fn)(void*), void* arg) override { fn(arg); }
 };
 

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "broker.h"
+#include "loopback_peer.h"
 #include "output_file.h"
 #include "pki.h"
 #include "subprocess.h"
@@ -256,15 +257,7 @@ TEST_CASE("broker: startup failures are reported with context") {
   BrokerOptions opts = prepare_broker_pki(tmp.path / "broker", ca, KeyType::ec256);
 
   SUBCASE("a port that is taken, no retries allowed") {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-    REQUIRE(::listen(fd, 1) == 0);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-    opts.tls_port = ntohs(sa.sin_port);
+    int fd = espfleet::test::listen_loopback(&opts.tls_port);
     opts.bind_attempts = 1;
     EmbeddedBroker b;
     std::string msg;

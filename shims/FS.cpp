@@ -1,0 +1,124 @@
+// shims/FS.cpp — fs::FS and fs::File (FS.h) reading the device's file region through the
+// platform's flash_read: the same bytes for every shim object, each device's own flash.
+#include "FS.h"
+
+#include <string.h>
+
+#include "platform.h"
+
+fs::FS LittleFS;
+fs::FS SPIFFS;
+
+namespace fs {
+
+namespace {
+
+bool flash(uint32_t addr, void* out, size_t n) {
+  EspPlatform* p = esp_platform();
+  return p && p->flash_read(addr, out, n);
+}
+
+// Walks the region's entries: fn(name, addr, size) until it says true; false at the end.
+template <class F>
+bool each_file(F fn) {
+  uint32_t head[2];
+  if (!flash(kFsFlashAddr, head, sizeof head) || head[0] != kFsMagic) return false;
+  uint32_t at = kFsFlashAddr + sizeof head;
+  for (uint32_t i = 0; i < head[1]; ++i) {
+    uint16_t name_len;
+    uint32_t size;
+    char name[kFsMaxName + 2];
+    if (!flash(at, &name_len, 2) || name_len > kFsMaxName + 1 || !flash(at + 2, name, name_len) ||
+        !flash(at + 2 + name_len, &size, 4))
+      return false;
+    name[name_len] = 0;
+    const uint32_t data = at + 2 + name_len + 4;
+    if (fn(name, data, size)) return true;
+    at = data + size;
+  }
+  return false;
+}
+
+// "/a.pem" and "a.pem" name the same file.
+const char* rooted(const char* path) { return path && path[0] == '/' ? path + 1 : path; }
+
+}  // namespace
+
+int File::read() {
+  uint8_t b;
+  return read(&b, 1) == 1 ? b : -1;
+}
+
+int File::peek() {
+  if (!_open || _pos >= _size) return -1;
+  uint8_t b;
+  return flash(_addr + _pos, &b, 1) ? b : -1;
+}
+
+int File::read(uint8_t* buf, size_t size) {
+  if (!_open) return -1;
+  const size_t n = size < _size - _pos ? size : _size - _pos;
+  if (n && !flash(_addr + _pos, buf, n)) return -1;
+  _pos += uint32_t(n);
+  return int(n);
+}
+
+bool File::seek(uint32_t pos, SeekMode mode) {
+  if (!_open) return false;
+  int64_t to = mode == SeekSet ? int64_t(pos) : mode == SeekCur ? int64_t(_pos) + pos : int64_t(_size) - pos;
+  if (to < 0 || to > int64_t(_size)) return false;
+  _pos = uint32_t(to);
+  return true;
+}
+
+const char* File::name() const {
+  const char* slash = strrchr(_path, '/');
+  return slash ? slash + 1 : _path;
+}
+
+const char* File::fullName() const { return _path; }
+
+String File::readString() {
+  String s;
+  char chunk[64];
+  int n;
+  while ((n = read(reinterpret_cast<uint8_t*>(chunk), sizeof chunk - 1)) > 0) {
+    chunk[n] = 0;
+    s += chunk;
+  }
+  return s;
+}
+
+File FS::open(const char* path, const char* mode) {
+  File f;
+  if (!path || !mode || (mode[0] != 'r') || strchr(mode, '+')) return f;  // read-only region
+  const char* want = rooted(path);
+  each_file([&](const char* name, uint32_t addr, uint32_t size) {
+    if (strcmp(rooted(name), want) != 0) return false;
+    f._open = true;
+    f._addr = addr;
+    f._size = size;
+    f._pos = 0;
+    f._path[0] = '/';
+    strncpy(f._path + 1, want, sizeof f._path - 2);
+    return true;
+  });
+  return f;
+}
+
+bool FS::exists(const char* path) {
+  const char* want = rooted(path);
+  return each_file([&](const char* name, uint32_t, uint32_t) { return strcmp(rooted(name), want) == 0; });
+}
+
+bool FS::info(FSInfo& info) {
+  size_t used = 0;
+  each_file([&](const char*, uint32_t, uint32_t size) {
+    used += size;
+    return false;
+  });
+  info = FSInfo{used, used, 4096, 256, 5, kFsMaxName + 1};
+  return true;
+}
+
+}  // namespace fs
