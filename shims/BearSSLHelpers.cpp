@@ -1,10 +1,8 @@
 // shims/BearSSLHelpers.cpp — PEM and DER parsing for the core's key and certificate holders, with
 // BearSSL's own decoders (PEM, X.509, private keys) and a small reader for public keys (BearSSL
 // 0.6 has no SubjectPublicKeyInfo decoder). Everything kept, and the decoders themselves, is on
-// the device heap (Arduino.h's malloc, the device's operator new), where the chip has it.
+// the device heap (Arduino.h's malloc), where the chip has it.
 #include "BearSSLHelpers.h"
-
-#include <new>
 
 #include "Arduino.h"
 
@@ -57,7 +55,7 @@ uint8_t* copy_of(const void* src, size_t len) {
 template <class F>
 bool pem_each(const char* pem, F fn) {
   if (!pem) return false;
-  br_pem_decoder_context* pc = new (std::nothrow) br_pem_decoder_context;
+  br_pem_decoder_context* pc = static_cast<br_pem_decoder_context*>(malloc(sizeof(br_pem_decoder_context)));
   if (!pc) return false;
   br_pem_decoder_init(pc);
   Bytes obj;
@@ -98,7 +96,7 @@ bool pem_each(const char* pem, F fn) {
         break;
     }
   }
-  delete pc;
+  free(pc);
   return ok && !inside && objects > 0;
 }
 
@@ -245,7 +243,7 @@ bool PrivateKey::parse(const char* pemKey) {
 bool PrivateKey::parse(const uint8_t* derKey, size_t derLen) {
   clear();
   if (!derKey || !derLen) return false;
-  br_skey_decoder_context* dc = new (std::nothrow) br_skey_decoder_context;
+  br_skey_decoder_context* dc = static_cast<br_skey_decoder_context*>(malloc(sizeof(br_skey_decoder_context)));
   if (!dc) return false;
   br_skey_decoder_init(dc);
   br_skey_decoder_push(dc, derKey, derLen);
@@ -273,7 +271,7 @@ bool PrivateKey::parse(const uint8_t* derKey, size_t derLen) {
       _type = BR_KEYTYPE_EC;
     }
   }
-  delete dc;
+  free(dc);
   if (!ok) clear();
   return ok;
 }
@@ -308,7 +306,7 @@ void X509List::truncate(size_t keep) {
 
 bool X509List::add_der(const uint8_t* der, size_t len) {
   if (!der || !len) return false;
-  br_x509_decoder_context* dc = new (std::nothrow) br_x509_decoder_context;
+  br_x509_decoder_context* dc = static_cast<br_x509_decoder_context*>(malloc(sizeof(br_x509_decoder_context)));
   if (!dc) return false;
   Bytes dn;
   br_x509_decoder_init(dc, append_to, &dn);
@@ -334,7 +332,7 @@ bool X509List::add_der(const uint8_t* der, size_t len) {
       ok = ta.dn.data && ta.pkey.key.ec.q;
     }
   }
-  delete dc;
+  free(dc);
   uint8_t* data = ok ? copy_of(der, len) : nullptr;
   auto* certs = ok && data ? static_cast<br_x509_certificate*>(realloc(_cert, (_count + 1) * sizeof *_cert)) : nullptr;
   if (certs) _cert = certs;

@@ -10,6 +10,7 @@
 #include "ESP8266WiFi.h"
 #include "StackThunk.h"
 #include "coredecls.h"
+#include "platform.h"
 
 namespace BearSSL {
 
@@ -238,25 +239,33 @@ int hex_value(char c) {
 }  // namespace
 
 // The X.509 engine of one connect (allocated for the handshake, freed after it, as the core's).
-struct WiFiClientSecure::Validator {
-  enum class Kind : uint8_t { minimal, known_key, pinning } kind;
-  union {
-    br_x509_minimal_context* minimal;
-    br_x509_knownkey_context* known_key;
-    PinningX509* pinning;
-  };
-  const br_x509_class** engine() const {
-    switch (kind) {
-      case Kind::minimal:
-        return &minimal->vtable;
-      case Kind::known_key:
-        return &known_key->vtable;
-      case Kind::pinning:
-        break;
-    }
-    return &pinning->vtable;
+const br_x509_class** WiFiClientSecure::Validator::engine() const {
+  switch (kind) {
+    case Kind::minimal:
+      return &minimal->vtable;
+    case Kind::known_key:
+      return &known_key->vtable;
+    case Kind::pinning:
+    case Kind::none:
+      break;
   }
-};
+  return &static_cast<PinningX509*>(pinning)->vtable;
+}
+
+namespace {
+// Where the core uses new (a reset when the heap is full: or_abort) or new(std::nothrow) (nullptr):
+// the same, on the device heap, with call sites named for the heap map and `espfleet profile`.
+void* take(size_t n, const char* site, bool or_abort) {
+  void* p = pvPortMalloc(n, site, 0);
+  if (!p && or_abort)
+    if (EspPlatform* pl = esp_platform()) pl->oom_abort(n);
+  return p;
+}
+constexpr const char* kContextSite = "WiFiClientSecure.context";
+constexpr const char* kInSite = "WiFiClientSecure.buffer_in";
+constexpr const char* kOutSite = "WiFiClientSecure.buffer_out";
+constexpr const char* kX509Site = "WiFiClientSecure.x509";
+}  // namespace
 
 WiFiClientSecure::WiFiClientSecure() {
   _timeout = kHandshakeTimeoutMs;
@@ -360,20 +369,9 @@ int WiFiClientSecure::connect(const char* name, uint16_t port) {
 }
 
 void WiFiClientSecure::freeValidator() {
-  if (!_x509) return;
-  switch (_x509->kind) {
-    case Validator::Kind::minimal:
-      delete _x509->minimal;
-      break;
-    case Validator::Kind::known_key:
-      delete _x509->known_key;
-      break;
-    case Validator::Kind::pinning:
-      delete _x509->pinning;
-      break;
-  }
-  delete _x509;
-  _x509 = nullptr;
+  if (_x509.kind == Validator::Kind::none) return;
+  free(_x509.minimal);  // whichever of the union it is
+  _x509 = Validator{};
   // Nothing reads the engine's X.509 pointer after the handshake (no renegotiation): clear it so
   // no later step follows it into freed memory.
   if (_eng) _eng->x509ctx = nullptr;
@@ -381,9 +379,9 @@ void WiFiClientSecure::freeValidator() {
 
 void WiFiClientSecure::freeSSL() {
   freeValidator();
-  delete _sc;
-  delete[] _in;
-  delete[] _out;
+  free(_sc);
+  free(_in);
+  free(_out);
   _sc = nullptr;
   _eng = nullptr;
   _in = _out = nullptr;
@@ -395,26 +393,25 @@ void WiFiClientSecure::freeSSL() {
 }
 
 bool WiFiClientSecure::installValidator() {
-  _x509 = new Validator;
   if (_insecure || _useFingerprint || _selfSigned) {
-    _x509->kind = Validator::Kind::pinning;
-    _x509->pinning = new PinningX509;
-    memset(_x509->pinning, 0, sizeof *_x509->pinning);
-    _x509->pinning->vtable = &kPinningVtable;
-    _x509->pinning->fingerprint = _useFingerprint ? _fingerprint : nullptr;
-    _x509->pinning->self_signed_only = _selfSigned;
+    auto* x = static_cast<PinningX509*>(take(sizeof(PinningX509), kX509Site, true));
+    memset(x, 0, sizeof *x);
+    x->vtable = &kPinningVtable;
+    x->fingerprint = _useFingerprint ? _fingerprint : nullptr;
+    x->self_signed_only = _selfSigned;
+    _x509.kind = Validator::Kind::pinning;
+    _x509.pinning = x;
   } else if (_knownKey) {
-    _x509->kind = Validator::Kind::known_key;
-    _x509->known_key = new br_x509_knownkey_context;
+    if (!_knownKey->isRSA() && !_knownKey->isEC()) return false;  // a key that did not parse
+    auto* x = static_cast<br_x509_knownkey_context*>(take(sizeof(br_x509_knownkey_context), kX509Site, true));
     if (_knownKey->isRSA())
-      br_x509_knownkey_init_rsa(_x509->known_key, _knownKey->getRSA(), _knownKeyUsages);
-    else if (_knownKey->isEC())
-      br_x509_knownkey_init_ec(_x509->known_key, _knownKey->getEC(), _knownKeyUsages);
+      br_x509_knownkey_init_rsa(x, _knownKey->getRSA(), _knownKeyUsages);
     else
-      return false;  // a key that did not parse
+      br_x509_knownkey_init_ec(x, _knownKey->getEC(), _knownKeyUsages);
+    _x509.kind = Validator::Kind::known_key;
+    _x509.known_key = x;
   } else {
-    _x509->kind = Validator::Kind::minimal;
-    br_x509_minimal_context* x = _x509->minimal = new br_x509_minimal_context;
+    auto* x = static_cast<br_x509_minimal_context*>(take(sizeof(br_x509_minimal_context), kX509Site, true));
     br_x509_minimal_init(x, &br_sha256_vtable, _ta ? _ta->getTrustAnchors() : nullptr, _ta ? _ta->getCount() : 0);
     br_x509_minimal_set_rsa(x, br_ssl_engine_get_rsavrfy(_eng));
     br_x509_minimal_set_ecdsa(x, br_ssl_engine_get_ec(_eng), br_ssl_engine_get_ecdsa(_eng));
@@ -422,8 +419,10 @@ bool WiFiClientSecure::installValidator() {
     // BearSSL on the chip asks time() when no time is set; here that is the device's clock.
     const uint32_t now = uint32_t(_now ? _now : esp_device_time(nullptr));
     br_x509_minimal_set_time(x, now / 86400 + 719528, now % 86400);
+    _x509.kind = Validator::Kind::minimal;
+    _x509.minimal = x;
   }
-  br_ssl_engine_set_x509(_eng, _x509->engine());
+  br_ssl_engine_set_x509(_eng, _x509.engine());
   return true;
 }
 
@@ -455,17 +454,24 @@ void WiFiClientSecure::HelloWatch::feed(const uint8_t* p, size_t n) {
   }
 }
 
+void WiFiClientSecure::report(int error, uint32_t ms) {
+  if (EspPlatform* p = esp_platform()) p->tls_handshake_end(error, ms);
+}
+
 bool WiFiClientSecure::connectSSL(const char* hostName) {
   freeSSL();
   _oom = false;
   _hello = HelloWatch{};
-  _sc = new br_ssl_client_context;  // as the core's make_shared: a failure here aborts (OOM)
+  // As the core's make_shared: a context that does not fit resets the device (OOM); buffers that
+  // do not fit fail the connect (-1000).
+  _sc = static_cast<br_ssl_client_context*>(take(sizeof(br_ssl_client_context), kContextSite, true));
   _eng = &_sc->eng;
-  _in = new (std::nothrow) unsigned char[size_t(_inSize)];
-  _out = new (std::nothrow) unsigned char[size_t(_outSize)];
+  _in = static_cast<unsigned char*>(take(size_t(_inSize), kInSite, false));
+  _out = static_cast<unsigned char*>(take(size_t(_outSize), kOutSite, false));
   if (!_in || !_out) {
     freeSSL();
     _oom = true;
+    report(kOomError, 0);
     return false;
   }
   set_engine_algorithms(_sc, _ciphers ? _ciphers : kDefaultSuites, _ciphers ? _cipherCount : kDefaultSuiteCount);
@@ -492,15 +498,19 @@ bool WiFiClientSecure::connectSSL(const char* hostName) {
   }
   br_ssl_engine_inject_entropy(_eng, seed, sizeof seed);
   if (!thunk_br_ssl_client_reset(_sc, hostName, _session ? 1 : 0)) {
+    report(br_ssl_engine_last_error(_eng), 0);
     freeSSL();
     return false;
   }
   // The handshake: until the engine can take application data, or fails, or the peer goes.
+  const uint32_t start = millis();
   while (!_handshakeDone && tcpAlive()) {
     if (runUntil(BR_SSL_SENDAPP) < 0) break;
     if (br_ssl_engine_current_state(_eng) & BR_SSL_SENDAPP) _handshakeDone = true;
     optimistic_yield(1000);
   }
+  const int err = br_ssl_engine_last_error(_eng);
+  report(_handshakeDone ? 0 : err ? err : BR_ERR_IO, millis() - start);  // no error: the peer went away
   freeValidator();
   // A failed handshake keeps the context and buffers (and the TCP connection) until the next
   // connect or stop(), as the core's does; getLastSSLError() reads the engine's error meanwhile.

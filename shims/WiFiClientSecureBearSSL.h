@@ -102,7 +102,16 @@ class WiFiClientSecure : public WiFiClient {
   int outBufferSize() const { return _outSize; }
 
  private:
-  struct Validator;  // the X.509 engine of the authentication mode in use (.cpp)
+  // The X.509 engine of the authentication mode in use, while a handshake is under way.
+  struct Validator {
+    enum class Kind : uint8_t { none, minimal, known_key, pinning } kind = Kind::none;
+    union {
+      br_x509_minimal_context* minimal = nullptr;
+      br_x509_knownkey_context* known_key;
+      void* pinning;  // the pinning engine (.cpp)
+    };
+    const br_x509_class** engine() const;
+  };
 
   void clearAuthentication();
   bool connectSSL(const char* hostName);
@@ -113,12 +122,13 @@ class WiFiClientSecure : public WiFiClient {
   int runUntil(unsigned target, bool blocking = true);
   bool installValidator();
   void freeValidator();
+  static void report(int error, uint32_t ms);  // to the platform: the run's handshake figures
 
   br_ssl_client_context* _sc = nullptr;
   br_ssl_engine_context* _eng = nullptr;
   unsigned char* _in = nullptr;
   unsigned char* _out = nullptr;
-  Validator* _x509 = nullptr;
+  Validator _x509;
   int _inSize = 0, _outSize = 0;
   bool _handshakeDone = false;
   bool _oom = false;

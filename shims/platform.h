@@ -111,6 +111,9 @@ class EspPlatform {
   virtual void thunk_release() = 0;
   virtual uint32_t thunk_max_usage() = 0;
   virtual uint32_t thunk_refs() = 0;  // holders of the block (0: none held)
+  // A secure client's handshake ended (shims/WiFiClientSecureBearSSL.cpp): error 0 = connected
+  // after handshake_ms, else its getLastSSLError() code. A note for the run's figures, no effect.
+  virtual void tls_handshake_end(int error, uint32_t handshake_ms) = 0;
   // One BearSSL engine call, fn(arg): run on the thunk stack while the device holds its thunk
   // block, with the engine's work charged (and the device may reset after it: "BSSL stack
   // smashing").

@@ -72,16 +72,36 @@ std::string basename_of(const char* file) {
   return std::string(slash == std::string_view::npos ? v : v.substr(slash + 1));
 }
 
-struct TempDir {
-  fs::path path;
-  bool keep = false;
-  ~TempDir() {
-    std::error_code ec;
-    if (!keep && !path.empty()) fs::remove_all(path, ec);
-  }
-};
-
 }  // namespace
+
+ProfileDir::ProfileDir(const std::string& out) {
+  if (out.empty()) {
+    char tmpl[] = "/tmp/espfleet-profile.XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory in /tmp");
+    path = tmpl;
+  } else {
+    path = out;
+    keep = true;
+    fs::create_directories(path);
+  }
+}
+
+ProfileDir::~ProfileDir() {
+  std::error_code ec;
+  if (!keep && !path.empty()) fs::remove_all(path, ec);
+}
+
+Duration profile_rtt(const std::string& rtt) {
+  Duration d;
+  try {
+    d = parse_duration(rtt);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("--rtt: " + std::string(e.what()));
+  }
+  // As net.rtt: a link slower than that would time the connect out (-1002) instead of measuring it.
+  if (d > Duration::from_s(60)) throw std::runtime_error("--rtt " + rtt + ": must be at most 1m (as net.rtt)");
+  return d;
+}
 
 CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
   CLI::App* cmd = app.add_subcommand(
@@ -99,6 +119,10 @@ CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
       ->capture_default_str();
   cmd->add_option("--seed", o.seed, "device seed")->capture_default_str();
   cmd->add_option("--out", o.out, "keep the device log, broker files and PKI in DIR");
+  cmd->add_option("--firmware", o.firmware,
+                  "profile this Arduino sketch's first BearSSL::WiFiClientSecure connect instead (docs/sketches.md)");
+  cmd->add_option("--library", o.libraries, "a library the sketch may include (Arduino layout; repeatable)");
+  cmd->add_option("--heap", o.heap, "the device's heap size, e.g. 30K (a sketch's profile; default 48K)");
   cmd->add_flag("--json", o.json, "print the result as JSON");
   return cmd;
 }
@@ -111,16 +135,7 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   if (o.key_exchange == KeyExchange::rsa && o.server_key != KeyType::rsa2048)
     throw std::runtime_error("--key-exchange rsa needs an RSA server key");
 
-  TempDir tmp;
-  if (o.out.empty()) {
-    char tmpl[] = "/tmp/espfleet-profile.XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory in /tmp");
-    tmp.path = tmpl;
-  } else {
-    tmp.path = o.out;
-    tmp.keep = true;
-    fs::create_directories(tmp.path);
-  }
+  ProfileDir tmp(o.out);
 
   DeviceConfig cfg;
   cfg.cpu_mhz = o.cpu_mhz;
@@ -132,13 +147,7 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   if (o.key_exchange == KeyExchange::rsa && o.client_cert)
     throw std::runtime_error(
         "--key-exchange rsa goes without --client-cert (the firmware uses ECDHE with a client certificate)");
-  try {
-    cfg.rtt = parse_duration(o.rtt);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("--rtt: " + std::string(e.what()));
-  }
-  // As net.rtt: a link slower than that would time the connect out (-1002) instead of measuring it.
-  if (cfg.rtt > Duration::from_s(60)) throw std::runtime_error("--rtt " + o.rtt + ": must be at most 1m (as net.rtt)");
+  cfg.rtt = profile_rtt(o.rtt);
   cfg.jitter = Duration::from_us(0);
 
   // PKI and broker.
@@ -303,6 +312,16 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
 
 int cmd_profile(const ProfileOptions& o) {
   try {
+    if (!o.firmware.empty()) {
+      nlohmann::ordered_json r = run_sketch_profile(o);
+      if (o.json)
+        std::cout << r.dump(2) << "\n";
+      else
+        print_sketch_profile(r);
+      return 0;
+    }
+    if (!o.heap.empty() || !o.libraries.empty())
+      throw std::runtime_error("--heap and --library go with --firmware (a sketch's profile)");
     nlohmann::ordered_json r = run_profile(o);
     if (o.json) {
       std::cout << r.dump(2) << "\n";

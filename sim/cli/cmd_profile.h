@@ -3,12 +3,15 @@
 // seed measured them) and in time (TCP connect, handshake with a breakdown, MQTT CONNACK).
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "key_type.h"
 #include "scenario.h"
+#include "units.h"
 
 namespace CLI {
 class App;
@@ -26,7 +29,23 @@ struct ProfileOptions {
   uint64_t seed = 1;
   std::string out;  // keep the logs and PKI here ("" = a temporary dir)
   bool json = false;
+  // A user's sketch instead of the built-in firmware (docs/sketches.md): its first TLS connect.
+  std::string firmware;
+  std::vector<std::string> libraries;
+  std::string heap;  // the device's heap size ("" = the default)
 };
+
+// What both profiles share: the directory they work in (--out, kept; else a temporary one,
+// removed when it goes) and the link's round-trip time (--rtt, at most 1 m as net.rtt).
+struct ProfileDir {
+  std::filesystem::path path;
+  bool keep = false;
+  explicit ProfileDir(const std::string& out);
+  ~ProfileDir();
+  ProfileDir(const ProfileDir&) = delete;
+  ProfileDir& operator=(const ProfileDir&) = delete;
+};
+Duration profile_rtt(const std::string& rtt);
 
 CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o);
 int cmd_profile(const ProfileOptions& o);
@@ -34,5 +53,10 @@ int cmd_profile(const ProfileOptions& o);
 // The measurement itself (used by the command and by tools/bench/fidelity through it).
 // Throws std::runtime_error with context when the device does not connect.
 nlohmann::ordered_json run_profile(const ProfileOptions& o);
+// The same for a sketch (o.firmware): the heap and time of its first BearSSL::WiFiClientSecure
+// handshake (cmd_profile_sketch.cpp). Throws std::runtime_error naming what failed (an allocation
+// that did not fit, no TLS connect within 60 s of device time).
+nlohmann::ordered_json run_sketch_profile(const ProfileOptions& o);
+void print_sketch_profile(const nlohmann::ordered_json& r);  // the table of run_sketch_profile's result
 
 }  // namespace espfleet

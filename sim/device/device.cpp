@@ -269,6 +269,19 @@ void Device::console_line(std::string_view text) {
   if (env_.on_serial_line) env_.on_serial_line(*this, text);
 }
 
+void Device::tls_handshake_end(int error, uint32_t ms) {
+  HostSection host;
+  ConsoleFigures& f = console_;
+  if (error == 0) {
+    f.handshake_ms.push_back(ms);
+    f.tls_error = 0;
+  } else {
+    f.connect_failures++;
+    f.tls_error = error;
+    f.tls_error_counts[error]++;
+  }
+}
+
 void Device::watchdog_alarm(void* self) { reset_on_watchdog(*static_cast<Device*>(self)); }
 
 void Device::record_fault(const FaultInfo& f) {

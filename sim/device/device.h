@@ -175,6 +175,9 @@ class Device final : private FaultTarget {
   Lifecycle& life() { return life_; }
   const Lifecycle& life() const { return life_; }
   const ConsoleFigures& console() const { return console_; }
+  // A sketch's secure client reports its handshake (0: connected after ms, else its error): the
+  // same figures the built-in firmware's console lines give (handshakes, TLS errors, failures).
+  void tls_handshake_end(int error, uint32_t ms);
   const HostUse& host_use() const { return host_use_; }
   void note_stack_high_water();  // the fiber's stack as used so far (between slices)
   DevicePlatform& platform() { return platform_; }

@@ -237,6 +237,8 @@ void DevicePlatform::thunk_release() {
 
 uint32_t DevicePlatform::thunk_refs() { return d_.thunk().refs(); }
 
+void DevicePlatform::tls_handshake_end(int error, uint32_t handshake_ms) { d_.tls_handshake_end(error, handshake_ms); }
+
 // What the chip's stack_thunk_get_max_usage() would say: the last handshake's deepest call in
 // estimated target bytes (sim/tls/thunk_block.h); the host bytes are in devices.jsonl.
 uint32_t DevicePlatform::thunk_max_usage() { return d_.thunk().max_usage(); }

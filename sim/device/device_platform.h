@@ -63,6 +63,7 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   void thunk_release() override;
   uint32_t thunk_max_usage() override;
   uint32_t thunk_refs() override;
+  void tls_handshake_end(int error, uint32_t handshake_ms) override;
   void sntp_start() override;
   bool sntp_utc_us(uint64_t* us) override;
   // SNTP's answer arrives this long after configTime() (one exchange with a LAN time server).

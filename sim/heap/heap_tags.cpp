@@ -41,6 +41,10 @@ HeapTag heap_tag_for(const char* file, size_t size) {
   if (is("new")) return HeapTag::new_op;
   if (is("tls_client.cpp")) return size == 1024 + 325 || size == 1024 + 85 ? HeapTag::tls_buffers : HeapTag::tls;
   if (is("trust_anchor.cpp")) return HeapTag::tls;
+  // A sketch's secure client (shims/WiFiClientSecureBearSSL.cpp names its sites) and key holders.
+  if (is("WiFiClientSecure.context") || is("BearSSLHelpers.cpp")) return HeapTag::tls;
+  if (is("WiFiClientSecure.buffer_in") || is("WiFiClientSecure.buffer_out")) return HeapTag::tls_buffers;
+  if (is("WiFiClientSecure.x509")) return HeapTag::x509;
   if (is("StackThunk.cpp") || is("StackThunk")) return HeapTag::thunk;
   if (is("x509_checks.cpp")) return HeapTag::x509;
   if (is("lwip")) return HeapTag::lwip;

@@ -13,10 +13,11 @@ class UmmHeap;
 
 enum class HeapTag : uint8_t {
   other,        // anything not listed below
-  tls,          // core/tls_client.cpp (the BearSSL context), core/trust_anchor.cpp
-  tls_buffers,  // core/tls_client.cpp's record buffers (TlsClient::kBufIn / kBufOut)
+  tls,          // core/tls_client.cpp (the BearSSL context), core/trust_anchor.cpp; a sketch's
+                //   WiFiClientSecure context and BearSSLHelpers (certificates, keys)
+  tls_buffers,  // core/tls_client.cpp's record buffers (TlsClient::kBufIn / kBufOut); WiFiClientSecure's
   thunk,        // the BearSSL thunk stack block (StackThunk)
-  x509,         // core/x509_checks.cpp
+  x509,         // core/x509_checks.cpp; WiFiClientSecure's X.509 engine
   lwip,         // lwIP receive pbufs (sim/net/lwip_rx.cpp)
   mqtt,         // core/mqtt_client.cpp, core/mqtt_codec.cpp
   app,          // core/app.cpp, heap_workload.cpp

@@ -270,11 +270,13 @@ std::string summary_table(const json& s) {
                  "  on Wi-Fi (end)     %llu\n"
                  "  TCP connects       %llu   (%llu B sent, %llu B received)\n"
                  "  GPIO changed       %llu devices\n"
+                 "  TLS handshakes     %llu   (%llu failed; p50 %u ms, p99 %u ms, device time)\n"
                  "  loop passes        %llu run, %llu skipped as idle\n"
                  "  crashes            %llu\n",
                  (unsigned long long)s["devices"], c("devices"), c("wifi_joined"), c("tcp_connects"), c("tx_bytes"),
-                 c("rx_bytes"), c("gpio_changed_devices"), c("loop_passes_run"), c("loop_passes_skipped"),
-                 (unsigned long long)s["crashes"]);
+                 c("rx_bytes"), c("gpio_changed_devices"), (unsigned long long)s["handshakes"],
+                 (unsigned long long)s["connect_failures"], (unsigned)h["p50"], (unsigned)h["p99"],
+                 c("loop_passes_run"), c("loop_passes_skipped"), (unsigned long long)s["crashes"]);
   } else {
     n = snprintf(buf, sizeof buf,
                  "  devices            %llu\n"

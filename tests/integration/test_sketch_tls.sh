@@ -87,4 +87,27 @@ n=$(grep -c "failed, SSL error -1000" "$WORK/oom/replay/1.log" || true)
 want=$(grep " dev 1 " "$WORK/oom/devices.log" | grep -c "failed, SSL error -1000" || true)
 [ "$n" -ge 2 ] && [ "$n" = "$want" ] || fail "replay shows $n -1000 failures, the run $want"
 echo "replay with the broker stopped: same digest, $n connects failing with -1000"
+
+# profile --firmware: the core's memory, as the sketch sets it and as it does not.
+"$ESPFLEET" profile --firmware "$SKETCHES/SecureCounter" --library "$SKETCHES/libraries" --client-cert --json \
+  > "$WORK/profile_1024.json" 2> "$WORK/profile_1024.err" || fail "profile: $(cat "$WORK/profile_1024.err")"
+"$ESPFLEET" profile --firmware "$WORK/SecureCounterNoBuf" --library "$SKETCHES/libraries" --client-cert --json \
+  > "$WORK/profile_default.json" 2> "$WORK/profile_default.err" || fail "profile: $(cat "$WORK/profile_default.err")"
+python3 - "$WORK/profile_1024.json" "$WORK/profile_default.json" <<'PY' || fail "profile --firmware"
+import json, sys
+small, default = (json.load(open(f)) for f in sys.argv[1:3])
+for p, rx, tx in ((small, 1349, 1109), (default, 16709, 597)):
+    m = p["memory"]
+    assert m["buffer_in"]["requested"] == rx and m["buffer_out"]["requested"] == tx, m
+    assert rx < m["buffer_in"]["heap_drop"] <= rx + 16 and tx < m["buffer_out"]["heap_drop"] <= tx + 16, m
+    assert m["thunk_stack"]["requested"] == 6200 and 6200 < m["thunk_stack"]["heap_drop"] <= 6216, m
+    assert 0 < m["thunk_peak"] <= 6200, m
+    assert m["client_context"]["requested"] > 3000 and m["x509_engine"]["requested"] > 2000, m
+    assert m["certificates_and_keys"] > 1000, m  # the CA, the device's certificate and key, parsed
+    t = p["time_ms"]
+    assert t["tls_handshake"] > 100 and t["breakdown"]["ecdhe"] > 0, t
+    print("profile: buffers %d + %d, thunk %d (peak %d), context %d, X.509 %d; handshake %.0f ms" % (
+        rx, tx, m["thunk_stack"]["requested"], m["thunk_peak"], m["client_context"]["requested"],
+        m["x509_engine"]["requested"], t["tls_handshake"]))
+PY
 echo "PASS"

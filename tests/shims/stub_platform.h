@@ -55,6 +55,7 @@ struct StubPlatform : EspPlatform {
   void thunk_release() override {}
   uint32_t thunk_max_usage() override { return 0; }
   uint32_t thunk_refs() override { return 0; }
+  void tls_handshake_end(int, uint32_t) override {}
   void thunk_call(void*, void (*fn)(void*), void* arg) override { fn(arg); }
 };
 
