@@ -1,5 +1,6 @@
 // shims/Esp.cpp — the ESP object: a stateless proxy to the current device through the platform.
 #include "Esp.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include "platform.h"
 
@@ -39,6 +40,45 @@ bool EspClass::flashWrite(uint32_t address, const uint32_t* data, size_t size) {
   return plat().flash_write(address, data, size);
 }
 bool EspClass::flashEraseSector(uint32_t sector) { return plat().flash_erase_sector(sector); }
+void EspClass::deepSleep(uint64_t time_us, RFMode) {
+  plat().deep_sleep(time_us);
+  __builtin_unreachable();
+}
+
+String EspClass::getResetReason() {
+  switch (plat().reset_reason()) {
+    case 0:
+      return String("Power On");
+    case 1:
+      return String("Hardware Watchdog");
+    case 2:
+      return String("Exception");
+    case 3:
+      return String("Software Watchdog");
+    case 4:
+      return String("Software/System restart");
+    case 5:
+      return String("Deep-Sleep Wake");
+    case 6:
+      return String("External System");
+    default:
+      return String("Software/System restart");  // the core's own resets (abort, OOM, stack smash)
+  }
+}
+
+String EspClass::getResetInfo() {
+  char buf[64];
+  snprintf(buf, sizeof buf, "Fatal exception:0 flag:%u (%s) epc1:0x00000000", unsigned(plat().reset_reason()),
+           getResetReason().c_str());
+  return String(buf);
+}
+
+String EspClass::getFullVersion() {
+  return String("SDK:") + getSdkVersion() + "/Core:" + getCoreVersion() + "/lwIP:STABLE-2_1_3_RELEASE";
+}
+
+uint32_t EspClass::random() { return plat().random32(); }
+
 void EspClass::wdtFeed() { plat().wdt_feed(); }
 void EspClass::wdtDisable() { plat().wdt_enable_soft(false); }
 void EspClass::wdtEnable(uint32_t) { plat().wdt_enable_soft(true); }

@@ -11,7 +11,7 @@
 
 // The region's layout (sim/device/flash_image.cpp writes it): at kFsFlashAddr a header
 // {magic, count}, then per file {u16 name length, name, u32 size, bytes}, little-endian.
-static const uint32_t kFsFlashAddr = 0x2000;
+static const uint32_t kFsFlashAddr = 0x3000;  // after the settings (0x0000, 0x1000) and EEPROM (0x2000)
 static const uint32_t kFsMagic = 0x31534645;  // "EFS1"
 static const size_t kFsMaxName = 31;
 

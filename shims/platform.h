@@ -29,6 +29,13 @@ class EspTcp {
   ~EspTcp() = default;
 };
 
+// The core's EEPROM emulation of one device: a RAM copy (on the device heap) of a flash sector.
+struct EspEeprom {
+  uint8_t* data = nullptr;
+  size_t size = 0;
+  bool dirty = false;
+};
+
 class EspPlatform {
  public:
   virtual ~EspPlatform() = default;
@@ -70,6 +77,11 @@ class EspPlatform {
   // Identity and lifecycle.
   virtual uint32_t chip_id() = 0;
   [[noreturn]] virtual void restart() = 0;
+  // ESP.deepSleep(us): the chip is off for us µs (0: until a reset, here the run's end), then boots.
+  [[noreturn]] virtual void deep_sleep(uint64_t us) = 0;
+  // Why the device booted this time: the chip's rst_info reason (0 power on, 1 hardware WDT, 2
+  // exception, 3 soft WDT, 4 software restart, 5 deep-sleep wake; 253/254 the core's own).
+  virtual uint8_t reset_reason() = 0;
   virtual uint32_t random32() = 0;
   // The watchdogs: feed both (ESP.wdtFeed), or turn the soft one off/on (ESP.wdtDisable/Enable;
   // the hardware one cannot be stopped).
@@ -79,10 +91,18 @@ class EspPlatform {
   virtual void serial_write(const char* bytes, size_t len) = 0;
   virtual void serial_flush() = 0;  // Serial.flush(): a partial line is handed over
 
-  // Flash (the settings sectors).
+  // Flash: the device's own (the settings sectors, EEPROM's, the file region); erased past what
+  // has been written. false beyond the chip's size.
   virtual bool flash_read(uint32_t addr, void* data, size_t size) = 0;
   virtual bool flash_write(uint32_t addr, const void* data, size_t size) = 0;
   virtual bool flash_erase_sector(uint32_t sector) = 0;
+  // Software timers (the SDK's os_timer, under the core's Ticker): fire(arg) runs on the device
+  // once its clock passes the due time, from its next yield or inside its delay, as the SDK's
+  // task does; then every period (repeat) or once. One timer per arg: arming again re-arms it.
+  virtual void timer_arm(void* arg, void (*fire)(void* arg), uint32_t ms, bool repeat) = 0;
+  virtual void timer_disarm(void* arg) = 0;
+  // The device's EEPROM state (shims/EEPROM.cpp keeps it here: the EEPROM object is every device's).
+  virtual EspEeprom& eeprom() = 0;
 
   // The Wi-Fi station (ESP8266WiFi.h): the device's association, as sim/ models it. Status
   // values are the core's wl_status_t; addresses in network byte order (0: none).

@@ -20,12 +20,14 @@ namespace espfleet {
 
 // ESP8266 reset reasons (rst_info.reason; 253/254 are the core's own).
 enum class ResetReason : uint8_t {
-  hardware_wdt = 1,    // REASON_WDT_RST
-  exception = 2,       // REASON_EXCEPTION_RST
-  soft_wdt = 3,        // REASON_SOFT_WDT_RST
-  soft_restart = 4,    // REASON_SOFT_RESTART (ESP.restart)
-  stack_smash = 253,   // REASON_USER_STACK_SMASH
-  sw_exception = 254,  // REASON_USER_SWEXCEPTION_RST (abort, OOM in new)
+  power_on = 0,          // REASON_DEFAULT_RST (the first boot)
+  hardware_wdt = 1,      // REASON_WDT_RST
+  exception = 2,         // REASON_EXCEPTION_RST
+  soft_wdt = 3,          // REASON_SOFT_WDT_RST
+  soft_restart = 4,      // REASON_SOFT_RESTART (ESP.restart)
+  deep_sleep_awake = 5,  // REASON_DEEP_SLEEP_AWAKE (ESP.deepSleep, then the timer's wake-up)
+  stack_smash = 253,     // REASON_USER_STACK_SMASH
+  sw_exception = 254,    // REASON_USER_SWEXCEPTION_RST (abort, OOM in new)
 };
 constexpr int reset_code(ResetReason r) { return int(r); }
 

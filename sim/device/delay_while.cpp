@@ -65,16 +65,22 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
   const uint32_t mhz = clock.mhz();
   const uint64_t base = clock.cycles();
   for (;;) {
-    VTime event{};
+    VTime event{}, timer{};
     const bool has_event = d.net().next_event(&event);
+    const bool has_timer = d.platform().next_timer(&timer);
     // Walk the steps from `base`: the first whose evaluation could see something, or whose
     // delay is cut short, or the end.
     uint64_t cyc = base;
     Step prev, s;
     uint64_t n = 0;
+    bool timer_inside = false;  // step s's delay holds a timer's due time: the system runs in it
     for (;; ++n) {
       s = step_from(cyc, mhz, start_ms, timeout_ms, intvl_ms);
       if (s.ends || !s.full || n >= kMaxSkippedSteps) break;
+      if (has_timer && s.wake >= timer) {
+        timer_inside = true;
+        break;
+      }
       // A step whose evaluation is already behind the clock (the device was woken late) is past:
       // it is walked over; the first evaluation at or after both the clock and the event is the target.
       const VTime at = cycles_to_time(s.eval, mhz);
@@ -82,15 +88,15 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
       prev = s;
       cyc = s.eval + step_cost;
     }
-    if (!s.ends && s.full && n < kMaxSkippedSteps) {
+    if (!s.ends && s.full && n < kMaxSkippedSteps && !timer_inside) {
       // An evaluation that could see something: be there when it happens.
       if (clock.cycles() == s.eval) return Skipped::at_evaluation;
       d.sched().park_io(d.task(), s.wake, d.waits_on());
       if (clock.cycles() == s.eval) return Skipped::at_evaluation;
       continue;  // woken earlier: something arrived; look again
     }
-    // The last step is cut short (or the wait ends): continue the chip loop after the last full
-    // step's blocked(), as the loop would be then.
+    // The last step is cut short, runs a timer (the chip loop's delay does that), or the wait
+    // ends: continue the chip loop after the last full step's blocked(), as the loop would be then.
     if (n == 0) return clock.cycles() == base ? Skipped::none : Skipped::at_step_start;
     if (clock.cycles() < prev.eval) {
       d.sched().park_io(d.task(), prev.wake, d.waits_on());

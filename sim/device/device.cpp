@@ -150,6 +150,14 @@ void Device::reset(ResetReason reason, std::string summary, std::string record, 
   __builtin_unreachable();
 }
 
+void Device::deep_sleep(VTime sleep) {
+  char summary[64];
+  snprintf(summary, sizeof summary, "ESP.deepSleep(%lld us)", (long long)sleep.us());
+  life_.pending_ = Lifecycle::PendingReset{ResetReason::deep_sleep_awake, summary, {}, {}, sleep};
+  task_.suspend();
+  __builtin_unreachable();
+}
+
 void Device::run_slice() {
   esp_set_platform(&platform_);
   set_cost_meter(&costs_);
@@ -206,7 +214,8 @@ void Device::reboot() {
   note_stack_high_water();
   log_lines(r.record, "");
   log_lines(r.note, "espfleet: ");
-  if (r.reason != ResetReason::soft_restart) {
+  life_.last_reset_ = r.reason;
+  if (r.reason != ResetReason::soft_restart && r.reason != ResetReason::deep_sleep_awake) {
     if (HeapTimeline* t = heap_.timeline()) t->mark(now(), HeapTimeline::kCrash, r.summary);
     life_.crashes_.push_back(CrashEntry{r.reason, r.summary, digest()});
     life_.state_ = DeviceState::crashed;
@@ -216,6 +225,7 @@ void Device::reboot() {
   net_.close_all();
   thunk_.drop();  // the heap that held it is reset below
   heap_.reset();
+  clock_.charge(time_to_cycles(r.sleep, clock_.mhz()));  // asleep: the timer runs, nothing else
   clock_.charge(time_to_cycles(kBootTime, clock_.mhz()));
   boot();
 }

@@ -70,6 +70,7 @@ class Lifecycle {
   VTime boot_at() const { return boot_at_; }  // its first boot
   const std::vector<CrashEntry>& crashes() const { return crashes_; }
   bool reset_pending() const { return pending_.has_value(); }
+  ResetReason last_reset() const { return last_reset_; }  // why the device booted the last time
 
  private:
   friend class Device;
@@ -78,8 +79,10 @@ class Lifecycle {
     std::string summary;  // one line for devices.jsonl
     std::string record;   // the post-mortem text the chip prints (may be empty)
     std::string note;     // the simulator's own lines about it (host location, call sites)
+    VTime sleep{};        // deep sleep: how long the chip is off before it boots again
   };
   uint32_t boots_ = 0;
+  ResetReason last_reset_ = ResetReason::power_on;
   DeviceState state_ = DeviceState::off;
   VTime boot_at_{};
   std::vector<CrashEntry> crashes_;
@@ -195,6 +198,8 @@ class Device final : private FaultTarget {
   // --- on the device's fiber ---
   // Reset now (it reboots): what the chip prints and the simulator's notes go to its log.
   [[noreturn]] void reset(ResetReason reason, std::string summary, std::string record = {}, std::string note = {});
+  // ESP.deepSleep: off for `sleep` (no CPU, no radio, the heap and RAM lost), then a boot.
+  [[noreturn]] void deep_sleep(VTime sleep);
   // A line of its serial console: logged, read for the figures, shown to the observer.
   void console_line(std::string_view line);
   // Serial output as the platform hands it over: gathered into this device's own lines.

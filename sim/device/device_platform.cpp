@@ -35,20 +35,86 @@ uint64_t DevicePlatform::cycles() {
   return d_.clock().cycles();
 }
 uint32_t DevicePlatform::cpu_mhz() { return d_.clock().mhz(); }
+
+// A boot: what the device held in RAM is gone (a probe under way, the time, EEPROM's copy, timers).
+void DevicePlatform::boot() {
+  probing_ = false;
+  sntp_answer_ms_ = UINT64_MAX;  // the time is lost with the reset
+  eeprom_ = EspEeprom{};         // and EEPROM's RAM copy with the heap
+  timers_.clear();               // and the timers the sketch armed
+  d_.net().set_effect_guard(nullptr);
+}
+
 void DevicePlatform::charge(uint32_t c) { d_.clock().charge(c); }
 
 void DevicePlatform::delay_ms(uint32_t ms) {
   effect();
-  HostSection host;
   d_.clock().charge(cost::kYieldUs * d_.clock().mhz());
-  d_.sched().park_until(d_.task(), d_.now() + VTime::from_ms(ms), d_.waits_on());
+  const VTime wake = d_.now() + VTime::from_ms(ms);
+  // The system runs while the sketch sleeps: a timer due before the wake fires at its time.
+  VTime due{};
+  while (next_timer(&due) && due < wake) {
+    {
+      HostSection host;
+      d_.sched().park_until(d_.task(), due, d_.waits_on());
+    }
+    run_due_timers();
+  }
+  {
+    HostSection host;
+    d_.sched().park_until(d_.task(), wake, d_.waits_on());
+  }
+  run_due_timers();
 }
 
 void DevicePlatform::yield() {
   before_effect();  // a turn for the system: not counted (every loop pass ends with one)
+  {
+    HostSection host;
+    d_.clock().charge(cost::kYieldUs * d_.clock().mhz());
+    d_.sched().park_until(d_.task(), d_.now(), d_.waits_on());
+  }
+  run_due_timers();
+}
+
+void DevicePlatform::timer_arm(void* arg, void (*fire)(void*), uint32_t ms, bool repeat) {
+  effect();
   HostSection host;
-  d_.clock().charge(cost::kYieldUs * d_.clock().mhz());
-  d_.sched().park_until(d_.task(), d_.now(), d_.waits_on());
+  timer_disarm(arg);
+  const uint64_t cycles = uint64_t(ms) * d_.clock().mhz() * 1000u;
+  // The SDK's timers tick in milliseconds; a repeating timer of 0 ms would never let the device run.
+  timers_.push_back(SoftTimer{arg, fire, d_.clock().cycles() + cycles, repeat ? std::max<uint64_t>(cycles, 1) : 0});
+}
+
+void DevicePlatform::timer_disarm(void* arg) {
+  effect();
+  std::erase_if(timers_, [arg](const SoftTimer& t) { return t.arg == arg; });
+}
+
+bool DevicePlatform::next_timer(VTime* due) const {
+  if (timers_.empty()) return false;
+  uint64_t first = UINT64_MAX;
+  for (const SoftTimer& t : timers_) first = std::min(first, t.due);
+  *due = cycles_to_time(first, d_.clock().mhz());
+  return true;
+}
+
+int DevicePlatform::run_due_timers() {
+  int ran = 0;
+  // The earliest due first; a callback may arm or disarm timers, so the list is read afresh.
+  for (; ran < 64; ++ran) {
+    auto it = std::min_element(timers_.begin(), timers_.end(),
+                               [](const SoftTimer& a, const SoftTimer& b) { return a.due < b.due; });
+    if (it == timers_.end() || it->due > d_.clock().cycles()) break;
+    const SoftTimer t = *it;
+    if (t.period)
+      it->due += t.period;
+    else
+      timers_.erase(it);
+    ++timers_fired_;
+    t.fire(t.arg);
+  }
+  return ran;
 }
 
 void DevicePlatform::optimistic_yield(uint32_t interval_us) {
@@ -99,6 +165,15 @@ void DevicePlatform::abort_called(const char* why) { reset_abort(d_, why, __buil
 
 uint32_t DevicePlatform::chip_id() { return d_.identity().chip_id; }
 
+void DevicePlatform::deep_sleep(uint64_t us) {
+  effect();
+  HostSection host;
+  // 0: until the reset pin; nothing presses it in a run, so the device sleeps past its end.
+  d_.deep_sleep(us ? VTime::from_us(int64_t(std::min<uint64_t>(us, uint64_t(INT64_MAX / 1000)))) : VTime::from_s(1e9));
+}
+
+uint8_t DevicePlatform::reset_reason() { return uint8_t(reset_code(d_.life().last_reset())); }
+
 void DevicePlatform::restart() {
   effect();
   HostSection host;
@@ -123,17 +198,25 @@ void DevicePlatform::serial_flush() {
   d_.serial_flush();
 }
 
+// The chip's flash (kFlashBytes): the image the device booted with holds its first sectors; past
+// them the flash is erased (0xFF) until something writes there, and the image grows to hold it.
 bool DevicePlatform::flash_read(uint32_t addr, void* data, size_t size) {
-  std::vector<uint8_t>& flash = d_.flash();
-  if (uint64_t(addr) + size > flash.size()) return false;
-  std::memcpy(data, flash.data() + addr, size);
+  const std::vector<uint8_t>& flash = d_.flash();
+  if (uint64_t(addr) + size > kFlashBytes) return false;
+  const size_t held = addr < flash.size() ? std::min(size, flash.size() - addr) : 0;
+  if (held) std::memcpy(data, flash.data() + addr, held);
+  std::memset(static_cast<uint8_t*>(data) + held, 0xFF, size - held);
   return true;
 }
 
 bool DevicePlatform::flash_write(uint32_t addr, const void* data, size_t size) {
   effect();
   std::vector<uint8_t>& flash = d_.flash();
-  if (uint64_t(addr) + size > flash.size()) return false;
+  if (uint64_t(addr) + size > kFlashBytes) return false;
+  if (addr + size > flash.size()) {
+    HostSection host;
+    flash.resize((addr + size + 4095) / 4096 * 4096, 0xFF);
+  }
   // NOR flash: writing can only clear bits.
   auto* dst = flash.data() + addr;
   auto* src = static_cast<const uint8_t*>(data);
@@ -145,9 +228,9 @@ bool DevicePlatform::flash_write(uint32_t addr, const void* data, size_t size) {
 bool DevicePlatform::flash_erase_sector(uint32_t sector) {
   effect();
   std::vector<uint8_t>& flash = d_.flash();
-  uint64_t start = uint64_t(sector) * 4096;
-  if (start + 4096 > flash.size()) return false;
-  std::memset(flash.data() + start, 0xFF, 4096);
+  const uint64_t start = uint64_t(sector) * 4096;
+  if (start + 4096 > kFlashBytes) return false;
+  if (start < flash.size()) std::memset(flash.data() + start, 0xFF, std::min<uint64_t>(4096, flash.size() - start));
   d_.clock().charge(uint64_t(d_.clock().mhz()) * 30000);  // ~30 ms sector erase
   return true;
 }

@@ -3,6 +3,7 @@
 // running platform for each of the device's slices (device.cpp).
 #pragma once
 #include <csetjmp>
+#include <vector>
 
 #include "device_net.h"
 #include "platform.h"
@@ -35,6 +36,8 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   uint8_t heap_fragmentation() override;
   [[noreturn]] void oom_abort(size_t size) override;
   [[noreturn]] void abort_called(const char* why) override;
+  [[noreturn]] void deep_sleep(uint64_t us) override;
+  uint8_t reset_reason() override;
 
   uint32_t chip_id() override;
   [[noreturn]] void restart() override;
@@ -64,8 +67,15 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   uint32_t thunk_max_usage() override;
   uint32_t thunk_refs() override;
   void tls_handshake_end(int error, uint32_t handshake_ms) override;
+  EspEeprom& eeprom() override { return eeprom_; }
+  void timer_arm(void* arg, void (*fire)(void*), uint32_t ms, bool repeat) override;
+  void timer_disarm(void* arg) override;
+  // The earliest armed timer's due time (false: none).
+  bool next_timer(VTime* due) const;
   void sntp_start() override;
   bool sntp_utc_us(uint64_t* us) override;
+  // The chip's flash: 4 MB, as a NodeMCU / Wemos D1 mini's.
+  static constexpr uint64_t kFlashBytes = 4u << 20;
   // SNTP's answer arrives this long after configTime() (one exchange with a LAN time server).
   static constexpr uint32_t kSntpReplyMs = 40;
   void thunk_call(void* engine, void (*fn)(void*), void* arg) override;
@@ -75,7 +85,7 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
     if (probing_) std::longjmp(*probe_exit_, 1);
   }
 
-  // A boot: a probe the device reset in (its watchdog, a fault) is over.
+  // A boot: what the device held in RAM is gone (a probe under way, SNTP time, EEPROM copy, timers).
   void boot();
 
   Device& device() { return d_; }
@@ -91,7 +101,9 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
     before_effect();
     ++calls_;
   }
-  // `limit` (cycles), or earlier when a socket or the station can change before it.
+  // Runs the timers that are due (their callbacks are the device's code); how many ran.
+  int run_due_timers();
+  // `limit` (cycles), or earlier when a socket, the station or a timer can change before it.
   uint64_t quiet_until(uint64_t limit) const;
   // Sleeps through the idle loop passes, each `pass` cycles from `end`, that end by `limit`.
   void skip_passes(uint64_t end, uint64_t pass, uint64_t limit);
@@ -115,6 +127,14 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   uint64_t seen_slice_ = UINT64_MAX, slice_cycles_ = 0;
   // SNTP since this boot: the device-clock millisecond its answer arrives (UINT64_MAX: never asked).
   uint64_t sntp_answer_ms_ = UINT64_MAX;
+  EspEeprom eeprom_;  // its RAM copy lives in the device heap: forgotten at every boot
+  struct SoftTimer {
+    void* arg;
+    void (*fire)(void*);
+    uint64_t due, period;  // cycles; period 0: once
+  };
+  std::vector<SoftTimer> timers_;  // armed, in no order (a sketch has a few); cleared at boot
+  uint64_t timers_fired_ = 0;
 };
 
 }  // namespace espfleet

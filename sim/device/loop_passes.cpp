@@ -38,17 +38,12 @@ uint32_t DevicePlatform::clock_ms() {
   return uint32_t(d_.clock().cycles() / d_.clock().mhz() / 1000u);
 }
 
-void DevicePlatform::boot() {
-  probing_ = false;
-  sntp_answer_ms_ = UINT64_MAX;  // the time is lost with the reset
-  d_.net().set_effect_guard(nullptr);
-}
-
 uint64_t DevicePlatform::quiet_until(uint64_t limit) const {
   const uint32_t mhz = d_.clock().mhz();
   VTime event{};
   if (d_.net().next_event(&event)) limit = std::min(limit, time_to_cycles(event, mhz));
   if (d_.wifi().next_change(d_.now(), &event)) limit = std::min(limit, time_to_cycles(event, mhz));
+  if (next_timer(&event)) limit = std::min(limit, time_to_cycles(event, mhz));
   return limit;
 }
 
@@ -114,9 +109,9 @@ void DevicePlatform::run_loop(void (*loop)()) {
     const bool one_slice = d_.task().slices() == slices;  // no yield inside: its globals compare
     const bool idle =
         d_.env().skip_idle_steps && one_slice && effects() - ms_reads_ == calls && d_.program_state_unchanged();
-    const uint64_t after = clock.cycles();
-    yield();  // the core's turn for the system after each pass
-    if (!idle) continue;
+    const uint64_t after = clock.cycles(), fired = timers_fired_;
+    yield();  // the core's turn for the system after each pass (its due timers run here)
+    if (!idle || timers_fired_ != fired) continue;
     const uint64_t end = clock.cycles(), pass = end - before;
     const uint64_t cpm = uint64_t(clock.mhz()) * 1000u;  // cycles per millisecond
     if (ms_reads_ == ms_reads) {                         // it read no clock: the same until something arrives

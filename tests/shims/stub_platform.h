@@ -29,6 +29,8 @@ struct StubPlatform : EspPlatform {
   uint8_t heap_fragmentation() override { return 0; }
   [[noreturn]] void oom_abort(size_t) override { std::abort(); }
   [[noreturn]] void abort_called(const char*) override { std::abort(); }
+  [[noreturn]] void deep_sleep(uint64_t) override { std::abort(); }
+  uint8_t reset_reason() override { return 0; }
   uint32_t chip_id() override { return 0; }
   [[noreturn]] void restart() override { std::abort(); }
   uint32_t random32() override { return 4; }
@@ -56,6 +58,10 @@ struct StubPlatform : EspPlatform {
   uint32_t thunk_max_usage() override { return 0; }
   uint32_t thunk_refs() override { return 0; }
   void tls_handshake_end(int, uint32_t) override {}
+  EspEeprom& eeprom() override { return eeprom_; }
+  void timer_arm(void*, void (*)(void*), uint32_t, bool) override {}
+  void timer_disarm(void*) override {}
+  EspEeprom eeprom_;
   void thunk_call(void*, void (*fn)(void*), void* arg) override { fn(arg); }
 };
 

@@ -40,6 +40,19 @@ inline FleetOptions fast_options(void (*program)(), double seconds) {
   return o;
 }
 
+// A sketch-like program for a test: its globals (`state`, with their initial values in
+// `pristine`), setup() and loop(), as a built sketch's image gives them.
+template <class G>
+ProgramImage sketch_image(G& state, const G& pristine, void (*setup)(), void (*loop)()) {
+  ProgramImage im;
+  im.state = reinterpret_cast<uint8_t*>(&state);
+  im.state_bytes = sizeof state;
+  im.pristine = reinterpret_cast<const uint8_t*>(&pristine);
+  im.setup = setup;
+  im.loop = loop;
+  return im;
+}
+
 // The device whose code is running (its platform is the installed one), from that code.
 inline Device& running_device() { return static_cast<DevicePlatform*>(esp_platform())->device(); }
 

@@ -95,12 +95,7 @@ Outcome run(void (*loop)(), bool skip) {
   g_port = peer.port;
   records().clear();
   std::memset(&g_pristine, 0, sizeof g_pristine);
-  ProgramImage im;
-  im.state = reinterpret_cast<uint8_t*>(&g);
-  im.state_bytes = sizeof g;
-  im.pristine = reinterpret_cast<const uint8_t*>(&g_pristine);
-  im.setup = &common_setup;
-  im.loop = loop;
+  ProgramImage im = sketch_image(g, g_pristine, &common_setup, loop);
   FleetOptions o = fast_options(nullptr, 8);
   o.program = Program{"loop-test", nullptr, &im};
   o.skip_idle_steps = skip;
