@@ -39,12 +39,29 @@ struct HeapWorkload {
   bool operator==(const HeapWorkload&) const = default;
 };
 
+// When something happens to a device, over and over: from `at` (device time) for `length`
+// (0: for good), again every `every` (0: once); each device's windows start later by an offset
+// drawn from its seed in [0, spread). The same schedule shape for input pins and Wi-Fi drops.
+struct TimeWindows {
+  Duration at{}, length{}, every{}, spread{};
+  bool operator==(const TimeWindows&) const = default;
+};
+// sketch.gpio_inputs: a pin held at `level` during the windows (else it reads its pull).
+struct GpioInput {
+  uint8_t pin = 0;
+  uint8_t level = 0;
+  TimeWindows when;
+  bool operator==(const GpioInput&) const = default;
+};
+
 // Everything one device needs; resolved per device (defaults, then its group's overrides).
 struct DeviceConfig {
   uint32_t cpu_mhz = 80;                          // device.cpu_mhz: 80 | 160
   uint32_t heap_bytes = 49152;                    // device.heap_bytes (multiple of 8, 4096..81920)
   uint32_t heap_boot_used = 0;                    // heap.boot_used: bytes the firmware's boot keeps
   std::vector<HeapWorkload> heap_workload;        // heap.workload (at most 6 entries)
+  std::vector<GpioInput> gpio_inputs;             // sketch.gpio_inputs (at most 8)
+  std::vector<TimeWindows> wifi_drops;            // sketch.wifi_drops (at most 8)
   bool tls_enabled = true;                        // tls.enabled
   Validation validation = Validation::ca;         // tls.validation
   bool client_cert = true;                        // tls.client_cert

@@ -2,6 +2,7 @@
 #include "scenario_options.h"
 
 #include "builtin_anchors.h"
+#include "windows_value.h"
 #include "workload_value.h"
 
 namespace espfleet::scenario_detail {
@@ -123,6 +124,22 @@ const std::vector<Option>& options() {
        [](const Settings& s) {
          json out = json::array();
          for (const HeapWorkload& w : s.device.heap_workload) out.push_back(format_workload(w));
+         return out;
+       }},
+      {"sketch.gpio_inputs", "list", "",
+       "input signals of a sketch's devices: up to 8 \"PIN=LEVEL at=DUR [for=DUR] [every=DUR] [spread=DUR]\"", true,
+       [](Settings& s, const toml::node& n) { s.device.gpio_inputs = read_gpio_inputs(n); },
+       [](const Settings& s) {
+         json out = json::array();
+         for (const GpioInput& g : s.device.gpio_inputs) out.push_back(format_gpio_input(g));
+         return out;
+       }},
+      {"sketch.wifi_drops", "list", "",
+       "a sketch's devices lose their access point: up to 8 \"at=DUR for=DUR [every=DUR] [spread=DUR]\"", true,
+       [](Settings& s, const toml::node& n) { s.device.wifi_drops = read_wifi_drops(n); },
+       [](const Settings& s) {
+         json out = json::array();
+         for (const TimeWindows& w : s.device.wifi_drops) out.push_back(format_windows(w));
          return out;
        }},
       {"tls.enabled", "bool", "", "MQTT over TLS (false = plain MQTT)", true,

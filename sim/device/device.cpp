@@ -93,6 +93,7 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
       platform_(*this),
       alloc_saved_(&heap_) {
   clock_.set_alarm(&Device::watchdog_alarm, this);
+  if (program_.image) wifi_.set_drops(&cfg_.wifi_drops, ident_.seed);  // a sketch's station only
   life_.boot_at_ = spec.boot_at;
   clock_.advance_to(spec.boot_at);
   boot();
@@ -166,6 +167,11 @@ void Device::run_slice() {
   bool in_handshake = thunk_.held();
   const ProgramImage* im = program_.image;
   if (im && im->state_bytes) std::memcpy(im->state, program_state_.get(), im->state_bytes);  // its globals in
+  // A Wi-Fi drop began since the last slice: the device's connections go (docs/sketches.md).
+  if (const uint64_t drops = wifi_.drops_started(now()); drops != drops_seen_) {
+    drops_seen_ = drops;
+    net_.link_lost(now());
+  }
   HostTime t0 = host_now();  // fibers never block inside a slice: wall time is CPU time
   task_.fiber().resume();
   uint64_t dt = host_now().ns - t0.ns;

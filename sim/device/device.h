@@ -248,6 +248,7 @@ class Device final : private FaultTarget {
   ConsoleFigures console_;
   SerialLines serial_;
   WifiStation wifi_;
+  uint64_t drops_seen_ = 0;  // the scenario's Wi-Fi drops begun by the last slice
   GpioPins gpio_;
   HostUse host_use_;
   DevicePlatform platform_;

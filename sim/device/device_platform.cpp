@@ -269,7 +269,19 @@ void DevicePlatform::gpio_write(uint8_t pin, uint8_t level) {
   effect();
   d_.gpio().write(pin, level);
 }
-int DevicePlatform::gpio_read(uint8_t pin) { return d_.gpio().read(pin); }
+// An input pin reads the scenario's signal while one of its windows is open, else its pull.
+int DevicePlatform::gpio_read(uint8_t pin) {
+  const std::vector<GpioInput>& in = d_.config().gpio_inputs;
+  if (d_.gpio().mode(pin) != GpioPins::kOutput)
+    for (size_t i = 0; i < in.size(); ++i)
+      if (in[i].pin == pin && input_schedule(i).open_at(d_.now()) >= 0) return in[i].level;
+  return d_.gpio().read(pin);
+}
+
+WindowSchedule DevicePlatform::input_schedule(size_t i) const {
+  const uint64_t seed = mix_seed(d_.identity().seed, uint64_t(SeedPurpose::gpio_input));
+  return WindowSchedule(d_.config().gpio_inputs[i].when, mix_seed(seed, i));
+}
 
 namespace {
 bool is_ipv4_literal(const char* host) {

@@ -7,6 +7,7 @@
 
 #include "device_net.h"
 #include "platform.h"
+#include "time_windows.h"
 
 namespace espfleet {
 
@@ -101,6 +102,8 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
     before_effect();
     ++calls_;
   }
+  // The scenario's i-th input signal on this device.
+  WindowSchedule input_schedule(size_t i) const;
   // Runs the timers that are due (their callbacks are the device's code); how many ran.
   int run_due_timers();
   // `limit` (cycles), or earlier when a socket, the station or a timer can change before it.

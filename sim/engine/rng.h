@@ -30,6 +30,8 @@ enum class SeedPurpose : uint64_t {
   device_key = 6,     // the device's client-certificate key (pki.h issue_device, Reproducible)
   device_serial = 7,  // that certificate's serial number
   wifi = 8,           // the Wi-Fi station's join times (sim/device/wifi_station.h)
+  gpio_input = 9,     // a scenario input signal's offset on this device (sketch.gpio_inputs)
+  wifi_drop = 10,     // a scenario Wi-Fi drop's offset and rejoin times (sketch.wifi_drops)
 };
 
 class Rng {

@@ -86,6 +86,11 @@ void DeviceNet::close(TcpSocket& s) {
   transport_.close(std::move(owned));
 }
 
+void DeviceNet::link_lost(VTime now) {
+  for (auto& s : sockets_)
+    if (s) s->link_lost(now);
+}
+
 void DeviceNet::close_all() {
   for (auto& s : sockets_)
     if (s) {

@@ -66,6 +66,10 @@ class DeviceNet {
   TcpSocket* connect(const char* host, uint16_t port, uint32_t timeout_ms);
   void close(TcpSocket& s);  // the firmware closed it
   void close_all();          // reboot, end of run: every socket, no charge
+  // The station lost its access point (a scenario Wi-Fi drop): every connection is aborted as the
+  // firmware sees it, at `now`; each stays the firmware's until it closes it (then the peer sees
+  // the close).
+  void link_lost(VTime now);
   // Replay: a recorded event to the socket it names; "" or why it cannot be.
   std::string apply(const NetEvent& e);
   // The earliest device time at which any socket's view can change (TcpSocket::next_event);

@@ -1,6 +1,8 @@
 // sim/net/tcp_socket.cpp — a device's TCP connection: the firmware's calls and what arrives.
 #include "tcp_socket.h"
 
+#include <uv.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -171,6 +173,15 @@ bool TcpSocket::connected() {
 }
 
 void TcpSocket::close() { net_.close(*this); }
+
+void TcpSocket::link_lost(VTime now) {
+  if (state_ == State::closed || peer_closed_) return;
+  rx_.clear();
+  if (state_ == State::connected)
+    deliver_close(UV_ECONNABORTED, now);
+  else
+    deliver_connect(UV_ECONNABORTED, now);  // a connect under way fails
+}
 
 void TcpSocket::shut() {
   state_ = State::closed;

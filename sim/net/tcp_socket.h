@@ -61,6 +61,8 @@ class TcpSocket final : public EspTcp {
   DeviceNet& net() const { return net_; }
   State state() const { return state_; }
   bool peer_closed() const { return peer_closed_; }
+  // DeviceNet::link_lost: aborted at `now` (nothing more arrives; unread bytes are lost).
+  void link_lost(VTime now);
   int pending_writes() const { return pending_writes_; }
   void write_cancelled() { pending_writes_--; }  // a closed socket's write finished (libuv)
   void* link = nullptr;                          // the transport's own state for this connection
