@@ -1,7 +1,9 @@
 // shims/FS.h — the ESP8266 core's file system API (fs::FS, fs::File) over the device's flash: the
 // files a run gives each device (its certificate and key, docs/sketches.md "Files") in a small
-// read-only region of the device's flash image. A sketch opens, reads, seeks and lists as it
-// would on LittleFS; opening for writing fails (open() gives a File that is false).
+// region of the device's flash image, and what the sketch writes there. A sketch opens, reads,
+// seeks, writes ("w", "a"), removes and renames as it would on LittleFS. A file opened for
+// writing gathers what is written in a buffer on the device heap and stores it when it is closed
+// (or flushed, or the last copy of the File goes).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -22,8 +24,12 @@ enum SeekMode { SeekSet = 0, SeekCur = 1, SeekEnd = 2 };
 class File : public Stream {
  public:
   File() = default;
-  size_t write(uint8_t) override { return 0; }
-  size_t write(const uint8_t*, size_t) override { return 0; }
+  File(const File& o);
+  File& operator=(const File& o);
+  ~File() override;
+  size_t write(uint8_t b) override { return write(&b, 1); }
+  size_t write(const uint8_t* buf, size_t size) override;
+  using Print::write;
   int available() override { return _open ? int(_size - _pos) : 0; }
   int read() override;
   int peek() override;
@@ -31,11 +37,11 @@ class File : public Stream {
   size_t readBytes(char* buffer, size_t length) override {
     return size_t(read(reinterpret_cast<uint8_t*>(buffer), length));
   }
-  void flush() override {}
+  void flush() override;  // a file being written: what was written so far is stored
   bool seek(uint32_t pos, SeekMode mode = SeekSet);
   size_t position() const { return _pos; }
-  size_t size() const { return _open ? _size : 0; }
-  void close() { _open = false; }
+  size_t size() const;
+  void close();
   operator bool() const { return _open; }
   const char* name() const;      // without the directory
   const char* fullName() const;  // as opened
@@ -46,9 +52,13 @@ class File : public Stream {
 
  private:
   friend class FS;
+  struct Writer;              // a file being written, shared by the copies of its File (FS.cpp)
+  void share(const File& o);  // a copy: the same file, one more holder of its writer
+  void release();
   bool _open = false;
   uint32_t _addr = 0, _size = 0, _pos = 0;  // the data's flash address, its size, the read position
   char _path[kFsMaxName + 2] = {0};
+  Writer* _w = nullptr;
 };
 
 struct FSInfo {
@@ -59,16 +69,17 @@ class FS {
  public:
   bool begin() { return true; }  // the region is always there (empty when the run gave no files)
   void end() {}
-  bool format() { return false; }
+  bool format();
   bool info(FSInfo& info);
-  // mode "r" (or "rb"): the file, or a false File when there is none; any writing mode fails.
+  // mode "r": the file, or a false File when there is none; "w": a new (empty) file, "a": append.
   File open(const char* path, const char* mode = "r");
   File open(const String& path, const char* mode = "r") { return open(path.c_str(), mode); }
   bool exists(const char* path);
   bool exists(const String& path) { return exists(path.c_str()); }
-  bool remove(const char*) { return false; }
-  bool remove(const String&) { return false; }
-  bool rename(const char*, const char*) { return false; }
+  bool remove(const char* path);
+  bool remove(const String& path) { return remove(path.c_str()); }
+  bool rename(const char* from, const char* to);
+  bool rename(const String& from, const String& to) { return rename(from.c_str(), to.c_str()); }
   bool mkdir(const char*) { return true; }
   bool rmdir(const char*) { return false; }
 };

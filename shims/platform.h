@@ -101,6 +101,12 @@ class EspPlatform {
   // task does; then every period (repeat) or once. One timer per arg: arming again re-arms it.
   virtual void timer_arm(void* arg, void (*fire)(void* arg), uint32_t ms, bool repeat) = 0;
   virtual void timer_disarm(void* arg) = 0;
+  // The file region (shims/FS.h) as the firmware changes it: a file's content replaced (or, with
+  // append, extended), a file removed (nullptr: every file), renamed. false: the name is too long,
+  // there is no such file, or the region would not fit the flash. Reading is flash_read's.
+  virtual bool fs_store(const char* path, const uint8_t* data, size_t len, bool append) = 0;
+  virtual bool fs_remove(const char* path) = 0;
+  virtual bool fs_rename(const char* from, const char* to) = 0;
   // The device's EEPROM state (shims/EEPROM.cpp keeps it here: the EEPROM object is every device's).
   virtual EspEeprom& eeprom() = 0;
 

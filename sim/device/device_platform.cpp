@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "FS.h"
 #include "alloc_scope.h"
 #include "bearssl_cost.h"
 #include "cost_model.h"
@@ -233,6 +234,67 @@ bool DevicePlatform::flash_erase_sector(uint32_t sector) {
   if (start < flash.size()) std::memset(flash.data() + start, 0xFF, std::min<uint64_t>(4096, flash.size() - start));
   d_.clock().charge(uint64_t(d_.clock().mhz()) * 30000);  // ~30 ms sector erase
   return true;
+}
+
+// The file region: read into files, changed, written back whole (a few small files: a certificate,
+// a key, a configuration). The chip's LittleFS writes only the blocks it changes; the time charged
+// is the region's erase and write, an upper bound.
+namespace {
+std::string rooted(const char* path) { return path[0] == '/' ? std::string(path) : "/" + std::string(path); }
+}  // namespace
+
+bool DevicePlatform::fs_rewrite(const std::vector<FlashFile>& files) {
+  std::vector<uint8_t>& flash = d_.flash();
+  const size_t before = flash.size();
+  std::vector<uint8_t> next(flash.begin(), flash.begin() + std::min<size_t>(flash.size(), kFsFlashAddr));
+  try {
+    append_file_region(next, files);
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+  if (next.size() > kFlashBytes) return false;
+  const size_t old_region = before > kFsFlashAddr ? before - kFsFlashAddr : 0, region = next.size() - kFsFlashAddr;
+  const uint64_t sectors = (std::max(old_region, region) + 4095) / 4096;
+  d_.clock().charge(sectors * uint64_t(d_.clock().mhz()) * 30000 + region * 20);  // as flash_erase/flash_write
+  flash = std::move(next);
+  return true;
+}
+
+bool DevicePlatform::fs_store(const char* path, const uint8_t* data, size_t len, bool append) {
+  effect();
+  HostSection host;
+  if (!path || !*path) return false;
+  std::vector<FlashFile> files = read_file_region(d_.flash());
+  const std::string name = rooted(path);
+  auto it = std::find_if(files.begin(), files.end(), [&](const FlashFile& f) { return f.path == name; });
+  if (it == files.end()) it = files.insert(files.end(), FlashFile{name, {}});
+  if (!append) it->bytes.clear();
+  it->bytes.insert(it->bytes.end(), data, data + len);
+  return fs_rewrite(files);
+}
+
+bool DevicePlatform::fs_remove(const char* path) {
+  effect();
+  HostSection host;
+  std::vector<FlashFile> files = read_file_region(d_.flash());
+  if (!path) return fs_rewrite({});
+  const std::string name = rooted(path);
+  const size_t n = std::erase_if(files, [&](const FlashFile& f) { return f.path == name; });
+  return n && fs_rewrite(files);
+}
+
+bool DevicePlatform::fs_rename(const char* from, const char* to) {
+  effect();
+  HostSection host;
+  if (!from || !to || !*to) return false;
+  std::vector<FlashFile> files = read_file_region(d_.flash());
+  const std::string a = rooted(from), b = rooted(to);
+  auto it = std::find_if(files.begin(), files.end(), [&](const FlashFile& f) { return f.path == a; });
+  if (it == files.end()) return false;
+  std::erase_if(files, [&](const FlashFile& f) { return f.path == b; });
+  it = std::find_if(files.begin(), files.end(), [&](const FlashFile& f) { return f.path == a; });
+  it->path = b;
+  return fs_rewrite(files);
 }
 
 // The station's status, address and RSSI are pure queries (they change only at the times

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "device_net.h"
+#include "flash_image.h"
 #include "platform.h"
 #include "time_windows.h"
 
@@ -71,6 +72,9 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   EspEeprom& eeprom() override { return eeprom_; }
   void timer_arm(void* arg, void (*fire)(void*), uint32_t ms, bool repeat) override;
   void timer_disarm(void* arg) override;
+  bool fs_store(const char* path, const uint8_t* data, size_t len, bool append) override;
+  bool fs_remove(const char* path) override;
+  bool fs_rename(const char* from, const char* to) override;
   // The earliest armed timer's due time (false: none).
   bool next_timer(VTime* due) const;
   void sntp_start() override;
@@ -104,6 +108,8 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   }
   // The scenario's i-th input signal on this device.
   WindowSchedule input_schedule(size_t i) const;
+  // Rewrites the file region with `files`, charging the erase and the writes as the chip's flash.
+  bool fs_rewrite(const std::vector<FlashFile>& files);
   // Runs the timers that are due (their callbacks are the device's code); how many ran.
   int run_due_timers();
   // `limit` (cycles), or earlier when a socket, the station or a timer can change before it.

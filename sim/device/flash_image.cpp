@@ -89,6 +89,29 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
   return flash;
 }
 
+std::vector<FlashFile> read_file_region(const std::vector<uint8_t>& flash) {
+  std::vector<FlashFile> files;
+  auto get = [&flash](size_t at, int bytes, uint64_t* v) {
+    if (at + size_t(bytes) > flash.size()) return false;
+    *v = 0;
+    for (int i = 0; i < bytes; ++i) *v |= uint64_t(flash[at + size_t(i)]) << (8 * i);
+    return true;
+  };
+  uint64_t magic = 0, count = 0;
+  if (!get(kFsFlashAddr, 4, &magic) || magic != kFsMagic || !get(kFsFlashAddr + 4, 4, &count)) return files;
+  size_t at = kFsFlashAddr + 8;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t name_len = 0, size = 0;
+    if (!get(at, 2, &name_len) || !get(at + 2 + name_len, 4, &size) || at + 6 + name_len + size > flash.size())
+      return {};
+    const auto* p = flash.data() + at;
+    files.push_back(
+        {std::string(p + 2, p + 2 + name_len), std::vector<uint8_t>(p + 6 + name_len, p + 6 + name_len + size)});
+    at += 6 + name_len + size;
+  }
+  return files;
+}
+
 void append_file_region(std::vector<uint8_t>& flash, const std::vector<FlashFile>& files) {
   static_assert(kFsFlashAddr >= kFlashImageSize, "the file region follows the settings");
   flash.resize(kFsFlashAddr, 0xFF);

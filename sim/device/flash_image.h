@@ -33,6 +33,9 @@ uint32_t flash_utc_at_boot(const std::vector<uint8_t>& flash);
 // naming a file whose name does not fit.
 void append_file_region(std::vector<uint8_t>& flash, const std::vector<FlashFile>& files);
 
+// The files of an image's file region (none when it has no region, or a damaged one).
+std::vector<FlashFile> read_file_region(const std::vector<uint8_t>& flash);
+
 // Throws std::invalid_argument naming the field that does not fit the firmware's layout.
 std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInputs& in);
 

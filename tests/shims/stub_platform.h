@@ -61,6 +61,9 @@ struct StubPlatform : EspPlatform {
   EspEeprom& eeprom() override { return eeprom_; }
   void timer_arm(void*, void (*)(void*), uint32_t, bool) override {}
   void timer_disarm(void*) override {}
+  bool fs_store(const char*, const uint8_t*, size_t, bool) override { return false; }
+  bool fs_remove(const char*) override { return false; }
+  bool fs_rename(const char*, const char*) override { return false; }
   EspEeprom eeprom_;
   void thunk_call(void*, void (*fn)(void*), void* arg) override { fn(arg); }
 };

@@ -13,6 +13,7 @@
 // The device side last: Arduino.h's heap macros are the firmware's.
 #include <Arduino.h>
 #include <EEPROM.h>
+#include <LittleFS.h>
 #include <Ticker.h>
 
 using namespace espfleet;
@@ -150,4 +151,56 @@ TEST_CASE("EEPROM across a restart, ESP.deepSleep, ESP.getResetReason") {
   CHECK(find("woke at ms", chip) >= find("sleep at ms", chip) + 5000);  // off for the 5 s asked
   CHECK(d.life().crashes().empty());                                    // a restart and a deep sleep are not crashes
   CHECK(d.life().last_reset() == ResetReason::deep_sleep_awake);
+}
+
+namespace {
+
+// Boot 1 writes a configuration, appends to it, renames it, writes and removes another, then
+// restarts; boot 2 reads what the flash kept.
+void files_program() {
+  LittleFS.begin();
+  if (!LittleFS.exists("/boot2")) {
+    File f = LittleFS.open("/config.json", "w");
+    record("opened for writing", bool(f));
+    f.print("{\"n\":1");
+    f.close();
+    File a = LittleFS.open("/config.json", "a");
+    a.print(",\"m\":2}");
+    File copy = a;  // the last copy to go stores it
+    a.close();
+    copy.close();
+    record("renamed", LittleFS.rename("/config.json", "/settings.json"));
+    File t = LittleFS.open("/tmp.txt", "w");
+    t.print("scratch");
+    t.close();
+    record("removed", LittleFS.remove("/tmp.txt"));
+    record("removed again", LittleFS.remove("/tmp.txt"));
+    File mark = LittleFS.open("/boot2", "w");
+    mark.close();
+    ESP.restart();
+  }
+  File s = LittleFS.open("/settings.json", "r");
+  record("kept", s.readString() == "{\"n\":1,\"m\":2}");
+  record("old name gone", !LittleFS.exists("/config.json"));
+  record("scratch gone", !LittleFS.exists("/tmp.txt"));
+  record("formatted", LittleFS.format() && !LittleFS.exists("/settings.json"));
+  for (;;) delay(1000);
+}
+
+}  // namespace
+
+TEST_CASE("LittleFS: a sketch's files written, appended, renamed and removed, kept across a restart") {
+  records().clear();
+  Fleet fleet(fast_options(&files_program, 5), 1, 49152);
+  Device& d = fleet.add_device(0, plain_device(80), 5, {}, VTime{});
+  fleet.run();
+  const uint32_t chip = uint32_t(d.identity().chip_id);
+  CHECK(find("opened for writing", chip) == 1);
+  CHECK(find("renamed", chip) == 1);
+  CHECK(find("removed", chip) == 1);
+  CHECK(find("removed again", chip) == 0);
+  CHECK(find("kept", chip) == 1);
+  CHECK(find("old name gone", chip) == 1);
+  CHECK(find("scratch gone", chip) == 1);
+  CHECK(find("formatted", chip) == 1);
 }
