@@ -54,6 +54,14 @@ struct GpioInput {
   bool operator==(const GpioInput&) const = default;
 };
 
+// sketch.hosts: a host name a sketch uses, and where it leads.
+struct HostMapping {
+  enum class To : uint8_t { broker, nowhere };  // the run's broker; a name that does not resolve
+  std::string name;                             // lower case
+  To to = To::broker;
+  bool operator==(const HostMapping&) const = default;
+};
+
 // Everything one device needs; resolved per device (defaults, then its group's overrides).
 struct DeviceConfig {
   uint32_t cpu_mhz = 80;                          // device.cpu_mhz: 80 | 160
@@ -62,6 +70,7 @@ struct DeviceConfig {
   std::vector<HeapWorkload> heap_workload;        // heap.workload (at most 6 entries)
   std::vector<GpioInput> gpio_inputs;             // sketch.gpio_inputs (at most 8)
   std::vector<TimeWindows> wifi_drops;            // sketch.wifi_drops (at most 8)
+  std::vector<HostMapping> hosts;                 // sketch.hosts (names not listed lead to the broker)
   bool tls_enabled = true;                        // tls.enabled
   Validation validation = Validation::ca;         // tls.validation
   bool client_cert = true;                        // tls.client_cert

@@ -142,6 +142,15 @@ const std::vector<Option>& options() {
          for (const TimeWindows& w : s.device.wifi_drops) out.push_back(format_windows(w));
          return out;
        }},
+      {"sketch.hosts", "list", "",
+       "where a sketch's host names lead: up to 8 \"NAME=broker\" or \"NAME=none\" (does not resolve); any other "
+       "name leads to the run's broker",
+       true, [](Settings& s, const toml::node& n) { s.device.hosts = read_host_map(n); },
+       [](const Settings& s) {
+         json out = json::array();
+         for (const HostMapping& h : s.device.hosts) out.push_back(format_host_mapping(h));
+         return out;
+       }},
       {"tls.enabled", "bool", "", "MQTT over TLS (false = plain MQTT)", true,
        [](Settings& s, const toml::node& n) { s.device.tls_enabled = read_bool(n); },
        [](const Settings& s) { return json(s.device.tls_enabled); }},

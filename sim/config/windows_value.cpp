@@ -1,6 +1,8 @@
-// sim/config/windows_value.cpp — sketch.gpio_inputs and sketch.wifi_drops entries (windows_value.h).
+// sim/config/windows_value.cpp — sketch.gpio_inputs, sketch.wifi_drops and sketch.hosts entries
+// (windows_value.h).
 #include "windows_value.h"
 
+#include <cctype>
 #include <sstream>
 
 #include "toml_values.h"
@@ -103,6 +105,33 @@ std::vector<TimeWindows> read_wifi_drops(const toml::node& n) {
     std::istringstream fields(text);
     return read_windows(fields, true, kDropForm);
   });
+}
+
+std::vector<HostMapping> read_host_map(const toml::node& n) {
+  std::vector<HostMapping> out = read_list<HostMapping>(n, [](const std::string& text) {
+    const size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) bad("expected \"NAME=broker\" or \"NAME=none\"");
+    HostMapping h;
+    for (char c : text.substr(0, eq)) h.name += char(std::tolower(static_cast<unsigned char>(c)));
+    if (h.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos)
+      bad("'" + h.name + "': not a host name (letters, digits, '.' and '-')");
+    const std::string to = text.substr(eq + 1);
+    if (to == "broker")
+      h.to = HostMapping::To::broker;
+    else if (to == "none")
+      h.to = HostMapping::To::nowhere;
+    else
+      bad("'" + to + "': expected broker (the run's broker) or none (the name does not resolve)");
+    return h;
+  });
+  for (size_t i = 0; i < out.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (out[i].name == out[j].name) bad("'" + out[i].name + "' is listed twice");
+  return out;
+}
+
+std::string format_host_mapping(const HostMapping& h) {
+  return h.name + (h.to == HostMapping::To::broker ? "=broker" : "=none");
 }
 
 std::string format_windows(const TimeWindows& w) {

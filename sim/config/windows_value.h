@@ -1,6 +1,7 @@
-// sim/config/windows_value.h — sketch.gpio_inputs and sketch.wifi_drops in a scenario: lists of
-// strings, "PIN=LEVEL at=DUR [for=DUR] [every=DUR] [spread=DUR]" and "at=DUR for=DUR [every=DUR]
-// [spread=DUR]", read and checked, and written back in the same form. Internal to config/.
+// sim/config/windows_value.h — the [sketch] lists of a scenario: sketch.gpio_inputs and
+// sketch.wifi_drops, strings "PIN=LEVEL at=DUR [for=DUR] [every=DUR] [spread=DUR]" and "at=DUR
+// for=DUR [every=DUR] [spread=DUR]", and sketch.hosts, "NAME=broker|none"; read and checked, and
+// written back in the same form. Internal to config/.
 #pragma once
 #include <string>
 #include <vector>
@@ -15,5 +16,7 @@ std::vector<GpioInput> read_gpio_inputs(const toml::node& n);  // FieldError whe
 std::vector<TimeWindows> read_wifi_drops(const toml::node& n);
 std::string format_gpio_input(const GpioInput& g);
 std::string format_windows(const TimeWindows& w);
+std::vector<HostMapping> read_host_map(const toml::node& n);
+std::string format_host_mapping(const HostMapping& h);
 
 }  // namespace espfleet::scenario_detail

@@ -4,6 +4,7 @@
 #include "device_platform.h"
 
 #include <arpa/inet.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cstring>
@@ -361,8 +362,16 @@ const char* SketchNetwork::route(const char* to_host, uint16_t* port) const {
   return host.c_str();
 }
 
+// The scenario's sketch.hosts: a name mapped to none does not resolve (nor connect).
+bool DevicePlatform::host_unresolvable(const char* host) const {
+  for (const HostMapping& h : d_.config().hosts)
+    if (h.to == HostMapping::To::nowhere && strcasecmp(h.name.c_str(), host) == 0) return true;
+  return false;
+}
+
 EspTcp* DevicePlatform::tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) {
   if (!d_.wifi().connected(d_.now())) return nullptr;  // no station, no route (lwIP's ERR_RTE)
+  if (host_unresolvable(host)) return nullptr;         // the core's connect(name): its DNS failed
   if (const SketchNetwork* n = d_.env().sketch_net) host = n->route(host, &port);
   return d_.net().connect(host, port, timeout_ms);
 }
@@ -370,6 +379,7 @@ EspTcp* DevicePlatform::tcp_connect(const char* host, uint16_t port, uint32_t ti
 bool DevicePlatform::host_by_name(const char* host, uint32_t* ipv4) {
   effect();
   HostSection h;
+  if (host_unresolvable(host)) return false;
   if (const SketchNetwork* n = d_.env().sketch_net; n && !is_ipv4_literal(host)) host = n->host.c_str();
   return resolve_host(host, ipv4);
 }

@@ -106,6 +106,8 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
     before_effect();
     ++calls_;
   }
+  // A host name the scenario says does not resolve (sketch.hosts).
+  bool host_unresolvable(const char* host) const;
   // The scenario's i-th input signal on this device.
   WindowSchedule input_schedule(size_t i) const;
   // Rewrites the file region with `files`, charging the erase and the writes as the chip's flash.

@@ -204,8 +204,7 @@ TEST_CASE("sketch.wifi_drops: disconnected in the window, its connection gone, j
   LoopbackPeer peer;
   g_peer_port = peer.port;
   records().clear();
-  FleetOptions o = fast_options(&drop_program, 15);
-  o.program.image = nullptr;
+  FleetOptions o = fast_options(nullptr, 15);
   ProgramImage im;  // a sketch's device (its station joins on begin()), with no globals
   im.setup = [] { drop_program(); };
   im.loop = [] {};
@@ -226,4 +225,65 @@ TEST_CASE("sketch.wifi_drops: disconnected in the window, its connection gone, j
   const uint64_t rejoined = find("rejoined at ms", chip);
   CHECK(rejoined >= 8000 + 1200);  // the window's end, then a fresh join time
   CHECK(rejoined <= 8000 + 3000 + 11);
+}
+
+// ---- host names the scenario maps ------------------------------------------------------------------
+
+TEST_CASE("sketch.hosts: the forms, and what is refused") {
+  Scenario s =
+      parse_scenario("[sketch]\nhosts = [\"Backup.Example.com=none\", \"broker.example.com=broker\"]\n", "test.toml");
+  const DeviceConfig c = s.for_device(0);
+  REQUIRE(c.hosts.size() == 2);
+  CHECK(c.hosts[0].name == "backup.example.com");
+  CHECK(c.hosts[0].to == HostMapping::To::nowhere);
+  CHECK(c.hosts[1].to == HostMapping::To::broker);
+  auto error_of = [](const std::string& text) {
+    try {
+      parse_scenario(text, "test.toml");
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(error_of("[sketch]\nhosts = [\"a.example=elsewhere\"]\n").find("expected broker") != std::string::npos);
+  CHECK(error_of("[sketch]\nhosts = [\"a.example\"]\n").find("NAME=broker") != std::string::npos);
+  CHECK(error_of("[sketch]\nhosts = [\"a b=none\"]\n").find("not a host name") != std::string::npos);
+  CHECK(error_of("[sketch]\nhosts = [\"a.example=none\", \"A.example=broker\"]\n").find("listed twice") !=
+        std::string::npos);
+}
+
+namespace {
+void dns_program() {
+  WiFi.begin("lab", "secret");
+  while (WiFi.status() != WL_CONNECTED) delay(10);
+  IPAddress ip;
+  record("backup resolves", WiFi.hostByName("backup.example.com", ip));
+  record("broker resolves", WiFi.hostByName("broker.example.com", ip));
+  record("broker address", uint32_t(ip[0]) << 24 | uint32_t(ip[3]));
+  WiFiClient c;
+  record("backup connects", c.connect("backup.example.com", g_peer_port.load()));
+  for (;;) delay(1000);
+}
+}  // namespace
+
+TEST_CASE("sketch.hosts: a name mapped to none does not resolve or connect; others lead to the broker") {
+  LoopbackPeer peer;
+  g_peer_port = peer.port;
+  records().clear();
+  ProgramImage im;
+  im.setup = [] { dns_program(); };
+  im.loop = [] {};
+  FleetOptions o = fast_options(nullptr, 5);
+  o.program = Program{"dns-test", nullptr, &im};
+  o.sketch_net = SketchNetwork{"127.0.0.1", peer.port, 0};
+  Fleet fleet(o, 1, 49152);
+  DeviceConfig cfg = plain_device(80);
+  cfg.hosts.push_back(HostMapping{"backup.example.com", HostMapping::To::nowhere});
+  Device& d = fleet.add_device(0, cfg, 5, {}, VTime{});
+  fleet.run();
+  const uint32_t chip = uint32_t(d.identity().chip_id);
+  CHECK(find("backup resolves", chip) == 0);
+  CHECK(find("broker resolves", chip) == 1);
+  CHECK(find("broker address", chip) == (127u << 24 | 1u));  // the run's broker, on loopback
+  CHECK(find("backup connects", chip) == 0);
 }
