@@ -459,6 +459,7 @@ void WiFiClientSecure::report(int error, uint32_t ms) {
 }
 
 bool WiFiClientSecure::connectSSL(const char* hostName) {
+  if (EspPlatform* p = esp_platform()) p->tls_handshake_begin();
   freeSSL();
   _oom = false;
   _hello = HelloWatch{};

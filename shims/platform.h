@@ -137,6 +137,8 @@ class EspPlatform {
   virtual void thunk_release() = 0;
   virtual uint32_t thunk_max_usage() = 0;
   virtual uint32_t thunk_refs() = 0;  // holders of the block (0: none held)
+  // A secure client's handshake begins (its host time is counted as handshake time until it ends).
+  virtual void tls_handshake_begin() = 0;
   // A secure client's handshake ended (shims/WiFiClientSecureBearSSL.cpp): error 0 = connected
   // after handshake_ms, else its getLastSSLError() code. A note for the run's figures, no effect.
   virtual void tls_handshake_end(int error, uint32_t handshake_ms) = 0;

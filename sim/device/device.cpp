@@ -164,7 +164,10 @@ void Device::run_slice() {
   set_cost_meter(&costs_);
   fault_guard_set_target(this);
   set_alloc_heap(alloc_saved_);
-  bool in_handshake = thunk_.held();
+  // A handshake under way: the built-in firmware holds its thunk block for it alone; a sketch's
+  // secure client (the core's block is held for the client's life) says when it is in one.
+  auto handshaking = [this] { return program_.image ? platform_.handshaking() : thunk_.held(); };
+  bool in_handshake = handshaking();
   const ProgramImage* im = program_.image;
   if (im && im->state_bytes) std::memcpy(im->state, program_state_.get(), im->state_bytes);  // its globals in
   // A Wi-Fi drop began since the last slice: the device's connections go (docs/sketches.md).
@@ -184,7 +187,7 @@ void Device::run_slice() {
   // A device that reset inside a thunked call left the shared thunk stack mid-call.
   if (ThunkStack::in_use()) ThunkStack::for_this_thread().abandon();
   host_use_.ns += dt;
-  if (in_handshake || thunk_.held()) host_use_.handshake_ns += dt;
+  if (in_handshake || handshaking()) host_use_.handshake_ns += dt;
   if (task_.fiber().stack_smashed() && !life_.pending_)
     life_.pending_ = Lifecycle::PendingReset{
         ResetReason::exception, "host fiber stack overflow (device stack canary overwritten)", {}, {}};

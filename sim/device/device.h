@@ -92,7 +92,7 @@ class Lifecycle {
 // What running the device cost the host.
 struct HostUse {
   uint64_t ns = 0;                 // host time spent running its fiber
-  uint64_t handshake_ns = 0;       // … of it while a TLS handshake was under way (thunk held)
+  uint64_t handshake_ns = 0;       // … of it while a TLS handshake was under way
   uint32_t stack_high_water = 0;   // host bytes of its fiber stack ever used
   VTime first_connected_wall{-1};  // wall time since the run began of its first MQTT connect
 };

@@ -404,7 +404,10 @@ void DevicePlatform::thunk_release() {
 
 uint32_t DevicePlatform::thunk_refs() { return d_.thunk().refs(); }
 
-void DevicePlatform::tls_handshake_end(int error, uint32_t handshake_ms) { d_.tls_handshake_end(error, handshake_ms); }
+void DevicePlatform::tls_handshake_end(int error, uint32_t handshake_ms) {
+  handshaking_ = false;
+  d_.tls_handshake_end(error, handshake_ms);
+}
 
 // What the chip's stack_thunk_get_max_usage() would say: the last handshake's deepest call in
 // estimated target bytes (sim/tls/thunk_block.h); the host bytes are in devices.jsonl.

@@ -68,7 +68,9 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   void thunk_release() override;
   uint32_t thunk_max_usage() override;
   uint32_t thunk_refs() override;
+  void tls_handshake_begin() override { handshaking_ = true; }
   void tls_handshake_end(int error, uint32_t handshake_ms) override;
+  bool handshaking() const { return handshaking_; }  // a sketch's secure client is in a handshake
   EspEeprom& eeprom() override { return eeprom_; }
   void timer_arm(void* arg, void (*fire)(void*), uint32_t ms, bool repeat) override;
   void timer_disarm(void* arg) override;
@@ -146,6 +148,7 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   };
   std::vector<SoftTimer> timers_;  // armed, in no order (a sketch has a few); cleared at boot
   uint64_t timers_fired_ = 0;
+  bool handshaking_ = false;
 };
 
 }  // namespace espfleet

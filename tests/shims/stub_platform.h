@@ -57,6 +57,7 @@ struct StubPlatform : EspPlatform {
   void thunk_release() override {}
   uint32_t thunk_max_usage() override { return 0; }
   uint32_t thunk_refs() override { return 0; }
+  void tls_handshake_begin() override {}
   void tls_handshake_end(int, uint32_t) override {}
   EspEeprom& eeprom() override { return eeprom_; }
   void timer_arm(void*, void (*)(void*), uint32_t, bool) override {}

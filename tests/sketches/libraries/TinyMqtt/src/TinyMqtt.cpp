@@ -120,6 +120,7 @@ bool TinyMqtt::loop() {
     _buffer[0] = 0xc0;
     _buffer[1] = 0;
     sendPacket(2);
+    _lastIn = now;  // the answer has a keepalive period to come
     _pingOutstanding = true;
   }
   while (_client->available()) {
