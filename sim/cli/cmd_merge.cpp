@@ -14,6 +14,8 @@
 #include "output_file.h"
 #include "report.h"
 #include "run_dir.h"
+#include "run_record.h"
+#include "thresholds.h"
 
 namespace fs = std::filesystem;
 
@@ -278,11 +280,21 @@ int cmd_merge(const MergeOptions& o) {
       if (!fs::exists(d / "summary.json")) throw CliError(d.string() + ": no summary.json (not a run directory)");
     fs::path out = prepare_run_dir(o.out, o.force);
     json m = merge_runs(dirs, out);
+    // The fleet's thresholds, on the merged figures (the shards ran one scenario).
+    const Scenario sc = load_replay_scenario(dirs.front());
+    if (!sc.fleet.thresholds.empty()) {
+      m["thresholds"] = evaluate_thresholds(sc.fleet.thresholds, m);
+      write_file_atomically(out / "summary.json", m.dump(2) + "\n");
+    }
     print_merged(m, o.json);
     if (!m["shards_missing"].empty()) {
       std::fprintf(stderr, "espfleet merge: shards %s are missing: the merged run is incomplete\n",
                    m["shards_missing"].dump().c_str());
       return kExitBadInput;
+    }
+    if (m.contains("thresholds") && any_threshold_failed(m["thresholds"])) {
+      std::fprintf(stderr, "espfleet merge: a threshold failed: %s\n", failed_thresholds(m["thresholds"]).c_str());
+      return kExitThresholdFailed;
     }
     return 0;
   } catch (const std::exception& e) {

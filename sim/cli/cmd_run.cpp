@@ -34,6 +34,7 @@
 #include "sketch_build.h"
 #include "sketch_image.h"
 #include "tape.h"
+#include "thresholds.h"
 
 namespace fs = std::filesystem;
 
@@ -185,6 +186,11 @@ int cmd_run(const RunOptions& o) {
   try {
     Overrides ov = overrides_of(o);
     Scenario sc = load_scenario(o.scenario, ov.sets, ov.shown);
+    if (std::vector<std::string> bad = unknown_threshold_figures(sc.fleet.thresholds); !bad.empty()) {
+      std::string msg = o.scenario + ":";
+      for (const std::string& b : bad) msg += "\n  " + b;
+      throw CliError(msg);
+    }
     const ShardRange shard = parse_shard(o.shard, sc.fleet.devices);
     const uint32_t n = shard.size();  // the devices this process runs
     ensure_fd_limit(n);
@@ -224,6 +230,7 @@ int cmd_run(const RunOptions& o) {
     RunFacts facts;
     facts.record_tapes = !o.no_tapes;
     facts.seed = sc.fleet.seed;
+    facts.thresholds = &sc.fleet.thresholds;
     if (shard.sharded()) facts.shard = shard.to_json();
     std::vector<std::string> output_errors;
     CrashMaps crash_maps{dir / "heap", size_t(o.max_heap_maps), 0, 0, &output_errors};
@@ -318,6 +325,10 @@ int cmd_run(const RunOptions& o) {
     if (facts.interrupted_in) return signals.exit_code();
     if (facts.broker_exit) return kExitBrokerExited;
     if (!output_errors.empty()) return kExitOutputsIncomplete;
+    if (summary.contains("thresholds") && any_threshold_failed(summary["thresholds"])) {
+      std::fprintf(stderr, "espfleet run: a threshold failed: %s\n", failed_thresholds(summary["thresholds"]).c_str());
+      return kExitThresholdFailed;
+    }
     return 0;
   } catch (const std::exception& e) {
     return signals.interrupted() ? (report_command_error("run", e), signals.exit_code())

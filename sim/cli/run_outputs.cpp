@@ -1,6 +1,8 @@
 // sim/cli/run_outputs.cpp — the run directory's outputs (run_outputs.h).
 #include "run_outputs.h"
 
+#include "thresholds.h"
+
 #include <cstdio>
 
 #include "broker.h"
@@ -68,6 +70,7 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
             : nlohmann::ordered_json(nullptr);
   add_host_figures(summary["host"], fleet, tapes, broker, f);
   summary["run_dir"] = dir.string();
+  if (f.thresholds && !f.thresholds->empty()) summary["thresholds"] = evaluate_thresholds(*f.thresholds, summary);
   summary["output_errors"] = output_errors;
   write_file_atomically(dir / "devices.jsonl", devices_jsonl);
   write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");

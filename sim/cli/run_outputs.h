@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker_watch.h"
+#include "scenario.h"
 #include "scheduler.h"
 #include "sim_time.h"
 
@@ -30,7 +31,8 @@ struct RunFacts {
   size_t heap_maps = 0, heap_maps_skipped = 0;
   bool record_tapes = true;
   uint64_t seed = 1;
-  nlohmann::ordered_json shard;  // summary.json "shard" (shard.h), null for the whole fleet
+  const std::vector<Threshold>* thresholds = nullptr;  // the scenario's, evaluated into summary.json
+  nlohmann::ordered_json shard;                        // summary.json "shard" (shard.h), null for the whole fleet
   // The embedded broker's unplanned exit, if any: when (device and wall time) and how.
   std::optional<BrokerExit> broker_exit;
   VTime broker_exit_at{};

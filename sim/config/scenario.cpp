@@ -16,6 +16,7 @@
 
 #include "input_file.h"
 #include "scenario_options.h"
+#include "threshold_value.h"
 #include "toml_values.h"
 
 namespace espfleet {
@@ -53,6 +54,8 @@ class Loader {
   void walk(const toml::table& t, const std::string& path, const std::string& shown_prefix, bool in_group, Where dotted,
             Settings& target, std::vector<std::pair<Where, std::string>>* overrides);
   toml::table* find_group(std::string_view name);
+  void read_thresholds(const toml::table& t, const std::string& figure_prefix, const std::string& shown_prefix,
+                       Where dotted, Settings& target);
 
   std::string file_;
   toml::table root_;
@@ -129,6 +132,8 @@ void Loader::apply_set(size_t index, const std::string& arg, const std::string& 
     }
     if (path == "count") target->erase("fraction");
     if (path == "fraction") target->erase("count");
+  } else if (key.rfind("thresholds.", 0) == 0 && key.size() > 11) {
+    // a figure of the summary: read when the tree is walked (read_thresholds)
   } else if (!find_option(key)) {
     std::string s = suggest(key, candidates(false));
     return fail("unknown key '" + key + "'" + (s.empty() || s == "group" ? "" : " (did you mean '" + s + "'?)"));
@@ -160,6 +165,27 @@ void Loader::apply_set(size_t index, const std::string& arg, const std::string& 
   set_origin_[key] = origin;
 }
 
+void Loader::read_thresholds(const toml::table& t, const std::string& figure_prefix, const std::string& shown_prefix,
+                             Where dotted, Settings& target) {
+  for (auto&& [k, node] : t) {
+    const std::string figure = figure_prefix + std::string(k.str());
+    const std::string shown = shown_prefix + "thresholds." + figure;
+    Where at = key_where(k);
+    if (dotted.line == at.line) at.col = dotted.col;
+    if (node.is_table()) {
+      read_thresholds(*node.as_table(), figure + ".", shown_prefix, dotted, target);
+      continue;
+    }
+    try {
+      Threshold th = read_threshold(figure, node);
+      if (at.line) th.order = uint64_t(at.line) << 32 | at.col;
+      target.fleet.thresholds.push_back(std::move(th));
+    } catch (const FieldError& e) {
+      value_error(shown, node, at, e.msg);
+    }
+  }
+}
+
 void Loader::walk(const toml::table& t, const std::string& path, const std::string& shown_prefix, bool in_group,
                   Where dotted, Settings& target, std::vector<std::pair<Where, std::string>>* overrides) {
   for (auto&& [k, node] : t) {
@@ -172,6 +198,15 @@ void Loader::walk(const toml::table& t, const std::string& path, const std::stri
       continue;  // handled by resolve()
     if (path.empty() && !in_group && key == "group") continue;
     Where next_dotted = path.empty() ? key_where(k) : dotted;
+    if (path.empty() && key == "thresholds") {  // figures of the summary, not options
+      if (in_group)
+        report(shown, at, "thresholds apply to the whole run; set them outside [[group]]");
+      else if (!node.is_table())
+        report(shown, at, "'thresholds' must be a table: write [thresholds] or thresholds.FIGURE = CONDITION");
+      else
+        read_thresholds(*node.as_table(), "", shown_prefix, next_dotted, target);
+      continue;
+    }
 
     if (const Option* o = find_option(key)) {
       if (in_group && !o->per_device) {
@@ -207,6 +242,9 @@ Scenario Loader::resolve() {
   Scenario sc;
   Settings base;
   walk(root_, "", "", false, {}, base, nullptr);
+  // TOML tables are read in key order: the thresholds go back to the file's order.
+  std::stable_sort(base.fleet.thresholds.begin(), base.fleet.thresholds.end(),
+                   [](const Threshold& a, const Threshold& b) { return a.order < b.order; });
 
   struct Pending {
     const toml::table* t;

@@ -87,6 +87,19 @@ struct DeviceConfig {
   std::string group;                              // the device's group ("" = defaults)
 };
 
+// [thresholds]: a figure of the run's summary and the condition it must meet at the end
+// (docs/thresholds.md). `figure` is the summary's path ("crashes", "handshake_ms.p99",
+// "host.lag_max_ms"); a bare number means "equals".
+struct Threshold {
+  enum class Op : uint8_t { lt, le, gt, ge, eq, ne };
+  std::string figure;
+  Op op = Op::eq;
+  double value = 0;
+  std::string text;             // "handshake_ms.p99 < 2000", as the summary shows it
+  uint64_t order = UINT64_MAX;  // where the file has it (line, column); --set ones come after
+  bool operator==(const Threshold&) const = default;
+};
+
 struct FleetConfig {
   uint32_t devices = 10;                           // fleet.devices
   Duration duration = Duration::from_s(60);        // fleet.duration
@@ -94,6 +107,7 @@ struct FleetConfig {
   RunMode mode = RunMode::realtime;                // fleet.mode
   Duration connect_spread = Duration::from_us(0);  // fleet.connect_spread: boots spread over it
   bool skip_idle = true;                           // fleet.skip_idle: idle waits and loop passes skipped
+  std::vector<Threshold> thresholds;               // [thresholds], in file order
 };
 
 struct BrokerConfig {

@@ -13,6 +13,7 @@
 #include "fingerprint.h"
 #include "scheduler.h"
 #include "settings.h"
+#include "thresholds.h"
 #include "tls_errors.h"
 
 namespace espfleet {
@@ -324,6 +325,7 @@ std::string summary_table(const json& s) {
     out += "  TLS errors (last per device):\n";
     for (auto& [k, v] : s["tls_errors"].items()) out += "    " + k + ": " + std::to_string(v.get<uint64_t>()) + "\n";
   }
+  if (s.contains("thresholds")) out += thresholds_table(s["thresholds"]);
   return out;
 }
 
