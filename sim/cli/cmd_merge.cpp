@@ -245,6 +245,9 @@ json merge_runs(const std::vector<fs::path>& dirs, const fs::path& out) {
   }
   std::string devices = merged_devices(shards);
   json m = merge_summaries(shards, out);
+  // The fleet's thresholds, on the merged figures (the shards ran one scenario).
+  if (const Scenario sc = load_replay_scenario(shards.front().dir); !sc.fleet.thresholds.empty())
+    m["thresholds"] = evaluate_thresholds(sc.fleet.thresholds, m);
   write_file_atomically(out / "devices.jsonl", devices);
   write_file_atomically(out / "summary.json", m.dump(2) + "\n");
   return m;
@@ -280,12 +283,6 @@ int cmd_merge(const MergeOptions& o) {
       if (!fs::exists(d / "summary.json")) throw CliError(d.string() + ": no summary.json (not a run directory)");
     fs::path out = prepare_run_dir(o.out, o.force);
     json m = merge_runs(dirs, out);
-    // The fleet's thresholds, on the merged figures (the shards ran one scenario).
-    const Scenario sc = load_replay_scenario(dirs.front());
-    if (!sc.fleet.thresholds.empty()) {
-      m["thresholds"] = evaluate_thresholds(sc.fleet.thresholds, m);
-      write_file_atomically(out / "summary.json", m.dump(2) + "\n");
-    }
     print_merged(m, o.json);
     if (!m["shards_missing"].empty()) {
       std::fprintf(stderr, "espfleet merge: shards %s are missing: the merged run is incomplete\n",

@@ -15,6 +15,7 @@
 #include "run_dir.h"
 #include "run_signals.h"
 #include "subprocess.h"
+#include "thresholds.h"
 
 namespace fs = std::filesystem;
 
@@ -127,7 +128,12 @@ int cmd_run_shards(const RunOptions& o) {
                      done[i]->describe().c_str(), (dir / "logs" / ("shard-" + std::to_string(i) + ".log")).c_str());
         return done[i]->code > 0 ? done[i]->code : kExitBadInput;
       }
-    return m["shards_missing"].empty() ? 0 : kExitBadInput;
+    if (!m["shards_missing"].empty()) return kExitBadInput;
+    if (m.contains("thresholds") && any_threshold_failed(m["thresholds"])) {
+      std::fprintf(stderr, "espfleet run: a threshold failed: %s\n", failed_thresholds(m["thresholds"]).c_str());
+      return kExitThresholdFailed;
+    }
+    return 0;
   } catch (const std::exception& e) {
     return signals.interrupted() ? (report_command_error("run", e), signals.exit_code())
                                  : report_command_error("run", e);

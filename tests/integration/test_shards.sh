@@ -11,8 +11,8 @@ common=(run "$ROOT/scenarios/quickstart.toml" --devices 15 --duration 40s --mode
         --set tls.client_cert=false --set broker.require_certificate=false --set fleet.connect_spread=5s)
 "$ESPFLEET" "${common[@]}" --out "$WORK/whole" > "$WORK/whole.out" 2> "$WORK/whole.err" \
   || { cat "$WORK/whole.err"; fail "whole run failed"; }
-"$ESPFLEET" "${common[@]}" --shards 3 --out "$WORK/sharded" > "$WORK/sharded.out" 2> "$WORK/sharded.err" \
-  || { cat "$WORK/sharded.err" "$WORK"/sharded/logs/*; fail "sharded run failed"; }
+"$ESPFLEET" "${common[@]}" --shards 3 --set 'thresholds.ever_connected=15' --out "$WORK/sharded" \
+  > "$WORK/sharded.out" 2> "$WORK/sharded.err" || { cat "$WORK/sharded.err" "$WORK"/sharded/logs/*; fail "sharded run failed"; }
 grep -q "3 shards of a 15-device fleet" "$WORK/sharded.out" || { cat "$WORK/sharded.out"; fail "no merged table"; }
 PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK" <<'PY' || fail "shards differ from the whole fleet"
 import json, sys, math
@@ -47,8 +47,20 @@ for p in (50, 99):
     check(m["handshake_ms"]["p%d" % p] == rank(p), "merged p%d %s, union %s" % (p, m["handshake_ms"]["p%d" % p], rank(p)))
 check(m["handshake_ms"]["max"] == union[-1], "merged max")
 check(m["shards_missing"] == [], "no shard missing")
+# The fleet's threshold is checked on the merged figures, not on each shard's.
+check([t["threshold"] for t in m["thresholds"]] == ["ever_connected == 15"] and m["thresholds"][0]["passed"],
+      "merged thresholds %s" % m.get("thresholds"))
+for i in range(3):
+    check("thresholds" not in json.load(open(w + "/sharded/shard-%d/summary.json" % i)), "shard-%d has no thresholds" % i)
 finish()
 PY
+set +e
+"$ESPFLEET" "${common[@]}" --shards 3 --set 'thresholds.ever_connected=16' --out "$WORK/sharded16" \
+  > "$WORK/sharded16.out" 2> "$WORK/sharded16.err"
+rc=$?
+set -e
+[ "$rc" = 7 ] && grep -q "a threshold failed: ever_connected == 16 (was 15)" "$WORK/sharded16.err" ||
+  { cat "$WORK/sharded16.err"; fail "a failed threshold on the merged fleet: exit $rc"; }
 # Certificates: one CA for the whole run and for a lone shard 1/3 (--pki), client certificates on.
 "$ESPFLEET" pki init --dir "$WORK/ca" > /dev/null 2>&1 || fail "pki init"
 cert_run=(run "$ROOT/scenarios/quickstart.toml" --devices 9 --duration 8s --mode fast --quiet --pki "$WORK/ca" --no-tapes)
