@@ -19,6 +19,7 @@
 #include "heap_map.h"
 #include "heap_timeline.h"
 #include "host_usage.h"
+#include "live_metrics.h"
 #include "output_file.h"
 #include "progress_line.h"
 #include "report.h"
@@ -165,6 +166,8 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--shard", o.shard,
                  "Run shard I of N (I/N, from 0): devices [I*D/N, (I+1)*D/N) of the D-device fleet, with their global "
                  "ids, seeds and certificates; combine shards with `espfleet merge` (docs/scale.md)");
+  cmd.add_option("--metrics", o.metrics,
+                 "Serve Prometheus metrics at HOST:PORT while the run goes on (docs/outputs.md, \"Live metrics\")");
   cmd.add_option("--shards", o.shards,
                  "Run the fleet as N shards in N processes on this host (each with its own embedded broker, or the "
                  "--broker endpoints given comma-separated, one per shard) and merge them into --out")
@@ -210,6 +213,13 @@ int cmd_run(const RunOptions& o) {
                      loaded.image->image().state_bytes);
     }
     const SketchImage* sketch = loaded.image.get();
+    // Listening first: an address that cannot be had stops the run before it writes anything.
+    std::unique_ptr<LiveMetrics> metrics;
+    if (!o.metrics.empty()) {
+      metrics =
+          std::make_unique<LiveMetrics>(o.metrics, std::to_string(shard.index) + "/" + std::to_string(shard.count));
+      std::fprintf(stderr, "espfleet: Prometheus metrics at http://%s/metrics\n", o.metrics.c_str());
+    }
     fs::path dir = prepare_run_dir(o.out, o.force);
     const RunFirmware fw = sketch ? RunFirmware{loaded.build.name, loaded.build.so} : RunFirmware{};
     write_replay_inputs(dir, o.scenario, ov.sets, sketch ? &fw : nullptr);
@@ -270,6 +280,7 @@ int cmd_run(const RunOptions& o) {
                                    : "",
                    facts.setup_s, fleet.realtime() ? "realtime" : "fast", eo.duration.seconds());
 
+    HostTime metrics_at{};
     ProgressLine progress(stderr, isatty(STDERR_FILENO), !o.quiet);
     const auto run_start = std::chrono::steady_clock::now();
     auto note_broker_exit = [&] {
@@ -295,6 +306,10 @@ int cmd_run(const RunOptions& o) {
         if (rb.broker && rb.broker->pid() > 0) facts.all_connected.broker_cpu_s = cpu_seconds_of(rb.broker->pid());
       }
       progress.update(p);
+      if (metrics && host_now().ns - metrics_at.ns >= HostTime::from_ms(250).ns) {  // a few times a second
+        metrics_at = host_now();
+        metrics->update(fleet, cpu_seconds_self() - facts.cpu_before, rss_bytes());
+      }
     });
     if (!facts.interrupted_in) {
       fleet.run();

@@ -69,6 +69,9 @@ int cmd_run_shards(const RunOptions& o) {
   try {
     if (!o.shard.empty())
       throw CliError("--shards " + std::to_string(o.shards) + " runs every shard: not with --shard");
+    if (!o.metrics.empty())
+      throw CliError("--metrics " + o.metrics + ": one address cannot serve " + std::to_string(o.shards) +
+                     " shards; run each with --shard I/N and its own --metrics");
     std::vector<std::string> brokers = o.broker.empty() ? std::vector<std::string>{""} : split_commas(o.broker);
     if (brokers.size() != 1 && brokers.size() != o.shards)
       throw CliError("--broker " + o.broker + ": " + std::to_string(brokers.size()) + " endpoints for --shards " +
