@@ -10,9 +10,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "cli_error.h"
 #include "fleet.h"
@@ -139,6 +141,20 @@ bool provision_fleet(Fleet& fleet, const Scenario& sc, const ShardRange& shard, 
   return true;
 }
 
+double wall_epoch_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// --start-at: Unix seconds (a fraction allowed); 0 when not given.
+double parse_start_at(const std::string& text) {
+  if (text.empty()) return 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end || !(v > 0) || v > 4102444800.0)  // 2100-01-01
+    throw CliError("--start-at " + text + ": expected a Unix time in seconds, e.g. $(( $(date +%s) + 30 ))");
+  return v;
+}
+
 }  // namespace
 
 void add_run_options(CLI::App& cmd, RunOptions& o) {
@@ -166,6 +182,9 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--shard", o.shard,
                  "Run shard I of N (I/N, from 0): devices [I*D/N, (I+1)*D/N) of the D-device fleet, with their global "
                  "ids, seeds and certificates; combine shards with `espfleet merge` (docs/scale.md)");
+  cmd.add_option("--start-at", o.start_at,
+                 "Start the devices at this wall time (Unix seconds) after setting up: a barrier for shards started "
+                 "apart (docs/cluster.md); a time already past starts at once");
   cmd.add_option("--metrics", o.metrics,
                  "Serve Prometheus metrics at HOST:PORT while the run goes on (docs/outputs.md, \"Live metrics\")");
   cmd.add_option("--shards", o.shards,
@@ -189,6 +208,7 @@ int cmd_run(const RunOptions& o) {
   try {
     Overrides ov = overrides_of(o);
     Scenario sc = load_scenario(o.scenario, ov.sets, ov.shown);
+    const double start_at = parse_start_at(o.start_at);
     if (std::vector<std::string> bad = unknown_threshold_figures(sc.fleet.thresholds); !bad.empty()) {
       std::string msg = o.scenario + ":";
       for (const std::string& b : bad) msg += "\n  " + b;
@@ -311,6 +331,19 @@ int cmd_run(const RunOptions& o) {
         metrics->update(fleet, cpu_seconds_self() - facts.cpu_before, rss_bytes());
       }
     });
+    if (!facts.interrupted_in && start_at > 0) {  // the barrier: every shard's devices start together
+      const double wait = start_at - wall_epoch_seconds();
+      if (wait > 0) {
+        std::fprintf(stderr, "espfleet: set up; the devices start at %.3f (in %.1f s)\n", start_at, wait);
+        while (!signals.interrupted() && wall_epoch_seconds() < start_at)
+          std::this_thread::sleep_for(std::chrono::milliseconds(
+              std::max<int64_t>(1, std::min<int64_t>(100, int64_t((start_at - wall_epoch_seconds()) * 1000)))));
+        if (signals.interrupted()) facts.interrupted_in = "setup";
+      } else {
+        std::fprintf(stderr, "espfleet: --start-at %.3f has passed (%.1f s ago): the devices start now\n", start_at,
+                     -wait);
+      }
+    }
     if (!facts.interrupted_in) {
       fleet.run();
       if (signals.interrupted()) facts.interrupted_in = "run";

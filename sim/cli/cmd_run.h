@@ -28,6 +28,7 @@ struct RunOptions {
   bool no_tapes = false;               // --no-tapes: devices keep no tapes (no `espfleet replay`)
   std::string timelines;               // --timeline ID[,ID...]: heap timelines of these devices ("all")
   int max_heap_maps = 200;             // --max-heap-maps N: crash heap maps written at most
+  std::string start_at;                // --start-at EPOCH: the devices start at this wall time (shards together)
   std::string metrics;                 // --metrics HOST:PORT: Prometheus metrics while the run goes on
   std::string shard;                   // --shard I/N: run devices [I·D/N, (I+1)·D/N) only (shard.h)
   std::string pki;                     // --pki DIR: the embedded broker's CA (DIR/ca.crt, ca.key) instead of a new one

@@ -49,6 +49,7 @@ std::vector<std::string> shard_argv(const RunOptions& o, uint32_t i, const fs::p
   opt("--duration", o.duration);
   opt("--seed", o.seed);
   opt("--mode", o.mode);
+  opt("--start-at", o.start_at);
   opt("--broker", broker);
   opt("--ca", o.ca);
   opt("--device-ca-cert", o.device_ca_cert);
