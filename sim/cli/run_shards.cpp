@@ -1,6 +1,8 @@
 // sim/cli/run_shards.cpp — N shard processes, then one merged run (run_shards.h).
 #include "run_shards.h"
 
+#include <cstdlib>
+
 #include <unistd.h>
 
 #include <chrono>
@@ -35,6 +37,17 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
+// --metrics HOST:PORT for N shards: shard I serves at HOST:PORT+I (each process its own listener).
+std::string shard_metrics_address(const std::string& address, uint32_t i, uint32_t shards) {
+  const size_t colon = address.rfind(':');
+  char* end = nullptr;
+  const unsigned long port = colon == std::string::npos ? 0 : std::strtoul(address.c_str() + colon + 1, &end, 10);
+  if (colon == std::string::npos || !end || *end || port == 0 || port + shards - 1 > 65535)
+    throw CliError("--metrics " + address + ": with --shards " + std::to_string(shards) + " give HOST:PORT with PORT+" +
+                   std::to_string(shards - 1) + " at most 65535 (shard I serves at PORT+I)");
+  return address.substr(0, colon + 1) + std::to_string(port + i);
+}
+
 // The per-shard command: the launcher's own options, less --shards, plus the shard's.
 std::vector<std::string> shard_argv(const RunOptions& o, uint32_t i, const fs::path& out, const std::string& broker,
                                     const fs::path& pki) {
@@ -50,6 +63,7 @@ std::vector<std::string> shard_argv(const RunOptions& o, uint32_t i, const fs::p
   opt("--seed", o.seed);
   opt("--mode", o.mode);
   opt("--start-at", o.start_at);
+  if (!o.metrics.empty()) opt("--metrics", shard_metrics_address(o.metrics, i, o.shards));
   opt("--broker", broker);
   opt("--ca", o.ca);
   opt("--device-ca-cert", o.device_ca_cert);
@@ -71,8 +85,7 @@ int cmd_run_shards(const RunOptions& o) {
     if (!o.shard.empty())
       throw CliError("--shards " + std::to_string(o.shards) + " runs every shard: not with --shard");
     if (!o.metrics.empty())
-      throw CliError("--metrics " + o.metrics + ": one address cannot serve " + std::to_string(o.shards) +
-                     " shards; run each with --shard I/N and its own --metrics");
+      (void)shard_metrics_address(o.metrics, o.shards - 1, o.shards);  // checked before any starts
     std::vector<std::string> brokers = o.broker.empty() ? std::vector<std::string>{""} : split_commas(o.broker);
     if (brokers.size() != 1 && brokers.size() != o.shards)
       throw CliError("--broker " + o.broker + ": " + std::to_string(brokers.size()) + " endpoints for --shards " +

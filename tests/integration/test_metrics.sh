@@ -7,13 +7,22 @@ ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 command -v prometheus >/dev/null || fail "prometheus not found: tools/deps installs it"
 MPORT="$(free_port)"; PPORT="$(free_port)"
+# Two free ports in a row for a 2-shard run (shard I serves at PORT+I).
+SPORT="$(python3 -c '
+import socket
+for p in range(20000, 60000, 7):
+    try:
+        a, b = socket.socket(), socket.socket()
+        a.bind(("127.0.0.1", p)); b.bind(("127.0.0.1", p + 1)); a.close(); b.close(); print(p); break
+    except OSError:
+        pass')"
 cat > "$WORK/prometheus.yml" <<YML
 global:
   scrape_interval: 1s
 scrape_configs:
   - job_name: espfleet
     static_configs:
-      - targets: ["127.0.0.1:$MPORT"]
+      - targets: ["127.0.0.1:$MPORT", "127.0.0.1:$SPORT", "127.0.0.1:$(( SPORT + 1 ))"]
 YML
 prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
   --web.listen-address="127.0.0.1:$PPORT" > "$WORK/prometheus.log" 2>&1 &
@@ -34,7 +43,7 @@ def query_range(q):
     r = json.load(urllib.request.urlopen(url))
     assert r["status"] == "success", r
     return r["data"]["result"]
-series = query_range("espfleet_devices_connected")
+series = [x for x in query_range("espfleet_devices_connected") if x["metric"]["shard"] == "0/1"]
 assert len(series) == 1, series
 s = series[0]
 assert s["metric"]["shard"] == "0/1" and s["metric"]["job"] == "espfleet", s["metric"]
@@ -42,11 +51,27 @@ values = [float(v) for _, v in s["values"]]
 assert len(values) >= 8, values
 assert values[0] < 20 and max(values) == 20, values
 assert values == sorted(values), values  # rising, never falling: nobody dropped
-connects = max(float(v) for _, v in query_range("espfleet_connects_total")[0]["values"])
-handshakes = max(float(v) for _, v in query_range("espfleet_handshake_milliseconds_count")[0]["values"])
+connects = max(float(v) for _, v in query_range('espfleet_connects_total{shard="0/1"}')[0]["values"])
+handshakes = max(float(v) for _, v in query_range('espfleet_handshake_milliseconds_count{shard="0/1"}')[0]["values"])
 assert connects >= 20 and handshakes == 20, (connects, handshakes)
 print("prometheus scraped espfleet_devices_connected rising:", values[0], "->", max(values),
       "over", len(values), "s; connects", connects, "handshakes", handshakes)
+PY
+# As 2 shards (the launcher): shard I serves at PORT+I, each series labelled with its shard.
+START=$(date +%s)
+"$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices 10 --duration 10s --quiet --no-tapes --shards 2 \
+  --set fleet.connect_spread=3s --metrics "127.0.0.1:$SPORT" --out "$WORK/sharded" > "$WORK/sharded.out" 2> "$WORK/sharded.err" ||
+  fail "sharded run: $(cat "$WORK/sharded.err")"
+sleep 1
+python3 - "http://127.0.0.1:$PPORT" "$START" "$(date +%s)" <<'PY' || fail "the shards' metrics"
+import json, sys, urllib.parse, urllib.request
+base, start, end = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+url = base + "/api/v1/query_range?" + urllib.parse.urlencode(
+    {"query": 'espfleet_devices_ever_connected{shard=~".*/2"}', "start": start, "end": end, "step": 1})
+r = json.load(urllib.request.urlopen(url))["data"]["result"]
+by = {x["metric"]["shard"]: max(float(v) for _, v in x["values"]) for x in r}
+assert by == {"0/2": 5.0, "1/2": 5.0}, by
+print("2 shards scraped at their own ports:", by)
 PY
 # An address it cannot listen on stops the run before anything is written.
 set +e
