@@ -10,8 +10,8 @@ FleetProgress fleet_progress(const Fleet& fleet) {
   p.at = fleet.now();
   for (const auto& d : fleet.devices()) {
     p.devices++;
-    p.connected += d->life().state() == DeviceState::connected;
-    p.ever_connected += d->console().first_connected.ns >= 0;
+    p.connected += d->online();
+    p.ever_connected += d->ever_online();
     p.failures += d->console().connect_failures;
     p.crashes += uint32_t(d->life().crashes().size());
     p.published += d->console().published;

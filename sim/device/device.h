@@ -178,6 +178,12 @@ class Device final : private FaultTarget {
   Lifecycle& life() { return life_; }
   const Lifecycle& life() const { return life_; }
   const ConsoleFigures& console() const { return console_; }
+  // Connected to the broker now, and ever: the built-in firmware's MQTT session (its console
+  // says); a sketch's, an open TCP connection (the engine cannot read its MQTT library).
+  bool online() const { return program_.image ? net_.open_connections() > 0 : life_.state() == DeviceState::connected; }
+  bool ever_online() const {
+    return program_.image ? net_.counters().tcp_established > 0 : console_.first_connected.ns >= 0;
+  }
   // A sketch's secure client reports its handshake (0: connected after ms, else its error): the
   // same figures the built-in firmware's console lines give (handshakes, TLS errors, failures).
   void tls_handshake_end(int error, uint32_t ms);

@@ -74,6 +74,7 @@ TcpSocket* DeviceNet::connect(const char* host, uint16_t port, uint32_t timeout_
     close(s);
     return nullptr;
   }
+  counters_.tcp_established++;
   return &s;
 }
 
@@ -84,6 +85,12 @@ void DeviceNet::close(TcpSocket& s) {
   std::unique_ptr<TcpSocket> owned = std::move(sockets_[s.handle() - 1]);
   owned->shut();
   transport_.close(std::move(owned));
+}
+
+uint32_t DeviceNet::open_connections() const {
+  uint32_t n = 0;
+  for (const auto& s : sockets_) n += s && s->open();
+  return n;
 }
 
 void DeviceNet::link_lost(VTime now) {

@@ -24,6 +24,7 @@ class Transport;
 
 struct NetCounters {
   uint32_t tcp_connects = 0;
+  uint32_t tcp_established = 0;  // connects that succeeded
   uint64_t rx_bytes = 0, tx_bytes = 0;
   uint64_t rx_read = 0;  // bytes the firmware has read
   uint64_t looks = 0;    // the firmware looked at a socket (available, read, peek, connected)
@@ -66,6 +67,8 @@ class DeviceNet {
   TcpSocket* connect(const char* host, uint16_t port, uint32_t timeout_ms);
   void close(TcpSocket& s);  // the firmware closed it
   void close_all();          // reboot, end of run: every socket, no charge
+  // Connections up now (connected, the peer's close not yet visible to the device).
+  uint32_t open_connections() const;
   // The station lost its access point (a scenario Wi-Fi drop): every connection is aborted as the
   // firmware sees it, at `now`; each stays the firmware's until it closes it (then the peer sees
   // the close).

@@ -61,6 +61,7 @@ class TcpSocket final : public EspTcp {
   DeviceNet& net() const { return net_; }
   State state() const { return state_; }
   bool peer_closed() const { return peer_closed_; }
+  bool open() const { return state_ == State::connected && !close_visible(); }
   // DeviceNet::link_lost: aborted at `now` (nothing more arrives; unread bytes are lost).
   void link_lost(VTime now);
   int pending_writes() const { return pending_writes_; }

@@ -96,8 +96,8 @@ void LiveMetrics::update(const Fleet& fleet, double cpu_s, uint64_t rss_bytes) {
   for (size_t i = 0; i < devices.size(); ++i) {
     const Device& d = *devices[i];
     const ConsoleFigures& c = d.console();
-    connected += d.life().state() == DeviceState::connected;
-    ever += c.first_connected.ns >= 0;
+    connected += d.online();
+    ever += d.ever_online();
     connects += c.mqtt_connects;
     published += c.published;
     heap_min = std::min(heap_min, d.heap().figures().free_min);

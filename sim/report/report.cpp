@@ -162,8 +162,8 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
     crashes += d->life().crashes().size();
     if (!d->life().crashes().empty() && crashed.size() < kMaxListedCrashed) crashed.push_back(d->id());
     for (const CrashEntry& c : d->life().crashes()) crash_kinds[crash_kind(c.reason, c.summary)]++;
-    if (d->life().state() == DeviceState::connected) connected++;
-    if (s.mqtt_connects > 0) ever++;
+    if (d->online()) connected++;
+    if (d->program().image ? d->ever_online() : s.mqtt_connects > 0) ever++;
     heap_min = std::min(heap_min, h.free_min);
     block_min = std::min(block_min, h.max_block_min);
     frag_max = std::max(frag_max, h.frag_max);

@@ -66,6 +66,8 @@ assert re.search(r"dev %d message \[led/%s\] 1 bytes" % (dev, target), got[0]), 
 summary = json.load(open(jsonl.replace("devices.jsonl", "summary.json")))
 sk = summary["sketch"]
 assert sk["devices"] == n and sk["wifi_joined"] == n, sk
+# A sketch device is connected while it has a connection open to the broker.
+assert summary["connected"] == n and summary["ever_connected"] == n, (summary["connected"], summary["ever_connected"])
 assert sk["tcp_connects"] == sum(d["tcp_connects"] for d in devices), sk
 # The idle polling passes are skipped (sim/device/loop_passes.cpp): far more than are run.
 assert sk["loop_passes_skipped"] > 20 * sk["loop_passes_run"], sk

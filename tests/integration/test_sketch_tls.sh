@@ -60,6 +60,7 @@ assert len(re.findall(r"connected, MFLN 1", devlog)) >= n, "not every device's s
 assert "failed, SSL error" not in devlog, [l for l in devlog.splitlines() if "SSL error" in l][:3]
 s = json.load(open(run + "/summary.json"))
 assert s["sketch"]["devices"] == n and s["crashes"] == 0, s
+assert s["connected"] == n and s["ever_connected"] == n, (s["connected"], s["ever_connected"])
 print("TLS sketch fleet: ok,", n, "devices, each with its own certificate; heap free min", s["heap_free_min"])
 PY
 
