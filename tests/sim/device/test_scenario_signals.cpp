@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "config/scenario_test_support.h"
 #include "device_test_support.h"
 #include "loopback_peer.h"
 #include "scenario.h"
@@ -21,6 +22,7 @@
 
 using namespace espfleet;
 using namespace espfleet::test;
+using scenario_test::error_of;  // the scenario tests' own: the error text of parsing a file
 
 TEST_CASE("WindowSchedule: once, for good, repeating, and the offset from spread") {
   auto ms = [](int64_t v) { return VTime::from_ms(v); };
@@ -84,14 +86,6 @@ TEST_CASE("sketch.gpio_inputs and sketch.wifi_drops: the forms, and what is refu
   REQUIRE(c.wifi_drops.size() == 1);
   CHECK(c.wifi_drops[0].spread == Duration::from_s(2));
 
-  auto error_of = [](const std::string& text) {
-    try {
-      parse_scenario(text, "test.toml");
-    } catch (const ScenarioError& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
   CHECK(error_of("[sketch]\ngpio_inputs = [\"17=0 at=1s\"]\n").find("the ESP8266 has GPIO 0..16") != std::string::npos);
   CHECK(error_of("[sketch]\ngpio_inputs = [\"2=3 at=1s\"]\n").find("must be 0 or 1") != std::string::npos);
   CHECK(error_of("[sketch]\ngpio_inputs = [\"2=1 for=1s\"]\n").find("at= is missing") != std::string::npos);
@@ -237,14 +231,6 @@ TEST_CASE("sketch.hosts: the forms, and what is refused") {
   CHECK(c.hosts[0].name == "backup.example.com");
   CHECK(c.hosts[0].to == HostMapping::To::nowhere);
   CHECK(c.hosts[1].to == HostMapping::To::broker);
-  auto error_of = [](const std::string& text) {
-    try {
-      parse_scenario(text, "test.toml");
-    } catch (const ScenarioError& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
   CHECK(error_of("[sketch]\nhosts = [\"a.example=elsewhere\"]\n").find("expected broker") != std::string::npos);
   CHECK(error_of("[sketch]\nhosts = [\"a.example\"]\n").find("NAME=broker") != std::string::npos);
   CHECK(error_of("[sketch]\nhosts = [\"a b=none\"]\n").find("not a host name") != std::string::npos);

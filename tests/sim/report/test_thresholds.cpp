@@ -6,21 +6,13 @@
 
 #include <string>
 
+#include "config/scenario_test_support.h"
 #include "scenario.h"
 #include "thresholds.h"
 
 using namespace espfleet;
 
-namespace {
-std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
-  try {
-    parse_scenario(text, "test.toml", sets);
-  } catch (const ScenarioError& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
+using scenario_test::error_of;  // the scenario tests' own: the error text of parsing a file
 
 TEST_CASE("thresholds: a number, OP NUMBER, dotted figures and --set") {
   Scenario s = parse_scenario(
