@@ -10,7 +10,9 @@
 #include <map>
 #include <sstream>
 
+#include "activity_series.h"
 #include "cli_error.h"
+#include "html_report.h"
 #include "output_file.h"
 #include "report.h"
 #include "run_dir.h"
@@ -103,11 +105,27 @@ std::string merged_devices(const std::vector<Shard>& shards) {
   return out;
 }
 
+// The shards' heap/ files (crash maps and post-mortems, timelines: named by global device id, so
+// none collide) into the merged run's heap/, which its report reads.
+void copy_heap_files(const std::vector<Shard>& shards, const fs::path& to) {
+  for (const Shard& s : shards) {
+    const fs::path from = s.dir / "heap";
+    if (!fs::is_directory(from)) continue;
+    make_directory(to);
+    for (const fs::directory_entry& e : fs::directory_iterator(from)) {
+      if (!e.is_regular_file()) continue;
+      std::error_code ec;
+      fs::copy_file(e.path(), to / e.path().filename(), fs::copy_options::overwrite_existing, ec);
+      if (ec) throw CliError(e.path().string() + ": cannot be copied to " + to.string() + ": " + ec.message());
+    }
+  }
+}
+
 json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   json m;
   FleetHistograms hist;
   json crash_kinds = json::object(), errors = json::object(), sketch = json::object(), broker_exits = json::array(),
-       output_errors = json::array(), listed = json::array();
+       output_errors = json::array(), listed = json::array(), activity, events = json::array();
   std::vector<uint32_t> crashed;
   uint64_t heap_min = UINT64_MAX, block_min = UINT64_MAX, frag_max = 0;
   bool interrupted = false;
@@ -135,6 +153,12 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
     }
     frag_max = std::max(frag_max, u(j, "heap_frag_max"));
     interrupted |= j.value("interrupted", false);
+    try {
+      merge_activity(activity, j.value("activity", json()));
+    } catch (const std::exception& e) {
+      throw CliError((s.dir / "summary.json").string() + ": " + e.what());
+    }
+    merge_events(events, j.value("events", json::array()));
     if (j.contains("broker_exited") && !j["broker_exited"].is_null())
       broker_exits.push_back({{"shard", s.index}, {"exit", j["broker_exited"]}});
     for (auto& e : j.value("output_errors", json::array()))
@@ -210,6 +234,8 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   m["heap_maps_skipped"] = sums["heap_maps_skipped"];
   m["tapes"] = "";  // each shard keeps its own: espfleet replay SHARD_DIR --device ID
   m["broker_exited"] = broker_exits.empty() ? json(nullptr) : broker_exits;
+  m["activity"] = activity;
+  m["events"] = events;
   m["shards"] = listed;
   const uint32_t count = shards.front().count;
   json missing = json::array();
@@ -250,6 +276,8 @@ json merge_runs(const std::vector<fs::path>& dirs, const fs::path& out) {
     m["thresholds"] = evaluate_thresholds(sc.fleet.thresholds, m);
   write_file_atomically(out / "devices.jsonl", devices);
   write_file_atomically(out / "summary.json", m.dump(2) + "\n");
+  copy_heap_files(shards, out / "heap");
+  write_html_report(out);
   return m;
 }
 

@@ -86,14 +86,14 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 // The heap map of every crash, up to a cap (docs/heap.md): written while the heap is still the
-// crashed one.
+// crashed one, with its post-mortem beside it (ID-crash-K.svg, ID-crash-K.txt; the report shows both).
 struct CrashMaps {
   fs::path dir;
   size_t cap;
   size_t written = 0, skipped = 0;
   std::vector<std::string>* errors;
 
-  void operator()(Device& d, ResetReason reason, const std::string& text) {
+  void operator()(Device& d, ResetReason reason, const std::string& text, const std::string& record) {
     if (written >= cap) {
       skipped++;
       return;
@@ -104,8 +104,12 @@ struct CrashMaps {
                         std::to_string(reset_code(reason)) + "): " + text;
     try {
       make_directory(dir);
-      write_file_atomically(dir / (std::to_string(d.id()) + "-crash-" + std::to_string(nth) + ".svg"),
+      const std::string stem = std::to_string(d.id()) + "-crash-" + std::to_string(nth);
+      write_file_atomically(dir / (stem + ".svg"),
                             render_heap_svg(heap_map_snapshot(d.heap().model(), d.heap().tags()), title));
+      char at[48];
+      std::snprintf(at, sizeof at, "[%.6f] ", d.now().seconds());
+      write_file_atomically(dir / (stem + ".txt"), at + title + "\n" + record);
     } catch (const std::exception& e) {
       errors->push_back(e.what());
     }
@@ -271,8 +275,8 @@ int cmd_run(const RunOptions& o) {
     eo.skip_idle_steps = sc.fleet.skip_idle;
     eo.duration = VTime::from_us(sc.fleet.duration.us);
     eo.device_log = dlog;
-    eo.on_crash = [&crash_maps](Device& d, ResetReason reason, const std::string& text, const std::string&) {
-      crash_maps(d, reason, text);
+    eo.on_crash = [&crash_maps](Device& d, ResetReason reason, const std::string& text, const std::string& record) {
+      crash_maps(d, reason, text, record);
     };
     eo.host_events = broker_restart_events(sc, rb, fleet_ptr);
     if (sketch) eo.sketch_net = SketchNetwork{rb.endpoint.host, rb.endpoint.plain_port, rb.endpoint.tls_port};

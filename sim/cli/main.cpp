@@ -1,4 +1,4 @@
-// sim/cli/main.cpp — the espfleet command line: run, merge, replay, heap, pki, profile, fingerprint, sketch.
+// sim/cli/main.cpp — the espfleet command line: run, merge, report, replay, heap, pki, profile, fingerprint, sketch.
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
@@ -15,6 +15,7 @@
 #include "cmd_pki.h"
 #include "cmd_profile.h"
 #include "cmd_replay.h"
+#include "cmd_report.h"
 #include "cmd_run.h"
 #include "cmd_sketch.h"
 #include "run_shards.h"
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   espfleet::add_run_options(*run_cmd, run);
   espfleet::MergeOptions merge;
   CLI::App* merge_cmd = espfleet::add_merge_command(app, merge);
+  espfleet::ReportOptions report;
+  CLI::App* report_cmd = espfleet::add_report_command(app, report);
 
   std::string trace;
   size_t heap_bytes = 49152;
@@ -70,6 +73,7 @@ int main(int argc, char** argv) {
 
   if (*run_cmd) return run.shards ? espfleet::cmd_run_shards(run) : espfleet::cmd_run(run);
   if (*merge_cmd) return espfleet::cmd_merge(merge);
+  if (*report_cmd) return espfleet::cmd_report(report);
   if (*pki_cmd) return espfleet::cmd_pki(pki);
   if (*replay_cmd) {
     std::string line = "espfleet";

@@ -3,11 +3,14 @@
 
 #include "thresholds.h"
 
+#include "activity_series.h"
+
 #include <cstdio>
 
 #include "broker.h"
 #include "fleet.h"
 #include "host_usage.h"
+#include "html_report.h"
 #include "output_file.h"
 #include "report.h"
 #include "run_record.h"
@@ -69,6 +72,11 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
                                      {"signal", f.broker_exit->signal},   {"exit_code", f.broker_exit->exit_code}}
             : nlohmann::ordered_json(nullptr);
   add_host_figures(summary["host"], fleet, tapes, broker, f);
+  summary["activity"] = activity_record(fleet.activity(), fleet.now());
+  summary["events"] = host_events_record(fleet.scheduler());
+  if (f.broker_exit)
+    summary["events"].push_back(
+        {{"t_s", f.broker_exit_at.seconds()}, {"what", "broker exited: " + f.broker_exit->how}});
   summary["run_dir"] = dir.string();
   if (f.thresholds && !f.thresholds->empty()) summary["thresholds"] = evaluate_thresholds(*f.thresholds, summary);
   summary["output_errors"] = output_errors;
@@ -83,6 +91,11 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
     write_timelines(dir / "heap", fleet);
   } catch (const std::exception& e) {
     output_errors.push_back(e.what());
+  }
+  try {  // last: it draws on everything above
+    write_html_report(dir);
+  } catch (const std::exception& e) {
+    output_errors.push_back(std::string("report.html: ") + e.what());
   }
   for (const std::string& e : output_errors) std::fprintf(stderr, "espfleet run: %s\n", e.c_str());
   if (output_errors.size() != errors_before) {

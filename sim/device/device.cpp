@@ -192,6 +192,10 @@ void Device::run_slice() {
     life_.pending_ = Lifecycle::PendingReset{
         ResetReason::exception, "host fiber stack overflow (device stack canary overwritten)", {}, {}};
   if (life_.pending_) reboot();
+  if (env_.activity && online() != online_seen_) {
+    online_seen_ = !online_seen_;
+    env_.activity->note(online_seen_ ? FleetActivity::Event::up : FleetActivity::Event::down, now());
+  }
   if (env_.after_slice) env_.after_slice(*this);
 }
 
@@ -228,6 +232,7 @@ void Device::reboot() {
     if (HeapTimeline* t = heap_.timeline()) t->mark(now(), HeapTimeline::kCrash, r.summary);
     life_.crashes_.push_back(CrashEntry{r.reason, r.summary, digest()});
     life_.state_ = DeviceState::crashed;
+    if (env_.activity) env_.activity->note(FleetActivity::Event::crash, now());
     if (env_.on_crash) env_.on_crash(*this, r.reason, r.summary, r.record);
   }
   env_.log.warn("[{:>11.6f}] dev {} reset reason {}: {}", now().seconds(), id(), reset_code(r.reason), r.summary);
@@ -260,6 +265,7 @@ void Device::console_line(std::string_view text) {
       break;
     case K::connect_failed:
       f.connect_failures++;
+      if (env_.activity) env_.activity->note(FleetActivity::Event::connect_failure, now());
       if (c.has_value) {
         f.tls_error = int(c.value);
         if (c.value != 0) f.tls_error_counts[f.tls_error]++;  // 0: TLS was fine (or off); MQTT failed
@@ -296,6 +302,7 @@ void Device::tls_handshake_end(int error, uint32_t ms) {
     f.tls_error = 0;
   } else {
     f.connect_failures++;
+    if (env_.activity) env_.activity->note(FleetActivity::Event::connect_failure, now());
     f.tls_error = error;
     f.tls_error_counts[error]++;
   }

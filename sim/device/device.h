@@ -20,6 +20,7 @@
 #include "device_net.h"
 #include "device_platform.h"
 #include "fault_guard.h"
+#include "fleet_activity.h"
 #include "gpio_pins.h"
 #include "rng.h"
 #include "scenario.h"
@@ -131,6 +132,7 @@ struct DeviceEnv {
   VTime hardware_wdt = Watchdog::kHardwareDefault;
   bool skip_idle_steps = true;                // esp_delay skips the steps nothing can end (delay_while.cpp)
   const SketchNetwork* sketch_net = nullptr;  // sketch devices: their names and ports (none: as given)
+  FleetActivity* activity = nullptr;          // where it notes its connects, drops, crashes, failures
 };
 
 class Device final : private FaultTarget {
@@ -254,7 +256,8 @@ class Device final : private FaultTarget {
   ConsoleFigures console_;
   SerialLines serial_;
   WifiStation wifi_;
-  uint64_t drops_seen_ = 0;  // the scenario's Wi-Fi drops begun by the last slice
+  uint64_t drops_seen_ = 0;   // the scenario's Wi-Fi drops begun by the last slice
+  bool online_seen_ = false;  // online() after the last slice (FleetActivity up/down)
   GpioPins gpio_;
   HostUse host_use_;
   DevicePlatform platform_;

@@ -27,6 +27,7 @@ Fleet::Fleet(FleetOptions opts, size_t max_devices, size_t max_heap_bytes)
       sched_(scheduler_options(opts_)),
       live_(opts_.transport ? nullptr : std::make_unique<UvTransport>(sched_)),
       arenas_(max_devices, opts_.stack_bytes, UmmHeap::arena_bytes(max_heap_bytes)),
+      activity_(opts_.duration),
       env_{sched_,
            opts_.transport ? *opts_.transport : *live_,
            opts_.device_log ? *opts_.device_log : *spdlog::default_logger(),
@@ -36,7 +37,8 @@ Fleet::Fleet(FleetOptions opts, size_t max_devices, size_t max_heap_bytes)
            opts_.soft_wdt,
            opts_.hardware_wdt,
            opts_.skip_idle_steps,
-           opts_.sketch_net ? &*opts_.sketch_net : nullptr} {
+           opts_.sketch_net ? &*opts_.sketch_net : nullptr,
+           &activity_} {
   if (!opts_.device_log) opts_.device_log = spdlog::default_logger();
   devices_.reserve(max_devices);
 }

@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "device.h"
+#include "fleet_activity.h"
 #include "scheduler.h"
 
 namespace spdlog {
@@ -63,16 +64,19 @@ class Fleet {
   std::vector<std::unique_ptr<Device>>& devices() { return devices_; }
   const std::vector<std::unique_ptr<Device>>& devices() const { return devices_; }
   Scheduler& scheduler() { return sched_; }
+  const Scheduler& scheduler() const { return sched_; }
   const SchedulerStats& stats() const { return sched_.stats(); }
   bool realtime() const { return sched_.realtime(); }
   VTime duration() const { return sched_.duration(); }
   VTime now() const { return sched_.now(); }
+  const FleetActivity& activity() const { return activity_; }
 
  private:
   FleetOptions opts_;
   Scheduler sched_;
   std::unique_ptr<UvTransport> live_;
   ArenaPool arenas_;
+  FleetActivity activity_;
   DeviceEnv env_;
   std::vector<std::unique_ptr<Device>> devices_;
 };

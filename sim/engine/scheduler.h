@@ -101,6 +101,10 @@ class Scheduler {
   // Host pacing (not a yield): hold the task until release() or the host time `deadline`.
   void host_park(Task& t, HostTime deadline);
 
+  // The host events run so far: the first host_events_run() of host_events(), in time order.
+  const std::vector<HostEvent>& host_events() const { return opts_.host_events; }
+  size_t host_events_run() const { return next_host_event_; }
+
   // --- from callbacks (between slices) ---
   void signal_io(Task& t, VTime visible_at);  // what it waits for is visible at visible_at
   void release(Task& t);                      // a held task may go on (its peer answered)

@@ -31,12 +31,15 @@ def check_heap_maps(run, owners_required=()):
     and the outlined largest free chunk is the max block. Returns the number of maps checked."""
     devs = {d["id"]: d for d in (json.loads(l) for l in open(os.path.join(run, "devices.jsonl")))}
     hdir = os.path.join(run, "heap")
-    files = sorted(f for f in os.listdir(hdir) if "-crash-" in f) if os.path.isdir(hdir) else []
+    files = sorted(f for f in os.listdir(hdir) if "-crash-" in f and f.endswith(".svg")) if os.path.isdir(hdir) else []
     for i, d in devs.items():
         mine = [f for f in files if f.startswith("%d-crash-" % i)]
         check(len(mine) == d["crashes"], "dev %d: %d crashes, %d heap maps" % (i, d["crashes"], len(mine)))
         for n in range(1, d["crashes"] + 1):
             check("%d-crash-%d.svg" % (i, n) in mine, "dev %d: crash %d has a map" % (i, n))
+            pm = os.path.join(hdir, "%d-crash-%d.txt" % (i, n))
+            check(os.path.isfile(pm) and d["crash_reasons"][n - 1] in open(pm).read(),
+                  "dev %d: crash %d has its post-mortem beside the map, naming its reason" % (i, n))
     for f in files:
         root = ET.parse(os.path.join(hdir, f)).getroot()
         texts = {t.get("id"): (t.text or "") for t in root.iter(SVG + "text") if t.get("id")}

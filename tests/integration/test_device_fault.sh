@@ -107,7 +107,8 @@ s = json.load(open(os.path.join(run, "summary.json")))
 check(s["crashes"] == 1, "summary: one crash")
 check(s["crashes_by_reason"] == {"exception_29": 1}, "summary: crashes_by_reason %s" % s["crashes_by_reason"])
 check(os.path.isfile(os.path.join(run, "heap", "%d-crash-1.svg" % victim)), "the crash's heap map exists")
-check(sorted(os.listdir(os.path.join(run, "heap"))) == ["%d-crash-1.svg" % victim], "no other heap map")
+check(sorted(os.listdir(os.path.join(run, "heap"))) == ["%d-crash-1.svg" % victim, "%d-crash-1.txt" % victim],
+      "no other heap map; the post-mortem beside it")
 finish()
 PY
 

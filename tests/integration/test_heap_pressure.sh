@@ -99,7 +99,7 @@ for x, y in zip(a, b):
 check(len({x["digest"] for x in a}) == len(a), "every device has its own history")
 sb = json.load(open(os.path.join(sys.argv[1], "b", "summary.json")))
 crashes = sum(x["crashes"] for x in b)
-maps = [f for f in os.listdir(os.path.join(sys.argv[1], "b", "heap")) if "-crash-" in f]
+maps = [f for f in os.listdir(os.path.join(sys.argv[1], "b", "heap")) if "-crash-" in f and f.endswith(".svg")]
 check(sb["heap_maps_written"] == 2 == len(maps) and sb["heap_maps_skipped"] == crashes - 2,
       "--max-heap-maps 2: %d written, %d skipped of %d" % (len(maps), sb["heap_maps_skipped"], crashes))
 check(sb["tapes"] == "" and not os.path.exists(os.path.join(sys.argv[1], "b", "tapes")), "--no-tapes keeps no tapes")

@@ -1,0 +1,80 @@
+// sim/report/activity_series.cpp — the fleet's activity and events in summary.json (activity_series.h).
+#include "activity_series.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "scheduler.h"
+
+namespace espfleet {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+constexpr const char* kSeries[] = {"up", "down", "crashes", "connect_failures"};
+constexpr FleetActivity::Event kEvents[] = {FleetActivity::Event::up, FleetActivity::Event::down,
+                                            FleetActivity::Event::crash, FleetActivity::Event::connect_failure};
+}  // namespace
+
+json activity_record(const FleetActivity& a, VTime end) {
+  size_t bins = end.ns > 0 ? size_t((end.ns + a.bin().ns - 1) / a.bin().ns) : 0;
+  for (FleetActivity::Event e : kEvents) bins = std::max(bins, a.counts(e).size());
+  json j;
+  j["bin_s"] = a.bin().seconds();
+  for (size_t i = 0; i < std::size(kEvents); ++i) {
+    std::vector<uint32_t> v = a.counts(kEvents[i]);
+    v.resize(bins, 0);
+    j[kSeries[i]] = v;
+  }
+  return j;
+}
+
+json host_events_record(const Scheduler& s) {
+  json j = json::array();
+  for (size_t i = 0; i < s.host_events_run(); ++i) {
+    const HostEvent& e = s.host_events()[i];
+    j.push_back({{"t_s", e.at.seconds()}, {"what", e.name}});
+  }
+  return j;
+}
+
+void merge_activity(json& into, const json& shard) {
+  if (!shard.is_object()) return;
+  if (into.is_null()) {
+    into = shard;
+    return;
+  }
+  if (shard.value("bin_s", 0.0) != into.value("bin_s", 0.0))
+    throw std::runtime_error("activity bins of " + std::to_string(shard.value("bin_s", 0.0)) + " s and " +
+                             std::to_string(into.value("bin_s", 0.0)) + " s (not shards of one scenario)");
+  for (const char* k : kSeries) {
+    std::vector<uint64_t> sum = into.value(k, std::vector<uint64_t>{});
+    const std::vector<uint64_t> add = shard.value(k, std::vector<uint64_t>{});
+    if (add.size() > sum.size()) sum.resize(add.size(), 0);
+    for (size_t i = 0; i < add.size(); ++i) sum[i] += add[i];
+    into[k] = sum;
+  }
+  size_t bins = 0;
+  for (const char* k : kSeries) bins = std::max(bins, into[k].size());
+  for (const char* k : kSeries) {
+    std::vector<uint64_t> v = into[k];
+    v.resize(bins, 0);
+    into[k] = v;
+  }
+}
+
+void merge_events(json& into, const json& shard) {
+  if (!into.is_array()) into = json::array();
+  if (!shard.is_array()) return;
+  std::vector<std::pair<double, std::string>> all;
+  for (const json& e : into) all.emplace_back(e.value("t_s", 0.0), e.value("what", ""));
+  for (const json& e : shard) all.emplace_back(e.value("t_s", 0.0), e.value("what", ""));
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  into = json::array();
+  for (auto& [t, what] : all) into.push_back({{"t_s", t}, {"what", what}});
+}
+
+}  // namespace espfleet

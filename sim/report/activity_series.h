@@ -1,0 +1,26 @@
+// sim/report/activity_series.h — summary.json's "activity" (the fleet's connects, drops, crashes
+// and failed connects per bin of device time, fleet_activity.h) and "events" (what the host did
+// to the fleet's world and when: the embedded broker's planned stops and starts, its unplanned
+// exit), and how merge adds the shards' up.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "fleet_activity.h"
+
+namespace espfleet {
+
+class Scheduler;
+
+// {"bin_s", "up", "down", "crashes", "connect_failures"}: counts per bin from t = 0 to the bin
+// holding `end` (the fleet's time when the run ended), or further if an event came later.
+nlohmann::ordered_json activity_record(const FleetActivity& a, VTime end);
+// [{"t_s", "what"}] for the host events the scheduler ran.
+nlohmann::ordered_json host_events_record(const Scheduler& s);
+// Adds a shard's "activity" into `into` bin by bin (null `into`: a copy). Shards of one fleet
+// share a bin width; another width is an error naming both.
+void merge_activity(nlohmann::ordered_json& into, const nlohmann::ordered_json& shard);
+// The union of the shards' "events", in time order, each (t_s, what) once (every shard's broker
+// restarts at the same device times).
+void merge_events(nlohmann::ordered_json& into, const nlohmann::ordered_json& shard);
+
+}  // namespace espfleet
