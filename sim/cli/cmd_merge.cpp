@@ -12,6 +12,7 @@
 
 #include "activity_series.h"
 #include "cli_error.h"
+#include "group_figures.h"
 #include "html_report.h"
 #include "output_file.h"
 #include "report.h"
@@ -124,15 +125,15 @@ void copy_heap_files(const std::vector<Shard>& shards, const fs::path& to) {
 json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   json m;
   FleetHistograms hist;
-  json crash_kinds = json::object(), errors = json::object(), sketch = json::object(), broker_exits = json::array(),
-       output_errors = json::array(), listed = json::array(), activity, events = json::array();
+  json sketch = json::object(), broker_exits = json::array(), output_errors = json::array(), listed = json::array(),
+       activity, events = json::array();
   std::vector<uint32_t> crashed;
-  uint64_t heap_min = UINT64_MAX, block_min = UINT64_MAX, frag_max = 0;
+  GroupFigures all;
+  std::map<std::string, GroupFigures> groups;
   bool interrupted = false;
   json host = json::object();
   double wall = 0, lag = 0, provision = 0, device_s = 0, hs_host_ms = 0, rss_delta = 0, tape_bytes = 0;
-  static const char* kSums[] = {"devices",   "connected", "ever_connected",    "connect_failures", "crashes",
-                                "published", "received",  "heap_maps_written", "heap_maps_skipped"};
+  static const char* kSums[] = {"heap_maps_written", "heap_maps_skipped"};
   std::map<std::string, uint64_t> sums;
   static const char* kHostSums[] = {"wakeups",        "caught_up_parks", "devices_lagged",
                                     "lagged_wakeups", "rss_bytes",       "broker_rss_bytes"};
@@ -142,16 +143,16 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   for (const Shard& s : shards) {
     const json& j = s.summary;
     for (const char* k : kSums) sums[k] += u(j, k);
-    sum_map(crash_kinds, j.value("crashes_by_reason", json::object()));
-    sum_map(errors, j.value("tls_errors", json::object()));
+    try {
+      all.merge(GroupFigures::from_json(j));
+      const json shard_groups = j.value("groups", json::object());
+      for (auto& [name, g] : shard_groups.items()) groups[name].merge(GroupFigures::from_json(g));
+    } catch (const std::exception& e) {
+      throw CliError((s.dir / "summary.json").string() + ": " + e.what());
+    }
     sum_map(sketch, j.value("sketch", json::object()));
     for (auto& id : j.value("crashed_devices", json::array())) crashed.push_back(id.get<uint32_t>());
     const uint64_t n = u(j, "devices");
-    if (n) {
-      heap_min = std::min(heap_min, u(j, "heap_free_min"));
-      block_min = std::min(block_min, u(j, "heap_max_block_min"));
-    }
-    frag_max = std::max(frag_max, u(j, "heap_frag_max"));
     interrupted |= j.value("interrupted", false);
     try {
       merge_activity(activity, j.value("activity", json()));
@@ -196,16 +197,10 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   }
   std::sort(crashed.begin(), crashed.end());
   if (crashed.size() > kMaxListedCrashed) crashed.resize(kMaxListedCrashed);
-  const uint64_t n = sums["devices"];
-  for (const char* k : {"devices", "connected", "ever_connected", "connect_failures", "crashes"}) m[k] = sums[k];
-  m["crashes_by_reason"] = crash_kinds;
+  const uint64_t n = all.devices;
+  all.write_counts(m);
   m["crashed_devices"] = crashed;
-  m["published"] = sums["published"];
-  m["received"] = sums["received"];
-  m["heap_free_min"] = n ? heap_min : 0;
-  m["heap_max_block_min"] = n ? block_min : 0;
-  m["heap_frag_max"] = frag_max;
-  m["tls_errors"] = errors;
+  m["groups"] = groups_record(groups);
   if (!sketch.empty()) m["sketch"] = sketch;
   host["wall_s"] = wall;
   host["lag_max_ms"] = lag;

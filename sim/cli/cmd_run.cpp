@@ -213,7 +213,7 @@ int cmd_run(const RunOptions& o) {
     Overrides ov = overrides_of(o);
     Scenario sc = load_scenario(o.scenario, ov.sets, ov.shown);
     const double start_at = parse_start_at(o.start_at);
-    if (std::vector<std::string> bad = unknown_threshold_figures(sc.fleet.thresholds); !bad.empty()) {
+    if (std::vector<std::string> bad = unknown_threshold_figures(sc); !bad.empty()) {
       std::string msg = o.scenario + ":";
       for (const std::string& b : bad) msg += "\n  " + b;
       throw CliError(msg);

@@ -277,6 +277,8 @@ Scenario Loader::resolve() {
               g.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
                   std::string::npos)
             bad("must be letters, digits, '_' or '-' (it is used as group." + g.name + ".KEY in --set)");
+          if (g.name == "default")  // summary.json's groups.default: the devices no [[group]] takes
+            bad("is the name summary.json gives the devices no [[group]] takes (groups.default); choose another");
           for (const auto& other : groups)
             if (other.name == g.name) bad("another [[group]] has this name");
           p.shown = "group." + g.name + ".";

@@ -11,6 +11,7 @@
 #include "crash_record.h"
 #include "device.h"
 #include "fingerprint.h"
+#include "group_figures.h"
 #include "scheduler.h"
 #include "settings.h"
 #include "thresholds.h"
@@ -133,11 +134,10 @@ double rate_per_s(const Histogram& times_ms) {
 json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const SchedulerStats& es,
                    const SchedulerStats* at_all_connected) {
   FleetHistograms hist;
+  GroupFigures all;
+  std::map<std::string, GroupFigures> groups;
   uint64_t lagged_devices = 0;
-  uint64_t published = 0, failures = 0, crashes = 0, connected = 0, ever = 0, received = 0;
-  uint32_t heap_min = UINT32_MAX, block_min = UINT32_MAX, frag_max = 0;
   uint64_t host_ns = 0, host_hs_ns = 0;
-  std::map<std::string, uint64_t> errors, crash_kinds;
   std::vector<uint32_t> crashed;           // ids of devices that crashed (the first kMaxListedCrashed)
   std::map<std::string, uint64_t> sketch;  // what the engine saw of sketch devices (no console figures)
   for (auto& d : devices) {
@@ -151,24 +151,11 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
       sketch["loop_passes_run"] += d->platform().run_passes();
       sketch["loop_passes_skipped"] += d->platform().skipped_passes();
     }
-    const ConsoleFigures& s = d->console();
-    const HeapFigures& h = d->heap().figures();
-    for (uint32_t ms : s.handshake_ms) hist.handshake_ms.add(ms);
-    published += s.published;
+    all.add(*d);
+    groups[group_key(*d)].add(*d);
     host_ns += d->host_use().ns;
     host_hs_ns += d->host_use().handshake_ns;
-    received += s.received;
-    failures += s.connect_failures;
-    crashes += d->life().crashes().size();
     if (!d->life().crashes().empty() && crashed.size() < kMaxListedCrashed) crashed.push_back(d->id());
-    for (const CrashEntry& c : d->life().crashes()) crash_kinds[crash_kind(c.reason, c.summary)]++;
-    if (d->online()) connected++;
-    if (d->program().image ? d->ever_online() : s.mqtt_connects > 0) ever++;
-    heap_min = std::min(heap_min, h.free_min);
-    block_min = std::min(block_min, h.max_block_min);
-    frag_max = std::max(frag_max, h.frag_max);
-    if (s.tls_error) errors[std::to_string(s.tls_error) + " " + tls_error_name(s.tls_error)]++;
-    if (s.first_connected.ns >= 0) hist.first_connect_ms.add(uint64_t(s.first_connected.ms()));
     if (d->host_use().first_connected_wall.ns >= 0)
       hist.first_connect_wall_ms.add(uint64_t(d->host_use().first_connected_wall.ms()));
     hist.device_lag_ms.add(uint64_t(d->task().lag_max().ms()));
@@ -179,20 +166,12 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
     if (at_all_connected)
       hist.wakeup_lag_after_all_connected_ms.add(ms, es.wake_lag_ms[ms] - at_all_connected->wake_lag_ms[ms]);
   }
+  hist.handshake_ms = all.handshake_ms;
+  hist.first_connect_ms = all.first_connect_ms;
   json j;
-  j["devices"] = devices.size();
-  j["connected"] = connected;
-  j["ever_connected"] = ever;
-  j["connect_failures"] = failures;
-  j["crashes"] = crashes;
-  j["crashes_by_reason"] = crash_kinds;  // crash/crash_record.h crash_kind: exception_29, oom_254, …
+  all.write_counts(j);
   j["crashed_devices"] = crashed;
-  j["published"] = published;
-  j["received"] = received;
-  j["heap_free_min"] = devices.empty() ? 0 : heap_min;
-  j["heap_max_block_min"] = devices.empty() ? 0 : block_min;
-  j["heap_frag_max"] = frag_max;
-  j["tls_errors"] = errors;
+  j["groups"] = groups_record(groups);
   if (!sketch.empty()) j["sketch"] = sketch;
   j["host"] = {{"wall_s", es.wall_seconds},
                {"lag_max_ms", es.lag_max_ms},
@@ -299,6 +278,19 @@ std::string summary_table(const json& s) {
                 double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
   n = std::min(n, int(sizeof buf) - 1);
   std::string out(buf, size_t(std::max(n, 0)));
+  if (const json& g = s.value("groups", json::object()); g.size() > 1)
+    for (auto& [name, f] : g.items()) {
+      snprintf(buf, sizeof buf,
+               "  group %-12s %llu devices, %llu connected, %llu failures, %llu crashes, handshake p99 %u ms, heap "
+               "free min %u B\n",
+               name.c_str(), (unsigned long long)f.value("devices", uint64_t(0)),
+               (unsigned long long)f.value("connected", uint64_t(0)),
+               (unsigned long long)f.value("connect_failures", uint64_t(0)),
+               (unsigned long long)f.value("crashes", uint64_t(0)),
+               unsigned(f.value("handshake_ms", json::object()).value("p99", 0u)),
+               unsigned(f.value("heap_free_min", 0u)));
+      out += buf;
+    }
   if (s.contains("crashes_by_reason") && !s["crashes_by_reason"].empty()) {
     out += "  crashes by reason  ";
     const char* sep = "";

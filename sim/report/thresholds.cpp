@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "device.h"
+#include "group_figures.h"
 #include "report.h"
 #include "scheduler.h"
 #include "toml_values.h"  // suggest(): the scenario's own "did you mean"
@@ -43,8 +44,10 @@ bool lookup(const json& summary, const std::string& figure, double* v) {
     if (!at->is_object()) return false;
     auto it = at->find(parts[i]);
     if (it == at->end()) {
-      if (i == 1 && parts.size() == 2 && in(kCountMaps, std::size(kCountMaps), parts[0])) {
-        *v = 0;  // no crash of that reason, no error of that code
+      // No crash of that reason, no error of that code: 0 (for the fleet, and for a group).
+      const size_t map_at = parts[0] == "groups" ? 2 : 0;
+      if (i == map_at + 1 && parts.size() == map_at + 2 && in(kCountMaps, std::size(kCountMaps), parts[map_at])) {
+        *v = 0;
         return true;
       }
       return false;
@@ -142,13 +145,38 @@ std::string thresholds_table(const json& results) {
   return out;
 }
 
-std::vector<std::string> unknown_threshold_figures(const std::vector<Threshold>& thresholds) {
-  std::vector<std::string> known;
+std::vector<std::string> unknown_threshold_figures(const Scenario& sc) {
+  std::vector<std::string> known, group_known, names;
   figure_paths(fleet_summary({}, SchedulerStats{}, nullptr), "", known);
+  nlohmann::ordered_json group = GroupFigures{}.group_record();
+  group.erase("histograms");
+  figure_paths(group, "", group_known);
+  for (const Scenario::Group& g : sc.groups) names.push_back(g.name);
+  if (sc.default_count() > 0) names.push_back(kDefaultGroupKey);
   std::vector<std::string> bad;
-  for (const Threshold& t : thresholds) {
+  for (const Threshold& t : sc.fleet.thresholds) {
     const std::vector<std::string> parts = split(t.figure);
     if (parts.empty()) continue;
+    if (parts[0] == "groups") {  // groups.NAME.FIGURE: a group of this scenario, a figure groups have
+      std::string why;
+      if (parts.size() < 3) {
+        why = "name a group and a figure: groups.NAME.FIGURE";
+      } else if (std::find(names.begin(), names.end(), parts[1]) == names.end()) {
+        std::string list;
+        for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+        why = "no group '" + parts[1] + "' in this scenario (its groups: " + list + ")";
+      } else {
+        const std::string rest = t.figure.substr(parts[0].size() + parts[1].size() + 2);
+        if (!(parts.size() >= 4 && in(kCountMaps, std::size(kCountMaps), parts[2])) &&
+            std::find(group_known.begin(), group_known.end(), rest) == group_known.end()) {
+          const std::string s = scenario_detail::suggest(rest, group_known);
+          why = "no such figure for a group in summary.json" +
+                (s.empty() ? "" : " (did you mean groups." + parts[1] + "." + s + "?)");
+        }
+      }
+      if (!why.empty()) bad.push_back("thresholds." + t.figure + ": " + why);
+      continue;
+    }
     if (parts.size() >= 2 &&
         (in(kCountMaps, std::size(kCountMaps), parts[0]) || in(kOpenSections, std::size(kOpenSections), parts[0])))
       continue;

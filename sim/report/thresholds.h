@@ -22,8 +22,10 @@ bool any_threshold_failed(const nlohmann::json& results);
 std::string failed_thresholds(const nlohmann::json& results);
 // The lines the summary table shows for them ("" when there are none).
 std::string thresholds_table(const nlohmann::json& results);
-// Before a run: the thresholds whose figure summary.json will not have, each with a suggestion
-// ("thresholds.handshake.p99: no such figure in summary.json (did you mean handshake_ms.p99?)").
-std::vector<std::string> unknown_threshold_figures(const std::vector<Threshold>& thresholds);
+// Before a run: the scenario's thresholds whose figure summary.json will not have, each with a
+// suggestion ("thresholds.handshake.p99: no such figure in summary.json (did you mean
+// handshake_ms.p99?)"); a group's (groups.NAME.FIGURE) must name one of the scenario's groups, or
+// "default" for the devices none takes.
+std::vector<std::string> unknown_threshold_figures(const Scenario& sc);
 
 }  // namespace espfleet

@@ -293,6 +293,14 @@ def check_page(wd, a):
     check(t.get("crashes") == format(summary["crashes"], ","), "crashes tile %s" % t.get("crashes"))
     if "crashes" in expect:
         check(summary["crashes"] > 0, "the run has crashes")
+    groups = summary.get("groups", {})
+    if len(groups) > 1:
+        rows = wd.js("return [...document.querySelectorAll('#groups tr')].slice(1).map((r) => [r.cells[0].textContent, r.cells[1].textContent])")
+        check(rows == [[k, format(v["devices"], ",")] for k, v in groups.items()],
+              "the groups table lists %s: %s" % ({k: v["devices"] for k, v in groups.items()}, rows))
+        options = wd.js("return [...document.querySelectorAll('#f-group option')].slice(1).map((o) => o.textContent)")
+        check(sorted(o if o != "(default)" else "default" for o in options) == sorted(groups),
+              "the group filter offers the groups: %s" % options)
     if a.time_table:  # after the checks: it leaves the table sorted
         result["table_ms"] = wd.js(TABLE_JS)
     # The whole page as a person sees it.

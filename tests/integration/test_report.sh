@@ -3,13 +3,17 @@
 # (tests/integration/report_browser.py, through chromedriver): scenarios/heap-pressure.toml, whose
 # devices crash (OOM) while its embedded Mosquitto restarts every 30 min, with two heap timelines —
 # run whole and as 4 shards merged. In each: no console errors, every chart drawn with data, the
-# table's filters, sort and crash links against devices.jsonl, a screenshot in the run directory.
+# table's filters, sort and crash links against devices.jsonl, the groups listed, a screenshot in the
+# run directory.
 # The run's activity series (the connected-over-time chart's data) balances against its summary,
 # and the 4 shards' merged series is the whole run's, bin for bin. `espfleet report` rebuilds the
 # same page, and names what is missing or damaged in a directory that is not a run.
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
-common=(run "$ROOT/scenarios/heap-pressure.toml" --quiet --timeline 8,15)
+# A third of the fleet in a group of its own, with more heap: the page splits by group.
+{ cat "$ROOT/scenarios/heap-pressure.toml"; printf '\n[[group]]\nname = "roomy"\ncount = 10\ndevice.heap_bytes = "40K"\n'; } \
+  > "$WORK/hp.toml"
+common=(run "$WORK/hp.toml" --quiet --timeline 8,15)
 "$ESPFLEET" "${common[@]}" --out "$WORK/whole" > "$WORK/whole.out" 2> "$WORK/whole.err" \
   || { cat "$WORK/whole.err"; fail "whole run failed"; }
 "$ESPFLEET" "${common[@]}" --shards 4 --out "$WORK/sharded" > "$WORK/sharded.out" 2> "$WORK/sharded.err" \
@@ -42,6 +46,8 @@ for name, j in (("whole", s), ("merged", m)):
     check(stops == [1800.0 * k for k in range(1, 8)], "%s: the broker stops every 30 min: %s" % (name, stops))
 check(s["activity"] == m["activity"], "the 4 shards' merged activity is the whole run's, bin for bin")
 check(s["events"] == m["events"], "merged events %s" % m["events"][:3])
+check(sorted(s["groups"]) == ["default", "roomy"] and s["groups"] == m["groups"], "groups whole and merged: %s" % sorted(m["groups"]))
+check(s["groups"]["roomy"]["devices"] == 10, "the roomy group has its 10 devices")
 for r in ("whole", "sharded"):
     page = json.loads(open(os.path.join(w, r + ".browser")).read().strip().splitlines()[-1])
     check(page["console_errors"] == [] and page["charts"] >= 8, "%s: %s" % (r, page))

@@ -30,6 +30,8 @@ for k in ("devices", "connected", "ever_connected", "handshakes", "published", "
 check(m["devices"] == 15 and m["ever_connected"] == 15, "all 15 connected (%s)" % m["ever_connected"])
 check(s["histograms"]["handshake_ms"] == m["histograms"]["handshake_ms"], "handshake histograms equal")
 check(s["activity"] == m["activity"], "the merged activity series is the whole fleet's, bin for bin")
+check(s["groups"] == m["groups"] and sorted(m["groups"]) == ["default", "fast"],
+      "the merged groups' figures and histograms are the whole fleet's (%s)" % sorted(m["groups"]))
 check(s["handshake_ms"] == m["handshake_ms"], "handshake_ms whole %s merged %s" % (s["handshake_ms"], m["handshake_ms"]))
 # The union of the shards' own devices, ranked here (nearest rank; every value is below 2048 ms,
 # where a histogram bucket holds one value).

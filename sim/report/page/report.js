@@ -50,6 +50,18 @@
                                    : '<tr><td colspan="2">none</td></tr>');
   el('tls-errors').innerHTML = kv(S.tls_errors, ['code', 'devices']);
   el('crash-reasons').innerHTML = kv(S.crashes_by_reason, ['reason', 'crashes']);
+  const G = S.groups || {};
+  if (Object.keys(G).length > 1) {
+    const p = (m, k) => m && m[k] !== null && m[k] !== undefined ? fmt(m[k], 0) : '–';
+    el('groups').innerHTML = '<tr><th>group</th><th>devices</th><th>connected</th><th>ever</th><th>failures</th><th>crashes</th>' +
+      '<th>handshakes</th><th>handshake p50 / p99 ms</th><th>first connect p99 ms</th><th>heap free min</th><th>frag max</th></tr>' +
+      Object.entries(G).map(([name, g]) => '<tr><td>' + esc(name) + '</td><td>' + fmt(g.devices, 0) + '</td><td>' + fmt(g.connected, 0) +
+        '</td><td>' + fmt(g.ever_connected, 0) + '</td><td>' + fmt(g.connect_failures, 0) + '</td><td>' + fmt(g.crashes, 0) + '</td><td>' +
+        fmt(g.handshakes, 0) + '</td><td>' + p(g.handshake_ms, 'p50') + ' / ' + p(g.handshake_ms, 'p99') + '</td><td>' +
+        p(g.first_connect_ms, 'p99') + '</td><td>' + bytes(g.heap_free_min || 0) + '</td><td>' + fmt(g.heap_frag_max, 0) + ' %</td></tr>').join('');
+  } else {
+    el('groups-box').style.display = 'none';
+  }
   if (S.thresholds && S.thresholds.length) {
     el('thresholds').innerHTML = '<tr><th>threshold</th><th>value</th><th></th></tr>' + S.thresholds.map((t) =>
       '<tr><td>' + esc(t.threshold) + '</td><td>' + fmt(t.value) + '</td><td class="' + (t.passed ? 'pass">pass' : 'fail">FAIL') +

@@ -62,6 +62,8 @@ TEST_CASE("errors inside a group name the group, the line and the key") {
   CHECK(error_of("[[group]]\nname = \"a\"\n").find("needs count = N or fraction") != std::string::npos);
   CHECK(error_of("[[group]]\nname = \"a\"\ncount = 1\n[[group]]\nname = \"a\"\ncount = 1\n")
             .find("test.toml:5:1: group[1].name = \"a\": another [[group]] has this name") == 0);
+  CHECK(error_of("[[group]]\nname = \"default\"\ncount = 1\n").find("groups.default); choose another") !=
+        std::string::npos);  // summary.json's name for the devices no group takes
   CHECK(error_of("[[group]]\nname = \"a\"\nfraction = 1.5\n").find("test.toml:3:1: group.a.fraction = 1.5") == 0);
   CHECK(error_of("[group]\nname = \"a\"\n").find("group must be an array of tables") != std::string::npos);
 }

@@ -71,7 +71,42 @@ TEST_CASE("thresholds: verdicts on a summary, and figures it will not have") {
 
   Scenario typo =
       parse_scenario("[thresholds]\nhandshake.p99 = \"< 2000\"\ncrashes = 0\nhost.cpu_s = \"< 60\"\n", "test.toml");
-  const std::vector<std::string> bad = unknown_threshold_figures(typo.fleet.thresholds);
+  const std::vector<std::string> bad = unknown_threshold_figures(typo);
   REQUIRE(bad.size() == 1);  // crashes is a figure; host.* is the run's own section
   CHECK(bad[0] == "thresholds.handshake.p99: no such figure in summary.json (did you mean handshake_ms.p99?)");
+}
+
+TEST_CASE("thresholds per group: groups.NAME.FIGURE against the summary, checked against the scenario's groups") {
+  const nlohmann::json summary = {
+      {"groups",
+       {{"fast", {{"crashes", 1}, {"handshake_ms", {{"p99", 700}}}, {"crashes_by_reason", {{"oom_254", 1}}}}},
+        {"default",
+         {{"crashes", 0}, {"handshake_ms", {{"p99", 1400}}}, {"crashes_by_reason", nlohmann::json::object()}}}}}};
+  Scenario s = parse_scenario(
+      "[fleet]\ndevices = 4\n[[group]]\nname = \"fast\"\ncount = 2\n[thresholds]\n"
+      "groups.fast.handshake_ms.p99 = \"< 1000\"\ngroups.default.handshake_ms.p99 = \"< 1000\"\n"
+      "groups.fast.crashes_by_reason.oom_254 = 0\ngroups.default.crashes_by_reason.oom_254 = 0\n",
+      "test.toml");
+  CHECK(unknown_threshold_figures(s).empty());
+  const nlohmann::ordered_json r = evaluate_thresholds(s.fleet.thresholds, summary);
+  REQUIRE(r.size() == 4);
+  CHECK(r[0]["passed"] == true);
+  CHECK(r[1]["passed"] == false);
+  CHECK(r[1]["value"] == 1400);
+  CHECK(r[2]["passed"] == false);  // the fast group had one
+  CHECK(r[3]["passed"] == true);   // no such crash in the default group: 0
+  CHECK(r[3]["value"] == 0);
+
+  Scenario bad = parse_scenario(
+      "[fleet]\ndevices = 2\n[[group]]\nname = \"fast\"\ncount = 2\n[thresholds]\n"
+      "groups.fsat.crashes = 0\ngroups.fast.handshake.p99 = 1\ngroups.default.crashes = 0\ngroups.x = 1\n",
+      "test.toml");
+  const std::vector<std::string> e = unknown_threshold_figures(bad);
+  REQUIRE(e.size() == 4);  // every device is in "fast": there is no default group here
+  CHECK(e[0] == "thresholds.groups.fsat.crashes: no group 'fsat' in this scenario (its groups: fast)");
+  CHECK(e[1] ==
+        "thresholds.groups.fast.handshake.p99: no such figure for a group in summary.json (did you mean "
+        "groups.fast.handshake_ms.p99?)");
+  CHECK(e[2] == "thresholds.groups.default.crashes: no group 'default' in this scenario (its groups: fast)");
+  CHECK(e[3] == "thresholds.groups.x: name a group and a figure: groups.NAME.FIGURE");
 }
