@@ -296,7 +296,8 @@ void print_merged(const json& m, bool as_json) {
             << summary_table(m);
   if (!m["shards_missing"].empty())
     std::cout << "  shards missing     " << m["shards_missing"].dump() << " (their devices are not counted)\n";
-  std::cout << "  outputs            " << m["run_dir"].get<std::string>() << "/{summary.json,devices.jsonl}\n";
+  std::cout << "  outputs            " << m["run_dir"].get<std::string>()
+            << "/{summary.json,devices.jsonl,report.html}\n";
 }
 
 int cmd_merge(const MergeOptions& o) {

@@ -374,7 +374,7 @@ int cmd_run(const RunOptions& o) {
     else
       std::cout << "espfleet run: " << o.scenario << "\n"
                 << summary_table(summary) << "  outputs            " << dir.string()
-                << "/{summary.json,devices.jsonl,devices.log}\n";
+                << "/{summary.json,devices.jsonl,devices.log,report.html}\n";
     if (facts.interrupted_in) return signals.exit_code();
     if (facts.broker_exit) return kExitBrokerExited;
     if (!output_errors.empty()) return kExitOutputsIncomplete;
