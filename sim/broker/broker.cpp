@@ -336,6 +336,16 @@ void EmbeddedBroker::stop() {
   if (proc_.pid() > 0) last_exit_ = proc_.terminate(std::chrono::milliseconds(3000));
 }
 
+void EmbeddedBroker::kill_now() {
+  if (proc_.pid() <= 0) return;
+  proc_.send_signal(SIGKILL);
+  last_exit_ = proc_.wait_for(std::chrono::milliseconds(3000));
+}
+
+void EmbeddedBroker::signal(int sig) {
+  if (proc_.pid() > 0) proc_.send_signal(sig);
+}
+
 void EmbeddedBroker::restart() {
   if (opts_.dir.empty() || tls_port_ == 0) throw BrokerError("broker: restart: never started");
   stop();

@@ -66,6 +66,10 @@ class EmbeddedBroker {
   void stop();
   // stop() then start() with the same options and the same ports.
   void restart();
+  // kill -9 (no goodbye to its clients: the kernel resets their connections), reaped.
+  void kill_now();
+  // A signal to the running broker (SIGSTOP, SIGCONT); no-op when not running.
+  void signal(int sig);
   bool running();
 
   uint16_t tls_port() const { return tls_port_; }

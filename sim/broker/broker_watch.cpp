@@ -1,12 +1,28 @@
 // sim/broker/broker_watch.cpp — planned restarts and unplanned exits of the embedded broker.
 #include "broker_watch.h"
 
+#include <csignal>
+
 namespace espfleet {
 
 void BrokerWatch::planned_stop() {
   if (exited_) return;
   down_planned_ = true;
   broker_.stop();
+}
+
+void BrokerWatch::planned_kill() {
+  if (exited_) return;
+  down_planned_ = true;
+  broker_.kill_now();
+}
+
+void BrokerWatch::stall() {
+  if (!exited_) broker_.signal(SIGSTOP);
+}
+
+void BrokerWatch::resume() {
+  if (!exited_) broker_.signal(SIGCONT);
 }
 
 pid_t BrokerWatch::planned_start() {

@@ -26,6 +26,11 @@ class BrokerWatch {
   // the new pid; a broker that does not come back is reported by the next check().
   void planned_stop();
   pid_t planned_start();
+  // The scenario's broker faults (docs/faults.md): a kill -9 (planned_start brings it back), a
+  // stall (SIGSTOP) and its end (SIGCONT). None is an exit to report.
+  void planned_kill();
+  void stall();
+  void resume();
 
   // The unplanned exit, the first time it is seen (then nullopt again).
   std::optional<BrokerExit> check();

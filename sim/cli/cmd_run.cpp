@@ -266,6 +266,7 @@ int cmd_run(const RunOptions& o) {
     facts.seed = sc.fleet.seed;
     // A shard's figures are part of a fleet's: its thresholds are checked on the merged run.
     facts.thresholds = shard.sharded() ? nullptr : &sc.fleet.thresholds;
+    facts.scenario = &sc;
     if (shard.sharded()) facts.shard = shard.to_json();
     std::vector<std::string> output_errors;
     CrashMaps crash_maps{dir / "heap", size_t(o.max_heap_maps), 0, 0, &output_errors};
@@ -278,7 +279,7 @@ int cmd_run(const RunOptions& o) {
     eo.on_crash = [&crash_maps](Device& d, ResetReason reason, const std::string& text, const std::string& record) {
       crash_maps(d, reason, text, record);
     };
-    eo.host_events = broker_restart_events(sc, rb, fleet_ptr);
+    eo.host_events = broker_events(sc, rb, fleet_ptr);
     if (sketch) eo.sketch_net = SketchNetwork{rb.endpoint.host, rb.endpoint.plain_port, rb.endpoint.tls_port};
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));

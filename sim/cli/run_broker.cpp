@@ -1,6 +1,7 @@
 // sim/cli/run_broker.cpp — the run's broker, embedded or the user's (run_broker.h).
 #include "run_broker.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -153,23 +154,58 @@ RunBroker open_run_broker(const RunOptions& o, const Scenario& sc, const std::st
   return broker_url.empty() ? open_embedded(o, sc, dir, needs) : open_users(o, sc, broker_url, needs);
 }
 
-std::vector<HostEvent> broker_restart_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet) {
+std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet) {
   std::vector<HostEvent> events;
-  if (!b.broker || sc.broker.restart_every.us <= 0) return events;
+  for (const FaultSpec& f : sc.fleet.faults)
+    if (is_broker_fault(f.kind) && !b.broker)
+      throw CliError("faults[" + std::to_string(f.index) + "]: a " + std::string(enum_name(kFaultKindNames, f.kind)) +
+                     " acts on the embedded broker; with --broker (or broker.url) the broker is yours");
+  if (!b.broker) return events;
   BrokerWatch* watch = &*b.watch;
-  const VTime every = VTime::from_us(sc.broker.restart_every.us), down = VTime::from_us(sc.broker.restart_down.us);
-  for (VTime t = every; t < VTime::from_us(sc.fleet.duration.us); t = t + every) {
-    events.push_back(HostEvent{t, "broker stops", [watch] { watch->planned_stop(); },
-                               [&fleet] { return all_sockets_closed_by_peer(*fleet); }});
-    events.push_back(HostEvent{t + down,
-                               "broker starts",
-                               [watch, &fleet] {
-                                 if (pid_t pid = watch->planned_start(); pid > 0)
-                                   std::fprintf(stderr, "espfleet: [%7.1fs] embedded mosquitto restarted, pid %d\n",
-                                                fleet ? fleet->now().seconds() : 0.0, int(pid));
-                               },
-                               {}});
+  auto say_started = [watch, &fleet](const std::string& why) {
+    return [watch, &fleet, why] {
+      if (pid_t pid = watch->planned_start(); pid > 0)
+        std::fprintf(stderr, "espfleet: [%7.1fs] embedded mosquitto %s, pid %d\n", fleet ? fleet->now().seconds() : 0.0,
+                     why.c_str(), int(pid));
+    };
+  };
+  // Its clients see the broker go: the run waits (in host time) for their sockets' close.
+  auto all_closed = [&fleet] { return all_sockets_closed_by_peer(*fleet); };
+  const VTime end = VTime::from_us(sc.fleet.duration.us);
+  if (sc.broker.restart_every.us > 0) {
+    const VTime every = VTime::from_us(sc.broker.restart_every.us), down = VTime::from_us(sc.broker.restart_down.us);
+    for (VTime t = every; t < end; t = t + every) {
+      events.push_back(HostEvent{t, "broker stops", [watch] { watch->planned_stop(); }, all_closed});
+      events.push_back(HostEvent{t + down, "broker starts", say_started("restarted"), {}});
+    }
   }
+  for (const FaultSpec& f : sc.fleet.faults) {
+    if (!is_broker_fault(f.kind)) continue;
+    const std::string tag = " (faults[" + std::to_string(f.index) + "])";
+    const VTime length = VTime::from_us(f.duration.us);
+    for (VTime t = VTime::from_us(f.at.us); t < end; t = t + VTime::from_us(f.every.us)) {
+      switch (f.kind) {
+        case FaultKind::broker_restart:
+          events.push_back(HostEvent{t, "broker stops" + tag, [watch] { watch->planned_stop(); }, all_closed});
+          events.push_back(HostEvent{t + length, "broker starts" + tag, say_started("restarted" + tag), {}});
+          break;
+        case FaultKind::broker_kill:
+          events.push_back(
+              HostEvent{t, "broker killed (SIGKILL)" + tag, [watch] { watch->planned_kill(); }, all_closed});
+          events.push_back(
+              HostEvent{t + length, "broker starts" + tag, say_started("started after kill -9" + tag), {}});
+          break;
+        case FaultKind::broker_stall:
+          events.push_back(HostEvent{t, "broker stalled (SIGSTOP)" + tag, [watch] { watch->stall(); }, {}});
+          events.push_back(HostEvent{t + length, "broker resumes (SIGCONT)" + tag, [watch] { watch->resume(); }, {}});
+          break;
+        default:
+          break;
+      }
+      if (f.every.us <= 0) break;
+    }
+  }
+  std::stable_sort(events.begin(), events.end(), [](const HostEvent& a, const HostEvent& b) { return a.at < b.at; });
   return events;
 }
 

@@ -43,8 +43,10 @@ void check_broker_options(const RunOptions& o, const std::string& broker_url);
 RunBroker open_run_broker(const RunOptions& o, const Scenario& sc, const std::string& broker_url,
                           const std::filesystem::path& dir, const FleetNeeds& needs);
 
-// The embedded broker's planned restarts (broker.restart_every, broker.restart_down) as host
-// events of the fleet; `fleet` is the fleet they will run in, once it exists.
-std::vector<HostEvent> broker_restart_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet);
+// What happens to the embedded broker during the run, as host events of the fleet in time order:
+// its planned restarts (broker.restart_every, broker.restart_down) and the scenario's broker
+// faults (broker_restart, broker_kill, broker_stall; docs/faults.md). `fleet` is the fleet they
+// will run in, once it exists. CliError when a broker fault is asked of a broker of the user's.
+std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet);
 
 }  // namespace espfleet

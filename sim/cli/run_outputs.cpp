@@ -77,6 +77,9 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
   if (f.broker_exit)
     summary["events"].push_back(
         {{"t_s", f.broker_exit_at.seconds()}, {"what", "broker exited: " + f.broker_exit->how}});
+  if (f.scenario)
+    for (auto& e : device_fault_events(*f.scenario, fleet.now())) summary["events"].push_back(e);
+  sort_events(summary["events"]);
   summary["run_dir"] = dir.string();
   if (f.thresholds && !f.thresholds->empty()) summary["thresholds"] = evaluate_thresholds(*f.thresholds, summary);
   summary["output_errors"] = output_errors;

@@ -32,6 +32,7 @@ struct RunFacts {
   bool record_tapes = true;
   uint64_t seed = 1;
   const std::vector<Threshold>* thresholds = nullptr;  // the scenario's, evaluated into summary.json
+  const Scenario* scenario = nullptr;                  // its device faults go on the run's events
   nlohmann::ordered_json shard;                        // summary.json "shard" (shard.h), null for the whole fleet
   // The embedded broker's unplanned exit, if any: when (device and wall time) and how.
   std::optional<BrokerExit> broker_exit;

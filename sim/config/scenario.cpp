@@ -14,6 +14,7 @@
 
 #include <toml++/toml.h>
 
+#include "fault_spec.h"
 #include "input_file.h"
 #include "scenario_options.h"
 #include "threshold_value.h"
@@ -197,6 +198,12 @@ void Loader::walk(const toml::table& t, const std::string& path, const std::stri
         std::find(std::begin(kGroupKeys), std::end(kGroupKeys), key) != std::end(kGroupKeys))
       continue;  // handled by resolve()
     if (path.empty() && !in_group && key == "group") continue;
+    if (path.empty() && key == "faults") {  // [[faults]]: read by resolve()
+      if (in_group)
+        report(shown, at,
+               "faults are the fleet's; write [[faults]] entries outside [[group]] (group = NAME targets one)");
+      continue;
+    }
     Where next_dotted = path.empty() ? key_where(k) : dotted;
     if (path.empty() && key == "thresholds") {  // figures of the summary, not options
       if (in_group)
@@ -315,6 +322,35 @@ Scenario Loader::resolve() {
       pending.push_back(std::move(p));
     }
   }
+  if (auto it = root_.find("faults"); it != root_.end()) {
+    const toml::array* arr = it->second.as_array();
+    if (!arr || !arr->is_array_of_tables())
+      report("faults", key_where(it->first), "faults must be an array of tables: write [[faults]] for each fault");
+    for (size_t i = 0; arr && i < arr->size(); ++i) {
+      const toml::table* t = (*arr)[i].as_table();
+      if (!t) continue;
+      const std::string shown = "faults[" + std::to_string(i) + "].";
+      const Where entry{t->source().begin.line, t->source().begin.column};
+      FaultSpec f =
+          read_fault(*t, uint32_t(i), [&](const std::string& key, const toml::node* n, const std::string& why) {
+            auto k = t->find(key);
+            const Where at = k != t->end() ? key_where(k->first) : entry;
+            if (n)
+              value_error(shown + key, *n, at, why);
+            else
+              report(shown + key, at, why);
+          });
+      if (!f.group.empty() &&
+          std::none_of(groups.begin(), groups.end(), [&](const Scenario::Group& g) { return g.name == f.group; })) {
+        std::string names;
+        for (const Scenario::Group& g : groups) names += (names.empty() ? "" : ", ") + g.name;
+        value_error(shown + "group", t->find("group")->second, key_where(t->find("group")->first),
+                    "no [[group]] has this name" +
+                        (names.empty() ? std::string(" (the file has no groups)") : " (groups: " + names + ")"));
+      }
+      base.fleet.faults.push_back(std::move(f));
+    }
+  }
   throw_if_errors();
 
   sc.fleet = base.fleet;
@@ -375,7 +411,10 @@ DeviceConfig Scenario::for_device(uint32_t id) const {
     throw std::out_of_range("device id " + std::to_string(id) +
                             " is outside the fleet (fleet.devices = " + std::to_string(fleet.devices) + ")");
   const Group* g = group_of(id);
-  return g ? g->config : defaults;
+  DeviceConfig c = g ? g->config : defaults;
+  for (const FaultSpec& f : fleet.faults)
+    if (fault_targets(f, id, c.group, fleet.seed)) c.faults.push_back(device_fault(f));
+  return c;
 }
 
 uint32_t Scenario::default_count() const {
@@ -402,6 +441,8 @@ nlohmann::ordered_json Scenario::resolved() const {
     j.update(to_json(Settings{fleet, broker, g.config}, true));
     out["groups"].push_back(std::move(j));
   }
+  out["faults"] = json::array();
+  for (const FaultSpec& f : fleet.faults) out["faults"].push_back(fault_json(f));
   return out;
 }
 

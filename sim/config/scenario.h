@@ -54,6 +54,43 @@ struct GpioInput {
   bool operator==(const GpioInput&) const = default;
 };
 
+// [[faults]]: what goes wrong in the fleet's world (docs/faults.md). The broker's faults act on
+// the embedded Mosquitto; a device's act on the devices it targets.
+enum class FaultKind : uint8_t {
+  broker_restart,  // a graceful stop, started again after `duration`
+  broker_kill,     // kill -9, started again after `duration`
+  broker_stall,    // SIGSTOP for `duration`, then SIGCONT
+  partition,       // the device's link black-holes every packet for `duration` (TCP retransmits after)
+  power_cycle,     // the device loses power and boots again (not a crash)
+};
+inline constexpr EnumName<FaultKind> kFaultKindNames[] = {{FaultKind::broker_restart, "broker_restart"},
+                                                          {FaultKind::broker_kill, "broker_kill"},
+                                                          {FaultKind::broker_stall, "broker_stall"},
+                                                          {FaultKind::partition, "partition"},
+                                                          {FaultKind::power_cycle, "power_cycle"}};
+inline constexpr bool is_broker_fault(FaultKind k) {
+  return k == FaultKind::broker_restart || k == FaultKind::broker_kill || k == FaultKind::broker_stall;
+}
+
+// One [[faults]] entry: at `at` (device time), again every `every` (0: once), for `duration`; a
+// device fault targets the devices of `group` ("" = all), `fraction` of them drawn per device from
+// the fleet's seed and the entry's place in the file (the same devices at every occurrence).
+struct FaultSpec {
+  FaultKind kind = FaultKind::broker_restart;
+  Duration at{}, every{}, duration{};
+  std::string group;
+  double fraction = 1;
+  uint32_t index = 0;  // [[faults]] entry number, from 0
+  bool operator==(const FaultSpec&) const = default;
+};
+// A device fault as the device it targets holds it: when its windows are open.
+struct DeviceFault {
+  FaultKind kind = FaultKind::partition;
+  TimeWindows when;
+  uint32_t index = 0;  // the [[faults]] entry
+  bool operator==(const DeviceFault&) const = default;
+};
+
 // sketch.hosts: a host name a sketch uses, and where it leads.
 struct HostMapping {
   enum class To : uint8_t { broker, nowhere };  // the run's broker; a name that does not resolve
@@ -71,6 +108,7 @@ struct DeviceConfig {
   std::vector<GpioInput> gpio_inputs;             // sketch.gpio_inputs (at most 8)
   std::vector<TimeWindows> wifi_drops;            // sketch.wifi_drops (at most 8)
   std::vector<HostMapping> hosts;                 // sketch.hosts (names not listed lead to the broker)
+  std::vector<DeviceFault> faults;                // the [[faults]] that target this device (for_device)
   bool tls_enabled = true;                        // tls.enabled
   Validation validation = Validation::ca;         // tls.validation
   bool client_cert = true;                        // tls.client_cert
@@ -108,6 +146,7 @@ struct FleetConfig {
   Duration connect_spread = Duration::from_us(0);  // fleet.connect_spread: boots spread over it
   bool skip_idle = true;                           // fleet.skip_idle: idle waits and loop passes skipped
   std::vector<Threshold> thresholds;               // [thresholds], in file order
+  std::vector<FaultSpec> faults;                   // [[faults]], in file order
 };
 
 struct BrokerConfig {

@@ -66,7 +66,7 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
   const uint64_t base = clock.cycles();
   for (;;) {
     VTime event{}, timer{};
-    const bool has_event = d.net().next_event(&event);
+    const bool has_event = d.next_event(&event);
     const bool has_timer = d.platform().next_timer(&timer);
     // Walk the steps from `base`: the first whose evaluation could see something, or whose
     // delay is cut short, or the end.
@@ -102,7 +102,7 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
       d.sched().park_io(d.task(), prev.wake, d.waits_on());
       if (clock.cycles() != prev.eval) continue;  // woken earlier
       VTime again{};
-      if (d.net().next_event(&again) && again <= cycles_to_time(prev.eval, mhz)) continue;
+      if (d.next_event(&again) && again <= cycles_to_time(prev.eval, mhz)) continue;
     }
     clock.charge(step_cost);  // that step's blocked(), which would have said "still blocked"
     return Skipped::at_step_start;

@@ -94,6 +94,11 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
       alloc_saved_(&heap_) {
   clock_.set_alarm(&Device::watchdog_alarm, this);
   if (program_.image) wifi_.set_drops(&cfg_.wifi_drops, ident_.seed);  // a sketch's station only
+  for (const DeviceFault& f : cfg_.faults) {                           // [[faults]] (docs/faults.md)
+    const WindowSchedule w(f.when.at.us, f.when.length.us, f.when.every.us);
+    if (f.kind == FaultKind::partition) net_.faults().add_partition(w);
+    if (f.kind == FaultKind::power_cycle) power_cycles_.push_back(w);
+  }
   life_.boot_at_ = spec.boot_at;
   clock_.advance_to(spec.boot_at);
   boot();
@@ -159,7 +164,36 @@ void Device::deep_sleep(VTime sleep) {
   __builtin_unreachable();
 }
 
+bool Device::next_event(VTime* at) const {
+  bool any = net_.next_event(at);
+  for (const WindowSchedule& w : power_cycles_) {
+    VTime t{};
+    if (w.next_change(now(), &t) && w.opened_by(t) > w.opened_by(now()) && (!any || t < *at)) {
+      *at = t;
+      any = true;
+    }
+  }
+  return any;
+}
+
+void Device::note_online_change() {
+  if (env_.activity && online() != online_seen_) {
+    online_seen_ = !online_seen_;
+    env_.activity->note(online_seen_ ? FleetActivity::Event::up : FleetActivity::Event::down, now());
+  }
+}
+
 void Device::run_slice() {
+  // A power cycle the scenario brings: the chip is off and boots again, wherever the firmware was.
+  uint64_t cycles = 0;
+  for (const WindowSchedule& w : power_cycles_) cycles += w.opened_by(now());
+  if (cycles != power_cycles_seen_) {
+    power_cycles_seen_ = cycles;
+    life_.pending_ = Lifecycle::PendingReset{ResetReason::power_on, "power cycle (the scenario's [[faults]])", {}, {}};
+    reboot();
+    note_online_change();
+    return;
+  }
   esp_set_platform(&platform_);
   set_cost_meter(&costs_);
   fault_guard_set_target(this);
@@ -192,10 +226,7 @@ void Device::run_slice() {
     life_.pending_ = Lifecycle::PendingReset{
         ResetReason::exception, "host fiber stack overflow (device stack canary overwritten)", {}, {}};
   if (life_.pending_) reboot();
-  if (env_.activity && online() != online_seen_) {
-    online_seen_ = !online_seen_;
-    env_.activity->note(online_seen_ ? FleetActivity::Event::up : FleetActivity::Event::down, now());
-  }
+  note_online_change();
   if (env_.after_slice) env_.after_slice(*this);
 }
 
@@ -228,7 +259,8 @@ void Device::reboot() {
   log_lines(r.record, "");
   log_lines(r.note, "espfleet: ");
   life_.last_reset_ = r.reason;
-  if (r.reason != ResetReason::soft_restart && r.reason != ResetReason::deep_sleep_awake) {
+  if (r.reason != ResetReason::soft_restart && r.reason != ResetReason::deep_sleep_awake &&
+      r.reason != ResetReason::power_on) {
     if (HeapTimeline* t = heap_.timeline()) t->mark(now(), HeapTimeline::kCrash, r.summary);
     life_.crashes_.push_back(CrashEntry{r.reason, r.summary, digest()});
     life_.state_ = DeviceState::crashed;

@@ -29,6 +29,7 @@
 #include "thunk_block.h"
 #include "watchdog.h"
 #include "wifi_station.h"
+#include "window_schedule.h"
 
 namespace spdlog {
 class logger;
@@ -197,6 +198,10 @@ class Device final : private FaultTarget {
   const DeviceEnv& env() const { return env_; }
 
   VTime now() const { return clock_.now(); }
+  // The earliest device time at which something outside the firmware changes what it sees: its
+  // sockets (DeviceNet::next_event) or a power cycle the scenario's faults bring. What an idle
+  // wait may not sleep through (delay_while.cpp, loop_passes.cpp).
+  bool next_event(VTime* at) const;
   // The device's history in one number: every heap request of every boot, its result and the
   // device time it came at, and the clock now (same seed + same tape ⇒ same digest).
   uint64_t digest() const;
@@ -227,6 +232,7 @@ class Device final : private FaultTarget {
   };
   void boot();
   void reboot();
+  void note_online_change();  // FleetActivity up/down, after a slice or a power cycle
   void run_slice();
   void log_lines(const std::string& lines, const char* prefix);
   static void fiber_entry(void* self);
@@ -256,8 +262,10 @@ class Device final : private FaultTarget {
   ConsoleFigures console_;
   SerialLines serial_;
   WifiStation wifi_;
-  uint64_t drops_seen_ = 0;   // the scenario's Wi-Fi drops begun by the last slice
-  bool online_seen_ = false;  // online() after the last slice (FleetActivity up/down)
+  uint64_t drops_seen_ = 0;                   // the scenario's Wi-Fi drops begun by the last slice
+  std::vector<WindowSchedule> power_cycles_;  // the scenario's power_cycle faults on this device
+  uint64_t power_cycles_seen_ = 0;            // those begun by the last slice
+  bool online_seen_ = false;                  // online() after the last slice (FleetActivity up/down)
   GpioPins gpio_;
   HostUse host_use_;
   DevicePlatform platform_;

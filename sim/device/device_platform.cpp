@@ -343,7 +343,7 @@ int DevicePlatform::gpio_read(uint8_t pin) {
 
 WindowSchedule DevicePlatform::input_schedule(size_t i) const {
   const uint64_t seed = mix_seed(d_.identity().seed, uint64_t(SeedPurpose::gpio_input));
-  return WindowSchedule(d_.config().gpio_inputs[i].when, mix_seed(seed, i));
+  return window_schedule(d_.config().gpio_inputs[i].when, mix_seed(seed, i));
 }
 
 namespace {

@@ -41,7 +41,7 @@ uint32_t DevicePlatform::clock_ms() {
 uint64_t DevicePlatform::quiet_until(uint64_t limit) const {
   const uint32_t mhz = d_.clock().mhz();
   VTime event{};
-  if (d_.net().next_event(&event)) limit = std::min(limit, time_to_cycles(event, mhz));
+  if (d_.next_event(&event)) limit = std::min(limit, time_to_cycles(event, mhz));
   if (d_.wifi().next_change(d_.now(), &event)) limit = std::min(limit, time_to_cycles(event, mhz));
   if (next_timer(&event)) limit = std::min(limit, time_to_cycles(event, mhz));
   for (size_t i = 0; i < d_.config().gpio_inputs.size(); ++i)  // an input pin that changes

@@ -90,7 +90,7 @@ class WifiStation {
 
  private:
   static constexpr VTime kNever = VTime::from_ns(INT64_MAX);
-  WindowSchedule schedule(size_t i) const { return WindowSchedule((*drops_)[i], mix_seed(drop_seed_, 2 * i)); }
+  WindowSchedule schedule(size_t i) const { return window_schedule((*drops_)[i], mix_seed(drop_seed_, 2 * i)); }
   // After drop i's k-th window closes: the time the station takes to join again.
   VTime rejoin(size_t i, int64_t k) const {
     const uint64_t draw = mix_seed(mix_seed(drop_seed_, 2 * i + 1), uint64_t(k));

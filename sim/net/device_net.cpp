@@ -61,6 +61,19 @@ TcpSocket* DeviceNet::connect(const char* host, uint16_t port, uint32_t timeout_
   clock_.charge(cost::kTcpCall);
   uint32_t ip = 0;
   if (!resolve_host(host, &ip)) return nullptr;
+  // A partition: the SYNs are lost. lwIP keeps sending them; the connect goes on when the
+  // partition ends, or fails when its timeout passes first (docs/faults.md).
+  if (VTime until{}; faults_.partitioned(task_.now(), &until)) {
+    const VTime deadline = task_.now() + VTime::from_ms(timeout_ms);
+    counters_.tcp_connects++;
+    if (until >= deadline) {
+      sched_.park_until(task_, deadline);
+      return nullptr;
+    }
+    sched_.park_until(task_, until);
+    timeout_ms = uint32_t((deadline - task_.now()).ms());
+    counters_.tcp_connects--;  // counted by the connect that follows
+  }
   size_t slot = 0;
   while (slot < sockets_.size() && sockets_[slot]) ++slot;
   if (slot == sockets_.size()) sockets_.emplace_back();
@@ -116,6 +129,15 @@ std::string DeviceNet::apply(const NetEvent& e) {
 
 bool DeviceNet::next_event(VTime* at) const {
   bool any = false;
+  // Bytes held by a partition go out when it ends: the device must be there.
+  VTime until{};
+  if (faults_.partitioned(task_.now(), &until))
+    for (const auto& s : sockets_)
+      if (s && s->holds_unsent()) {
+        *at = until;
+        any = true;
+        break;
+      }
   for (const auto& s : sockets_) {
     VTime t;
     if (s && s->next_event(&t) && (!any || t < *at)) {

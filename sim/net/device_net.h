@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "host_clock.h"
+#include "link_faults.h"
 #include "link_model.h"
 #include "net_event.h"
 #include "rng.h"
@@ -96,6 +97,9 @@ class DeviceNet {
   Scheduler& sched() const { return sched_; }
   Transport& transport() const { return transport_; }
   const LinkConfig& link() const { return link_; }
+  // The scenario's partitions of this device's link (link_faults.h), set before it boots.
+  LinkFaults& faults() { return faults_; }
+  const LinkFaults& faults() const { return faults_; }
   Rng& rng() { return rng_; }
   const std::string& source() const { return source_ ? *source_ : kNoSource; }
   NetCounters& counters() { return counters_; }
@@ -111,6 +115,7 @@ class DeviceNet {
   Scheduler& sched_;
   Transport& transport_;
   LinkConfig link_;
+  LinkFaults faults_;
   Rng rng_;
   const std::string* source_;
   NetRecorder* recorder_ = nullptr;

@@ -68,6 +68,30 @@ size_t TcpSocket::write(const uint8_t* buf, size_t len) {
   net_.clock().charge(cost::kTcpCall + cost::kTcpByte * len);
   net_.transport().sync_to_wall(net_);
   if (state_ != State::connected) return 0;
+  if (VTime until{}; net_.faults().partitioned(net_.task().now(), &until)) {
+    // Into the send buffer, which nothing empties until the partition ends.
+    const size_t take = std::min(len, LinkFaults::kSendBuffer - std::min(LinkFaults::kSendBuffer, unsent_.size()));
+    unsent_.append(reinterpret_cast<const char*>(buf), take);
+    net_.counters().tx_bytes += take;
+    return take;
+  }
+  release_unsent();
+  if (state_ != State::connected) return 0;
+  return send_now(buf, len);
+}
+
+void TcpSocket::release_unsent() {
+  if (unsent_.empty() || state_ != State::connected) return;
+  VTime until{};
+  if (net_.faults().partitioned(net_.task().now(), &until)) return;
+  net_.before_effect();
+  std::string held = std::move(unsent_);
+  unsent_.clear();
+  net_.counters().tx_bytes -= held.size();  // counted again as it goes out
+  send_now(reinterpret_cast<const uint8_t*>(held.data()), held.size());
+}
+
+size_t TcpSocket::send_now(const uint8_t* buf, size_t len) {
   uint64_t hash = hash_bytes(buf, len);
   int status = net_.transport().send(*this, buf, len, hash);
   if (status == Transport::kDiverged) return 0;
@@ -109,6 +133,7 @@ void TcpSocket::await_reply() {
 int TcpSocket::available() {
   HostSection host;
   net_.counters().looks++;
+  release_unsent();
   // The call's cost first: the reply is looked for at the same moment its bytes are checked for,
   // so whether they had reached the host before that moment cannot change what the device sees.
   net_.clock().charge(cost::kTcpCall / 4);
@@ -121,6 +146,7 @@ int TcpSocket::available() {
 int TcpSocket::read(uint8_t* buf, size_t len) {
   HostSection host;
   net_.counters().looks++;
+  release_unsent();
   await_reply();
   VTime now = net_.task().now();
   rx_.take_arrived(now);
@@ -135,6 +161,7 @@ int TcpSocket::read(uint8_t* buf, size_t len) {
 int TcpSocket::peek() {
   HostSection host;
   net_.counters().looks++;
+  release_unsent();
   await_reply();
   VTime now = net_.task().now();
   rx_.take_arrived(now);
@@ -148,6 +175,15 @@ bool TcpSocket::flush(uint32_t timeout_ms) {
   Task& task = net_.task();
   Scheduler& sched = net_.sched();
   VTime deadline = task.now() + VTime::from_ms(timeout_ms);
+  if (!unsent_.empty()) {  // no ACK can come through a partition
+    VTime until{};
+    if (net_.faults().partitioned(task.now(), &until)) {
+      sched.park_until(task, std::min(until, deadline));
+      if (until > deadline) return false;
+    }
+    release_unsent();
+    if (state_ != State::connected) return false;
+  }
   if (pending_writes_ > 0) {
     HoldWhile hold(
         [this, until = host_now() + kFlushHold] { return pending_writes_ > 0 && !peer_closed_ ? until : HostTime{}; });
@@ -168,6 +204,7 @@ bool TcpSocket::flush(uint32_t timeout_ms) {
 bool TcpSocket::connected() {
   HostSection host;
   net_.counters().looks++;
+  release_unsent();
   await_reply();
   return state_ == State::connected && !close_visible();
 }
@@ -264,21 +301,24 @@ void TcpSocket::deliver_write_done(int status, VTime vis) {
 void TcpSocket::arrived_connect(int status) {
   if (state_ == State::closed) return;
   int st = status < 0 ? status : 0;
-  VTime vis = stamp();
+  VTime vis = net_.faults().after_partition(stamp());  // a partition holds what the peer sends
+  link_model_.keep_order(vis);
   record(NetEventKind::connect, st, vis);
   deliver_connect(st, vis);
 }
 
 void TcpSocket::arrived_data(const char* bytes, size_t n) {
   if (state_ == State::closed) return;
-  VTime vis = stamp();
+  VTime vis = net_.faults().after_partition(stamp());
+  link_model_.keep_order(vis);
   record(NetEventKind::data, 0, vis, bytes, n);
   deliver_data(bytes, n, vis);
 }
 
 void TcpSocket::arrived_close(int err) {
   if (state_ == State::closed) return;
-  VTime vis = stamp();
+  VTime vis = net_.faults().after_partition(stamp());
+  link_model_.keep_order(vis);
   record(NetEventKind::close, err, vis);
   deliver_close(err, vis);
 }

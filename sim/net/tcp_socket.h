@@ -65,6 +65,8 @@ class TcpSocket final : public EspTcp {
   // DeviceNet::link_lost: aborted at `now` (nothing more arrives; unread bytes are lost).
   void link_lost(VTime now);
   int pending_writes() const { return pending_writes_; }
+  // Bytes a partition holds in the send buffer (link_faults.h), sent when it ends.
+  bool holds_unsent() const { return !unsent_.empty(); }
   void write_cancelled() { pending_writes_--; }  // a closed socket's write finished (libuv)
   void* link = nullptr;                          // the transport's own state for this connection
 
@@ -74,6 +76,11 @@ class TcpSocket final : public EspTcp {
   int start(const sockaddr_in& peer);
   bool await_connected(uint32_t timeout_ms);
   void shut();  // closed: pbufs freed
+  // Hands `len` bytes to the transport (recorded, counted, the link's exchange drawn): a write,
+  // or the bytes a partition held, when it is over.
+  size_t send_now(const uint8_t* buf, size_t len);
+  // A partition is over: what it held goes out now (the firmware's next call on the socket).
+  void release_unsent();
 
   void deliver_connect(int status, VTime vis);
   void deliver_data(const char* bytes, size_t n, VTime vis);
@@ -97,7 +104,8 @@ class TcpSocket final : public EspTcp {
   bool peer_closed_ = false;
   VTime peer_closed_at_{};
   int pending_writes_ = 0;
-  VTime event_at_{};  // when the device sees the connect's outcome
+  VTime event_at_{};    // when the device sees the connect's outcome
+  std::string unsent_;  // written during a partition (at most LinkFaults::kSendBuffer)
 };
 
 }  // namespace espfleet

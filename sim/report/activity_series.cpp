@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "fault_spec.h"
 #include "scheduler.h"
 
 namespace espfleet {
@@ -38,6 +39,35 @@ json host_events_record(const Scheduler& s) {
     j.push_back({{"t_s", e.at.seconds()}, {"what", e.name}});
   }
   return j;
+}
+
+json device_fault_events(const Scenario& sc, VTime end) {
+  json out = json::array();
+  for (const FaultSpec& f : sc.fleet.faults) {
+    if (is_broker_fault(f.kind)) continue;
+    const std::string tag = "faults[" + std::to_string(f.index) + "]";
+    const uint32_t n = fault_device_count(sc, f);
+    const std::string who = (f.group.empty() ? std::string() : "group " + f.group + ": ") + std::to_string(n) +
+                            (n == 1 ? " device" : " devices");
+    for (VTime t = VTime::from_us(f.at.us); t < end; t = t + VTime::from_us(f.every.us)) {
+      if (f.kind == FaultKind::power_cycle) {
+        out.push_back({{"t_s", t.seconds()}, {"what", "power cycle (" + tag + ", " + who + ")"}});
+      } else {
+        out.push_back({{"t_s", t.seconds()}, {"what", "partition begins (" + tag + ", " + who + ")"}});
+        const VTime until = t + VTime::from_us(f.duration.us);
+        if (until < end) out.push_back({{"t_s", until.seconds()}, {"what", "partition ends (" + tag + ")"}});
+      }
+      if (f.every.us <= 0) break;
+    }
+  }
+  return out;
+}
+
+void sort_events(json& events) {
+  std::vector<json> v(events.begin(), events.end());
+  std::stable_sort(v.begin(), v.end(),
+                   [](const json& a, const json& b) { return a.value("t_s", 0.0) < b.value("t_s", 0.0); });
+  events = json(v);
 }
 
 void merge_activity(json& into, const json& shard) {

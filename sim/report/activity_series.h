@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fleet_activity.h"
+#include "scenario.h"
 
 namespace espfleet {
 
@@ -16,6 +17,12 @@ class Scheduler;
 nlohmann::ordered_json activity_record(const FleetActivity& a, VTime end);
 // [{"t_s", "what"}] for the host events the scheduler ran.
 nlohmann::ordered_json host_events_record(const Scheduler& s);
+// [{"t_s", "what"}] for the device faults of the scenario (docs/faults.md) that began (and ended)
+// before `end`: "partition begins (faults[1], group cut: 5 devices)", "partition ends (faults[1])",
+// "power cycle (faults[2]: 12 devices)". Counted over the whole fleet, so every shard says the same.
+nlohmann::ordered_json device_fault_events(const Scenario& sc, VTime end);
+// `events` in time order (stable: what happened at one time keeps its order).
+void sort_events(nlohmann::ordered_json& events);
 // Adds a shard's "activity" into `into` bin by bin (null `into`: a copy). Shards of one fleet
 // share a bin width; another width is an error naming both.
 void merge_activity(nlohmann::ordered_json& into, const nlohmann::ordered_json& shard);

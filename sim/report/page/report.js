@@ -24,7 +24,7 @@
   // ---- at a glance ----
   const duration = data.device_time_s;
   const events = S.events || [];
-  const brokerStarts = events.filter((e) => e.what === 'broker starts').length;
+  const brokerStarts = events.filter((e) => e.what.startsWith('broker starts')).length;
   const brokerExits = events.filter((e) => e.what.startsWith('broker exited')).length;
   const pct = (m) => m ? 'p50 ' + fmt(m.p50, 0) + ' · p99 ' + fmt(m.p99, 0) + ' · max ' + fmt(m.max, 0) : '–';
   const tiles = [
@@ -76,7 +76,16 @@
   Chart.defaults.maintainAspectRatio = false;
   const charts = {};
 
-  // The broker's events as vertical lines on a chart whose x axis is bins of device time.
+  // How an event is drawn: the broker going (red) and coming back (green), an unplanned exit
+  // (solid black), a partition (purple) and a power cycle (grey) of the scenario's faults.
+  function eventStyle(what) {
+    if (/^broker (stops|killed|stalled)/.test(what)) return {color: '#d62728', dash: [4, 3]};
+    if (/^broker (starts|resumes)/.test(what)) return {color: '#2ca02c', dash: [4, 3]};
+    if (what.startsWith('broker exited')) return {color: '#000', dash: []};
+    if (what.startsWith('partition')) return {color: '#9467bd', dash: what.startsWith('partition ends') ? [2, 4] : [6, 2]};
+    return {color: '#7f7f7f', dash: [1, 3]};
+  }
+  // The run's events as vertical lines on a chart whose x axis is bins of device time.
   const eventLines = {
     id: 'espfleetEvents',
     afterDatasetsDraw(chart, args, opts) {
@@ -85,8 +94,9 @@
       for (const e of opts.events || []) {
         const px = x.getPixelForValue(e.t_s / opts.bin);
         if (px < area.left || px > area.right) continue;
-        ctx.strokeStyle = e.what === 'broker stops' ? '#d62728' : e.what === 'broker starts' ? '#2ca02c' : '#000';
-        ctx.setLineDash(e.what.startsWith('broker exited') ? [] : [4, 3]);
+        const s = eventStyle(e.what);
+        ctx.strokeStyle = s.color;
+        ctx.setLineDash(s.dash);
         ctx.beginPath();
         ctx.moveTo(px, area.top);
         ctx.lineTo(px, area.bottom);
@@ -136,7 +146,7 @@
     });
   }
   el('events').innerHTML = events.length ? events.map((e) => '<li>' + fmt(e.t_s, 1) + ' s: ' + esc(e.what) + '</li>').join('')
-                                         : '<li>no broker events</li>';
+                                         : '<li>no broker or fault events</li>';
 
   // Bins for values across their range: `count` bins of a round width.
   function binsFor(values, count, minWidth) {

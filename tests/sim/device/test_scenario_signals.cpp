@@ -27,7 +27,7 @@ using scenario_test::error_of;  // the scenario tests' own: the error text of pa
 TEST_CASE("WindowSchedule: once, for good, repeating, and the offset from spread") {
   auto ms = [](int64_t v) { return VTime::from_ms(v); };
   TimeWindows once{Duration::from_ms(1000), Duration::from_ms(200), {}, {}};
-  WindowSchedule a(once, 12345);
+  const WindowSchedule a = window_schedule(once, 12345);
   CHECK(a.open_at(ms(999)) == -1);
   CHECK(a.open_at(ms(1000)) == 0);
   CHECK(a.open_at(ms(1199)) == 0);
@@ -40,7 +40,7 @@ TEST_CASE("WindowSchedule: once, for good, repeating, and the offset from spread
   CHECK_FALSE(a.next_change(ms(1300), &t));
 
   TimeWindows repeat{Duration::from_ms(1000), Duration::from_ms(200), Duration::from_ms(1000), {}};
-  WindowSchedule r(repeat, 0);
+  const WindowSchedule r = window_schedule(repeat, 0);
   CHECK(r.open_at(ms(3100)) == 2);
   CHECK(r.open_at(ms(3300)) == -1);
   REQUIRE(r.next_change(ms(3300), &t));
@@ -50,8 +50,15 @@ TEST_CASE("WindowSchedule: once, for good, repeating, and the offset from spread
   REQUIRE(r.last_closed(ms(3300), &end, &k));
   CHECK(end == ms(3200));
   CHECK(k == 2);
+  REQUIRE(r.open_until(ms(3100), &end));  // the window open at a time, and when it closes
+  CHECK(end == ms(3200));
+  CHECK_FALSE(r.open_until(ms(3300), &end));
+  CHECK(r.opened_by(ms(999)) == 0);
+  CHECK(r.opened_by(ms(1000)) == 1);
+  CHECK(r.opened_by(ms(3300)) == 3);
+  CHECK(a.opened_by(ms(5000)) == 1);
 
-  WindowSchedule forever(TimeWindows{Duration::from_ms(500), {}, {}, {}}, 0);
+  const WindowSchedule forever = window_schedule(TimeWindows{Duration::from_ms(500), {}, {}, {}}, 0);
   CHECK(forever.open_at(ms(100000)) == 0);
   CHECK_FALSE(forever.next_change(ms(600), &t));
 
@@ -59,7 +66,7 @@ TEST_CASE("WindowSchedule: once, for good, repeating, and the offset from spread
   TimeWindows spread{Duration::from_ms(1000), Duration::from_ms(10), {}, Duration::from_ms(500)};
   int64_t lo = INT64_MAX, hi = 0;
   for (uint64_t d = 0; d < 200; ++d) {
-    WindowSchedule s(spread, mix_seed(99, d));
+    const WindowSchedule s = window_schedule(spread, mix_seed(99, d));
     VTime first{};
     REQUIRE(s.next_change(ms(0), &first));
     lo = std::min(lo, first.us());

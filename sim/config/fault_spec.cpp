@@ -1,0 +1,124 @@
+// sim/config/fault_spec.cpp — [[faults]] entries (fault_spec.h).
+#include "fault_spec.h"
+
+#include "rng.h"
+#include "toml_values.h"
+
+namespace espfleet {
+
+using namespace scenario_detail;
+
+namespace {
+constexpr const char* kKeys[] = {"kind", "at", "every", "duration", "group", "fraction"};
+constexpr Duration kLongest = Duration::from_s(int64_t(365) * 24 * 3600);
+
+// Salt of the fraction draw, beside the seed purposes of sim/engine/rng.h.
+constexpr uint64_t kFaultTargetSalt = 0x6661756c74730000ull;  // "faults"
+}  // namespace
+
+FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& problem) {
+  FaultSpec f;
+  f.index = index;
+  for (auto&& [k, node] : t) {
+    const std::string key(k.str());
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+      std::vector<std::string> keys(std::begin(kKeys), std::end(kKeys));
+      const std::string s = suggest(key, keys);
+      problem(key, nullptr,
+              "unknown key '" + key + "' in [[faults]]" + (s.empty() ? "" : " (did you mean '" + s + "'?)"));
+    }
+  }
+  bool read_ok = true;
+  auto field = [&](const char* key, auto read) {
+    auto it = t.find(key);
+    if (it == t.end()) return false;
+    try {
+      read(it->second);
+    } catch (const FieldError& e) {
+      problem(key, &it->second, e.msg);
+      read_ok = false;
+    }
+    return true;
+  };
+  if (!field("kind", [&](const toml::node& n) { f.kind = read_enum(n, kFaultKindNames); })) {
+    problem("kind", nullptr, "[[faults]] needs a kind = " + enum_choices(kFaultKindNames, true));
+    return f;
+  }
+  if (!read_ok) return f;  // what the other keys need depends on the kind
+  if (!field("at", [&](const toml::node& n) { f.at = read_duration(n, Duration{}, kLongest); }))
+    problem("at", nullptr, "[[faults]] needs at = \"TIME\" (device time of its first occurrence, e.g. \"2m\")");
+  field("every", [&](const toml::node& n) { f.every = read_duration(n, Duration::from_ms(1), kLongest); });
+  const bool has_duration =
+      field("duration", [&](const toml::node& n) { f.duration = read_duration(n, Duration::from_ms(1), kLongest); });
+  const bool lasts = f.kind != FaultKind::power_cycle;
+  if (lasts && !has_duration)
+    problem("duration", nullptr,
+            "a " + std::string(enum_name(kFaultKindNames, f.kind)) + " fault needs duration = \"TIME\" (" +
+                (f.kind == FaultKind::broker_stall ? "how long the broker is stopped"
+                 : f.kind == FaultKind::partition  ? "how long the link drops everything"
+                                                   : "how long the broker is down") +
+                ")");
+  if (!lasts && has_duration) problem("duration", &t.find("duration")->second, "a power_cycle has no duration");
+  if (f.every.us > 0 && lasts && f.duration >= f.every)
+    problem("every", &t.find("every")->second,
+            "must be longer than duration (the next one would begin before this ends)");
+  const bool device_fault = !is_broker_fault(f.kind);
+  field("group", [&](const toml::node& n) {
+    if (!device_fault) bad("the broker's faults have no target devices");
+    f.group = read_string(n);
+  });
+  field("fraction", [&](const toml::node& n) {
+    if (!device_fault) bad("the broker's faults have no target devices");
+    const double v = n.is_integer()          ? double(n.as_integer()->get())
+                     : n.is_floating_point() ? n.as_floating_point()->get()
+                                             : -1;
+    if (!n.is_number() || !(v > 0 && v <= 1))
+      bad("must be a number above 0 and at most 1 (a share of the targeted devices)");
+    f.fraction = v;
+  });
+  return f;
+}
+
+bool fault_targets(const FaultSpec& f, uint32_t id, const std::string& device_group, uint64_t fleet_seed) {
+  if (is_broker_fault(f.kind)) return false;
+  if (!f.group.empty() && f.group != device_group) return false;
+  if (f.fraction >= 1) return true;
+  const uint64_t draw = mix_seed(mix_seed(fleet_seed, kFaultTargetSalt + f.index), id);
+  return double(draw >> 11) * 0x1.0p-53 < f.fraction;
+}
+
+uint32_t fault_device_count(const Scenario& sc, const FaultSpec& f) {
+  uint32_t n = 0;
+  for (uint32_t id = 0; id < sc.fleet.devices; ++id) {
+    const Scenario::Group* g = sc.group_of(id);
+    n += fault_targets(f, id, g ? g->name : std::string(), sc.fleet.seed);
+  }
+  return n;
+}
+
+DeviceFault device_fault(const FaultSpec& f) {
+  DeviceFault d;
+  d.kind = f.kind;
+  d.index = f.index;
+  d.when.at = f.at;
+  d.when.every = f.every;
+  // A power cycle is an instant: a window of 1 µs marks it.
+  d.when.length = f.kind == FaultKind::power_cycle ? Duration::from_us(1) : f.duration;
+  return d;
+}
+
+nlohmann::ordered_json fault_json(const FaultSpec& f) {
+  nlohmann::ordered_json j;
+  j["index"] = f.index;
+  j["kind"] = std::string(enum_name(kFaultKindNames, f.kind));
+  j["at"] = format_duration(f.at);
+  if (f.every.us > 0) j["every"] = format_duration(f.every);
+  if (f.kind != FaultKind::power_cycle) j["duration"] = format_duration(f.duration);
+  if (!is_broker_fault(f.kind)) {
+    j["group"] = f.group;
+    j["fraction"] = f.fraction;
+  }
+  return j;
+}
+
+}  // namespace espfleet
