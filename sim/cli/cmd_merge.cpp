@@ -126,7 +126,7 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   json m;
   FleetHistograms hist;
   json sketch = json::object(), broker_exits = json::array(), output_errors = json::array(), listed = json::array(),
-       activity, events = json::array();
+       activity, events = json::array(), delivery;
   std::vector<uint32_t> crashed;
   GroupFigures all;
   std::map<std::string, GroupFigures> groups;
@@ -160,6 +160,14 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
       throw CliError((s.dir / "summary.json").string() + ": " + e.what());
     }
     merge_events(events, j.value("events", json::array()));
+    if (const json dl = j.value("delivery", json()); dl.is_object()) {  // each shard's observer on its broker
+      if (delivery.is_null()) delivery = json{{"observed", true}};
+      for (const char* k : {"published", "delivered", "lost", "duplicated", "unmatched"})
+        delivery[k] = delivery.value(k, uint64_t(0)) + dl.value(k, uint64_t(0));
+      json by = delivery.value("lost_by_fault", json::object());
+      sum_map(by, dl.value("lost_by_fault", json::object()));
+      delivery["lost_by_fault"] = by;
+    }
     if (j.contains("broker_exited") && !j["broker_exited"].is_null())
       broker_exits.push_back({{"shard", s.index}, {"exit", j["broker_exited"]}});
     for (auto& e : j.value("output_errors", json::array()))
@@ -231,6 +239,7 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   m["broker_exited"] = broker_exits.empty() ? json(nullptr) : broker_exits;
   m["activity"] = activity;
   m["events"] = events;
+  if (!delivery.is_null()) m["delivery"] = delivery;
   m["shards"] = listed;
   const uint32_t count = shards.front().count;
   json missing = json::array();

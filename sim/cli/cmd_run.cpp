@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "cli_error.h"
+#include "delivery_observer.h"
 #include "fleet.h"
 #include "heap_map.h"
 #include "heap_timeline.h"
@@ -258,8 +259,20 @@ int cmd_run(const RunOptions& o) {
       max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
     }
     FleetNeeds needs = fleet_needs(cfgs);
-    needs.plain |= bool(sketch);  // a sketch's MQTT port 1883 is the broker's plain listener
+    needs.plain |= bool(sketch);      // a sketch's MQTT port 1883 is the broker's plain listener
+    needs.plain |= sc.fleet.observe;  // so is the delivery observer's
     RunBroker rb = open_run_broker(o, sc, broker_url, dir, needs);
+    // The backend's view: what arrives of the devices' publishes (docs/faults.md, "Delivery").
+    std::unique_ptr<DeliveryObserver> observer;
+    Fleet* fleet_ptr = nullptr;
+    std::vector<HostEvent> host_events = broker_events(sc, rb, fleet_ptr, observer);  // refuses what cannot be
+    if (sc.fleet.observe) {
+      if (sketch)
+        throw CliError(
+            "fleet.observe: delivery is accounted for the built-in firmware (a sketch's publishes are its library's)");
+      observer = std::make_unique<DeliveryObserver>(rb.endpoint.host, rb.endpoint.plain_port,
+                                                    std::vector<std::string>{"tele/#", "stat/#"});
+    }
 
     RunFacts facts;
     facts.record_tapes = !o.no_tapes;
@@ -270,7 +283,6 @@ int cmd_run(const RunOptions& o) {
     if (shard.sharded()) facts.shard = shard.to_json();
     std::vector<std::string> output_errors;
     CrashMaps crash_maps{dir / "heap", size_t(o.max_heap_maps), 0, 0, &output_errors};
-    Fleet* fleet_ptr = nullptr;
     FleetOptions eo;
     eo.mode = sc.fleet.mode;
     eo.skip_idle_steps = sc.fleet.skip_idle;
@@ -279,7 +291,8 @@ int cmd_run(const RunOptions& o) {
     eo.on_crash = [&crash_maps](Device& d, ResetReason reason, const std::string& text, const std::string& record) {
       crash_maps(d, reason, text, record);
     };
-    eo.host_events = broker_events(sc, rb, fleet_ptr);
+    eo.host_events = std::move(host_events);
+    eo.record_publishes = bool(observer);
     if (sketch) eo.sketch_net = SketchNetwork{rb.endpoint.host, rb.endpoint.plain_port, rb.endpoint.tls_port};
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
@@ -361,6 +374,12 @@ int cmd_run(const RunOptions& o) {
                    facts.interrupted_by, facts.interrupted_in, ran ? fleet.now().seconds() : 0.0);
     }
     if (rb.broker) note_broker_exit();  // died in the last moments
+    std::vector<DeliveryObserver::Arrival> arrivals;
+    if (observer) {  // what is still on its way arrives within a moment of host time
+      observer->drain_and_stop(300, 3000);
+      arrivals = observer->arrivals();
+      facts.arrivals = &arrivals;
+    }
     facts.heap_maps = crash_maps.written;
     facts.heap_maps_skipped = crash_maps.skipped;
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "cli_error.h"
+#include "delivery_observer.h"
 #include "fleet.h"
 #include "input_file.h"
 #include "local_broker.h"
@@ -154,7 +155,8 @@ RunBroker open_run_broker(const RunOptions& o, const Scenario& sc, const std::st
   return broker_url.empty() ? open_embedded(o, sc, dir, needs) : open_users(o, sc, broker_url, needs);
 }
 
-std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet) {
+std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet,
+                                     const std::unique_ptr<DeliveryObserver>& observer) {
   std::vector<HostEvent> events;
   for (const FaultSpec& f : sc.fleet.faults)
     if (is_broker_fault(f.kind) && !b.broker)
@@ -171,12 +173,13 @@ std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* co
   };
   // Its clients see the broker go: the run waits (in host time) for their sockets' close.
   auto all_closed = [&fleet] { return all_sockets_closed_by_peer(*fleet); };
+  std::function<bool()> observer_back = [&observer] { return !observer || observer->connected(); };
   const VTime end = VTime::from_us(sc.fleet.duration.us);
   if (sc.broker.restart_every.us > 0) {
     const VTime every = VTime::from_us(sc.broker.restart_every.us), down = VTime::from_us(sc.broker.restart_down.us);
     for (VTime t = every; t < end; t = t + every) {
       events.push_back(HostEvent{t, "broker stops", [watch] { watch->planned_stop(); }, all_closed});
-      events.push_back(HostEvent{t + down, "broker starts", say_started("restarted"), {}});
+      events.push_back(HostEvent{t + down, "broker starts", say_started("restarted"), observer_back});
     }
   }
   for (const FaultSpec& f : sc.fleet.faults) {
@@ -187,13 +190,13 @@ std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* co
       switch (f.kind) {
         case FaultKind::broker_restart:
           events.push_back(HostEvent{t, "broker stops" + tag, [watch] { watch->planned_stop(); }, all_closed});
-          events.push_back(HostEvent{t + length, "broker starts" + tag, say_started("restarted" + tag), {}});
+          events.push_back(HostEvent{t + length, "broker starts" + tag, say_started("restarted" + tag), observer_back});
           break;
         case FaultKind::broker_kill:
           events.push_back(
               HostEvent{t, "broker killed (SIGKILL)" + tag, [watch] { watch->planned_kill(); }, all_closed});
           events.push_back(
-              HostEvent{t + length, "broker starts" + tag, say_started("started after kill -9" + tag), {}});
+              HostEvent{t + length, "broker starts" + tag, say_started("started after kill -9" + tag), observer_back});
           break;
         case FaultKind::broker_stall:
           events.push_back(HostEvent{t, "broker stalled (SIGSTOP)" + tag, [watch] { watch->stall(); }, {}});

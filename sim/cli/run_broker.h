@@ -18,6 +18,8 @@
 
 namespace espfleet {
 
+class DeliveryObserver;
+
 class Fleet;
 
 // What the fleet's devices need of a broker.
@@ -47,6 +49,9 @@ RunBroker open_run_broker(const RunOptions& o, const Scenario& sc, const std::st
 // its planned restarts (broker.restart_every, broker.restart_down) and the scenario's broker
 // faults (broker_restart, broker_kill, broker_stall; docs/faults.md). `fleet` is the fleet they
 // will run in, once it exists. CliError when a broker fault is asked of a broker of the user's.
-std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet);
+// With a delivery observer (`observer`, once it exists), a start waits (in host time) for it to
+// be back on the broker.
+std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet,
+                                     const std::unique_ptr<DeliveryObserver>& observer);
 
 }  // namespace espfleet

@@ -4,6 +4,7 @@
 #include "thresholds.h"
 
 #include "activity_series.h"
+#include "delivery.h"
 
 #include <cstdio>
 
@@ -50,8 +51,6 @@ void add_host_figures(nlohmann::ordered_json& h, const Fleet& fleet, const std::
 nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const Fleet& fleet,
                                          const std::vector<std::unique_ptr<Tape>>& tapes, const EmbeddedBroker* broker,
                                          const RunFacts& f, std::vector<std::string>& output_errors) {
-  std::string devices_jsonl;
-  for (auto& d : fleet.devices()) devices_jsonl += device_record(*d).dump() + "\n";
   nlohmann::ordered_json summary =
       fleet_summary(fleet.devices(), fleet.stats(), f.all_connected.wall_s < 0 ? nullptr : &f.all_connected.sched);
   summary["interrupted"] = f.interrupted_in != nullptr;
@@ -80,6 +79,17 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
   if (f.scenario)
     for (auto& e : device_fault_events(*f.scenario, fleet.now())) summary["events"].push_back(e);
   sort_events(summary["events"]);
+  DeliveryAccount delivery;
+  if (f.arrivals) {
+    delivery = account_delivery(fleet.devices(), *f.arrivals, summary["events"]);
+    summary["delivery"] = delivery.summary;
+  }
+  std::string devices_jsonl;
+  for (auto& d : fleet.devices()) {
+    nlohmann::ordered_json r = device_record(*d);
+    if (f.arrivals) r["delivery"] = delivery.per_device[d->id()];
+    devices_jsonl += r.dump() + "\n";
+  }
   summary["run_dir"] = dir.string();
   if (f.thresholds && !f.thresholds->empty()) summary["thresholds"] = evaluate_thresholds(*f.thresholds, summary);
   summary["output_errors"] = output_errors;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker_watch.h"
+#include "delivery_observer.h"
 #include "scenario.h"
 #include "scheduler.h"
 #include "sim_time.h"
@@ -31,9 +32,10 @@ struct RunFacts {
   size_t heap_maps = 0, heap_maps_skipped = 0;
   bool record_tapes = true;
   uint64_t seed = 1;
-  const std::vector<Threshold>* thresholds = nullptr;  // the scenario's, evaluated into summary.json
-  const Scenario* scenario = nullptr;                  // its device faults go on the run's events
-  nlohmann::ordered_json shard;                        // summary.json "shard" (shard.h), null for the whole fleet
+  const std::vector<Threshold>* thresholds = nullptr;                // the scenario's, evaluated into summary.json
+  const Scenario* scenario = nullptr;                                // its device faults go on the run's events
+  const std::vector<DeliveryObserver::Arrival>* arrivals = nullptr;  // fleet.observe: what arrived
+  nlohmann::ordered_json shard;  // summary.json "shard" (shard.h), null for the whole fleet
   // The embedded broker's unplanned exit, if any: when (device and wall time) and how.
   std::optional<BrokerExit> broker_exit;
   VTime broker_exit_at{};

@@ -145,6 +145,7 @@ struct FleetConfig {
   RunMode mode = RunMode::realtime;                // fleet.mode
   Duration connect_spread = Duration::from_us(0);  // fleet.connect_spread: boots spread over it
   bool skip_idle = true;                           // fleet.skip_idle: idle waits and loop passes skipped
+  bool observe = false;                            // fleet.observe: account delivery with an observer client
   std::vector<Threshold> thresholds;               // [thresholds], in file order
   std::vector<FaultSpec> faults;                   // [[faults]], in file order
 };

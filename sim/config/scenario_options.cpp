@@ -69,6 +69,11 @@ const std::vector<Option>& options() {
        "skip the esp_delay steps and sketch loop passes nothing can change (docs/sketches.md); false runs each", false,
        [](Settings& s, const toml::node& n) { s.fleet.skip_idle = read_bool(n); },
        [](const Settings& s) { return json(s.fleet.skip_idle); }},
+      {"fleet.observe", "bool", "",
+       "account delivery: an MQTT client of espfleet's own subscribes to the fleet's topics and the summary says what "
+       "arrived of what the devices published (docs/faults.md)",
+       false, [](Settings& s, const toml::node& n) { s.fleet.observe = read_bool(n); },
+       [](const Settings& s) { return json(s.fleet.observe); }},
       {"broker.server_key", "enum", "", "key type of the embedded broker's generated certificate", false,
        [](Settings& s, const toml::node& n) { s.broker.server_key = read_enum(n, kKeyTypeNames); },
        [](const Settings& s) { return enum_json(kKeyTypeNames, s.broker.server_key); }},

@@ -1,6 +1,8 @@
 // sim/device/device.cpp — a device's identity, its boots and reboots, and one slice of its life.
 #include "device.h"
 
+#include "message_hash.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -316,6 +318,13 @@ void Device::console_line(std::string_view text) {
       break;
     case K::published:
       f.published++;
+      if (env_.record_publishes) {  // "MQT: TOPIC = PAYLOAD", as the firmware handed it to its client
+        const std::string_view line = text.substr(5);
+        const size_t eq = line.find(" = ");
+        if (eq != std::string_view::npos)
+          publishes_.push_back(PublishMark{message_hash(line.data(), eq, line.data() + eq + 3, line.size() - eq - 3),
+                                           uint32_t(now().ms())});
+      }
       break;
     case K::received:
       f.received++;

@@ -121,6 +121,13 @@ struct SketchNetwork {
 };
 
 // What the devices of a fleet share (device/fleet.h owns it).
+// A message the firmware published: its hash (message_hash.h) and the device time (ms) it was
+// handed to the MQTT client. Kept when the run accounts delivery (fleet.observe).
+struct PublishMark {
+  uint32_t hash;
+  uint32_t t_ms;
+};
+
 struct DeviceEnv {
   Scheduler& sched;
   Transport& transport;
@@ -134,6 +141,7 @@ struct DeviceEnv {
   bool skip_idle_steps = true;                // esp_delay skips the steps nothing can end (delay_while.cpp)
   const SketchNetwork* sketch_net = nullptr;  // sketch devices: their names and ports (none: as given)
   FleetActivity* activity = nullptr;          // where it notes its connects, drops, crashes, failures
+  bool record_publishes = false;              // keep a PublishMark of every publish (fleet.observe)
 };
 
 class Device final : private FaultTarget {
@@ -181,6 +189,7 @@ class Device final : private FaultTarget {
   Lifecycle& life() { return life_; }
   const Lifecycle& life() const { return life_; }
   const ConsoleFigures& console() const { return console_; }
+  const std::vector<PublishMark>& publishes() const { return publishes_; }
   // Connected to the broker now, and ever: the built-in firmware's MQTT session (its console
   // says); a sketch's, an open TCP connection (the engine cannot read its MQTT library).
   bool online() const { return program_.image ? net_.open_connections() > 0 : life_.state() == DeviceState::connected; }
@@ -263,6 +272,7 @@ class Device final : private FaultTarget {
   SerialLines serial_;
   WifiStation wifi_;
   uint64_t drops_seen_ = 0;                   // the scenario's Wi-Fi drops begun by the last slice
+  std::vector<PublishMark> publishes_;        // with env_.record_publishes
   std::vector<WindowSchedule> power_cycles_;  // the scenario's power_cycle faults on this device
   uint64_t power_cycles_seen_ = 0;            // those begun by the last slice
   bool online_seen_ = false;                  // online() after the last slice (FleetActivity up/down)

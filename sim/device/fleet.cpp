@@ -38,7 +38,8 @@ Fleet::Fleet(FleetOptions opts, size_t max_devices, size_t max_heap_bytes)
            opts_.hardware_wdt,
            opts_.skip_idle_steps,
            opts_.sketch_net ? &*opts_.sketch_net : nullptr,
-           &activity_} {
+           &activity_,
+           opts_.record_publishes} {
   if (!opts_.device_log) opts_.device_log = spdlog::default_logger();
   devices_.reserve(max_devices);
 }

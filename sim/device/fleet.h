@@ -41,6 +41,7 @@ struct FleetOptions {
   std::function<void(Device&)> after_slice;  // after each slice of a device (replay)
   bool skip_idle_steps = true;               // false: esp_delay runs every step (delay_while.cpp)
   std::optional<SketchNetwork> sketch_net;   // sketch devices: where their names and ports lead
+  bool record_publishes = false;             // devices keep their publishes (delivery accounting)
 };
 
 class Fleet {

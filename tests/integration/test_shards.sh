@@ -8,7 +8,8 @@
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 common=(run "$ROOT/scenarios/quickstart.toml" --devices 15 --duration 40s --mode fast --quiet
-        --set tls.client_cert=false --set broker.require_certificate=false --set fleet.connect_spread=5s)
+        --set tls.client_cert=false --set broker.require_certificate=false --set fleet.connect_spread=5s
+        --set fleet.observe=true)
 "$ESPFLEET" "${common[@]}" --out "$WORK/whole" > "$WORK/whole.out" 2> "$WORK/whole.err" \
   || { cat "$WORK/whole.err"; fail "whole run failed"; }
 "$ESPFLEET" "${common[@]}" --shards 3 --set 'thresholds.ever_connected=15' --out "$WORK/sharded" \
@@ -30,6 +31,8 @@ for k in ("devices", "connected", "ever_connected", "handshakes", "published", "
 check(m["devices"] == 15 and m["ever_connected"] == 15, "all 15 connected (%s)" % m["ever_connected"])
 check(s["histograms"]["handshake_ms"] == m["histograms"]["handshake_ms"], "handshake histograms equal")
 check(s["activity"] == m["activity"], "the merged activity series is the whole fleet's, bin for bin")
+check(s["delivery"] == m["delivery"] and m["delivery"]["published"] == m["published"] > 0 and m["delivery"]["lost"] == 0,
+      "delivery whole %s, merged from the shards' observers %s" % (s["delivery"], m["delivery"]))
 check(s["groups"] == m["groups"] and sorted(m["groups"]) == ["default", "fast"],
       "the merged groups' figures and histograms are the whole fleet's (%s)" % sorted(m["groups"]))
 check(s["handshake_ms"] == m["handshake_ms"], "handshake_ms whole %s merged %s" % (s["handshake_ms"], m["handshake_ms"]))

@@ -1,0 +1,118 @@
+// sim/broker/delivery_observer.cpp — the delivery observer (delivery_observer.h).
+#include "delivery_observer.h"
+
+#include <mosquitto.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+namespace espfleet {
+
+namespace {
+int64_t host_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+struct LibInit {
+  LibInit() { mosquitto_lib_init(); }
+};
+}  // namespace
+
+DeliveryObserver::DeliveryObserver(const std::string& host, uint16_t port, const std::vector<std::string>& filters,
+                                   int timeout_ms)
+    : filters_(filters) {
+  static LibInit init;
+  mosq_ = mosquitto_new("espfleet-observer", true, this);
+  if (!mosq_) throw std::runtime_error("delivery observer: mosquitto_new failed");
+  mosquitto_connect_callback_set(mosq_, &DeliveryObserver::on_connect);
+  mosquitto_disconnect_callback_set(mosq_, &DeliveryObserver::on_disconnect);
+  mosquitto_message_callback_set(mosq_, &DeliveryObserver::on_message);
+  mosquitto_reconnect_delay_set(mosq_, 1, 2, false);
+  const std::string where = host + ":" + std::to_string(port);
+  if (int rc = mosquitto_connect(mosq_, host.c_str(), port, 60); rc != MOSQ_ERR_SUCCESS) {
+    mosquitto_destroy(mosq_);
+    throw std::runtime_error("delivery observer: cannot connect to the broker at " + where + ": " +
+                             mosquitto_strerror(rc));
+  }
+  if (int rc = mosquitto_loop_start(mosq_); rc != MOSQ_ERR_SUCCESS) {
+    mosquitto_destroy(mosq_);
+    throw std::runtime_error(std::string("delivery observer: no thread: ") + mosquitto_strerror(rc));
+  }
+  running_ = true;
+  const int64_t until = host_ns() + int64_t(timeout_ms) * 1000000;
+  while (reconnects() == 0 && host_ns() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (reconnects() == 0) throw std::runtime_error("delivery observer: the broker at " + where + " did not answer");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // its SUBACK
+}
+
+DeliveryObserver::~DeliveryObserver() {
+  if (!mosq_) return;
+  if (running_) {
+    mosquitto_disconnect(mosq_);
+    mosquitto_loop_stop(mosq_, true);
+  }
+  mosquitto_destroy(mosq_);
+}
+
+void DeliveryObserver::on_connect(mosquitto* m, void* self, int rc) {
+  auto* o = static_cast<DeliveryObserver*>(self);
+  if (rc != 0) return;
+  for (const std::string& f : o->filters_) mosquitto_subscribe(m, nullptr, f.c_str(), 1);
+  std::lock_guard<std::mutex> lock(o->mu_);
+  o->connects_++;
+  o->connected_ = true;
+}
+
+void DeliveryObserver::on_disconnect(mosquitto*, void* self, int) {
+  auto* o = static_cast<DeliveryObserver*>(self);
+  std::lock_guard<std::mutex> lock(o->mu_);
+  o->connected_ = false;
+}
+
+bool DeliveryObserver::connected() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return connected_;
+}
+
+void DeliveryObserver::on_message(mosquitto*, void* self, const ::mosquitto_message* msg) {
+  auto* o = static_cast<DeliveryObserver*>(self);
+  if (msg->retain) return;  // a stored message replayed on subscribing, not an arrival
+  const char* p = static_cast<const char*>(msg->payload);
+  Arrival a{msg->topic, message_hash(msg->topic, strlen(msg->topic), p ? p : "", size_t(msg->payloadlen)), host_ns()};
+  std::lock_guard<std::mutex> lock(o->mu_);
+  o->last_arrival_ns_ = a.host_ns;
+  o->arrivals_.push_back(std::move(a));
+}
+
+void DeliveryObserver::drain_and_stop(int quiet_ms, int max_ms) {
+  const int64_t until = host_ns() + int64_t(max_ms) * 1000000;
+  for (;;) {
+    int64_t last;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last = last_arrival_ns_;
+    }
+    const int64_t now = host_ns();
+    if (now >= until || now - last >= int64_t(quiet_ms) * 1000000) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (running_) {
+    mosquitto_disconnect(mosq_);
+    mosquitto_loop_stop(mosq_, true);
+    running_ = false;
+  }
+}
+
+std::vector<DeliveryObserver::Arrival> DeliveryObserver::arrivals() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return arrivals_;
+}
+
+uint32_t DeliveryObserver::reconnects() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return connects_;
+}
+
+}  // namespace espfleet

@@ -1,0 +1,60 @@
+// sim/broker/delivery_observer.h — the backend's view of a run: an MQTT client of espfleet's own
+// (libmosquitto, on a thread of its own, not a device) subscribed to the fleet's topics on the
+// broker, recording every message that arrives — topic, a hash of topic and payload, the host
+// time — so the run can say which of the devices' publishes reached the broker's subscribers
+// (docs/faults.md, "Delivery"). It reconnects by itself when the broker goes and comes back.
+// Retained messages replayed on subscribing are not arrivals and are skipped.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "message_hash.h"
+
+struct mosquitto;
+struct mosquitto_message;
+
+namespace espfleet {
+
+class DeliveryObserver {
+ public:
+  struct Arrival {
+    std::string topic;
+    uint32_t hash = 0;
+    int64_t host_ns = 0;
+  };
+
+  // Connects to host:port (plain MQTT) and subscribes to `filters` (QoS 1). Throws
+  // std::runtime_error naming the broker when it cannot connect within `timeout_ms`.
+  DeliveryObserver(const std::string& host, uint16_t port, const std::vector<std::string>& filters,
+                   int timeout_ms = 5000);
+  ~DeliveryObserver();  // stops the thread, disconnects
+  DeliveryObserver(const DeliveryObserver&) = delete;
+  DeliveryObserver& operator=(const DeliveryObserver&) = delete;
+
+  // Waits until no message has arrived for `quiet_ms` (at most `max_ms`), then stops.
+  void drain_and_stop(int quiet_ms, int max_ms);
+  // What arrived, in arrival order (a copy: safe while the thread runs).
+  std::vector<Arrival> arrivals() const;
+  uint32_t reconnects() const;
+  // Connected (and subscribed) now: a broker that came back has the observer back too.
+  bool connected() const;
+
+ private:
+  static void on_connect(mosquitto*, void* self, int rc);
+  static void on_message(mosquitto*, void* self, const ::mosquitto_message* m);
+  static void on_disconnect(mosquitto*, void* self, int rc);
+
+  mosquitto* mosq_ = nullptr;
+  std::vector<std::string> filters_;
+  mutable std::mutex mu_;
+  std::vector<Arrival> arrivals_;
+  int64_t last_arrival_ns_ = 0;
+  uint32_t connects_ = 0;
+  bool connected_ = false;
+  bool running_ = false;
+};
+
+}  // namespace espfleet

@@ -1,0 +1,118 @@
+// sim/report/delivery.cpp — delivery accounting (delivery.h).
+#include "delivery.h"
+
+#include <unordered_map>
+
+#include "device.h"
+
+namespace espfleet {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+
+struct Window {
+  double from_s, to_s;
+  std::string fault;
+};
+
+// The broker's outages from the run's events: a stop, kill or stall until the next start or resume.
+std::vector<Window> broker_windows(const json& events) {
+  std::vector<Window> out;
+  double down_at = -1;
+  std::string what;
+  for (const json& e : events) {
+    const std::string w = e.value("what", "");
+    const double t = e.value("t_s", 0.0);
+    if (w.rfind("broker stops", 0) == 0 || w.rfind("broker killed", 0) == 0 || w.rfind("broker stalled", 0) == 0 ||
+        w.rfind("broker exited", 0) == 0) {
+      down_at = t;
+      const size_t tag = w.find("faults[");
+      what = tag == std::string::npos ? std::string("broker restart") : w.substr(tag, w.find(']', tag) + 1 - tag);
+    } else if ((w.rfind("broker starts", 0) == 0 || w.rfind("broker resumes", 0) == 0) && down_at >= 0) {
+      out.push_back({down_at, t, what});
+      down_at = -1;
+    }
+  }
+  if (down_at >= 0) out.push_back({down_at, 1e18, what});
+  return out;
+}
+
+// "tele/tasmota_0A1B2C/STATE" -> "tasmota_0A1B2C".
+std::string topic_device(const std::string& topic) {
+  const size_t a = topic.find('/');
+  if (a == std::string::npos) return {};
+  const size_t b = topic.find('/', a + 1);
+  return topic.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+}
+
+}  // namespace
+
+DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& devices,
+                                 const std::vector<DeliveryObserver::Arrival>& arrivals, const json& events) {
+  DeliveryAccount acc;
+  std::unordered_map<std::string, size_t> by_topic;
+  for (size_t i = 0; i < devices.size(); ++i) by_topic[devices[i]->identity().topic] = i;
+  // What the observer saw of each device: hash -> times seen.
+  std::vector<std::unordered_map<uint32_t, uint32_t>> seen(devices.size());
+  uint64_t unmatched = 0;  // published by no device of this run (e.g. the will the broker sends for one)
+  for (const DeliveryObserver::Arrival& a : arrivals) {
+    auto it = by_topic.find(topic_device(a.topic));
+    if (it == by_topic.end()) {
+      unmatched++;
+      continue;
+    }
+    seen[it->second][a.hash]++;
+  }
+  const std::vector<Window> outages = broker_windows(events);
+  uint64_t published = 0, delivered = 0, lost = 0, duplicated = 0;
+  std::map<std::string, uint64_t> lost_by;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const Device& d = *devices[i];
+    std::vector<Window> mine = outages;
+    for (const DeviceFault& f : d.config().faults) {
+      if (f.kind != FaultKind::partition) continue;
+      const std::string tag = "faults[" + std::to_string(f.index) + "]";
+      for (int64_t t = f.when.at.us; t <= int64_t(d.now().us()); t += f.when.every.us) {
+        mine.push_back({double(t) / 1e6, double(t + f.when.length.us) / 1e6, tag});
+        if (f.when.every.us <= 0) break;
+      }
+    }
+    uint64_t p = 0, ok = 0, gone = 0;
+    auto& s = seen[i];
+    for (const PublishMark& m : d.publishes()) {
+      p++;
+      auto it = s.find(m.hash);
+      if (it != s.end() && it->second > 0) {
+        it->second--;
+        ok++;
+        continue;
+      }
+      gone++;
+      const double t = double(m.t_ms) / 1000.0;
+      std::string why = "unattributed";
+      for (const Window& w : mine)
+        if (t >= w.from_s && t < w.to_s) {
+          why = w.fault;
+          break;
+        }
+      lost_by[why]++;
+    }
+    // Seen more often than published: duplicates. Never published by the device: the broker's own
+    // (the will it publishes for a device it dropped) — counted apart.
+    std::unordered_map<uint32_t, bool> own;
+    for (const PublishMark& m : d.publishes()) own[m.hash] = true;
+    uint64_t extra = 0;
+    for (auto& [h, n] : s) (own.count(h) ? extra : unmatched) += n;
+    published += p;
+    delivered += ok;
+    lost += gone;
+    duplicated += extra;
+    acc.per_device[d.id()] = {{"published", p}, {"delivered", ok}, {"lost", gone}, {"duplicated", extra}};
+  }
+  acc.summary = {{"observed", true},         {"published", published}, {"delivered", delivered},  {"lost", lost},
+                 {"duplicated", duplicated}, {"unmatched", unmatched}, {"lost_by_fault", lost_by}};
+  return acc;
+}
+
+}  // namespace espfleet
