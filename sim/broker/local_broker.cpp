@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace espfleet {
 
@@ -32,6 +35,23 @@ LocalBroker start_local_broker(const LocalBrokerOptions& o) {
   auto broker = std::make_unique<EmbeddedBroker>();
   broker->start(bo);
   return LocalBroker{std::move(ca), std::move(server), std::move(broker)};
+}
+
+IssuedCert rotate_server_certificate(CertificateAuthority& ca, EmbeddedBroker& broker, bool new_key, KeyType type) {
+  const BrokerOptions& o = broker.options();
+  IssuedCert server;
+  if (new_key) {
+    server = ca.issue_server("localhost", loopback_server_sans(), type);
+  } else {
+    std::ifstream in(o.keyfile);
+    if (!in) throw PkiError("pki: rotate: " + o.keyfile.string() + ": cannot be read");
+    std::ostringstream key;
+    key << in.rdbuf();
+    server = ca.issue_server_for_key("localhost", loopback_server_sans(), key.str());
+  }
+  write_pem_files(server, o.certfile, o.keyfile, true);
+  broker.signal(SIGHUP);
+  return server;
 }
 
 }  // namespace espfleet

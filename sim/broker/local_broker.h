@@ -32,4 +32,10 @@ struct LocalBroker {
 // Throws PkiError / BrokerError with the file or the reason.
 LocalBroker start_local_broker(const LocalBrokerOptions& o);
 
+// The broker's listener certificate renewed by `ca` — for its key (`new_key` false: pinned key
+// fingerprints stay valid) or a new one of `type` — written over its certfile and keyfile, and
+// the running broker told with SIGHUP (Mosquitto 2 reloads listener certificates then; the
+// connections it has stay, new handshakes get the new certificate). Returns it.
+IssuedCert rotate_server_certificate(CertificateAuthority& ca, EmbeddedBroker& broker, bool new_key, KeyType type);
+
 }  // namespace espfleet

@@ -198,6 +198,26 @@ std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* co
           events.push_back(
               HostEvent{t + length, "broker starts" + tag, say_started("started after kill -9" + tag), observer_back});
           break;
+        case FaultKind::cert_rotate: {
+          const bool fresh = f.new_key;
+          const KeyType type = sc.broker.server_key;
+          events.push_back(
+              HostEvent{t,
+                        std::string("broker certificate rotated (") + (fresh ? "new key" : "same key") + ")" + tag,
+                        [&b, fresh, type, &fleet, tag] {
+                          const double at = fleet ? fleet->now().seconds() : 0.0;
+                          try {
+                            rotate_server_certificate(*b.ca, *b.broker, fresh, type);
+                            std::fprintf(stderr, "espfleet: [%7.1fs] broker certificate rotated (%s)%s\n", at,
+                                         fresh ? "new key" : "same key", tag.c_str());
+                          } catch (const std::exception& e) {  // the run goes on with the old one
+                            std::fprintf(stderr, "espfleet: [%7.1fs] broker certificate not rotated%s: %s\n", at,
+                                         tag.c_str(), e.what());
+                          }
+                        },
+                        {}});
+          break;
+        }
         case FaultKind::broker_stall:
           events.push_back(HostEvent{t, "broker stalled (SIGSTOP)" + tag, [watch] { watch->stall(); }, {}});
           events.push_back(HostEvent{t + length, "broker resumes (SIGCONT)" + tag, [watch] { watch->resume(); }, {}});

@@ -9,7 +9,7 @@ namespace espfleet {
 using namespace scenario_detail;
 
 namespace {
-constexpr const char* kKeys[] = {"kind", "at", "every", "duration", "group", "fraction"};
+constexpr const char* kKeys[] = {"kind", "at", "every", "duration", "group", "fraction", "new_key"};
 constexpr Duration kLongest = Duration::from_s(int64_t(365) * 24 * 3600);
 
 // Salt of the fraction draw, beside the seed purposes of sim/engine/rng.h.
@@ -50,7 +50,7 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
   field("every", [&](const toml::node& n) { f.every = read_duration(n, Duration::from_ms(1), kLongest); });
   const bool has_duration =
       field("duration", [&](const toml::node& n) { f.duration = read_duration(n, Duration::from_ms(1), kLongest); });
-  const bool lasts = f.kind != FaultKind::power_cycle;
+  const bool lasts = f.kind != FaultKind::power_cycle && f.kind != FaultKind::cert_rotate;
   if (lasts && !has_duration)
     problem("duration", nullptr,
             "a " + std::string(enum_name(kFaultKindNames, f.kind)) + " fault needs duration = \"TIME\" (" +
@@ -58,7 +58,13 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
                  : f.kind == FaultKind::partition  ? "how long the link drops everything"
                                                    : "how long the broker is down") +
                 ")");
-  if (!lasts && has_duration) problem("duration", &t.find("duration")->second, "a power_cycle has no duration");
+  if (!lasts && has_duration)
+    problem("duration", &t.find("duration")->second,
+            "a " + std::string(enum_name(kFaultKindNames, f.kind)) + " has no duration (it is a moment)");
+  field("new_key", [&](const toml::node& n) {
+    if (f.kind != FaultKind::cert_rotate) bad("only a cert_rotate has new_key");
+    f.new_key = read_bool(n);
+  });
   if (f.every.us > 0 && lasts && f.duration >= f.every)
     problem("every", &t.find("every")->second,
             "must be longer than duration (the next one would begin before this ends)");
@@ -113,7 +119,8 @@ nlohmann::ordered_json fault_json(const FaultSpec& f) {
   j["kind"] = std::string(enum_name(kFaultKindNames, f.kind));
   j["at"] = format_duration(f.at);
   if (f.every.us > 0) j["every"] = format_duration(f.every);
-  if (f.kind != FaultKind::power_cycle) j["duration"] = format_duration(f.duration);
+  if (f.kind != FaultKind::power_cycle && f.kind != FaultKind::cert_rotate) j["duration"] = format_duration(f.duration);
+  if (f.kind == FaultKind::cert_rotate) j["new_key"] = f.new_key;
   if (!is_broker_fault(f.kind)) {
     j["group"] = f.group;
     j["fraction"] = f.fraction;

@@ -62,14 +62,15 @@ enum class FaultKind : uint8_t {
   broker_stall,    // SIGSTOP for `duration`, then SIGCONT
   partition,       // the device's link black-holes every packet for `duration` (TCP retransmits after)
   power_cycle,     // the device loses power and boots again (not a crash)
+  cert_rotate,     // the broker's listener certificate renewed (same key, or new_key), reloaded (SIGHUP)
 };
-inline constexpr EnumName<FaultKind> kFaultKindNames[] = {{FaultKind::broker_restart, "broker_restart"},
-                                                          {FaultKind::broker_kill, "broker_kill"},
-                                                          {FaultKind::broker_stall, "broker_stall"},
-                                                          {FaultKind::partition, "partition"},
-                                                          {FaultKind::power_cycle, "power_cycle"}};
+inline constexpr EnumName<FaultKind> kFaultKindNames[] = {
+    {FaultKind::broker_restart, "broker_restart"}, {FaultKind::broker_kill, "broker_kill"},
+    {FaultKind::broker_stall, "broker_stall"},     {FaultKind::partition, "partition"},
+    {FaultKind::power_cycle, "power_cycle"},       {FaultKind::cert_rotate, "cert_rotate"}};
 inline constexpr bool is_broker_fault(FaultKind k) {
-  return k == FaultKind::broker_restart || k == FaultKind::broker_kill || k == FaultKind::broker_stall;
+  return k == FaultKind::broker_restart || k == FaultKind::broker_kill || k == FaultKind::broker_stall ||
+         k == FaultKind::cert_rotate;
 }
 
 // One [[faults]] entry: at `at` (device time), again every `every` (0: once), for `duration`; a
@@ -80,7 +81,8 @@ struct FaultSpec {
   Duration at{}, every{}, duration{};
   std::string group;
   double fraction = 1;
-  uint32_t index = 0;  // [[faults]] entry number, from 0
+  bool new_key = false;  // cert_rotate: a new key (else the same key, renewed)
+  uint32_t index = 0;    // [[faults]] entry number, from 0
   bool operator==(const FaultSpec&) const = default;
 };
 // A device fault as the device it targets holds it: when its windows are open.

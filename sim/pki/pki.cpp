@@ -188,12 +188,21 @@ std::string CertificateAuthority::common_name() const {
 
 IssuedCert CertificateAuthority::issue_server(std::string_view name, const std::vector<std::string>& sans, KeyType type,
                                               int validity_days, std::optional<ValidityWindow> window) {
+  PkeyPtr key = generate_key(make_keygen_ctx(type).get(), type);
+  return issue_server_for_key(name, sans, key_to_pem(key.get()), validity_days, window);
+}
+
+IssuedCert CertificateAuthority::issue_server_for_key(std::string_view name, const std::vector<std::string>& sans,
+                                                      const std::string& key_pem, int validity_days,
+                                                      std::optional<ValidityWindow> window) {
   const std::string what = "issue server certificate \"" + std::string(name) + "\"";
   std::string cn = trim_cn(name, what.c_str());
   Window win = resolve_window(validity_days, window, what.c_str());
   GenNamesPtr names = parse_sans(sans.empty() ? std::vector<std::string>{cn} : sans, what);
-  PkeyPtr key = generate_key(make_keygen_ctx(type).get(), type);
-  const char* ku = type == KeyType::ec256 ? "critical,digitalSignature" : "critical,digitalSignature,keyEncipherment";
+  PkeyPtr key = pem_to_private_key(key_pem);
+  if (!key) pki_fail_ssl(what + ": the key is not a PEM private key");
+  const bool ec = EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_EC;
+  const char* ku = ec ? "critical,digitalSignature" : "critical,digitalSignature,keyEncipherment";
   X509Ptr x = make_cert(key.get(), nullptr, cn, impl_->cert.get(), impl_->key.get(), win, impl_->next_serial(),
                         {{NID_basic_constraints, "CA:FALSE"},
                          {NID_key_usage, ku},
@@ -201,7 +210,7 @@ IssuedCert CertificateAuthority::issue_server(std::string_view name, const std::
                          {NID_subject_key_identifier, "hash"},
                          {NID_authority_key_identifier, "keyid:always"}},
                         names.get(), what);
-  return IssuedCert{cert_to_der(x.get()), cert_to_pem(x.get()), key_to_pem(key.get())};
+  return IssuedCert{cert_to_der(x.get()), cert_to_pem(x.get()), key_pem};
 }
 
 DeviceCert CertificateAuthority::issue_device(std::string_view cn_in, int validity_days,

@@ -83,6 +83,11 @@ class CertificateAuthority {
   // SKI, AKI.
   IssuedCert issue_server(std::string_view name, const std::vector<std::string>& sans, KeyType type = KeyType::rsa2048,
                           int validity_days = kServerValidityDays, std::optional<ValidityWindow> window = std::nullopt);
+  // The same for a key the server has already (PEM, as key_pem holds it): a certificate renewed
+  // without a new key, as a broker's renewal may be (fingerprints of the key stay valid).
+  IssuedCert issue_server_for_key(std::string_view name, const std::vector<std::string>& sans,
+                                  const std::string& key_pem, int validity_days = kServerValidityDays,
+                                  std::optional<ValidityWindow> window = std::nullopt);
 
   // Device certificate (that guide's reduced "tasmota" type + clientAuth): P-256 key, CN = cn,
   // basicConstraints CA:FALSE (critical), keyUsage digitalSignature (critical), SKI, AKI

@@ -58,6 +58,23 @@ TEST_CASE("faults: broker and device entries, targets, and the devices that hold
   CHECK(s.resolved()["faults"][1]["group"] == "fast");
 }
 
+TEST_CASE("faults: a certificate rotation, same key or new") {
+  Scenario s = parse_scenario(
+      "[[faults]]\nkind = \"cert_rotate\"\nat = \"1m\"\n[[faults]]\nkind = \"cert_rotate\"\n"
+      "at = \"2m\"\nnew_key = true\n",
+      "test.toml");
+  REQUIRE(s.fleet.faults.size() == 2);
+  CHECK_FALSE(s.fleet.faults[0].new_key);
+  CHECK(s.fleet.faults[1].new_key);
+  CHECK(is_broker_fault(FaultKind::cert_rotate));
+  CHECK(s.for_device(0).faults.empty());  // the broker's, nobody's
+  CHECK(s.resolved()["faults"][1]["new_key"] == true);
+  CHECK(error_of("[[faults]]\nkind = \"cert_rotate\"\nat = 5\nduration = \"1s\"\n").find("has no duration") !=
+        std::string::npos);
+  CHECK(error_of("[[faults]]\nkind = \"partition\"\nat = 5\nduration = \"1s\"\nnew_key = true\n")
+            .find("only a cert_rotate has new_key") != std::string::npos);
+}
+
 TEST_CASE("faults: what is refused, with the entry and key named") {
   CHECK(error_of("[[faults]]\nat = \"1m\"\n").find("test.toml:1:1: [[faults]] needs a kind") == 0);
   CHECK(error_of("[[faults]]\nkind = \"broker_kil\"\nat = \"1m\"\nduration = \"5s\"\n")

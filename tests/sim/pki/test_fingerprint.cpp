@@ -190,6 +190,20 @@ TEST_CASE("fingerprint_v2_of_cert_der matches libcrypto and BearSSL's decoder on
   CHECK(*ca_fp == v2_via_libcrypto(ca.cert_der()));
 }
 
+TEST_CASE("a server certificate renewed for its key keeps the key's fingerprint; a new key does not") {
+  CertificateAuthority ca = CertificateAuthority::create(KeyType::rsa2048, "rotation CA", 30, 11);
+  IssuedCert first = ca.issue_server("broker", loopback_server_sans(), KeyType::rsa2048, 30);
+  IssuedCert renewed = ca.issue_server_for_key("broker", loopback_server_sans(), first.key_pem, 30);
+  IssuedCert fresh = ca.issue_server("broker", loopback_server_sans(), KeyType::rsa2048, 30);
+  std::string error;
+  CHECK(renewed.cert_der != first.cert_der);  // another certificate (serial, dates)
+  CHECK(renewed.key_pem == first.key_pem);
+  CHECK(*fingerprint_v2_of_cert_der(renewed.cert_der, &error) == *fingerprint_v2_of_cert_der(first.cert_der, &error));
+  CHECK(*fingerprint_v2_of_cert_der(fresh.cert_der, &error) != *fingerprint_v2_of_cert_der(first.cert_der, &error));
+  CHECK(v2_via_libcrypto(renewed.cert_der) == v2_via_libcrypto(first.cert_der));
+  CHECK_THROWS_WITH(ca.issue_server_for_key("broker", {}, "not a key"), doctest::Contains("not a PEM private key"));
+}
+
 TEST_CASE("fingerprint_v2_of_cert_der refuses EC keys and non-certificates") {
   CertificateAuthority ca = CertificateAuthority::create(KeyType::ec256, "ec CA", 30, 9);
   std::string error;
