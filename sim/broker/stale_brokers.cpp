@@ -24,8 +24,13 @@ std::vector<StaleBroker> stop_stale_brokers() {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
     pid_t pid = pid_t(std::stol(name));
-    std::ifstream cmd(entry.path() / "cmdline", std::ios::binary);
-    std::string all((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+    std::string all;
+    try {
+      std::ifstream cmd(entry.path() / "cmdline", std::ios::binary);
+      all.assign(std::istreambuf_iterator<char>(cmd), std::istreambuf_iterator<char>());
+    } catch (const std::exception&) {
+      continue;  // it exited while we read (read() fails with ESRCH): not a broker of anyone's
+    }
     std::vector<std::string> args;
     for (size_t at = 0; at < all.size();) {
       size_t nul = all.find('\0', at);

@@ -80,6 +80,8 @@ std::vector<std::vector<uint8_t>> pem_certificates(std::string_view pem) {
     } catch (const std::exception& ex) {
       throw PkiError("certificate " + n + ": " + ex.what());
     }
+    // Found by tests/fuzz (fuzz_pem): an empty block decoded to an empty "certificate".
+    if (der.empty()) throw PkiError("certificate " + n + " is empty (nothing between its BEGIN and END lines)");
     if (der_sequence_length(der) != der.size()) throw PkiError("certificate " + n + " is not one DER certificate");
     out.push_back(std::move(der));
   }

@@ -22,6 +22,7 @@
 
 #include "input_file.h"
 #include "output_file.h"
+#include "pem.h"
 #include "pki.h"
 
 using namespace espfleet;
@@ -210,6 +211,19 @@ TEST_CASE("pki: base64") {
   CHECK_THROWS_AS(base64_decode("Zg="), PkiError);   // length
   CHECK_THROWS_AS(base64_decode("Z=g="), PkiError);  // padding inside
   CHECK_THROWS_AS(base64_decode("Zm9v!A=="), PkiError);
+}
+
+TEST_CASE("pki: certificates in PEM text, and the blocks refused") {
+  CertificateAuthority ca = CertificateAuthority::create(KeyType::ec256, "pem test CA", 30, 5);
+  const std::string pem = ca.cert_pem();
+  CHECK(pem_certificates(pem + "some words\n" + pem).size() == 2);
+  CHECK(pem_certificates("no certificate here").empty());
+  // An empty block is no certificate (tests/fuzz/corpus/pem/empty_block.pem, found by fuzz_pem).
+  CHECK_THROWS_WITH(pem_certificates(pem + "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"),
+                    doctest::Contains("certificate 2 is empty"));
+  CHECK_THROWS_WITH(pem_certificates("-----BEGIN CERTIFICATE-----\nMIIB\n"), doctest::Contains("has no END line"));
+  CHECK_THROWS_WITH(pem_certificates("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
+                    doctest::Contains("is not one DER certificate"));
 }
 
 TEST_CASE("pki: CA, server and device certificates verify with libcrypto") {
