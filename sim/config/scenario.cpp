@@ -18,6 +18,7 @@
 #include "input_file.h"
 #include "scenario_options.h"
 #include "threshold_value.h"
+#include "toml_ascii.h"
 #include "toml_values.h"
 
 namespace espfleet {
@@ -143,7 +144,8 @@ void Loader::apply_set(size_t index, const std::string& arg, const std::string& 
   // The value is TOML when it parses as one ("1000", "true", "\"x\""), else a bare string ("10s").
   toml::table parsed;
   try {
-    parsed = toml::parse("v = " + value, std::string_view("--set"));
+    const std::string line = "v = " + value;
+    if (first_non_ascii_outside_strings(line).line == 0) parsed = toml::parse(line, std::string_view("--set"));
   } catch (const toml::parse_error&) {
     parsed = toml::table{};
   }
@@ -449,6 +451,10 @@ nlohmann::ordered_json Scenario::resolved() const {
 Scenario parse_scenario(std::string_view text, const std::string& name, const std::vector<std::string>& sets,
                         const std::vector<std::string>& shown) {
   toml::table root;
+  if (const TomlPosition p = first_non_ascii_outside_strings(text); p.line)
+    throw ScenarioError({name + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
+                         ": TOML syntax error: a non-ASCII character outside a string or comment (keys, numbers "
+                         "and the rest are ASCII; quote the text)"});
   try {
     root = toml::parse(text, std::string_view(name));
   } catch (const toml::parse_error& e) {

@@ -1,0 +1,64 @@
+// sim/config/toml_ascii.cpp — the scan for non-ASCII outside TOML strings (toml_ascii.h).
+#include "toml_ascii.h"
+
+namespace espfleet {
+
+TomlPosition first_non_ascii_outside_strings(std::string_view t) {
+  enum class In : uint8_t { text, comment, basic, literal, ml_basic, ml_literal };
+  In in = In::text;
+  uint32_t line = 1, col = 0;
+  auto three = [&t](size_t i, char q) { return i + 2 < t.size() && t[i] == q && t[i + 1] == q && t[i + 2] == q; };
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '\n') {
+      line++;
+      col = 0;
+      if (in == In::comment || in == In::basic || in == In::literal) in = In::text;  // (unterminated: toml++ says so)
+      continue;
+    }
+    col++;
+    switch (in) {
+      case In::text:
+        if (static_cast<unsigned char>(c) >= 0x80) return {line, col};
+        if (c == '#') {
+          in = In::comment;
+        } else if (c == '"') {
+          in = three(i, '"') ? In::ml_basic : In::basic;
+          if (in == In::ml_basic) i += 2, col += 2;
+        } else if (c == '\'') {
+          in = three(i, '\'') ? In::ml_literal : In::literal;
+          if (in == In::ml_literal) i += 2, col += 2;
+        }
+        break;
+      case In::comment:
+        break;
+      case In::basic:
+        if (c == '\\') {
+          if (i + 1 < t.size() && t[i + 1] != '\n') ++i, ++col;
+        } else if (c == '"') {
+          in = In::text;
+        }
+        break;
+      case In::literal:
+        if (c == '\'') in = In::text;
+        break;
+      case In::ml_basic:
+        if (c == '\\') {
+          if (i + 1 < t.size() && t[i + 1] != '\n') ++i, ++col;
+        } else if (three(i, '"')) {
+          in = In::text;
+          i += 2, col += 2;
+        }
+        break;
+      case In::ml_literal:
+        if (three(i, '\'')) {
+          in = In::text;
+          i += 2, col += 2;
+        }
+        break;
+    }
+  }
+  return {};
+}
+
+}  // namespace espfleet

@@ -1,0 +1,28 @@
+// tests/sim/config/test_toml_ascii.cpp — non-ASCII outside TOML strings and comments is refused
+// before toml++ sees it (toml++ 3.3 reaches __builtin_unreachable on some such characters: found
+// by tests/fuzz/fuzz_scenario); inside strings of every kind and in comments it is text.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "config/scenario_test_support.h"
+#include "toml_ascii.h"
+
+using namespace espfleet;
+using scenario_test::error_of;
+
+TEST_CASE("toml ascii: where the first non-ASCII byte outside strings and comments is") {
+  CHECK(first_non_ascii_outside_strings("a = 1 # café\n").line == 0);
+  CHECK(first_non_ascii_outside_strings("a = \"café\"\nb = 'né'\n").line == 0);
+  CHECK(first_non_ascii_outside_strings("a = \"\"\"\nline \\\" é\n\"\"\"\nb = '''\né '''\n").line == 0);
+  CHECK(first_non_ascii_outside_strings("a = \"x\\\\\" # é\n").line == 0);  // an escaped backslash ends the string
+  const TomlPosition p = first_non_ascii_outside_strings("[fleet]\nCC\xc3\xbc = 1\n");
+  CHECK(p.line == 2);
+  CHECK(p.column == 3);
+  CHECK(first_non_ascii_outside_strings("a = \"open\nb\xc3\xa9 = 1\n").line ==
+        2);  // an unterminated string ends at its line
+  CHECK(
+      error_of("[fleet]\nCCCC\xc3\xbc\x43\x43 = 1\n").find("test.toml:2:5: TOML syntax error: a non-ASCII character") ==
+      0);
+  CHECK(error_of("# scénario\n[fleet]\ndevices = 3 # trois appareils — three\n").empty());
+}
