@@ -1,18 +1,24 @@
 // sim/config/toml_ascii.cpp — the scan for non-ASCII outside TOML strings (toml_ascii.h).
 #include "toml_ascii.h"
 
+#include <string_view>
+
 namespace espfleet {
 
 TomlPosition first_non_ascii_outside_strings(std::string_view t) {
   enum class In : uint8_t { text, comment, basic, literal, ml_basic, ml_literal };
   In in = In::text;
   uint32_t line = 1, col = 0;
+  // A quote opens a string only where TOML has one — a key (line start, after '.', '[', '{' or
+  // ',') or a value (after '=', '[' or ','); elsewhere ('5"x"') it is garbage toml++ reads on.
+  char last = '\n';  // the last character outside strings and comments that is not blank
   auto three = [&t](size_t i, char q) { return i + 2 < t.size() && t[i] == q && t[i + 1] == q && t[i + 2] == q; };
   for (size_t i = 0; i < t.size(); ++i) {
     const char c = t[i];
     if (c == '\n') {
       line++;
       col = 0;
+      last = '\n';
       if (in == In::comment || in == In::basic || in == In::literal) in = In::text;  // (unterminated: toml++ says so)
       continue;
     }
@@ -20,6 +26,12 @@ TomlPosition first_non_ascii_outside_strings(std::string_view t) {
     switch (in) {
       case In::text:
         if (static_cast<unsigned char>(c) >= 0x80) return {line, col};
+        if (c == ' ' || c == '\t' || c == '\r') break;
+        if ((c == '"' || c == '\'') && std::string_view("\n.[{,=").find(last) == std::string_view::npos) {
+          last = c;  // not a string here
+          break;
+        }
+        last = c;
         if (c == '#') {
           in = In::comment;
         } else if (c == '"') {

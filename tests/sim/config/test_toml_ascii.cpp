@@ -21,6 +21,14 @@ TEST_CASE("toml ascii: where the first non-ASCII byte outside strings and commen
   CHECK(p.column == 3);
   CHECK(first_non_ascii_outside_strings("a = \"open\nb\xc3\xa9 = 1\n").line ==
         2);  // an unterminated string ends at its line
+  // A quote where no string can begin is no string: what follows is outside one (the second input
+  // toml++ 3.3 reached __builtin_unreachable with: dured = 5"5s U+FEFE").
+  CHECK(first_non_ascii_outside_strings("d = 5\"5s\xef\xbb\xbe\"\n").line == 1);
+  // Strings as keys, dotted keys, inline tables, arrays, table names: text.
+  CHECK(first_non_ascii_outside_strings(
+            "\"k\xc3\xa9y\" = 1\na.\"b\xc3\xa9\" = 2\nt = { x = \"\xc3\xa9\", y = ['\xc3\xa9', "
+            "\"\xc3\xa9\"] }\n[\"s\xc3\xa9\"]\nv = [\n  \"\xc3\xa9\",\n]\n")
+            .line == 0);
   CHECK(
       error_of("[fleet]\nCCCC\xc3\xbc\x43\x43 = 1\n").find("test.toml:2:5: TOML syntax error: a non-ASCII character") ==
       0);
