@@ -1,6 +1,8 @@
 // sim/broker/delivery_observer.cpp — the delivery observer (delivery_observer.h).
 #include "delivery_observer.h"
 
+#include "host_clock.h"
+
 #include <mosquitto.h>
 
 #include <chrono>
@@ -11,10 +13,7 @@
 namespace espfleet {
 
 namespace {
-int64_t host_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+int64_t host_ns() { return host_now().ns; }  // the engine's host clock (libuv), from any thread
 struct LibInit {
   LibInit() { mosquitto_lib_init(); }
 };

@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "input_file.h"
 
 namespace espfleet {
 
@@ -43,11 +43,7 @@ IssuedCert rotate_server_certificate(CertificateAuthority& ca, EmbeddedBroker& b
   if (new_key) {
     server = ca.issue_server("localhost", loopback_server_sans(), type);
   } else {
-    std::ifstream in(o.keyfile);
-    if (!in) throw PkiError("pki: rotate: " + o.keyfile.string() + ": cannot be read");
-    std::ostringstream key;
-    key << in.rdbuf();
-    server = ca.issue_server_for_key("localhost", loopback_server_sans(), key.str());
+    server = ca.issue_server_for_key("localhost", loopback_server_sans(), read_whole_file(o.keyfile));
   }
   write_pem_files(server, o.certfile, o.keyfile, true);
   broker.signal(SIGHUP);

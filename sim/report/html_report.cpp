@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "input_file.h"
 #include "output_file.h"
 #include "report_assets.h"
 
@@ -17,14 +18,6 @@ namespace espfleet {
 using json = nlohmann::json;
 
 namespace {
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error(file.string() + ": cannot be read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // A column of small strings as indices into their list of values (the page's filters list them).
 struct EnumColumn {
@@ -134,7 +127,7 @@ json timelines(const fs::path& heap_dir) {
   std::sort(files.begin(), files.end());
   for (auto& [id, path] : files) {
     if (out.size() >= kReportTimelines) break;
-    std::istringstream in(read_text(path));
+    std::istringstream in(read_whole_file(path));
     std::string line;
     std::getline(in, line);
     if (line.rfind("t_s,free_min,max_block_min,frag_max", 0) != 0)
@@ -176,10 +169,10 @@ void attach_crash_files(json& crashes, const fs::path& heap_dir) {
     const fs::path svg = heap_dir / (stem + ".svg"), txt = heap_dir / (stem + ".txt");
     if (attached >= kReportCrashMaps || !fs::exists(svg)) continue;
     attached++;
-    c["heap_map"] = read_text(svg);
+    c["heap_map"] = read_whole_file(svg);
     c["file"] = "heap/" + stem + ".svg";
     if (fs::exists(txt)) {
-      std::string pm = read_text(txt);
+      std::string pm = read_whole_file(txt);
       double t = -1;
       if (pm.size() > 1 && pm[0] == '[') t = std::strtod(pm.c_str() + 1, nullptr);
       if (t >= 0) c["t_s"] = t;
@@ -195,7 +188,7 @@ json report_data(const fs::path& dir) {
   {
     const fs::path file = dir / "summary.json";
     try {
-      summary = json::parse(read_text(file));
+      summary = json::parse(read_whole_file(file));
     } catch (const json::exception& e) {
       throw std::runtime_error(file.string() + ": not valid JSON: " + e.what());
     }
@@ -216,7 +209,7 @@ json report_data(const fs::path& dir) {
   data["run_dir"] = fs::absolute(dir).lexically_normal().string();
   if (fs::exists(dir / "scenario.resolved.json")) {
     try {
-      const json sc = json::parse(read_text(dir / "scenario.resolved.json"));
+      const json sc = json::parse(read_whole_file(dir / "scenario.resolved.json"));
       data["scenario"] = sc.contains("fleet") ? sc["fleet"] : json(nullptr);
     } catch (const json::exception& e) {
       throw std::runtime_error((dir / "scenario.resolved.json").string() + ": not valid JSON: " + e.what());

@@ -122,6 +122,6 @@ TEST_CASE("report page: a damaged devices.jsonl or timeline is named with its li
   std::ofstream(dir / "heap" / "0-timeline.csv") << "t_s,free_min,max_block_min,frag_max\n1,2\n";
   CHECK_THROWS_WITH(report_data(dir), doctest::Contains("0-timeline.csv:2: not four numbers"));
   std::filesystem::remove(dir / "summary.json");
-  CHECK_THROWS_WITH(report_data(dir), doctest::Contains("summary.json: cannot be read"));
+  CHECK_THROWS_WITH(report_data(dir), doctest::Contains("summary.json: cannot read"));
   std::filesystem::remove_all(dir);
 }
