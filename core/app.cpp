@@ -186,6 +186,7 @@ bool TasmotaApp::setup() {
   _mqtt = new MqttClient(*net);
   _mqtt->setServer(_cfg.mqtt_host, _cfg.mqtt_port);
   _mqtt->setCallback(&TasmotaApp::onMessageThunk, this);
+  _mqtt->setAckCallback(&TasmotaApp::onAckThunk, this);
   _mqtt->setKeepAlive(_cfg.mqtt_keepalive ? _cfg.mqtt_keepalive : 30);
   _mqtt->setSocketTimeout(4);
   Serial.printf("APP: Boot, chip %06X, %u MHz, heap %u, topic %s\n", (unsigned)(chip & 0xFFFFFF),
@@ -197,9 +198,15 @@ bool TasmotaApp::setup() {
 void TasmotaApp::publish(const char* prefix, const char* suffix, const char* payload, bool retained) {
   char topic[64];
   snprintf(topic, sizeof topic, "%s/%s/%s", prefix, _topic, suffix);
-  if (_mqtt->publish(topic, reinterpret_cast<const uint8_t*>(payload), strlen(payload), retained))
+  uint8_t qos = _cfg.mqtt_qos ? 1 : 0;
+  if (_mqtt->publish(topic, reinterpret_cast<const uint8_t*>(payload), strlen(payload), retained, qos))
     Serial.printf("MQT: %s = %s\n", topic, payload);
 }
+
+// The broker acknowledged a QoS 1 publish. Mosquitto acknowledges in the order it received them
+// (MQTT 3.1.1, 4.6), so a reader of this console can match each line to the oldest unacknowledged
+// publish of the connection.
+void TasmotaApp::onAckThunk(void*, uint16_t packetId) { Serial.printf("MQT: Puback %u\n", (unsigned)packetId); }
 
 // Applied before every connect: the options may have changed by command since the last one.
 void TasmotaApp::configureTls() {

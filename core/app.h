@@ -35,6 +35,7 @@ class TasmotaApp {
   void publish(const char* prefix, const char* suffix, const char* payload, bool retained);
   void onMessage(char* topic, uint8_t* payload, unsigned int len);
   static void onMessageThunk(void* ctx, char* topic, uint8_t* payload, unsigned int len);
+  static void onAckThunk(void* ctx, uint16_t packetId);
   void uptime(char* out, size_t n);
   // Milliseconds until loop() has work of its own (telemetry, keepalive, heap workload, a
   // restart); 0 when it has now or is not connected.

@@ -31,6 +31,12 @@ MqttClient& MqttClient::setCallback(Callback cb, void* ctx) {
   return *this;
 }
 
+MqttClient& MqttClient::setAckCallback(AckCallback cb, void* ctx) {
+  _ackCallback = cb;
+  _ackCtx = ctx;
+  return *this;
+}
+
 MqttClient& MqttClient::setKeepAlive(uint16_t seconds) {
   _keepAliveS = seconds;
   return *this;
@@ -299,10 +305,15 @@ void MqttClient::handlePacket(uint32_t len) {
     case MQTT_PKT_PINGRESP:
       rc = mqtt_decode_pingresp(_buf, len);
       break;
-    case MQTT_PKT_PUBACK:
-      rc = mqtt_decode_puback(_buf, len, nullptr);
-      if (rc == MQTT_OK) _stats.pubacks_in++;
+    case MQTT_PKT_PUBACK: {
+      uint16_t id = 0;
+      rc = mqtt_decode_puback(_buf, len, &id);
+      if (rc == MQTT_OK) {
+        _stats.pubacks_in++;
+        if (_ackCallback) _ackCallback(_ackCtx, id);
+      }
       break;
+    }
     case MQTT_PKT_SUBACK:
       rc = mqtt_decode_suback(_buf, len, nullptr);
       break;

@@ -40,6 +40,8 @@ struct MqttStats {
 class MqttClient {
  public:
   typedef void (*Callback)(void* ctx, char* topic, uint8_t* payload, unsigned int len);
+  // Called from loop() for each PUBACK of one of our QoS 1 publishes, with its packet id.
+  typedef void (*AckCallback)(void* ctx, uint16_t packetId);
 
   static constexpr uint16_t kBufferSize = 1200;  // Tasmota's MQTT_MAX_PACKET_SIZE
   static constexpr uint16_t kDefaultKeepAliveS = 30;
@@ -57,6 +59,7 @@ class MqttClient {
   // Called from loop() for each PUBLISH. `topic` is NUL-terminated; both point into the packet
   // buffer and are valid only until the callback publishes or returns.
   MqttClient& setCallback(Callback cb, void* ctx);
+  MqttClient& setAckCallback(AckCallback cb, void* ctx);
   MqttClient& setKeepAlive(uint16_t seconds);  // 0 = no pings
   MqttClient& setSocketTimeout(uint16_t seconds);
 
@@ -69,7 +72,8 @@ class MqttClient {
   void disconnect();
 
   // Two Client writes: fixed header + topic (+ packet id), then the payload. QoS 0 or 1; a QoS 1
-  // publish is not retried (its PUBACK is only counted).
+  // publish is not retried, after a reconnect either (its PUBACK is counted and reported to the
+  // ack callback); lastPacketId() is the id it went with.
   bool publish(const char* topic, const uint8_t* payload, unsigned int len, bool retained = false, uint8_t qos = 0);
   bool publish(const char* topic, const char* payload, bool retained = false);
   bool subscribe(const char* topic, uint8_t qos = 0);  // qos 0 or 1
@@ -87,6 +91,7 @@ class MqttClient {
   // one to give up on); 0 when it has now, 0xFFFFFFFF without keepalive.
   uint32_t msUntilDue(uint32_t nowMs) const;
   int state() const { return _state; }
+  uint16_t lastPacketId() const { return _lastPacketId; }
   const MqttStats& stats() const { return _stats; }
   bool hasBuffer() const { return _buf != nullptr; }
 
@@ -110,6 +115,8 @@ class MqttClient {
   uint16_t _port = 1883;
   Callback _callback = nullptr;
   void* _callbackCtx = nullptr;
+  AckCallback _ackCallback = nullptr;
+  void* _ackCtx = nullptr;
   uint16_t _keepAliveS = kDefaultKeepAliveS;
   uint16_t _socketTimeoutS = kDefaultSocketTimeoutS;
   uint16_t _lastPacketId = 0;

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 static const uint32_t kSettingsMagic = 0x46505345u;  // "ESPF"
-static const uint16_t kSettingsVersion = 3;
+static const uint16_t kSettingsVersion = 4;
 static const uint32_t kSettingsFlashAddr = 0x0000;  // sector 0
 static const uint32_t kTlsFlashAddr = 0x1000;       // sector 1: keys, certificate, trust anchors
 static const uint32_t kFlashImageSize = 0x2000;
@@ -47,7 +47,8 @@ struct DeviceSettings {
   uint32_t utc_at_boot;     // wall time at boot (what NTP would give); 0 = clock not set
   uint32_t heap_boot_used;  // bytes the boot allocates and keeps (core/heap_workload.h)
   uint8_t workload_count;   // entries used in workload[]
-  uint8_t reserved[3];
+  uint8_t mqtt_qos;         // 0 or 1: the QoS of every publish (a QoS 1 one is not retried)
+  uint8_t reserved[2];
   HeapWorkloadEntry workload[kMaxWorkloads];
 };
 

@@ -138,8 +138,14 @@ std::string EmbeddedBroker::render_config() const {
     << "per_listener_settings true\n";
   // Started as root, Mosquitto drops to user "mosquitto" before reading the keys; stay root.
   if (::geteuid() == 0) c << "user root\n";
-  c << "persistence false\n"
-    << "log_dest file " << (opts_.dir / "mosquitto.log").string() << "\n"
+  if (opts_.persistence)
+    // Saved on every change to a session, subscription or queued message: what the broker
+    // acknowledged is on disk before anything can kill it (short of the same millisecond).
+    c << "persistence true\npersistence_location " << (opts_.dir / "").string() << "\n"
+      << "persistence_file mosquitto.db\nautosave_on_changes true\nautosave_interval 1\n";
+  else
+    c << "persistence false\n";
+  c << "log_dest file " << (opts_.dir / "mosquitto.log").string() << "\n"
     << "log_type error\nlog_type warning\nlog_type notice\n"
     << "log_timestamp true\nlog_timestamp_format %Y-%m-%dT%H:%M:%S\n"
     << "max_keepalive " << opts_.max_keepalive << "\n"

@@ -37,6 +37,7 @@ struct BrokerOptions {
   int max_inflight_messages = 20;  // Mosquitto's default
   int max_queued_messages = 1000;  // Mosquitto's default
   bool tcp_nodelay = false;        // Mosquitto's default (Nagle on, like a stock broker)
+  bool persistence = false;        // sessions and queued messages saved to dir/mosquitto.db on every change
   std::chrono::milliseconds ready_timeout{10000};
   bool use_sd_notify = true;              // readiness by NOTIFY_SOCKET; false: by probe connection only
   int bind_attempts = 5;                  // spawns tried when the port turns out to be taken

@@ -19,11 +19,11 @@ struct LibInit {
 };
 }  // namespace
 
-DeliveryObserver::DeliveryObserver(const std::string& host, uint16_t port, const std::vector<std::string>& filters,
-                                   int timeout_ms)
-    : filters_(filters) {
+DeliveryObserver::DeliveryObserver(const std::string& host, uint16_t port, const std::string& client_id,
+                                   const std::vector<std::string>& filters, int timeout_ms)
+    : host_(host), client_id_(client_id), port_(port), filters_(filters) {
   static LibInit init;
-  mosq_ = mosquitto_new("espfleet-observer", true, this);
+  mosq_ = mosquitto_new(client_id.c_str(), false, this);
   if (!mosq_) throw std::runtime_error("delivery observer: mosquitto_new failed");
   mosquitto_connect_callback_set(mosq_, &DeliveryObserver::on_connect);
   mosquitto_disconnect_callback_set(mosq_, &DeliveryObserver::on_disconnect);
@@ -53,6 +53,44 @@ DeliveryObserver::~DeliveryObserver() {
     mosquitto_loop_stop(mosq_, true);
   }
   mosquitto_destroy(mosq_);
+}
+
+void DeliveryObserver::pause() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (paused_ || !running_) return;
+  paused_ = true;
+  mosquitto_disconnect(mosq_);  // the network thread's loop ends with it
+}
+
+void DeliveryObserver::resume() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!paused_) return;
+    paused_ = false;
+  }
+  mosquitto_loop_stop(mosq_, false);  // joins the thread the DISCONNECT ended
+  mosquitto_reconnect_async(mosq_);   // a broker not there yet: the loop goes on trying
+  mosquitto_loop_start(mosq_);
+}
+
+bool DeliveryObserver::paused() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return paused_;
+}
+
+// A clean-session CONNECT under the same id: the broker forgets the subscriptions and whatever
+// it still queues for the observer (a broker of the user's keeps nothing of the run).
+void DeliveryObserver::discard_session() {
+  bool acked = false;
+  mosquitto* m = mosquitto_new(client_id_.c_str(), true, &acked);
+  if (!m) return;
+  mosquitto_connect_callback_set(m, [](mosquitto*, void* flag, int) { *static_cast<bool*>(flag) = true; });
+  if (mosquitto_connect(m, host_.c_str(), port_, 10) == MOSQ_ERR_SUCCESS) {
+    for (int i = 0; i < 20 && !acked && mosquitto_loop(m, 50, 1) == MOSQ_ERR_SUCCESS; ++i) {}
+    mosquitto_disconnect(m);
+    mosquitto_loop(m, 50, 1);
+  }
+  mosquitto_destroy(m);
 }
 
 void DeliveryObserver::on_connect(mosquitto* m, void* self, int rc) {
@@ -97,10 +135,12 @@ void DeliveryObserver::drain_and_stop(int quiet_ms, int max_ms) {
     if (now >= until || now - last >= int64_t(quiet_ms) * 1000000) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  resume();  // an outage the run ended in: what the broker queued still comes
   if (running_) {
     mosquitto_disconnect(mosq_);
     mosquitto_loop_stop(mosq_, true);
     running_ = false;
+    discard_session();
   }
 }
 

@@ -3,7 +3,10 @@
 // broker, recording every message that arrives — topic, a hash of topic and payload, the host
 // time — so the run can say which of the devices' publishes reached the broker's subscribers
 // (docs/faults.md, "Delivery"). It reconnects by itself when the broker goes and comes back.
-// Retained messages replayed on subscribing are not arrivals and are skipped.
+// Its session is persistent (clean session off, QoS 1): while it is away — the broker down, or an
+// observer_outage fault — the broker queues what arrives for it, and a broker with persistence
+// keeps that queue through a kill -9. Its session is discarded when it stops. Retained messages
+// replayed on subscribing are not arrivals and are skipped.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -26,16 +29,22 @@ class DeliveryObserver {
     int64_t host_ns = 0;
   };
 
-  // Connects to host:port (plain MQTT) and subscribes to `filters` (QoS 1). Throws
+  // Connects to host:port (plain MQTT) as `client_id` (unique on the broker: a second client of
+  // that id would take the session over) and subscribes to `filters` (QoS 1). Throws
   // std::runtime_error naming the broker when it cannot connect within `timeout_ms`.
-  DeliveryObserver(const std::string& host, uint16_t port, const std::vector<std::string>& filters,
-                   int timeout_ms = 5000);
+  DeliveryObserver(const std::string& host, uint16_t port, const std::string& client_id,
+                   const std::vector<std::string>& filters, int timeout_ms = 5000);
   ~DeliveryObserver();  // stops the thread, disconnects
   DeliveryObserver(const DeliveryObserver&) = delete;
   DeliveryObserver& operator=(const DeliveryObserver&) = delete;
 
-  // Waits until no message has arrived for `quiet_ms` (at most `max_ms`), then stops.
+  // Waits until no message has arrived for `quiet_ms` (at most `max_ms`), then stops and has the
+  // broker discard its session.
   void drain_and_stop(int quiet_ms, int max_ms);
+  // The backend goes away (DISCONNECT; its session stays on the broker) and comes back.
+  void pause();
+  void resume();
+  bool paused() const;
   // What arrived, in arrival order (a copy: safe while the thread runs).
   std::vector<Arrival> arrivals() const;
   uint32_t reconnects() const;
@@ -47,14 +56,19 @@ class DeliveryObserver {
   static void on_message(mosquitto*, void* self, const ::mosquitto_message* m);
   static void on_disconnect(mosquitto*, void* self, int rc);
 
+  void discard_session();
+
   mosquitto* mosq_ = nullptr;
+  std::string host_, client_id_;
+  uint16_t port_ = 0;
   std::vector<std::string> filters_;
   mutable std::mutex mu_;
   std::vector<Arrival> arrivals_;
   int64_t last_arrival_ns_ = 0;
   uint32_t connects_ = 0;
   bool connected_ = false;
-  bool running_ = false;
+  bool running_ = false;  // its network thread runs
+  bool paused_ = false;
 };
 
 }  // namespace espfleet

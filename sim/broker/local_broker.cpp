@@ -32,6 +32,7 @@ LocalBroker start_local_broker(const LocalBrokerOptions& o) {
   bo.require_certificate = o.require_certificate;
   bo.use_identity_as_username = o.require_certificate;
   bo.plain_listener = o.plain_listener;
+  bo.persistence = o.persistence;
   auto broker = std::make_unique<EmbeddedBroker>();
   broker->start(bo);
   return LocalBroker{std::move(ca), std::move(server), std::move(broker)};

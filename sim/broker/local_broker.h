@@ -21,6 +21,7 @@ struct LocalBrokerOptions {
   KeyType server_key = KeyType::rsa2048;
   bool require_certificate = false;  // client certificates required, CN = username
   bool plain_listener = false;       // a plain MQTT listener besides TLS
+  bool persistence = false;          // Mosquitto keeps its state on disk (BrokerOptions::persistence)
 };
 
 struct LocalBroker {

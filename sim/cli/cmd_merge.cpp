@@ -162,7 +162,8 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
     merge_events(events, j.value("events", json::array()));
     if (const json dl = j.value("delivery", json()); dl.is_object()) {  // each shard's observer on its broker
       if (delivery.is_null()) delivery = json{{"observed", true}};
-      for (const char* k : {"published", "delivered", "lost", "duplicated", "unmatched"})
+      for (const char* k :
+           {"published", "acknowledged", "delivered", "lost", "acknowledged_lost", "duplicated", "unmatched"})
         delivery[k] = delivery.value(k, uint64_t(0)) + dl.value(k, uint64_t(0));
       json by = delivery.value("lost_by_fault", json::object());
       sum_map(by, dl.value("lost_by_fault", json::object()));

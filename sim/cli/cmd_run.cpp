@@ -270,7 +270,9 @@ int cmd_run(const RunOptions& o) {
       if (sketch)
         throw CliError(
             "fleet.observe: delivery is accounted for the built-in firmware (a sketch's publishes are its library's)");
-      observer = std::make_unique<DeliveryObserver>(rb.endpoint.host, rb.endpoint.plain_port,
+      // One per shard and run: an id another client has would take its session over.
+      const std::string id = "espfleet-observer-" + std::to_string(::getpid()) + "-" + std::to_string(shard.first);
+      observer = std::make_unique<DeliveryObserver>(rb.endpoint.host, rb.endpoint.plain_port, id,
                                                     std::vector<std::string>{"tele/#", "stat/#"});
     }
 

@@ -75,6 +75,7 @@ RunBroker open_embedded(const RunOptions& o, const Scenario& sc, const std::file
   lo.server_key = sc.broker.server_key;
   lo.require_certificate = sc.broker.require_certificate && needs.client_certs;
   lo.plain_listener = needs.plain;
+  lo.persistence = sc.broker.persistence;
   LocalBroker local = start_local_broker(lo);
   RunBroker b;
   b.ca = std::move(local.ca);
@@ -158,11 +159,31 @@ RunBroker open_run_broker(const RunOptions& o, const Scenario& sc, const std::st
 std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet,
                                      const std::unique_ptr<DeliveryObserver>& observer) {
   std::vector<HostEvent> events;
+  const VTime end = VTime::from_us(sc.fleet.duration.us);
+  for (const FaultSpec& f : sc.fleet.faults) {
+    if (f.kind != FaultKind::observer_outage) continue;
+    const std::string tag = " (faults[" + std::to_string(f.index) + "])";
+    if (!sc.fleet.observe)
+      throw CliError("faults[" + std::to_string(f.index) +
+                     "]: an observer_outage takes the delivery observer away: it needs fleet.observe = true");
+    for (VTime t = VTime::from_us(f.at.us); t < end; t = t + VTime::from_us(f.every.us)) {
+      events.push_back(HostEvent{t, "observer disconnects" + tag, [&observer] { observer->pause(); }, {}});
+      events.push_back(HostEvent{t + VTime::from_us(f.duration.us), "observer reconnects" + tag,
+                                 [&observer] { observer->resume(); }, [&observer] { return observer->connected(); }});
+      if (f.every.us <= 0) break;
+    }
+  }
   for (const FaultSpec& f : sc.fleet.faults)
     if (is_broker_fault(f.kind) && !b.broker)
       throw CliError("faults[" + std::to_string(f.index) + "]: a " + std::string(enum_name(kFaultKindNames, f.kind)) +
                      " acts on the embedded broker; with --broker (or broker.url) the broker is yours");
-  if (!b.broker) return events;
+  if (!b.broker) {
+    if (sc.broker.restart_every.us > 0 || sc.broker.persistence)
+      throw CliError(std::string(sc.broker.persistence ? "broker.persistence" : "broker.restart_every") +
+                     ": acts on the embedded broker; with --broker (or broker.url) the broker is yours");
+    std::stable_sort(events.begin(), events.end(), [](const HostEvent& a, const HostEvent& b) { return a.at < b.at; });
+    return events;
+  }
   BrokerWatch* watch = &*b.watch;
   auto say_started = [watch, &fleet](const std::string& why) {
     return [watch, &fleet, why] {
@@ -173,8 +194,10 @@ std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* co
   };
   // Its clients see the broker go: the run waits (in host time) for their sockets' close.
   auto all_closed = [&fleet] { return all_sockets_closed_by_peer(*fleet); };
-  std::function<bool()> observer_back = [&observer] { return !observer || observer->connected(); };
-  const VTime end = VTime::from_us(sc.fleet.duration.us);
+  // An observer away by an observer_outage comes back at its end, not with the broker.
+  std::function<bool()> observer_back = [&observer] {
+    return !observer || observer->connected() || observer->paused();
+  };
   if (sc.broker.restart_every.us > 0) {
     const VTime every = VTime::from_us(sc.broker.restart_every.us), down = VTime::from_us(sc.broker.restart_down.us);
     for (VTime t = every; t < end; t = t + every) {

@@ -54,9 +54,10 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
   if (lasts && !has_duration)
     problem("duration", nullptr,
             "a " + std::string(enum_name(kFaultKindNames, f.kind)) + " fault needs duration = \"TIME\" (" +
-                (f.kind == FaultKind::broker_stall ? "how long the broker is stopped"
-                 : f.kind == FaultKind::partition  ? "how long the link drops everything"
-                                                   : "how long the broker is down") +
+                (f.kind == FaultKind::broker_stall      ? "how long the broker is stopped"
+                 : f.kind == FaultKind::partition       ? "how long the link drops everything"
+                 : f.kind == FaultKind::observer_outage ? "how long the observer is away"
+                                                        : "how long the broker is down") +
                 ")");
   if (!lasts && has_duration)
     problem("duration", &t.find("duration")->second,
@@ -68,13 +69,15 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
   if (f.every.us > 0 && lasts && f.duration >= f.every)
     problem("every", &t.find("every")->second,
             "must be longer than duration (the next one would begin before this ends)");
-  const bool device_fault = !is_broker_fault(f.kind);
+  const bool device_fault = is_device_fault(f.kind);
+  const char* no_targets = f.kind == FaultKind::observer_outage ? "the observer's outage has no target devices"
+                                                                : "the broker's faults have no target devices";
   field("group", [&](const toml::node& n) {
-    if (!device_fault) bad("the broker's faults have no target devices");
+    if (!device_fault) bad(no_targets);
     f.group = read_string(n);
   });
   field("fraction", [&](const toml::node& n) {
-    if (!device_fault) bad("the broker's faults have no target devices");
+    if (!device_fault) bad(no_targets);
     const double v = n.is_integer()          ? double(n.as_integer()->get())
                      : n.is_floating_point() ? n.as_floating_point()->get()
                                              : -1;
@@ -86,7 +89,7 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
 }
 
 bool fault_targets(const FaultSpec& f, uint32_t id, const std::string& device_group, uint64_t fleet_seed) {
-  if (is_broker_fault(f.kind)) return false;
+  if (!is_device_fault(f.kind)) return false;
   if (!f.group.empty() && f.group != device_group) return false;
   if (f.fraction >= 1) return true;
   const uint64_t draw = mix_seed(mix_seed(fleet_seed, kFaultTargetSalt + f.index), id);
@@ -121,7 +124,7 @@ nlohmann::ordered_json fault_json(const FaultSpec& f) {
   if (f.every.us > 0) j["every"] = format_duration(f.every);
   if (f.kind != FaultKind::power_cycle && f.kind != FaultKind::cert_rotate) j["duration"] = format_duration(f.duration);
   if (f.kind == FaultKind::cert_rotate) j["new_key"] = f.new_key;
-  if (!is_broker_fault(f.kind)) {
+  if (is_device_fault(f.kind)) {
     j["group"] = f.group;
     j["fraction"] = f.fraction;
   }

@@ -57,21 +57,25 @@ struct GpioInput {
 // [[faults]]: what goes wrong in the fleet's world (docs/faults.md). The broker's faults act on
 // the embedded Mosquitto; a device's act on the devices it targets.
 enum class FaultKind : uint8_t {
-  broker_restart,  // a graceful stop, started again after `duration`
-  broker_kill,     // kill -9, started again after `duration`
-  broker_stall,    // SIGSTOP for `duration`, then SIGCONT
-  partition,       // the device's link black-holes every packet for `duration` (TCP retransmits after)
-  power_cycle,     // the device loses power and boots again (not a crash)
-  cert_rotate,     // the broker's listener certificate renewed (same key, or new_key), reloaded (SIGHUP)
+  broker_restart,   // a graceful stop, started again after `duration`
+  broker_kill,      // kill -9, started again after `duration`
+  broker_stall,     // SIGSTOP for `duration`, then SIGCONT
+  partition,        // the device's link black-holes every packet for `duration` (TCP retransmits after)
+  power_cycle,      // the device loses power and boots again (not a crash)
+  cert_rotate,      // the broker's listener certificate renewed (same key, or new_key), reloaded (SIGHUP)
+  observer_outage,  // the delivery observer (the backend) disconnects for `duration`; its session stays
 };
 inline constexpr EnumName<FaultKind> kFaultKindNames[] = {
-    {FaultKind::broker_restart, "broker_restart"}, {FaultKind::broker_kill, "broker_kill"},
-    {FaultKind::broker_stall, "broker_stall"},     {FaultKind::partition, "partition"},
-    {FaultKind::power_cycle, "power_cycle"},       {FaultKind::cert_rotate, "cert_rotate"}};
+    {FaultKind::broker_restart, "broker_restart"},  {FaultKind::broker_kill, "broker_kill"},
+    {FaultKind::broker_stall, "broker_stall"},      {FaultKind::partition, "partition"},
+    {FaultKind::power_cycle, "power_cycle"},        {FaultKind::cert_rotate, "cert_rotate"},
+    {FaultKind::observer_outage, "observer_outage"}};
 inline constexpr bool is_broker_fault(FaultKind k) {
   return k == FaultKind::broker_restart || k == FaultKind::broker_kill || k == FaultKind::broker_stall ||
          k == FaultKind::cert_rotate;
 }
+// A fault of devices (a target: group, fraction), not of the broker or the backend.
+inline constexpr bool is_device_fault(FaultKind k) { return k == FaultKind::partition || k == FaultKind::power_cycle; }
 
 // One [[faults]] entry: at `at` (device time), again every `every` (0: once), for `duration`; a
 // device fault targets the devices of `group` ("" = all), `fraction` of them drawn per device from
@@ -122,6 +126,7 @@ struct DeviceConfig {
   uint8_t builtin_anchors = 0;                    // tls.builtin_anchors: BuiltinAnchor bits (core/builtin_anchors.h)
   Duration tele_period = Duration::from_s(300);   // app.tele_period
   Duration keepalive = Duration::from_s(30);      // mqtt.keepalive
+  uint8_t mqtt_qos = 0;                           // mqtt.qos: of the firmware's publishes (0 or 1)
   Duration rtt = Duration::from_ms(2);            // net.rtt (link model, virtual time)
   Duration jitter = Duration::from_us(0);         // net.jitter
   std::string group;                              // the device's group ("" = defaults)
@@ -158,6 +163,7 @@ struct BrokerConfig {
   std::string url;                              // broker.url: "" = embedded Mosquitto
   Duration restart_every{};                     // broker.restart_every: embedded broker stops this often (0 = never)
   Duration restart_down = Duration::from_s(5);  // broker.restart_down: and stays down this long
+  bool persistence = false;                     // broker.persistence: Mosquitto saves its state to disk
 };
 
 // Invalid scenario. what() holds the problems found (the first 20, then how many more), one per

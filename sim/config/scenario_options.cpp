@@ -80,6 +80,11 @@ const std::vector<Option>& options() {
       {"broker.require_certificate", "bool", "", "embedded broker demands a client certificate", false,
        [](Settings& s, const toml::node& n) { s.broker.require_certificate = read_bool(n); },
        [](const Settings& s) { return json(s.broker.require_certificate); }},
+      {"broker.persistence", "bool", "",
+       "the embedded Mosquitto saves its sessions and queued messages on every change, and a restart (a kill -9 "
+       "too) restores them",
+       false, [](Settings& s, const toml::node& n) { s.broker.persistence = read_bool(n); },
+       [](const Settings& s) { return json(s.broker.persistence); }},
       {"broker.url", "string", "", "external broker \"mqtt://host:port\" or \"mqtts://host:port\"; \"\" = embedded",
        false,
        [](Settings& s, const toml::node& n) {
@@ -200,6 +205,10 @@ const std::vector<Option>& options() {
          s.device.keepalive = read_duration(n, Duration::from_s(1), Duration::from_s(65535), true);
        },
        [](const Settings& s) { return json(s.device.keepalive.str()); }},
+      {"mqtt.qos", "integer", "",
+       "QoS of the built-in firmware's publishes: 0, or 1 (acknowledged by the broker, not retried, as Tasmota)", true,
+       [](Settings& s, const toml::node& n) { s.device.mqtt_qos = uint8_t(read_int(n, 0, 1)); },
+       [](const Settings& s) { return json(s.device.mqtt_qos); }},
       {"app.tele_period", "duration", "", "telemetry period (TelePeriod), whole seconds, 10s .. 3600s", true,
        [](Settings& s, const toml::node& n) {
          s.device.tele_period = read_duration(n, Duration::from_s(10), Duration::from_s(3600), true);

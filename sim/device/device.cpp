@@ -291,6 +291,7 @@ void Device::console_line(std::string_view text) {
     case K::mqtt_connected:
       f.mqtt_connects++;
       f.tls_error = 0;
+      ack_next_ = uint32_t(publishes_.size());  // what the last connection left unacknowledged stays so
       life_.state_ = DeviceState::connected;
       if (f.first_connected.ns < 0) {
         f.first_connected = now();
@@ -323,11 +324,17 @@ void Device::console_line(std::string_view text) {
         const size_t eq = line.find(" = ");
         if (eq != std::string_view::npos)
           publishes_.push_back(PublishMark{message_hash(line.data(), eq, line.data() + eq + 3, line.size() - eq - 3),
-                                           uint32_t(now().ms())});
+                                           uint32_t(now().ms()) & 0x7FFFFFFFu, 0});
       }
       break;
     case K::received:
       f.received++;
+      break;
+    case K::acked:
+      // The broker acknowledges in order (MQTT 3.1.1, 4.6): the oldest unacknowledged publish of
+      // this connection.
+      f.acknowledged++;
+      if (ack_next_ < publishes_.size()) publishes_[ack_next_++].acked = 1;
       break;
     case K::other:
       break;

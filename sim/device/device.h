@@ -125,7 +125,8 @@ struct SketchNetwork {
 // handed to the MQTT client. Kept when the run accounts delivery (fleet.observe).
 struct PublishMark {
   uint32_t hash;
-  uint32_t t_ms;
+  uint32_t t_ms : 31;  // device time, up to 24 days
+  uint32_t acked : 1;  // the broker acknowledged it (QoS 1 PUBACK)
 };
 
 struct DeviceEnv {
@@ -273,6 +274,7 @@ class Device final : private FaultTarget {
   WifiStation wifi_;
   uint64_t drops_seen_ = 0;                   // the scenario's Wi-Fi drops begun by the last slice
   std::vector<PublishMark> publishes_;        // with env_.record_publishes
+  uint32_t ack_next_ = 0;                     // publishes_[ack_next_] is the next a PUBACK acknowledges
   std::vector<WindowSchedule> power_cycles_;  // the scenario's power_cycle faults on this device
   uint64_t power_cycles_seen_ = 0;            // those begun by the last slice
   bool online_seen_ = false;                  // online() after the last slice (FleetActivity up/down)

@@ -36,6 +36,7 @@ std::vector<uint8_t> build_flash_image(const DeviceConfig& cfg, const FlashInput
   int64_t tele = cfg.tele_period.us / 1000000;
   s.tele_period = uint16_t(std::clamp<int64_t>(tele, 10, 3600));
   s.mqtt_keepalive = uint16_t(std::clamp<int64_t>(cfg.keepalive.us / 1000000, 1, 65535));
+  s.mqtt_qos = cfg.mqtt_qos ? 1 : 0;
   s.tls_enabled = cfg.tls_enabled;
   s.validation = cfg.validation == Validation::fingerprint ? kValidateFingerprint : kValidateCa;
   s.ecdsa = cfg.ecdsa;

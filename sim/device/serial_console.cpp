@@ -42,6 +42,9 @@ ConsoleLine parse_console_line(std::string_view line) {
     c.kind = K::published;
   } else if (starts(line, "MQT: received ")) {
     c.kind = K::received;
+  } else if (starts(line, "MQT: Puback ")) {
+    c.kind = K::acked;
+    c.has_value = int_after(line, "Puback ", c.value);
   }
   return c;
 }

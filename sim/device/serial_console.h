@@ -23,6 +23,7 @@ struct ConsoleLine {
     disconnected,    // "MQT: Disconnected …, tls CODE": value = CODE (when given)
     published,       // "MQT: tele/…" or "MQT: stat/…"
     received,        // "MQT: received …"
+    acked,           // "MQT: Puback ID": the broker acknowledged a QoS 1 publish; value = ID
   };
   Kind kind = Kind::other;
   long value = 0;
@@ -75,6 +76,7 @@ struct ConsoleFigures {
   uint32_t connect_failures = 0;
   uint32_t published = 0;
   uint32_t received = 0;
+  uint32_t acknowledged = 0;                 // PUBACKs of the firmware's QoS 1 publishes
   int tls_error = 0;                         // the last TLS code reported (0 = none)
   std::map<int, uint32_t> tls_error_counts;  // every failed connect / drop with a TLS error, by code
   std::vector<uint32_t> handshake_ms;        // every completed handshake

@@ -44,7 +44,7 @@ json host_events_record(const Scheduler& s) {
 json device_fault_events(const Scenario& sc, VTime end) {
   json out = json::array();
   for (const FaultSpec& f : sc.fleet.faults) {
-    if (is_broker_fault(f.kind)) continue;
+    if (!is_device_fault(f.kind)) continue;
     const std::string tag = "faults[" + std::to_string(f.index) + "]";
     const uint32_t n = fault_device_count(sc, f);
     const std::string who = (f.group.empty() ? std::string() : "group " + f.group + ": ") + std::to_string(n) +

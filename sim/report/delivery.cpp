@@ -16,6 +16,25 @@ struct Window {
   std::string fault;
 };
 
+std::string fault_tag(const std::string& what, const char* otherwise) {
+  const size_t tag = what.find("faults[");
+  return tag == std::string::npos ? std::string(otherwise) : what.substr(tag, what.find(']', tag) + 1 - tag);
+}
+
+// The observer's outages from the run's events: from "observer disconnects" to its "reconnects".
+std::vector<Window> observer_windows(const json& events) {
+  std::vector<Window> out;
+  for (const json& e : events) {
+    const std::string w = e.value("what", "");
+    const double t = e.value("t_s", 0.0);
+    if (w.rfind("observer disconnects", 0) == 0) out.push_back({t, 1e18, fault_tag(w, "observer outage")});
+    if (w.rfind("observer reconnects", 0) == 0)
+      for (Window& o : out)
+        if (o.fault == fault_tag(w, "observer outage") && o.to_s == 1e18) o.to_s = t;
+  }
+  return out;
+}
+
 // The broker's outages from the run's events: a stop, kill or stall until the next start or resume.
 std::vector<Window> broker_windows(const json& events) {
   std::vector<Window> out;
@@ -27,8 +46,7 @@ std::vector<Window> broker_windows(const json& events) {
     if (w.rfind("broker stops", 0) == 0 || w.rfind("broker killed", 0) == 0 || w.rfind("broker stalled", 0) == 0 ||
         w.rfind("broker exited", 0) == 0) {
       down_at = t;
-      const size_t tag = w.find("faults[");
-      what = tag == std::string::npos ? std::string("broker restart") : w.substr(tag, w.find(']', tag) + 1 - tag);
+      what = fault_tag(w, w.rfind("broker exited", 0) == 0 ? "broker exit" : "broker restart");
     } else if ((w.rfind("broker starts", 0) == 0 || w.rfind("broker resumes", 0) == 0) && down_at >= 0) {
       out.push_back({down_at, t, what});
       down_at = -1;
@@ -64,8 +82,22 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
     }
     seen[it->second][a.hash]++;
   }
-  const std::vector<Window> outages = broker_windows(events);
-  uint64_t published = 0, delivered = 0, lost = 0, duplicated = 0;
+  const std::vector<Window> outages = broker_windows(events), away = observer_windows(events);
+  // Why a message published at t never arrived: a fault open at t (the broker down or stalled, the
+  // device cut off); else, when the observer was away at t, a broker outage that began before it
+  // came back (the broker's queue for it gone, without persistence) or, if none, its absence.
+  auto why_lost = [&outages, &away](const std::vector<Window>& mine, double t) -> std::string {
+    for (const Window& w : mine)
+      if (t >= w.from_s && t < w.to_s) return w.fault;
+    for (const Window& o : away) {
+      if (t < o.from_s || t >= o.to_s) continue;
+      for (const Window& b : outages)
+        if (b.from_s >= t && b.from_s < o.to_s) return b.fault;
+      return o.fault;
+    }
+    return "unattributed";
+  };
+  uint64_t published = 0, delivered = 0, lost = 0, duplicated = 0, acked = 0, acked_lost = 0;
   std::map<std::string, uint64_t> lost_by;
   for (size_t i = 0; i < devices.size(); ++i) {
     const Device& d = *devices[i];
@@ -78,10 +110,11 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
         if (f.when.every.us <= 0) break;
       }
     }
-    uint64_t p = 0, ok = 0, gone = 0;
+    uint64_t p = 0, ok = 0, gone = 0, ack = 0, ack_gone = 0;
     auto& s = seen[i];
     for (const PublishMark& m : d.publishes()) {
       p++;
+      ack += m.acked;
       auto it = s.find(m.hash);
       if (it != s.end() && it->second > 0) {
         it->second--;
@@ -89,14 +122,8 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
         continue;
       }
       gone++;
-      const double t = double(m.t_ms) / 1000.0;
-      std::string why = "unattributed";
-      for (const Window& w : mine)
-        if (t >= w.from_s && t < w.to_s) {
-          why = w.fault;
-          break;
-        }
-      lost_by[why]++;
+      ack_gone += m.acked;
+      lost_by[why_lost(mine, double(m.t_ms) / 1000.0)]++;
     }
     // Seen more often than published: duplicates. Never published by the device: the broker's own
     // (the will it publishes for a device it dropped) — counted apart.
@@ -108,9 +135,13 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
     delivered += ok;
     lost += gone;
     duplicated += extra;
-    acc.per_device[d.id()] = {{"published", p}, {"delivered", ok}, {"lost", gone}, {"duplicated", extra}};
+    acked += ack;
+    acked_lost += ack_gone;
+    acc.per_device[d.id()] = {{"published", p}, {"acknowledged", ack},           {"delivered", ok},
+                              {"lost", gone},   {"acknowledged_lost", ack_gone}, {"duplicated", extra}};
   }
-  acc.summary = {{"observed", true},         {"published", published}, {"delivered", delivered},  {"lost", lost},
+  acc.summary = {{"observed", true},         {"published", published}, {"acknowledged", acked},
+                 {"delivered", delivered},   {"lost", lost},           {"acknowledged_lost", acked_lost},
                  {"duplicated", duplicated}, {"unmatched", unmatched}, {"lost_by_fault", lost_by}};
   return acc;
 }

@@ -278,6 +278,18 @@ std::string summary_table(const json& s) {
                 double(s["host"]["wall_s"]), double(s["host"]["lag_max_ms"]));
   n = std::min(n, int(sizeof buf) - 1);
   std::string out(buf, size_t(std::max(n, 0)));
+  if (const json& d = s.value("delivery", json::object()); d.value("observed", false)) {
+    auto count = [&d](const char* k) { return (unsigned long long)d.value(k, uint64_t(0)); };
+    snprintf(buf, sizeof buf, "  delivery           %llu of %llu seen, %llu lost, %llu duplicated", count("delivered"),
+             count("published"), count("lost"), count("duplicated"));
+    out += buf;
+    if (count("acknowledged")) {
+      snprintf(buf, sizeof buf, "; %llu acknowledged, %llu of them lost", count("acknowledged"),
+               count("acknowledged_lost"));
+      out += buf;
+    }
+    out += "\n";
+  }
   if (const json& g = s.value("groups", json::object()); g.size() > 1)
     for (auto& [name, f] : g.items()) {
       snprintf(buf, sizeof buf,

@@ -103,7 +103,8 @@ for d in cut:
     check(d["delivery"]["lost"] == into[d["id"]] and d["delivery"]["delivered"] == d["published"] - into[d["id"]],
           "dev %d: lost %s, published into the partition %d" % (d["id"], d["delivery"], into[d["id"]]))
 for d in rest:
-    check(d["delivery"] == {"published": d["published"], "delivered": d["published"], "lost": 0, "duplicated": 0},
+    check(d["delivery"] == {"published": d["published"], "acknowledged": 0, "delivered": d["published"], "lost": 0,
+                            "acknowledged_lost": 0, "duplicated": 0},
           "dev %d (untouched): %s" % (d["id"], d["delivery"]))
 dl = s["delivery"]
 check(dl["lost"] == sum(into.values()) and dl["lost_by_fault"] == {"faults[0]": sum(into.values())},

@@ -41,7 +41,8 @@
     ['host lag', fmt(H.lag_max_ms, 1) + ' ms', 'wake-up lag ' + pct(H.wakeup_lag_ms) + ' ms', H.overloaded],
     ['simulator cost', fmt(H.cpu_s, 2) + ' s CPU', bytes(H.rss_per_device_bytes || 0) + ' RSS/device, ' + fmt(H.cpu_us_per_device_second, 1) + ' µs/device-s, ' + fmt(H.handshake_ms_host, 2) + ' ms/handshake'],
     ...(S.delivery ? [['delivered', fmt(S.delivery.delivered, 0) + ' of ' + fmt(S.delivery.published, 0),
-      'lost ' + fmt(S.delivery.lost, 0) + (Object.keys(S.delivery.lost_by_fault || {}).length ? ' (' + Object.entries(S.delivery.lost_by_fault).map(([k, v]) => k + ': ' + v).join(', ') + ')' : '') +
+      'lost ' + fmt(S.delivery.lost, 0) +
+      (S.delivery.acknowledged ? ', acknowledged ' + fmt(S.delivery.acknowledged, 0) + ' (' + fmt(S.delivery.acknowledged_lost || 0, 0) + ' of them lost)' : '') + (Object.keys(S.delivery.lost_by_fault || {}).length ? ' (' + Object.entries(S.delivery.lost_by_fault).map(([k, v]) => k + ': ' + v).join(', ') + ')' : '') +
       ', duplicated ' + fmt(S.delivery.duplicated, 0), S.delivery.lost > 0]] : []),
     ['broker cost', H.broker_cpu_s !== undefined ? fmt(H.broker_cpu_s, 2) + ' s CPU' : '–', H.broker_rss_bytes ? bytes(H.broker_rss_bytes) + ' RSS' : 'external broker'],
   ];
