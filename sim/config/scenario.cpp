@@ -105,6 +105,9 @@ void Loader::apply_set(size_t index, const std::string& arg, const std::string& 
     return s;
   };
   std::string key = trim(arg.substr(0, eq)), value = trim(arg.substr(eq + 1));
+  // Keys are ASCII, as TOML's bare keys; a value is text the resolved JSON can carry.
+  if (first_non_ascii_outside_strings(key).line) return fail("a key is ASCII (letters, digits, '_', '-', '.')");
+  if (!is_utf8(value)) return fail("the value is not UTF-8 text");
 
   // Where the value goes: the root table, or a [[group]] addressed as group.NAME.KEY.
   toml::table* target = &root_;
