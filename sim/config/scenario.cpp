@@ -456,8 +456,8 @@ Scenario parse_scenario(std::string_view text, const std::string& name, const st
   toml::table root;
   if (const TomlPosition p = first_non_ascii_outside_strings(text); p.line)
     throw ScenarioError({name + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
-                         ": TOML syntax error: a non-ASCII character outside a string or comment (keys, numbers "
-                         "and the rest are ASCII; quote the text)"});
+                         ": TOML syntax error: a non-ASCII character outside a string or comment, or after a "
+                         "backslash (keys, numbers, escapes and the rest are ASCII; quote the text)"});
   try {
     root = toml::parse(text, std::string_view(name));
   } catch (const toml::parse_error& e) {

@@ -46,6 +46,9 @@ TomlPosition first_non_ascii_outside_strings(std::string_view t) {
         break;
       case In::basic:
         if (c == '\\') {
+          // An escape is ASCII ('\n', '\u00B5', …): toml++ looks a byte above 0x7F after '\' up in
+          // its Unicode whitespace table and reaches __builtin_unreachable for some.
+          if (i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) >= 0x80) return {line, col + 1};
           if (i + 1 < t.size() && t[i + 1] != '\n') ++i, ++col;
         } else if (c == '"') {
           in = In::text;
@@ -56,6 +59,7 @@ TomlPosition first_non_ascii_outside_strings(std::string_view t) {
         break;
       case In::ml_basic:
         if (c == '\\') {
+          if (i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) >= 0x80) return {line, col + 1};
           if (i + 1 < t.size() && t[i + 1] != '\n') ++i, ++col;
         } else if (three(i, '"')) {
           in = In::text;

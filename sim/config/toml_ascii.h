@@ -14,7 +14,8 @@ struct TomlPosition {
   uint32_t line = 0, column = 0;  // 1-based; 0: none found
 };
 
-// Where the first non-ASCII byte outside a string or comment is, or {0, 0}.
+// Where the first non-ASCII byte outside a string or comment is — or right after a backslash in a
+// basic string, where only an ASCII escape may be — or {0, 0}.
 TomlPosition first_non_ascii_outside_strings(std::string_view text);
 
 // Whether `text` is well-formed UTF-8 (what TOML's strings are, and what JSON can carry): no stray

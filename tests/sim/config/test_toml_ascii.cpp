@@ -57,3 +57,15 @@ TEST_CASE("toml ascii: UTF-8 is checked where toml++ does not see the text") {
   CHECK(set_error("tls.fingerprint1=l\xff").find("the value is not UTF-8 text") != std::string::npos);
   CHECK(set_error("tls.fingerprint2=caf\xc3\xa9").find("UTF-8") == std::string::npos);
 }
+
+TEST_CASE("toml ascii: an escape is ASCII") {
+  // fuzz_scenario found this one ('"""\\µ', minimised): toml++ checks the byte after a backslash
+  // in a basic string against its Unicode whitespace table and reaches __builtin_unreachable.
+  CHECK(first_non_ascii_outside_strings("a = \"\"\"\\\xc2\xb5\"\"\"\n").line == 1);
+  CHECK(first_non_ascii_outside_strings("a = \"\"\"\\\xc2\xb5\"\"\"\n").column == 9);
+  CHECK(first_non_ascii_outside_strings("a = \"x\\\xc2\xb5\"\n").line == 1);
+  CHECK(first_non_ascii_outside_strings("[\"\"\"Q@e edof brok\\r]\n#  edof brok\\\xc2\xb5sr]\n").line == 2);
+  // Escapes of any kind and non-ASCII after them are fine; a literal string has no escapes.
+  CHECK(first_non_ascii_outside_strings("a = \"\\u00B5 \\\\\xc2\xb5 \\t\xc2\xb5\"\nb = '\\\xc2\xb5'\n").line == 0);
+  CHECK(error_of("a = \"\\\xc2\xb5\"\n").find("test.toml:1:7: TOML syntax error: a non-ASCII character") == 0);
+}
