@@ -28,6 +28,7 @@ DeliveryObserver::DeliveryObserver(const std::string& host, uint16_t port, const
   mosquitto_connect_callback_set(mosq_, &DeliveryObserver::on_connect);
   mosquitto_disconnect_callback_set(mosq_, &DeliveryObserver::on_disconnect);
   mosquitto_message_callback_set(mosq_, &DeliveryObserver::on_message);
+  mosquitto_subscribe_callback_set(mosq_, &DeliveryObserver::on_subscribe);
   mosquitto_reconnect_delay_set(mosq_, 1, 2, false);
   const std::string where = host + ":" + std::to_string(port);
   if (int rc = mosquitto_connect(mosq_, host.c_str(), port, 60); rc != MOSQ_ERR_SUCCESS) {
@@ -41,9 +42,8 @@ DeliveryObserver::DeliveryObserver(const std::string& host, uint16_t port, const
   }
   running_ = true;
   const int64_t until = host_ns() + int64_t(timeout_ms) * 1000000;
-  while (reconnects() == 0 && host_ns() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  if (reconnects() == 0) throw std::runtime_error("delivery observer: the broker at " + where + " did not answer");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // its SUBACK
+  while (!connected() && host_ns() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (!connected()) throw std::runtime_error("delivery observer: the broker at " + where + " did not answer");
 }
 
 DeliveryObserver::~DeliveryObserver() {
@@ -96,10 +96,20 @@ void DeliveryObserver::discard_session() {
 void DeliveryObserver::on_connect(mosquitto* m, void* self, int rc) {
   auto* o = static_cast<DeliveryObserver*>(self);
   if (rc != 0) return;
+  {
+    std::lock_guard<std::mutex> lock(o->mu_);
+    o->connects_++;
+    o->unacked_subscribes_ = uint32_t(o->filters_.size());
+  }
   for (const std::string& f : o->filters_) mosquitto_subscribe(m, nullptr, f.c_str(), 1);
+}
+
+// Subscribed to every filter: from now on what arrives at the broker comes to it live (before the
+// SUBACK, a device's retained publish would only come as a replay, not counted as an arrival).
+void DeliveryObserver::on_subscribe(mosquitto*, void* self, int, int, const int*) {
+  auto* o = static_cast<DeliveryObserver*>(self);
   std::lock_guard<std::mutex> lock(o->mu_);
-  o->connects_++;
-  o->connected_ = true;
+  if (o->unacked_subscribes_ > 0 && --o->unacked_subscribes_ == 0) o->connected_ = true;
 }
 
 void DeliveryObserver::on_disconnect(mosquitto*, void* self, int) {

@@ -48,13 +48,15 @@ class DeliveryObserver {
   // What arrived, in arrival order (a copy: safe while the thread runs).
   std::vector<Arrival> arrivals() const;
   uint32_t reconnects() const;
-  // Connected (and subscribed) now: a broker that came back has the observer back too.
+  // Connected and subscribed (every SUBACK in) now: a broker that came back has the observer
+  // back too.
   bool connected() const;
 
  private:
   static void on_connect(mosquitto*, void* self, int rc);
   static void on_message(mosquitto*, void* self, const ::mosquitto_message* m);
   static void on_disconnect(mosquitto*, void* self, int rc);
+  static void on_subscribe(mosquitto*, void* self, int mid, int count, const int* granted);
 
   void discard_session();
 
@@ -66,8 +68,9 @@ class DeliveryObserver {
   std::vector<Arrival> arrivals_;
   int64_t last_arrival_ns_ = 0;
   uint32_t connects_ = 0;
-  bool connected_ = false;
-  bool running_ = false;  // its network thread runs
+  uint32_t unacked_subscribes_ = 0;
+  bool connected_ = false;  // connected and subscribed
+  bool running_ = false;    // its network thread runs
   bool paused_ = false;
 };
 

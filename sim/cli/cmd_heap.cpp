@@ -15,6 +15,7 @@
 #include "heap_map.h"
 #include "heap_tags.h"
 #include "heap_umm.h"
+#include "utf8_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -76,6 +77,10 @@ int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes,
 
   std::string line;
   for (size_t lineno = 1; std::getline(in, line); ++lineno) {
+    if (!is_utf8(line)) {  // an ID goes into the JSON lines
+      err << name << ":" << lineno << ": not UTF-8 text\n";
+      return 2;
+    }
     std::vector<std::string_view> f = split_fields(line);
     if (f.empty()) continue;
     const char* usage = usage_of(f[0]);

@@ -20,6 +20,7 @@
 #include "threshold_value.h"
 #include "toml_ascii.h"
 #include "toml_values.h"
+#include "utf8_text.h"
 
 namespace espfleet {
 namespace {

@@ -18,9 +18,4 @@ struct TomlPosition {
 // basic string, where only an ASCII escape may be — or {0, 0}.
 TomlPosition first_non_ascii_outside_strings(std::string_view text);
 
-// Whether `text` is well-formed UTF-8 (what TOML's strings are, and what JSON can carry): no stray
-// continuation byte, no overlong form, no surrogate, nothing above U+10FFFF. A --set value is not
-// parsed by toml++ when it is a bare word, so it is checked with this.
-bool is_utf8(std::string_view text);
-
 }  // namespace espfleet

@@ -3,6 +3,7 @@
 
 #include "output_file.h"
 
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -75,11 +76,22 @@ void Tape::assign(std::vector<uint8_t> data, size_t events) {
   buf_ = std::move(data);
   events_ = events;
   read_ = 0;
+  decoded_ = 0;
   have_next_ = false;
 }
 
 bool Tape::decode(NetEvent& e) {
-  if (read_ >= buf_.size()) return false;
+  // The header says how many events the bytes hold: fewer, or bytes after the last, is a tape
+  // that was damaged, not a device that diverged.
+  if (read_ >= buf_.size() || decoded_ == events_) {
+    if (decoded_ < events_)
+      throw std::runtime_error("tape: the header announces " + std::to_string(events_) + " events, the bytes hold " +
+                               std::to_string(decoded_));
+    if (read_ < buf_.size())
+      throw std::runtime_error("tape: " + std::to_string(buf_.size() - read_) + " bytes after the last of its " +
+                               std::to_string(events_) + " events");
+    return false;
+  }
   size_t start = read_;
   e = NetEvent{};
   uint8_t k = buf_[read_++];
@@ -102,6 +114,7 @@ bool Tape::decode(NetEvent& e) {
     read_ += size_t(n);
   }
   if (!r.ok) throw std::runtime_error("tape: event at byte " + std::to_string(start) + " is cut short");
+  decoded_++;
   return true;
 }
 
@@ -141,6 +154,15 @@ void write_boot_flash(const std::string& path, const std::vector<uint8_t>& flash
 Tape read_tape_file(const std::string& path, const std::string& flash_path, TapeHeader& h) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error(path + ": cannot open the tape (was the run recorded with tapes?)");
+  Tape t = read_tape(f, path, h);
+  std::ifstream ff(flash_path, std::ios::binary);
+  if (!ff) throw std::runtime_error(flash_path + ": cannot open the device's boot flash");
+  h.flash.assign(std::istreambuf_iterator<char>(ff), std::istreambuf_iterator<char>());
+  if (h.flash.empty()) throw std::runtime_error(flash_path + ": empty");
+  return t;
+}
+
+Tape read_tape(std::istream& f, const std::string& path, TapeHeader& h) {
   std::string magic(std::strlen(kMagic), '\0');
   f.read(magic.data(), std::streamsize(magic.size()));
   if (magic != kMagic) throw std::runtime_error(path + ": not an espfleet tape (bad magic)");
@@ -148,17 +170,25 @@ Tape read_tape_file(const std::string& path, const std::string& flash_path, Tape
   std::getline(f, line);
   nlohmann::json j;
   size_t events = 0, bytes = 0;
+  // A whole number in range: nlohmann's get<> would cast a float or a negative number as it is.
+  auto whole = [&j](const char* key, int64_t lo, uint64_t hi) -> uint64_t {
+    const nlohmann::json& v = j.at(key);
+    if (v.is_number_unsigned() && v.get<uint64_t>() <= hi) return v.get<uint64_t>();
+    if (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() >= lo && v.get<int64_t>() <= int64_t(hi))
+      return uint64_t(v.get<int64_t>());
+    throw std::runtime_error(std::string(key) + " is not a whole number in range");
+  };
   try {
     j = nlohmann::json::parse(line);
-    h.device = j.at("device").get<uint32_t>();
-    h.master_seed = j.at("master_seed").get<uint64_t>();
-    h.boot_at = VTime::from_ns(j.at("boot_at_ns").get<int64_t>());
+    h.device = uint32_t(whole("device", 0, UINT32_MAX));
+    h.master_seed = whole("master_seed", 0, UINT64_MAX);
+    h.boot_at = VTime::from_ns(int64_t(whole("boot_at_ns", 0, INT64_MAX)));
     h.realtime = j.at("mode").get<std::string>() == "realtime";
-    h.duration = VTime::from_ns(j.at("duration_ns").get<int64_t>());
-    h.end_slices = j.at("end_slices").get<uint64_t>();
+    h.duration = VTime::from_ns(int64_t(whole("duration_ns", 0, INT64_MAX)));
+    h.end_slices = whole("end_slices", 0, UINT64_MAX);
     h.end_reason = j.value("end_reason", "");
-    events = j.at("events").get<size_t>();
-    bytes = j.at("event_bytes").get<size_t>();
+    events = size_t(whole("events", 0, SIZE_MAX));
+    bytes = size_t(whole("event_bytes", 0, SIZE_MAX));
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": bad tape header: " + e.what());
   }
@@ -177,10 +207,6 @@ Tape read_tape_file(const std::string& path, const std::string& flash_path, Tape
   f.read(reinterpret_cast<char*>(data.data()), std::streamsize(bytes));
   if (!f)
     throw std::runtime_error(path + ": the tape is cut short (expected " + std::to_string(bytes) + " event bytes)");
-  std::ifstream ff(flash_path, std::ios::binary);
-  if (!ff) throw std::runtime_error(flash_path + ": cannot open the device's boot flash");
-  h.flash.assign(std::istreambuf_iterator<char>(ff), std::istreambuf_iterator<char>());
-  if (h.flash.empty()) throw std::runtime_error(flash_path + ": empty");
   Tape t;
   t.assign(std::move(data), events);
   return t;

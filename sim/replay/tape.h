@@ -49,6 +49,7 @@ class Tape final : public NetRecorder {
   std::vector<uint8_t> buf_;  // replay: the events read from the file
   size_t events_ = 0;
   size_t read_ = 0;
+  size_t decoded_ = 0;  // replay: events decoded so far
   bool have_next_ = false;
   NetEvent next_;
   std::string error_;
@@ -72,5 +73,8 @@ void write_boot_flash(const std::string& path, const std::vector<uint8_t>& flash
 // Reads the tape and, into h.flash, the flash file `flash_path`. Throws std::runtime_error naming
 // the file and what is wrong with it.
 Tape read_tape_file(const std::string& path, const std::string& flash_path, TapeHeader& h);
+// The tape itself (magic, header, events) from a seekable stream; `path` names it in errors.
+// Reading its events (Tape::peek) says in Tape::error() where they cannot be decoded.
+Tape read_tape(std::istream& in, const std::string& path, TapeHeader& h);
 
 }  // namespace espfleet

@@ -100,6 +100,11 @@ json device_record(const Device& d) {
   j["digest"] = digest_hex(d.digest());
   j["chip_id"] = d.identity().chip_id;
   j["firmware"] = d.program().name;
+  if (!d.config().faults.empty()) {  // the [[faults]] entries that target it (docs/faults.md)
+    json f = json::array();
+    for (const DeviceFault& x : d.config().faults) f.push_back(x.index);
+    j["faults"] = f;
+  }
   if (d.program().image) {  // a sketch's device: what the engine itself saw of it
     j["wifi_joins"] = d.wifi().joins();
     j["tcp_connects"] = d.net().counters().tcp_connects;

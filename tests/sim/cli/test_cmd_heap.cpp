@@ -164,3 +164,11 @@ TEST_CASE("heap trace: a heap size that is not a multiple of 8 is a clear error"
   CHECK(replay("", 1u << 20).rc == 2);
   CHECK(replay("", 64).rc == 0);
 }
+
+// fuzz_heap_trace found it: an ID that is not UTF-8 went into a warning's JSON, whose dump threw.
+TEST_CASE("heap trace: a line that is not UTF-8 is refused by its number") {
+  Replay r = replay("malloc a 100\nfree a\xd8\n");
+  CHECK(r.rc == 2);
+  CHECK(r.err == "t.trace:2: not UTF-8 text\n");
+  CHECK(r.out.find("\"op\": 1") != std::string::npos);  // what came before stays printed
+}

@@ -7,6 +7,7 @@
 
 #include "config/scenario_test_support.h"
 #include "toml_ascii.h"
+#include "utf8_text.h"
 
 using namespace espfleet;
 using scenario_test::error_of;

@@ -1,6 +1,8 @@
 // tests/sim/replay/test_tape.cpp — tape events survive the file round trip; damaged tapes are named.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -108,6 +110,29 @@ TEST_CASE("tape: a damaged or cut tape is named, not a crash") {
     std::ofstream(file, std::ios::binary) << body.substr(0, body.size() - 10);
     TapeHeader r;
     CHECK_THROWS_WITH_AS(read_tape_file(file, flash, r), doctest::Contains("cut short"), std::runtime_error);
+  }
+  // fuzz_tape found these: a header announcing more events than the bytes hold ended replay's
+  // events early without a word; a float or negative number in the header was cast as it came.
+  SUBCASE("fewer events than the header announces") {
+    std::string bad = body;
+    const size_t at = bad.find("\"events\":");
+    REQUIRE(at != std::string::npos);
+    bad.replace(at, std::strlen("\"events\":"), "\"events\":9");  // "events":N -> "events":9N
+    std::ofstream(file, std::ios::binary) << bad;
+    TapeHeader r;
+    Tape back = read_tape_file(file, flash, r);
+    while (back.peek()) back.pop();
+    CHECK(back.error().find("the header announces 9") != std::string::npos);
+  }
+  SUBCASE("a header number that is not a whole number in range") {
+    std::string bad = body;
+    const size_t at = bad.find("\"device\":");
+    REQUIRE(at != std::string::npos);
+    bad.replace(at, std::strlen("\"device\":"), "\"device\":-3e24,\"x\":");
+    std::ofstream(file, std::ios::binary) << bad;
+    TapeHeader r;
+    CHECK_THROWS_WITH_AS(read_tape_file(file, flash, r), doctest::Contains("device is not a whole number"),
+                         std::runtime_error);
   }
   SUBCASE("not a tape") {
     std::ofstream(file, std::ios::binary) << "hello\n";
