@@ -1,6 +1,7 @@
 // sim/config/toml_ascii.cpp — the scan for non-ASCII outside TOML strings (toml_ascii.h).
 #include "toml_ascii.h"
 
+#include <string>
 #include <string_view>
 
 namespace espfleet {
@@ -10,8 +11,11 @@ TomlPosition first_non_ascii_outside_strings(std::string_view t) {
   In in = In::text;
   uint32_t line = 1, col = 0;
   // A quote opens a string only where TOML has one — a key (line start, after '.', '[', '{' or
-  // ',') or a value (after '=', '[' or ','); elsewhere ('5"x"') it is garbage toml++ reads on.
-  char last = '\n';  // the last character outside strings and comments that is not blank
+  // ',') or a value (after '=', '[' or ','); elsewhere ('5"x"') it is garbage toml++ reads on. A
+  // '.' in a value is a number's ('0."x"'), not a dotted key's.
+  char last = '\n';       // the last character outside strings and comments that is not blank
+  bool in_value = false;  // after a key's '=' (until the line ends outside brackets)
+  std::string open;       // the value's open arrays ('[') and inline tables ('{'), innermost last
   auto three = [&t](size_t i, char q) { return i + 2 < t.size() && t[i] == q && t[i + 1] == q && t[i + 2] == q; };
   for (size_t i = 0; i < t.size(); ++i) {
     const char c = t[i];
@@ -19,6 +23,7 @@ TomlPosition first_non_ascii_outside_strings(std::string_view t) {
       line++;
       col = 0;
       last = '\n';
+      if (open.empty()) in_value = false;
       if (in == In::comment || in == In::basic || in == In::literal) in = In::text;  // (unterminated: toml++ says so)
       continue;
     }
@@ -27,10 +32,16 @@ TomlPosition first_non_ascii_outside_strings(std::string_view t) {
       case In::text:
         if (static_cast<unsigned char>(c) >= 0x80) return {line, col};
         if (c == ' ' || c == '\t' || c == '\r') break;
-        if ((c == '"' || c == '\'') && std::string_view("\n.[{,=").find(last) == std::string_view::npos) {
+        if ((c == '"' || c == '\'') &&
+            (std::string_view("\n.[{,=").find(last) == std::string_view::npos || (last == '.' && in_value))) {
           last = c;  // not a string here
           break;
         }
+        if (c == '=') in_value = true;
+        if (in_value && (c == '[' || c == '{') && open.size() < 256) open.push_back(c);
+        if (in_value && !open.empty() && (c == ']' || c == '}')) open.pop_back();
+        if (c == '{' || (c == ',' && !open.empty() && open.back() == '{')) in_value = false;  // a key comes next
+        if (c == '=' || c == '[' || (c == ',' && !open.empty() && open.back() == '[')) in_value = true;
         last = c;
         if (c == '#') {
           in = In::comment;

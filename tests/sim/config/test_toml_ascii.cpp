@@ -70,3 +70,16 @@ TEST_CASE("toml ascii: an escape is ASCII") {
   CHECK(first_non_ascii_outside_strings("a = \"\\u00B5 \\\\\xc2\xb5 \\t\xc2\xb5\"\nb = '\\\xc2\xb5'\n").line == 0);
   CHECK(error_of("a = \"\\\xc2\xb5\"\n").find("test.toml:1:7: TOML syntax error: a non-ASCII character") == 0);
 }
+
+TEST_CASE("toml ascii: a quote after a number's '.' is no string") {
+  // fuzz_scenario found this one ('d=0."' and a byte-order mark, minimised): the '.' of "0." is
+  // the number's; toml++ reads the quote on as garbage and the mark as text, reaching
+  // __builtin_unreachable in its Unicode table.
+  CHECK(first_non_ascii_outside_strings("d=0.\"\xef\xbb\x9f").line == 1);
+  // Dotted keys stay keys: at the line start and inside inline tables, in arrays too.
+  CHECK(first_non_ascii_outside_strings("a.\"\xc2\xb5\" = 1\n").line == 0);
+  CHECK(first_non_ascii_outside_strings("t = { a.\"\xc2\xb5\" = 1, b.\"\xc2\xb5\" = 2.5 }\n").line == 0);
+  CHECK(first_non_ascii_outside_strings("t = [{ a.\"\xc2\xb5\" = 1 }, \"\xc2\xb5\"]\nb.\"\xc2\xb5\" = 0.5\n").line ==
+        0);
+  CHECK(first_non_ascii_outside_strings("t = [\n  1.5,\n  \"\xc2\xb5\",\n]\n").line == 0);
+}
