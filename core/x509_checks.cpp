@@ -78,6 +78,7 @@ struct FingerprintEngine {
   const uint8_t* fp2;
   bool allowAny;
   bool leafDone;
+  bool trailing;  // bytes came after the leaf's DER, inside the certificate the server announced
   uint8_t received[kFingerprintLen];
 };
 
@@ -87,12 +88,21 @@ void fpStartChain(const br_x509_class** ctx, const char*) {
   FingerprintEngine* e = fpe(ctx);
   br_x509_decoder_init(&e->decoder, nullptr, nullptr);
   e->leafDone = false;
+  e->trailing = false;
   memset(e->received, 0, sizeof e->received);
 }
 void fpStartCert(const br_x509_class**, uint32_t) {}
+// Bytes go to the decoder only while it wants more: once it has decoded the DER or failed, its
+// program has ended, and BearSSL's decoder runs on past the end of it if pushed again (a leaf
+// whose DER is shorter than the certificate the server announced: found by
+// tests/fuzz/fuzz_tls_client).
 void fpAppend(const br_x509_class** ctx, const unsigned char* buf, size_t len) {
   FingerprintEngine* e = fpe(ctx);
-  if (!e->leafDone) br_x509_decoder_push(&e->decoder, buf, len);
+  if (e->leafDone || len == 0) return;
+  if (br_x509_decoder_last_error(&e->decoder) == BR_ERR_X509_TRUNCATED)
+    br_x509_decoder_push(&e->decoder, buf, len);
+  else
+    e->trailing = true;
 }
 void fpEndCert(const br_x509_class** ctx) { fpe(ctx)->leafDone = true; }
 
@@ -100,6 +110,7 @@ unsigned fpEndChain(const br_x509_class** ctx) {
   FingerprintEngine* e = fpe(ctx);
   const br_x509_pkey* pk = br_x509_decoder_get_pkey(&e->decoder);
   if (!pk) return (unsigned)br_x509_decoder_last_error(&e->decoder);
+  if (e->trailing) return BR_ERR_X509_EXTRA_ELEMENT;  // as the decoder says of extra bytes it sees
   if (rsaTooLarge(pk)) return BR_ERR_LIMIT_EXCEEDED;
   if (pk->key_type == BR_KEYTYPE_RSA) fingerprint_v2(&pk->key.rsa, e->received);
   if (e->allowAny) return 0;
