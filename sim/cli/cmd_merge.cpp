@@ -12,6 +12,7 @@
 
 #include "activity_series.h"
 #include "cli_error.h"
+#include "delivery.h"
 #include "group_figures.h"
 #include "html_report.h"
 #include "output_file.h"
@@ -168,6 +169,13 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
       json by = delivery.value("lost_by_fault", json::object());
       sum_map(by, dl.value("lost_by_fault", json::object()));
       delivery["lost_by_fault"] = by;
+      if (dl.contains("latency_us_histogram")) {  // the fleet's latency: the shards' histograms added
+        Histogram h = delivery.contains("latency_us_histogram") ? Histogram::from_json(delivery["latency_us_histogram"])
+                                                                : Histogram{};
+        h.merge(Histogram::from_json(dl["latency_us_histogram"]));
+        delivery["latency_ms"] = latency_spread(h);
+        delivery["latency_us_histogram"] = h.to_json();
+      }
     }
     if (j.contains("broker_exited") && !j["broker_exited"].is_null())
       broker_exits.push_back({{"shard", s.index}, {"exit", j["broker_exited"]}});

@@ -81,7 +81,7 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
   sort_events(summary["events"]);
   DeliveryAccount delivery;
   if (f.arrivals) {
-    delivery = account_delivery(fleet.devices(), *f.arrivals, summary["events"]);
+    delivery = account_delivery(fleet.devices(), *f.arrivals, summary["events"], fleet.scheduler().wall_origin_ns());
     summary["delivery"] = delivery.summary;
   }
   std::string devices_jsonl;

@@ -324,7 +324,8 @@ void Device::console_line(std::string_view text) {
         const size_t eq = line.find(" = ");
         if (eq != std::string_view::npos)
           publishes_.push_back(PublishMark{message_hash(line.data(), eq, line.data() + eq + 3, line.size() - eq - 3),
-                                           uint32_t(now().ms()) & 0x7FFFFFFFu, 0});
+                                           uint32_t(now().ms()) & 0x7FFFFFFFu, 0,
+                                           uint64_t(sched().wall_now().ns / 1000)});
       }
       break;
     case K::received:

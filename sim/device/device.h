@@ -120,15 +120,17 @@ struct SketchNetwork {
   const char* route(const char* to_host, uint16_t* port) const;
 };
 
-// What the devices of a fleet share (device/fleet.h owns it).
-// A message the firmware published: its hash (message_hash.h) and the device time (ms) it was
-// handed to the MQTT client. Kept when the run accounts delivery (fleet.observe).
+// A message the firmware published: its hash (message_hash.h), the device time (ms) it was
+// handed to the MQTT client and the host's wall time then (µs, the latency's start). Kept when
+// the run accounts delivery (fleet.observe).
 struct PublishMark {
   uint32_t hash;
   uint32_t t_ms : 31;  // device time, up to 24 days
   uint32_t acked : 1;  // the broker acknowledged it (QoS 1 PUBACK)
+  uint64_t wall_us;    // Scheduler::wall_now()
 };
 
+// What the devices of a fleet share (device/fleet.h owns it).
 struct DeviceEnv {
   Scheduler& sched;
   Transport& transport;

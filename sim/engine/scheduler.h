@@ -83,6 +83,8 @@ class Scheduler {
   // The clock every task is held to: wall time since start (realtime) or virtual time (fast).
   VTime now() const;
   VTime wall_now() const;
+  // uv_hrtime() at wall time 0: a host clock reading (host_now()) minus this is wall time.
+  uint64_t wall_origin_ns() const { return wall_origin_ns_; }
   // Fast mode: the fleet's present for anything a peer sends unasked.
   VTime event_floor() const { return realtime() ? wall_now() : std::max(virt_now_, event_floor_); }
 

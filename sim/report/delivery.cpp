@@ -1,6 +1,7 @@
 // sim/report/delivery.cpp — delivery accounting (delivery.h).
 #include "delivery.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "device.h"
@@ -66,13 +67,23 @@ std::string topic_device(const std::string& topic) {
 
 }  // namespace
 
+json latency_spread(const Histogram& us) {
+  auto ms = [](uint64_t v) { return double(v) / 1000.0; };
+  return {{"count", us.count()},
+          {"p50", ms(us.percentile(50))},
+          {"p90", ms(us.percentile(90))},
+          {"p99", ms(us.percentile(99))},
+          {"max", ms(us.max())}};
+}
+
 DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& devices,
-                                 const std::vector<DeliveryObserver::Arrival>& arrivals, const json& events) {
+                                 const std::vector<DeliveryObserver::Arrival>& arrivals, const json& events,
+                                 uint64_t wall_origin_ns) {
   DeliveryAccount acc;
   std::unordered_map<std::string, size_t> by_topic;
   for (size_t i = 0; i < devices.size(); ++i) by_topic[devices[i]->identity().topic] = i;
-  // What the observer saw of each device: hash -> times seen.
-  std::vector<std::unordered_map<uint32_t, uint32_t>> seen(devices.size());
+  // What the observer saw of each device: hash -> the wall times (µs) it arrived, first first.
+  std::vector<std::unordered_map<uint32_t, std::vector<int64_t>>> seen(devices.size());
   uint64_t unmatched = 0;  // published by no device of this run (e.g. the will the broker sends for one)
   for (const DeliveryObserver::Arrival& a : arrivals) {
     auto it = by_topic.find(topic_device(a.topic));
@@ -80,8 +91,9 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
       unmatched++;
       continue;
     }
-    seen[it->second][a.hash]++;
+    seen[it->second][a.hash].push_back((a.host_ns - int64_t(wall_origin_ns)) / 1000);
   }
+  Histogram latency_us;  // publish (handed to the MQTT client) to arrival at the observer
   const std::vector<Window> outages = broker_windows(events), away = observer_windows(events);
   // Why a message published at t never arrived: a fault open at t (the broker down or stalled, the
   // device cut off); else, when the observer was away at t, a broker outage that began before it
@@ -116,8 +128,11 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
       p++;
       ack += m.acked;
       auto it = s.find(m.hash);
-      if (it != s.end() && it->second > 0) {
-        it->second--;
+      if (it != s.end() && !it->second.empty()) {
+        // The earliest arrival not yet matched (the same message twice: in order).
+        const int64_t at = it->second.front();
+        it->second.erase(it->second.begin());
+        latency_us.add(uint64_t(std::max<int64_t>(0, at - int64_t(m.wall_us))));
         ok++;
         continue;
       }
@@ -130,7 +145,7 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
     std::unordered_map<uint32_t, bool> own;
     for (const PublishMark& m : d.publishes()) own[m.hash] = true;
     uint64_t extra = 0;
-    for (auto& [h, n] : s) (own.count(h) ? extra : unmatched) += n;
+    for (auto& [h, times] : s) (own.count(h) ? extra : unmatched) += times.size();
     published += p;
     delivered += ok;
     lost += gone;
@@ -140,9 +155,17 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
     acc.per_device[d.id()] = {{"published", p}, {"acknowledged", ack},           {"delivered", ok},
                               {"lost", gone},   {"acknowledged_lost", ack_gone}, {"duplicated", extra}};
   }
-  acc.summary = {{"observed", true},         {"published", published}, {"acknowledged", acked},
-                 {"delivered", delivered},   {"lost", lost},           {"acknowledged_lost", acked_lost},
-                 {"duplicated", duplicated}, {"unmatched", unmatched}, {"lost_by_fault", lost_by}};
+  acc.summary = {{"observed", true},
+                 {"published", published},
+                 {"acknowledged", acked},
+                 {"delivered", delivered},
+                 {"lost", lost},
+                 {"acknowledged_lost", acked_lost},
+                 {"duplicated", duplicated},
+                 {"unmatched", unmatched},
+                 {"lost_by_fault", lost_by},
+                 {"latency_ms", latency_spread(latency_us)},
+                 {"latency_us_histogram", latency_us.to_json()}};
   return acc;
 }
 

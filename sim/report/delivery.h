@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "delivery_observer.h"
+#include "histogram.h"
 
 namespace espfleet {
 
@@ -23,9 +24,14 @@ struct DeliveryAccount {
   std::map<uint32_t, nlohmann::ordered_json> per_device;  // devices.jsonl "delivery", by device id
 };
 
-// `events`: summary.json "events" (the broker's stops, kills and stalls and their ends).
+// `events`: summary.json "events" (the broker's stops, kills and stalls and their ends);
+// `wall_origin_ns`: the host clock at wall time 0 (Scheduler::wall_origin_ns), to put arrivals and
+// publishes on one clock for the end-to-end latency.
 DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& devices,
                                  const std::vector<DeliveryObserver::Arrival>& arrivals,
-                                 const nlohmann::ordered_json& events);
+                                 const nlohmann::ordered_json& events, uint64_t wall_origin_ns);
+
+// summary.json delivery "latency_ms" from its histogram (µs): p50, p90, p99, max in milliseconds.
+nlohmann::ordered_json latency_spread(const Histogram& us);
 
 }  // namespace espfleet

@@ -293,6 +293,10 @@ std::string summary_table(const json& s) {
                count("acknowledged_lost"));
       out += buf;
     }
+    if (const json& l = d.value("latency_ms", json::object()); l.value("count", 0) > 0) {
+      snprintf(buf, sizeof buf, "; latency p50 %.1f ms, p99 %.1f ms", l.value("p50", 0.0), l.value("p99", 0.0));
+      out += buf;
+    }
     out += "\n";
   }
   if (const json& g = s.value("groups", json::object()); g.size() > 1)

@@ -91,6 +91,9 @@ for run in ("true", "false"):
           "%s: published %d / acknowledged %d, the logs say %d / %d" % (run, dl["published"], dl["acknowledged"], total, acked))
     check(acked == total, "%s: the broker acknowledged every publish (%d of %d)" % (run, acked, total))
     check(dl["delivered"] + dl["lost"] == dl["published"], "%s: delivery balances: %s" % (run, dl))
+    lat = dl["latency_ms"]
+    check(lat["count"] == dl["delivered"] and 0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"],
+          "%s: a latency for every delivered message, in order: %s" % (run, lat))
     for d in devs:
         mine = pubs.get(d["id"], [])
         check(d["delivery"]["acknowledged"] == sum(a for _, a in mine),

@@ -43,7 +43,9 @@
     ...(S.delivery ? [['delivered', fmt(S.delivery.delivered, 0) + ' of ' + fmt(S.delivery.published, 0),
       'lost ' + fmt(S.delivery.lost, 0) +
       (S.delivery.acknowledged ? ', acknowledged ' + fmt(S.delivery.acknowledged, 0) + ' (' + fmt(S.delivery.acknowledged_lost || 0, 0) + ' of them lost)' : '') + (Object.keys(S.delivery.lost_by_fault || {}).length ? ' (' + Object.entries(S.delivery.lost_by_fault).map(([k, v]) => k + ': ' + v).join(', ') + ')' : '') +
-      ', duplicated ' + fmt(S.delivery.duplicated, 0), S.delivery.lost > 0]] : []),
+      ', duplicated ' + fmt(S.delivery.duplicated, 0) +
+      (S.delivery.latency_ms && S.delivery.latency_ms.count ? ', latency p50 ' + fmt(S.delivery.latency_ms.p50, 1) + ' ms, p99 ' + fmt(S.delivery.latency_ms.p99, 1) + ' ms' : ''),
+      S.delivery.lost > 0]] : []),
     ['broker cost', H.broker_cpu_s !== undefined ? fmt(H.broker_cpu_s, 2) + ' s CPU' : '–', H.broker_rss_bytes ? bytes(H.broker_rss_bytes) + ' RSS' : 'external broker'],
   ];
   el('tiles').innerHTML = tiles.map(([k, v, s, bad]) =>
