@@ -9,7 +9,7 @@ namespace espfleet {
 using namespace scenario_detail;
 
 namespace {
-constexpr const char* kKeys[] = {"kind", "at", "every", "duration", "group", "fraction", "new_key"};
+constexpr const char* kKeys[] = {"kind", "at", "every", "duration", "group", "fraction", "new_key", "delay"};
 constexpr Duration kLongest = Duration::from_s(int64_t(365) * 24 * 3600);
 
 // Salt of the fraction draw, beside the seed purposes of sim/engine/rng.h.
@@ -50,13 +50,14 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
   field("every", [&](const toml::node& n) { f.every = read_duration(n, Duration::from_ms(1), kLongest); });
   const bool has_duration =
       field("duration", [&](const toml::node& n) { f.duration = read_duration(n, Duration::from_ms(1), kLongest); });
-  const bool lasts = f.kind != FaultKind::power_cycle && f.kind != FaultKind::cert_rotate;
+  const bool lasts = !is_instant_fault(f.kind);
   if (lasts && !has_duration)
     problem("duration", nullptr,
             "a " + std::string(enum_name(kFaultKindNames, f.kind)) + " fault needs duration = \"TIME\" (" +
                 (f.kind == FaultKind::broker_stall      ? "how long the broker is stopped"
                  : f.kind == FaultKind::partition       ? "how long the link drops everything"
                  : f.kind == FaultKind::observer_outage ? "how long the observer is away"
+                 : f.kind == FaultKind::link_delay      ? "how long the link is slow"
                                                         : "how long the broker is down") +
                 ")");
   if (!lasts && has_duration)
@@ -66,6 +67,12 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
     if (f.kind != FaultKind::cert_rotate) bad("only a cert_rotate has new_key");
     f.new_key = read_bool(n);
   });
+  const bool has_delay = field("delay", [&](const toml::node& n) {
+    if (f.kind != FaultKind::link_delay) bad("only a link_delay has delay");
+    f.delay = read_duration(n, Duration::from_ms(1), Duration::from_s(60));
+  });
+  if (f.kind == FaultKind::link_delay && !has_delay)
+    problem("delay", nullptr, "a link_delay needs delay = \"TIME\" (added to every exchange, e.g. \"800ms\")");
   if (f.every.us > 0 && lasts && f.duration >= f.every)
     problem("every", &t.find("every")->second,
             "must be longer than duration (the next one would begin before this ends)");
@@ -109,10 +116,11 @@ DeviceFault device_fault(const FaultSpec& f) {
   DeviceFault d;
   d.kind = f.kind;
   d.index = f.index;
+  d.delay = f.delay;
   d.when.at = f.at;
   d.when.every = f.every;
-  // A power cycle is an instant: a window of 1 µs marks it.
-  d.when.length = f.kind == FaultKind::power_cycle ? Duration::from_us(1) : f.duration;
+  // A power cycle or a reset is an instant: a window of 1 µs marks it.
+  d.when.length = is_instant_fault(f.kind) ? Duration::from_us(1) : f.duration;
   return d;
 }
 
@@ -122,8 +130,9 @@ nlohmann::ordered_json fault_json(const FaultSpec& f) {
   j["kind"] = std::string(enum_name(kFaultKindNames, f.kind));
   j["at"] = format_duration(f.at);
   if (f.every.us > 0) j["every"] = format_duration(f.every);
-  if (f.kind != FaultKind::power_cycle && f.kind != FaultKind::cert_rotate) j["duration"] = format_duration(f.duration);
+  if (!is_instant_fault(f.kind)) j["duration"] = format_duration(f.duration);
   if (f.kind == FaultKind::cert_rotate) j["new_key"] = f.new_key;
+  if (f.kind == FaultKind::link_delay) j["delay"] = format_duration(f.delay);
   if (is_device_fault(f.kind)) {
     j["group"] = f.group;
     j["fraction"] = f.fraction;

@@ -64,18 +64,31 @@ enum class FaultKind : uint8_t {
   power_cycle,      // the device loses power and boots again (not a crash)
   cert_rotate,      // the broker's listener certificate renewed (same key, or new_key), reloaded (SIGHUP)
   observer_outage,  // the delivery observer (the backend) disconnects for `duration`; its session stays
+  link_delay,       // every exchange of the device's link takes `delay` longer for `duration`
+  tcp_reset,        // the device's TCP connections are reset (a moment)
 };
-inline constexpr EnumName<FaultKind> kFaultKindNames[] = {
-    {FaultKind::broker_restart, "broker_restart"},  {FaultKind::broker_kill, "broker_kill"},
-    {FaultKind::broker_stall, "broker_stall"},      {FaultKind::partition, "partition"},
-    {FaultKind::power_cycle, "power_cycle"},        {FaultKind::cert_rotate, "cert_rotate"},
-    {FaultKind::observer_outage, "observer_outage"}};
+inline constexpr EnumName<FaultKind> kFaultKindNames[] = {{FaultKind::broker_restart, "broker_restart"},
+                                                          {FaultKind::broker_kill, "broker_kill"},
+                                                          {FaultKind::broker_stall, "broker_stall"},
+                                                          {FaultKind::partition, "partition"},
+                                                          {FaultKind::power_cycle, "power_cycle"},
+                                                          {FaultKind::cert_rotate, "cert_rotate"},
+                                                          {FaultKind::observer_outage, "observer_outage"},
+                                                          {FaultKind::link_delay, "link_delay"},
+                                                          {FaultKind::tcp_reset, "tcp_reset"}};
 inline constexpr bool is_broker_fault(FaultKind k) {
   return k == FaultKind::broker_restart || k == FaultKind::broker_kill || k == FaultKind::broker_stall ||
          k == FaultKind::cert_rotate;
 }
 // A fault of devices (a target: group, fraction), not of the broker or the backend.
-inline constexpr bool is_device_fault(FaultKind k) { return k == FaultKind::partition || k == FaultKind::power_cycle; }
+inline constexpr bool is_device_fault(FaultKind k) {
+  return k == FaultKind::partition || k == FaultKind::power_cycle || k == FaultKind::link_delay ||
+         k == FaultKind::tcp_reset;
+}
+// A fault that is a moment, not a window (no `duration`).
+inline constexpr bool is_instant_fault(FaultKind k) {
+  return k == FaultKind::power_cycle || k == FaultKind::cert_rotate || k == FaultKind::tcp_reset;
+}
 
 // One [[faults]] entry: at `at` (device time), again every `every` (0: once), for `duration`; a
 // device fault targets the devices of `group` ("" = all), `fraction` of them drawn per device from
@@ -86,6 +99,7 @@ struct FaultSpec {
   std::string group;
   double fraction = 1;
   bool new_key = false;  // cert_rotate: a new key (else the same key, renewed)
+  Duration delay{};      // link_delay: added to each exchange
   uint32_t index = 0;    // [[faults]] entry number, from 0
   bool operator==(const FaultSpec&) const = default;
 };
@@ -93,6 +107,7 @@ struct FaultSpec {
 struct DeviceFault {
   FaultKind kind = FaultKind::partition;
   TimeWindows when;
+  Duration delay{};    // link_delay
   uint32_t index = 0;  // the [[faults]] entry
   bool operator==(const DeviceFault&) const = default;
 };

@@ -41,7 +41,9 @@ TomlPosition first_non_ascii_outside_strings(std::string_view t) {
         if (in_value && (c == '[' || c == '{') && open.size() < 256) open.push_back(c);
         if (in_value && !open.empty() && (c == ']' || c == '}')) open.pop_back();
         if (c == '{' || (c == ',' && !open.empty() && open.back() == '{')) in_value = false;  // a key comes next
-        if (c == '=' || c == '[' || (c == ',' && !open.empty() && open.back() == '[')) in_value = true;
+        // ('[' outside a value opens a table header: keys follow.)
+        if (c == '=' || (c == '[' && !open.empty()) || (c == ',' && !open.empty() && open.back() == '['))
+          in_value = true;
         last = c;
         if (c == '#') {
           in = In::comment;

@@ -99,7 +99,9 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
   for (const DeviceFault& f : cfg_.faults) {                           // [[faults]] (docs/faults.md)
     const WindowSchedule w(f.when.at.us, f.when.length.us, f.when.every.us);
     if (f.kind == FaultKind::partition) net_.faults().add_partition(w);
+    if (f.kind == FaultKind::link_delay) net_.faults().add_delay(w, f.delay.vtime());
     if (f.kind == FaultKind::power_cycle) power_cycles_.push_back(w);
+    if (f.kind == FaultKind::tcp_reset) resets_.push_back(w);
   }
   life_.boot_at_ = spec.boot_at;
   clock_.advance_to(spec.boot_at);
@@ -168,13 +170,14 @@ void Device::deep_sleep(VTime sleep) {
 
 bool Device::next_event(VTime* at) const {
   bool any = net_.next_event(at);
-  for (const WindowSchedule& w : power_cycles_) {
-    VTime t{};
-    if (w.next_change(now(), &t) && w.opened_by(t) > w.opened_by(now()) && (!any || t < *at)) {
-      *at = t;
-      any = true;
+  for (const auto* moments : {&power_cycles_, &resets_})
+    for (const WindowSchedule& w : *moments) {
+      VTime t{};
+      if (w.next_change(now(), &t) && w.opened_by(t) > w.opened_by(now()) && (!any || t < *at)) {
+        *at = t;
+        any = true;
+      }
     }
-  }
   return any;
 }
 
@@ -196,6 +199,13 @@ void Device::run_slice() {
     note_online_change();
     return;
   }
+  // A tcp_reset the scenario brings: the device's connections are reset where they are.
+  uint64_t resets = 0;
+  for (const WindowSchedule& w : resets_) resets += w.opened_by(now());
+  if (resets != resets_seen_) {
+    resets_seen_ = resets;
+    net_.link_lost(now(), UV_ECONNRESET);
+  }
   esp_set_platform(&platform_);
   set_cost_meter(&costs_);
   fault_guard_set_target(this);
@@ -209,7 +219,7 @@ void Device::run_slice() {
   // A Wi-Fi drop began since the last slice: the device's connections go (docs/sketches.md).
   if (const uint64_t drops = wifi_.drops_started(now()); drops != drops_seen_) {
     drops_seen_ = drops;
-    net_.link_lost(now());
+    net_.link_lost(now(), UV_ECONNABORTED);
   }
   HostTime t0 = host_now();  // fibers never block inside a slice: wall time is CPU time
   task_.fiber().resume();

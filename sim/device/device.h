@@ -279,6 +279,8 @@ class Device final : private FaultTarget {
   uint32_t ack_next_ = 0;                     // publishes_[ack_next_] is the next a PUBACK acknowledges
   std::vector<WindowSchedule> power_cycles_;  // the scenario's power_cycle faults on this device
   uint64_t power_cycles_seen_ = 0;            // those begun by the last slice
+  std::vector<WindowSchedule> resets_;        // its tcp_reset faults
+  uint64_t resets_seen_ = 0;                  // those done by the last slice
   bool online_seen_ = false;                  // online() after the last slice (FleetActivity up/down)
   GpioPins gpio_;
   HostUse host_use_;

@@ -106,9 +106,9 @@ uint32_t DeviceNet::open_connections() const {
   return n;
 }
 
-void DeviceNet::link_lost(VTime now) {
+void DeviceNet::link_lost(VTime now, int error) {
   for (auto& s : sockets_)
-    if (s) s->link_lost(now);
+    if (s) s->link_lost(now, error);
 }
 
 void DeviceNet::close_all() {

@@ -70,10 +70,11 @@ class DeviceNet {
   void close_all();          // reboot, end of run: every socket, no charge
   // Connections up now (connected, the peer's close not yet visible to the device).
   uint32_t open_connections() const;
-  // The station lost its access point (a scenario Wi-Fi drop): every connection is aborted as the
+  // The station lost its access point (a scenario Wi-Fi drop; `error` UV_ECONNABORTED) or the
+  // connections were reset (a tcp_reset fault; UV_ECONNRESET): every connection is aborted as the
   // firmware sees it, at `now`; each stays the firmware's until it closes it (then the peer sees
   // the close).
-  void link_lost(VTime now);
+  void link_lost(VTime now, int error);
   // Replay: a recorded event to the socket it names; "" or why it cannot be.
   std::string apply(const NetEvent& e);
   // The earliest device time at which any socket's view can change (TcpSocket::next_event);

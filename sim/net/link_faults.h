@@ -1,10 +1,13 @@
 // sim/net/link_faults.h — what the scenario's faults do to one device's link (docs/faults.md): a
-// partition black-holes every packet in both directions for its windows of device time. What
+// link_delay adds its delay to every exchange begun in its windows; a partition black-holes
+// every packet in both directions for its windows of device time. What
 // the device sends meanwhile waits in its TCP send buffer and goes out when the partition ends
 // (retransmitted, as lwIP would, if the connection is still there), what the peer sends reaches
 // the device then, and a connect started during one fails once its timeout passes inside it.
 // The windows are the scenario's, so a replay sees the same partitions.
 #pragma once
+#include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "sim_time.h"
@@ -15,7 +18,16 @@ namespace espfleet {
 class LinkFaults {
  public:
   void add_partition(const WindowSchedule& w) { partitions_.push_back(w); }
-  bool any() const { return !partitions_.empty(); }
+  void add_delay(const WindowSchedule& w, VTime delay) { delays_.push_back({w, delay}); }
+  bool any() const { return !partitions_.empty() || !delays_.empty(); }
+
+  // What the link_delays open at t add to an exchange begun then.
+  VTime extra_delay(VTime t) const {
+    VTime extra{}, end{};
+    for (const auto& [w, d] : delays_)
+      if (w.open_until(t, &end)) extra = extra + d;
+    return extra;
+  }
   // Partitioned at t, and until when (the latest end of the windows open at t).
   bool partitioned(VTime t, VTime* until) const {
     bool open = false;
@@ -52,6 +64,7 @@ class LinkFaults {
 
  private:
   std::vector<WindowSchedule> partitions_;
+  std::vector<std::pair<WindowSchedule, VTime>> delays_;
 };
 
 }  // namespace espfleet

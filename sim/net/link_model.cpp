@@ -10,9 +10,10 @@ VTime draw_link_delay(const LinkConfig& cfg, Rng& rng) {
   return VTime::from_us(cfg.rtt.us() + j);
 }
 
-void LinkModel::transmit(VTime now, const LinkConfig& cfg, Rng& rng) {
+void LinkModel::transmit(VTime now, const LinkConfig& cfg, Rng& rng, VTime extra) {
   last_tx_ = now;
-  delay_ = draw_link_delay(cfg, rng);
+  extra_ = extra;
+  delay_ = draw_link_delay(cfg, rng) + extra;
   reply_at_ = now + delay_;
   reply_pending_ = true;
   awaiting_ = true;

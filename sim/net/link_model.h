@@ -31,8 +31,9 @@ class LinkModel {
  public:
   // Something was sent and nothing has arrived since: the device may be waiting on its peer.
   bool awaiting() const { return awaiting_; }
-  // A transmission at device time `now` (a connect or a write): draws this exchange's delay.
-  void transmit(VTime now, const LinkConfig& cfg, Rng& rng);
+  // A transmission at device time `now` (a connect or a write): draws this exchange's delay, to
+  // which `extra` (the link's faults: LinkFaults::extra_delay) is added.
+  void transmit(VTime now, const LinkConfig& cfg, Rng& rng, VTime extra = {});
   // When what arrives now becomes visible to the device.
   VTime stamp(const ArrivalClock& c);
   // A stamp from a recording: later ones still may not precede it.
@@ -42,12 +43,14 @@ class LinkModel {
   bool reply_pending() const { return reply_pending_; }
   VTime reply_at() const { return reply_at_; }
   void reply_seen() { reply_pending_ = false; }
-  // When the peer's ACK of the last transmission arrives (one round trip after it).
-  VTime ack_at(const LinkConfig& cfg) const { return last_tx_ + cfg.rtt; }
+  // When the peer's ACK of the last transmission arrives (one round trip after it, and what the
+  // link's faults added).
+  VTime ack_at(const LinkConfig& cfg) const { return last_tx_ + cfg.rtt + extra_; }
 
  private:
   VTime last_tx_{};
   VTime delay_{};
+  VTime extra_{};
   VTime reply_at_{};
   VTime last_stamp_{};
   bool reply_pending_ = false;

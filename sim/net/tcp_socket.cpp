@@ -37,7 +37,7 @@ bool TcpSocket::close_visible() const { return peer_closed_ && peer_closed_at_ <
 // --- connect (DeviceNet::connect) ----------------------------------------------------------------
 
 int TcpSocket::start(const sockaddr_in& peer) {
-  link_model_.transmit(net_.task().now(), net_.link(), net_.rng());
+  link_model_.transmit(net_.task().now(), net_.link(), net_.rng(), net_.faults().extra_delay(net_.task().now()));
   net_.counters().tcp_connects++;
   int rc = net_.transport().open(*this, peer, net_.source());
   if (rc < 0) record(NetEventKind::connect, rc, net_.task().now());
@@ -111,7 +111,7 @@ size_t TcpSocket::send_now(const uint8_t* buf, size_t len) {
   const bool refused = status < 0;
   if (refused && close_visible()) return 0;
   if (!refused) pending_writes_++;  // a refused write never completes
-  link_model_.transmit(net_.task().now(), net_.link(), net_.rng());
+  link_model_.transmit(net_.task().now(), net_.link(), net_.rng(), net_.faults().extra_delay(net_.task().now()));
   watch_.sent(host_now());
   net_.counters().tx_bytes += len;
   return len;
@@ -211,13 +211,13 @@ bool TcpSocket::connected() {
 
 void TcpSocket::close() { net_.close(*this); }
 
-void TcpSocket::link_lost(VTime now) {
+void TcpSocket::link_lost(VTime now, int error) {
   if (state_ == State::closed || peer_closed_) return;
   rx_.clear();
   if (state_ == State::connected)
-    deliver_close(UV_ECONNABORTED, now);
+    deliver_close(error, now);
   else
-    deliver_connect(UV_ECONNABORTED, now);  // a connect under way fails
+    deliver_connect(error, now);  // a connect under way fails
 }
 
 void TcpSocket::shut() {

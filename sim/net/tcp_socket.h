@@ -62,8 +62,8 @@ class TcpSocket final : public EspTcp {
   State state() const { return state_; }
   bool peer_closed() const { return peer_closed_; }
   bool open() const { return state_ == State::connected && !close_visible(); }
-  // DeviceNet::link_lost: aborted at `now` (nothing more arrives; unread bytes are lost).
-  void link_lost(VTime now);
+  // DeviceNet::link_lost: aborted at `now` with `error` (nothing more arrives; unread bytes are lost).
+  void link_lost(VTime now, int error);
   int pending_writes() const { return pending_writes_; }
   // Bytes a partition holds in the send buffer (link_faults.h), sent when it ends.
   bool holds_unsent() const { return !unsent_.empty(); }

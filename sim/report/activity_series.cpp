@@ -50,12 +50,15 @@ json device_fault_events(const Scenario& sc, VTime end) {
     const std::string who = (f.group.empty() ? std::string() : "group " + f.group + ": ") + std::to_string(n) +
                             (n == 1 ? " device" : " devices");
     for (VTime t = VTime::from_us(f.at.us); t < end; t = t + VTime::from_us(f.every.us)) {
-      if (f.kind == FaultKind::power_cycle) {
-        out.push_back({{"t_s", t.seconds()}, {"what", "power cycle (" + tag + ", " + who + ")"}});
+      if (f.kind == FaultKind::power_cycle || f.kind == FaultKind::tcp_reset) {
+        const char* what = f.kind == FaultKind::power_cycle ? "power cycle (" : "TCP connections reset (";
+        out.push_back({{"t_s", t.seconds()}, {"what", what + tag + ", " + who + ")"}});
       } else {
-        out.push_back({{"t_s", t.seconds()}, {"what", "partition begins (" + tag + ", " + who + ")"}});
+        const std::string name = f.kind == FaultKind::partition ? "partition" : "link delay";
+        const std::string how = f.kind == FaultKind::link_delay ? ", +" + format_duration(f.delay) : std::string();
+        out.push_back({{"t_s", t.seconds()}, {"what", name + " begins (" + tag + ", " + who + how + ")"}});
         const VTime until = t + VTime::from_us(f.duration.us);
-        if (until < end) out.push_back({{"t_s", until.seconds()}, {"what", "partition ends (" + tag + ")"}});
+        if (until < end) out.push_back({{"t_s", until.seconds()}, {"what", name + " ends (" + tag + ")"}});
       }
       if (f.every.us <= 0) break;
     }

@@ -83,3 +83,10 @@ TEST_CASE("toml ascii: a quote after a number's '.' is no string") {
         0);
   CHECK(first_non_ascii_outside_strings("t = [\n  1.5,\n  \"\xc2\xb5\",\n]\n").line == 0);
 }
+
+TEST_CASE("toml ascii: a table header's '[' opens no value") {
+  // fuzz_scenario found this one ('[""."["' and U+FE3F, minimised): the header's dotted quoted
+  // keys are keys, so the character after them is outside any string, as toml++ reads it.
+  CHECK(first_non_ascii_outside_strings("[\"\".\"[\"\xef\xb8\xbf").line == 1);
+  CHECK(first_non_ascii_outside_strings("[a.\"\xc2\xb5\"]\nb = [\"\xc2\xb5\", [\"\xc2\xb5\"]]\n").line == 0);
+}
