@@ -18,7 +18,7 @@
 #include "input_file.h"
 #include "scenario_options.h"
 #include "threshold_value.h"
-#include "toml_ascii.h"
+#include "toml_text.h"
 #include "toml_values.h"
 #include "utf8_text.h"
 
@@ -107,7 +107,8 @@ void Loader::apply_set(size_t index, const std::string& arg, const std::string& 
   };
   std::string key = trim(arg.substr(0, eq)), value = trim(arg.substr(eq + 1));
   // Keys are ASCII, as TOML's bare keys; a value is text the resolved JSON can carry.
-  if (first_non_ascii_outside_strings(key).line) return fail("a key is ASCII (letters, digits, '_', '-', '.')");
+  for (char c : key)
+    if (static_cast<unsigned char>(c) >= 0x80) return fail("a key is ASCII (letters, digits, '_', '-', '.')");
   if (!is_utf8(value)) return fail("the value is not UTF-8 text");
 
   // Where the value goes: the root table, or a [[group]] addressed as group.NAME.KEY.
@@ -149,7 +150,7 @@ void Loader::apply_set(size_t index, const std::string& arg, const std::string& 
   toml::table parsed;
   try {
     const std::string line = "v = " + value;
-    if (first_non_ascii_outside_strings(line).line == 0) parsed = toml::parse(line, std::string_view("--set"));
+    parsed = parse_toml(line, "--set");
   } catch (const toml::parse_error&) {
     parsed = toml::table{};
   }
@@ -455,12 +456,8 @@ nlohmann::ordered_json Scenario::resolved() const {
 Scenario parse_scenario(std::string_view text, const std::string& name, const std::vector<std::string>& sets,
                         const std::vector<std::string>& shown) {
   toml::table root;
-  if (const TomlPosition p = first_non_ascii_outside_strings(text); p.line)
-    throw ScenarioError({name + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
-                         ": TOML syntax error: a non-ASCII character outside a string or comment, or after a "
-                         "backslash (keys, numbers, escapes and the rest are ASCII; quote the text)"});
   try {
-    root = toml::parse(text, std::string_view(name));
+    root = parse_toml(text, name);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     throw ScenarioError({name + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
