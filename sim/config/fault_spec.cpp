@@ -58,6 +58,8 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
                  : f.kind == FaultKind::partition       ? "how long the link drops everything"
                  : f.kind == FaultKind::observer_outage ? "how long the observer is away"
                  : f.kind == FaultKind::link_delay      ? "how long the link is slow"
+                 : f.kind == FaultKind::wifi_loss       ? "how long the access point is gone"
+                 : f.kind == FaultKind::dns_failure     ? "how long name lookups fail"
                                                         : "how long the broker is down") +
                 ")");
   if (!lasts && has_duration)

@@ -66,6 +66,8 @@ enum class FaultKind : uint8_t {
   observer_outage,  // the delivery observer (the backend) disconnects for `duration`; its session stays
   link_delay,       // every exchange of the device's link takes `delay` longer for `duration`
   tcp_reset,        // the device's TCP connections are reset (a moment)
+  wifi_loss,        // the device's access point goes away for `duration`; it joins again after
+  dns_failure,      // the device's host-name lookups fail for `duration`
 };
 inline constexpr EnumName<FaultKind> kFaultKindNames[] = {{FaultKind::broker_restart, "broker_restart"},
                                                           {FaultKind::broker_kill, "broker_kill"},
@@ -75,7 +77,9 @@ inline constexpr EnumName<FaultKind> kFaultKindNames[] = {{FaultKind::broker_res
                                                           {FaultKind::cert_rotate, "cert_rotate"},
                                                           {FaultKind::observer_outage, "observer_outage"},
                                                           {FaultKind::link_delay, "link_delay"},
-                                                          {FaultKind::tcp_reset, "tcp_reset"}};
+                                                          {FaultKind::tcp_reset, "tcp_reset"},
+                                                          {FaultKind::wifi_loss, "wifi_loss"},
+                                                          {FaultKind::dns_failure, "dns_failure"}};
 inline constexpr bool is_broker_fault(FaultKind k) {
   return k == FaultKind::broker_restart || k == FaultKind::broker_kill || k == FaultKind::broker_stall ||
          k == FaultKind::cert_rotate;
@@ -83,7 +87,7 @@ inline constexpr bool is_broker_fault(FaultKind k) {
 // A fault of devices (a target: group, fraction), not of the broker or the backend.
 inline constexpr bool is_device_fault(FaultKind k) {
   return k == FaultKind::partition || k == FaultKind::power_cycle || k == FaultKind::link_delay ||
-         k == FaultKind::tcp_reset;
+         k == FaultKind::tcp_reset || k == FaultKind::wifi_loss || k == FaultKind::dns_failure;
 }
 // A fault that is a moment, not a window (no `duration`).
 inline constexpr bool is_instant_fault(FaultKind k) {

@@ -8,9 +8,9 @@
 // character it reads safely, then puts them back in every key, string and error message, so the
 // document means what its author wrote.
 #pragma once
+#include <toml++/toml.h>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 
 namespace espfleet {
 

@@ -182,6 +182,12 @@ class Device final : private FaultTarget {
   DeviceNet& net() { return net_; }
   const DeviceNet& net() const { return net_; }
   WifiStation& wifi() { return wifi_; }
+  // A dns_failure fault of the scenario is under way: host-name lookups fail.
+  bool dns_failing() const {
+    for (const WindowSchedule& w : dns_failures_)
+      if (w.open_at(now()) >= 0) return true;
+    return false;
+  }
   const WifiStation& wifi() const { return wifi_; }
   GpioPins& gpio() { return gpio_; }
   const GpioPins& gpio() const { return gpio_; }
@@ -280,6 +286,7 @@ class Device final : private FaultTarget {
   std::vector<WindowSchedule> power_cycles_;  // the scenario's power_cycle faults on this device
   uint64_t power_cycles_seen_ = 0;            // those begun by the last slice
   std::vector<WindowSchedule> resets_;        // its tcp_reset faults
+  std::vector<WindowSchedule> dns_failures_;  // its dns_failure faults
   uint64_t resets_seen_ = 0;                  // those done by the last slice
   bool online_seen_ = false;                  // online() after the last slice (FleetActivity up/down)
   GpioPins gpio_;

@@ -362,8 +362,10 @@ const char* SketchNetwork::route(const char* to_host, uint16_t* port) const {
   return host.c_str();
 }
 
-// The scenario's sketch.hosts: a name mapped to none does not resolve (nor connect).
+// The scenario's sketch.hosts: a name mapped to none does not resolve (nor connect); during a
+// dns_failure fault no name does (an address needs no lookup).
 bool DevicePlatform::host_unresolvable(const char* host) const {
+  if (d_.dns_failing() && !is_ipv4_literal(host)) return true;
   for (const HostMapping& h : d_.config().hosts)
     if (h.to == HostMapping::To::nowhere && strcasecmp(h.name.c_str(), host) == 0) return true;
   return false;

@@ -4,8 +4,9 @@
 // ESP8266 take one to three seconds. The built-in firmware's devices boot associated (Tasmota's
 // own Wi-Fi code is not part of the model).
 //
-// The scenario's Wi-Fi drops (sketch.wifi_drops) take the access point away during their windows:
-// the station is disconnected, and when a window closes it joins again, a fresh join time later.
+// The scenario's Wi-Fi drops (sketch.wifi_drops, a sketch's) and its `wifi_loss` faults (any
+// device's, docs/faults.md) take the access point away during their windows: the station is
+// disconnected, and when a window closes it joins again, a fresh join time later.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -38,11 +39,13 @@ class WifiStation {
     up_at_ = now + VTime::from_us(kJoinMin.us() + int64_t(draw % uint64_t(kJoinSpread.us())));
   }
   void disconnect() { up_at_ = kNever; }
-  // The scenario's drops for this device (its config outlives the station).
-  void set_drops(const std::vector<TimeWindows>* drops, uint64_t device_seed) {
-    drops_ = drops && !drops->empty() ? drops : nullptr;
+  // The scenario's drops for this device (sketch.wifi_drops), then its wifi_loss faults' windows.
+  void set_drops(const std::vector<TimeWindows>& drops, uint64_t device_seed) {
     drop_seed_ = mix_seed(device_seed, uint64_t(SeedPurpose::wifi_drop));
+    drops_.clear();
+    for (size_t i = 0; i < drops.size(); ++i) drops_.push_back(window_schedule(drops[i], mix_seed(drop_seed_, 2 * i)));
   }
+  void add_loss(const WindowSchedule& w) { drops_.push_back(w); }
   bool connected(VTime now) const { return up_at_ != kNever && now >= up_at_ && !dropped(now); }
   uint8_t status(VTime now) const { return connected(now) ? kConnected : up_at_ == kNever ? kIdle : kDisconnected; }
   // 10.x.y.z in a /8 from the device's id (id + 2: never .0.0.0 or .0.0.1), network byte order in
@@ -59,9 +62,8 @@ class WifiStation {
   bool next_change(VTime now, VTime* at) const {
     VTime next = kNever;
     if (up_at_ != kNever && now < up_at_) next = up_at_;
-    if (drops_)
-      for (size_t i = 0; i < drops_->size(); ++i) {
-        const WindowSchedule w = schedule(i);
+    for (size_t i = 0; i < drops_.size(); ++i) {
+        const WindowSchedule& w = drops_[i];
         VTime t{}, end{};
         int64_t k = 0;
         if (w.next_change(now, &t)) next = std::min(next, t);
@@ -75,9 +77,8 @@ class WifiStation {
   // How many drop windows have opened by `now` (the device's connections go with each).
   uint64_t drops_started(VTime now) const {
     uint64_t n = 0;
-    if (drops_)
-      for (size_t i = 0; i < drops_->size(); ++i) {
-        const WindowSchedule w = schedule(i);
+    for (size_t i = 0; i < drops_.size(); ++i) {
+        const WindowSchedule& w = drops_[i];
         VTime end{};
         int64_t k = -1;
         const int64_t open = w.open_at(now);
@@ -90,7 +91,6 @@ class WifiStation {
 
  private:
   static constexpr VTime kNever = VTime::from_ns(INT64_MAX);
-  WindowSchedule schedule(size_t i) const { return window_schedule((*drops_)[i], mix_seed(drop_seed_, 2 * i)); }
   // After drop i's k-th window closes: the time the station takes to join again.
   VTime rejoin(size_t i, int64_t k) const {
     const uint64_t draw = mix_seed(mix_seed(drop_seed_, 2 * i + 1), uint64_t(k));
@@ -98,9 +98,8 @@ class WifiStation {
   }
   // The access point is gone (a window is open) or the station is joining again after one.
   bool dropped(VTime now) const {
-    if (!drops_) return false;
-    for (size_t i = 0; i < drops_->size(); ++i) {
-      const WindowSchedule w = schedule(i);
+    for (size_t i = 0; i < drops_.size(); ++i) {
+      const WindowSchedule& w = drops_[i];
       VTime end{};
       int64_t k = 0;
       if (w.open_at(now) >= 0) return true;
@@ -108,7 +107,7 @@ class WifiStation {
     }
     return false;
   }
-  const std::vector<TimeWindows>* drops_ = nullptr;
+  std::vector<WindowSchedule> drops_;
   uint64_t drop_seed_ = 0;
   VTime up_at_;
   uint64_t seed_;

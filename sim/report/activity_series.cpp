@@ -54,7 +54,10 @@ json device_fault_events(const Scenario& sc, VTime end) {
         const char* what = f.kind == FaultKind::power_cycle ? "power cycle (" : "TCP connections reset (";
         out.push_back({{"t_s", t.seconds()}, {"what", what + tag + ", " + who + ")"}});
       } else {
-        const std::string name = f.kind == FaultKind::partition ? "partition" : "link delay";
+        const std::string name = f.kind == FaultKind::partition   ? "partition"
+                                 : f.kind == FaultKind::wifi_loss ? "Wi-Fi loss"
+                                 : f.kind == FaultKind::dns_failure ? "DNS failure"
+                                                                    : "link delay";
         const std::string how = f.kind == FaultKind::link_delay ? ", +" + format_duration(f.delay) : std::string();
         out.push_back({{"t_s", t.seconds()}, {"what", name + " begins (" + tag + ", " + who + how + ")"}});
         const VTime until = t + VTime::from_us(f.duration.us);

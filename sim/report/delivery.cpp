@@ -115,7 +115,9 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
     const Device& d = *devices[i];
     std::vector<Window> mine = outages;
     for (const DeviceFault& f : d.config().faults) {
-      if (f.kind != FaultKind::partition) continue;
+      // What a device publishes into a partition or a Wi-Fi loss (its connection gone at once, its
+      // station joining again afterwards) is the fault's to lose.
+      if (f.kind != FaultKind::partition && f.kind != FaultKind::wifi_loss) continue;
       const std::string tag = "faults[" + std::to_string(f.index) + "]";
       for (int64_t t = f.when.at.us; t <= int64_t(d.now().us()); t += f.when.every.us) {
         mine.push_back({double(t) / 1e6, double(t + f.when.length.us) / 1e6, tag});

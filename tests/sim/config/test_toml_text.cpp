@@ -59,14 +59,15 @@ TEST_CASE("toml text: every misread character comes back where it was written") 
     REQUIRE(t["k" + ch].value_or(0) == 1);
     REQUIRE(t.size() == 3);
   }
-  CHECK(toml_restore(toml_stand_in("caf\xc3\xa9 \xe3\x80\x80 \xef\xbb\xbe")) == "caf\xc3\xa9 \xe3\x80\x80 \xef\xbb\xbe");
+  CHECK(toml_restore(toml_stand_in("caf\xc3\xa9 \xe3\x80\x80 \xef\xbb\xbe")) ==
+        "caf\xc3\xa9 \xe3\x80\x80 \xef\xbb\xbe");
   CHECK(toml_stand_in("caf\xc3\xa9") != "caf\xc3\xa9");
   CHECK(toml_stand_in("\xe3\x80\x80") == "\xe3\x80\x80");  // U+3000: toml++ reads it right
 }
 
 TEST_CASE("toml text: nested keys and strings, source regions kept") {
-  const toml::table t = parse_toml(
-      "[\"s\xc3\xa9\"]\nv = [\"\xc3\xa9\", [\"\xc3\xbc\"], { \"k\xc3\xa9\" = \"\xc2\xb5\" }]\n", "t.toml");
+  const toml::table t =
+      parse_toml("[\"s\xc3\xa9\"]\nv = [\"\xc3\xa9\", [\"\xc3\xbc\"], { \"k\xc3\xa9\" = \"\xc2\xb5\" }]\n", "t.toml");
   const toml::table* s = t["s\xc3\xa9"].as_table();
   REQUIRE(s);
   CHECK((*s)["v"][0].value_or(std::string()) == "\xc3\xa9");
@@ -80,7 +81,8 @@ TEST_CASE("toml text: what fuzz_scenario found is a syntax error by line and col
   // mark after "0."; U+FE3F after a table header's dotted quoted keys; U+FE3F after "20[".
   CHECK(parse_error_of("[fleet]\nCC\xc3\xbc = 1\n").rfind("2:3 ", 0) == 0);
   CHECK(parse_error_of("a = \"\"\"\\\xc2\xb5\"\"\"\n").rfind("1:9 ", 0) == 0);
-  CHECK(parse_error_of("a = \"x\\\xc2\xb5\"\n").rfind("1:8 Error while parsing string: unknown escape sequence '\\\xc2\xb5'", 0) == 0);
+  CHECK(parse_error_of("a = \"x\\\xc2\xb5\"\n")
+            .rfind("1:8 Error while parsing string: unknown escape sequence '\\\xc2\xb5'", 0) == 0);
   CHECK(parse_error_of("d = 5\"5s\xef\xbb\xbe\"\n").rfind("1:", 0) == 0);
   CHECK(parse_error_of("d=0.\"\xef\xbb\x9f").rfind("1:", 0) == 0);
   CHECK(parse_error_of("[\"\".\"[\"\xef\xb8\xbf").rfind("1:", 0) == 0);

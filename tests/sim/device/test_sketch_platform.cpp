@@ -53,6 +53,28 @@ TEST_CASE("wifi station: join times come from the device's seed, differ per devi
   CHECK(builtin.connected(VTime{}));
 }
 
+TEST_CASE("wifi station: a wifi_loss fault disassociates any station, which joins again after it") {
+  // The built-in firmware's station (up from boot) and a sketch's (joined at 1 s) alike.
+  for (bool builtin : {true, false}) {
+    WifiStation w(builtin, 3, 99);
+    w.set_drops({}, 99);
+    w.add_loss(WindowSchedule(40'000'000, 30'000'000, 0));  // at 40 s for 30 s
+    if (!builtin) w.begin(VTime::from_s(1));
+    CHECK(w.status(VTime::from_s(39)) == WifiStation::kConnected);
+    CHECK(w.drops_started(VTime::from_s(39)) == 0);
+    CHECK(w.status(VTime::from_s(40)) == WifiStation::kDisconnected);  // WiFi.status() says so
+    CHECK(w.ip(VTime::from_s(55)) == 0);
+    CHECK(w.drops_started(VTime::from_s(55)) == 1);  // the device's connections went at 40 s
+    VTime t{};
+    CHECK((w.next_change(VTime::from_s(39), &t) && t == VTime::from_s(40)));
+    CHECK((w.next_change(VTime::from_s(55), &t) && t == VTime::from_s(70)));
+    CHECK(w.status(VTime::from_s(70)) == WifiStation::kDisconnected);  // joining again
+    CHECK((w.next_change(VTime::from_s(70), &t) && t >= VTime::from_s(70) + WifiStation::kJoinMin &&
+           t <= VTime::from_s(70) + WifiStation::kJoinMin + WifiStation::kJoinSpread));
+    CHECK(w.status(t) == WifiStation::kConnected);
+  }
+}
+
 TEST_CASE("gpio: outputs keep their level, inputs read their pull, changes are counted") {
   GpioPins g;
   CHECK(g.mode(2) == GpioPins::kUnset);
