@@ -180,7 +180,6 @@ bool TasmotaApp::setup() {
     if (_taCount) _tls->setTrustAnchors(_tas, _taCount);
     if (_cert.data) _tls->setClientECCert(&_cert, &_key);
     _tls->setThunkSize(_cfg.thunk_size);
-    _tls->setUtcTime(_cfg.utc_at_boot);
     net = _tls;
   }
   _mqtt = new MqttClient(*net);

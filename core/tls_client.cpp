@@ -3,6 +3,7 @@
 
 #include <Arduino.h>
 #include <StackThunk.h>
+#include <sntp.h>
 
 namespace {
 
@@ -49,7 +50,8 @@ uint32_t TlsClient::thunkSize() const {
   return _thunkSize ? _thunkSize : defaultThunk(ecdsaOffered(), _clientCert != nullptr, rsaKeyExchange());
 }
 
-uint32_t TlsClient::utcNow() const { return _utcAtBoot ? _utcAtBoot + millis() / 1000 : 0; }
+// The wall clock as SNTP set it (0: not yet), for certificate validity.
+uint32_t TlsClient::utcNow() const { return sntp_get_current_timestamp(); }
 
 int TlsClient::connect(IPAddress ip, uint16_t port) {
   char host[16];

@@ -41,7 +41,6 @@ class TlsClient : public Client {
   void setRsaKeyExchange(bool enabled) { _rsaKx = enabled; }
   void setThunkSize(uint32_t bytes) { _thunkSize = bytes; }
   void setHandshakeTimeout(uint32_t ms) { _handshakeTimeout = ms; }
-  void setUtcTime(uint32_t utc_at_boot) { _utcAtBoot = utc_at_boot; }
 
   int connect(IPAddress ip, uint16_t port) override;
   int connect(const char* host, uint16_t port) override;
@@ -106,7 +105,6 @@ class TlsClient : public Client {
   bool _handshakeDone = false;
   uint32_t _thunkSize = 0;
   uint32_t _handshakeTimeout = 10000;
-  uint32_t _utcAtBoot = 0;
   int _lastError = 0;
   uint32_t _handshakeMs = 0;
 };

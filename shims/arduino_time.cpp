@@ -6,6 +6,7 @@
 #include "Arduino.h"
 #include "coredecls.h"
 #include "platform.h"
+#include "sntp.h"
 
 namespace {
 
@@ -65,6 +66,15 @@ extern "C" time_t esp_device_time(time_t* t) {
     now = time_t(micros64() / 1000000u);  // never set: seconds since boot, 1970 on the calendar
   if (t) *t = now;
   return now;
+}
+
+// Read as the clock is (the cost of a cycle-counter read), 0 while the time is not known.
+uint32_t sntp_get_current_timestamp() {
+  EspPlatform* p = esp_platform();
+  if (!p) return uint32_t(::time(nullptr));  // no device: plain unit tests
+  p->charge(kClockReadCycles);
+  uint64_t us = 0;
+  return p->sntp_utc_us(&us) ? uint32_t(us / 1000000u) : 0;
 }
 
 extern "C" int esp_device_gettimeofday(struct timeval* tv, void*) {

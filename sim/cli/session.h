@@ -21,7 +21,7 @@ namespace espfleet {
 class CertificateAuthority;
 
 // The built-in Tasmota-like firmware (core/).
-inline const Program kTasmotaProgram{"tasmota", &tasmota_main};
+inline const Program kTasmotaProgram{"tasmota", &tasmota_main, nullptr, true};
 
 // The devices' log: every console line with its device id and virtual time, into `file` (an
 // empty path: nowhere). Lines are written as they come; warnings flush.

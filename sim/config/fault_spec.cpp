@@ -9,7 +9,7 @@ namespace espfleet {
 using namespace scenario_detail;
 
 namespace {
-constexpr const char* kKeys[] = {"kind", "at", "every", "duration", "group", "fraction", "new_key", "delay"};
+constexpr const char* kKeys[] = {"kind", "at", "every", "duration", "group", "fraction", "new_key", "delay", "by"};
 constexpr Duration kLongest = Duration::from_s(int64_t(365) * 24 * 3600);
 
 // Salt of the fraction draw, beside the seed purposes of sim/engine/rng.h.
@@ -73,6 +73,22 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
     if (f.kind != FaultKind::link_delay) bad("only a link_delay has delay");
     f.delay = read_duration(n, Duration::from_ms(1), Duration::from_s(60));
   });
+  const bool has_by = field("by", [&](const toml::node& n) {
+    if (f.kind != FaultKind::clock_jump) bad("only a clock_jump has by");
+    std::string text = read_string(n);
+    const bool back = !text.empty() && text[0] == '-';
+    if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.erase(0, 1);
+    Duration d;
+    try {
+      d = parse_duration(text);
+    } catch (const UnitError& e) {
+      bad(std::string(e.what()) + " (a clock_jump's by is \"+DUR\" or \"-DUR\", e.g. \"+3650d\")");
+    }
+    if (d.us == 0 || d > Duration::from_s(int64_t(100) * 365 * 86400)) bad("must be a jump of up to 100 years");
+    f.by = Duration{back ? -d.us : d.us};
+  });
+  if (f.kind == FaultKind::clock_jump && !has_by)
+    problem("by", nullptr, "a clock_jump needs by = \"+DUR\" or \"-DUR\" (how far the clock jumps, e.g. \"+3650d\")");
   if (f.kind == FaultKind::link_delay && !has_delay)
     problem("delay", nullptr, "a link_delay needs delay = \"TIME\" (added to every exchange, e.g. \"800ms\")");
   if (f.every.us > 0 && lasts && f.duration >= f.every)
@@ -119,6 +135,7 @@ DeviceFault device_fault(const FaultSpec& f) {
   d.kind = f.kind;
   d.index = f.index;
   d.delay = f.delay;
+  d.by = f.by;
   d.when.at = f.at;
   d.when.every = f.every;
   // A power cycle or a reset is an instant: a window of 1 µs marks it.
@@ -135,6 +152,7 @@ nlohmann::ordered_json fault_json(const FaultSpec& f) {
   if (!is_instant_fault(f.kind)) j["duration"] = format_duration(f.duration);
   if (f.kind == FaultKind::cert_rotate) j["new_key"] = f.new_key;
   if (f.kind == FaultKind::link_delay) j["delay"] = format_duration(f.delay);
+  if (f.kind == FaultKind::clock_jump) j["by"] = (f.by.us > 0 ? "+" : "") + format_duration(f.by);
   if (is_device_fault(f.kind)) {
     j["group"] = f.group;
     j["fraction"] = f.fraction;

@@ -68,6 +68,7 @@ enum class FaultKind : uint8_t {
   tcp_reset,        // the device's TCP connections are reset (a moment)
   wifi_loss,        // the device's access point goes away for `duration`; it joins again after
   dns_failure,      // the device's host-name lookups fail for `duration`
+  clock_jump,       // the device's wall clock (SNTP's time) jumps by `by` (a moment)
 };
 inline constexpr EnumName<FaultKind> kFaultKindNames[] = {{FaultKind::broker_restart, "broker_restart"},
                                                           {FaultKind::broker_kill, "broker_kill"},
@@ -79,7 +80,8 @@ inline constexpr EnumName<FaultKind> kFaultKindNames[] = {{FaultKind::broker_res
                                                           {FaultKind::link_delay, "link_delay"},
                                                           {FaultKind::tcp_reset, "tcp_reset"},
                                                           {FaultKind::wifi_loss, "wifi_loss"},
-                                                          {FaultKind::dns_failure, "dns_failure"}};
+                                                          {FaultKind::dns_failure, "dns_failure"},
+                                                          {FaultKind::clock_jump, "clock_jump"}};
 inline constexpr bool is_broker_fault(FaultKind k) {
   return k == FaultKind::broker_restart || k == FaultKind::broker_kill || k == FaultKind::broker_stall ||
          k == FaultKind::cert_rotate;
@@ -87,11 +89,13 @@ inline constexpr bool is_broker_fault(FaultKind k) {
 // A fault of devices (a target: group, fraction), not of the broker or the backend.
 inline constexpr bool is_device_fault(FaultKind k) {
   return k == FaultKind::partition || k == FaultKind::power_cycle || k == FaultKind::link_delay ||
-         k == FaultKind::tcp_reset || k == FaultKind::wifi_loss || k == FaultKind::dns_failure;
+         k == FaultKind::tcp_reset || k == FaultKind::wifi_loss || k == FaultKind::dns_failure ||
+         k == FaultKind::clock_jump;
 }
 // A fault that is a moment, not a window (no `duration`).
 inline constexpr bool is_instant_fault(FaultKind k) {
-  return k == FaultKind::power_cycle || k == FaultKind::cert_rotate || k == FaultKind::tcp_reset;
+  return k == FaultKind::power_cycle || k == FaultKind::cert_rotate || k == FaultKind::tcp_reset ||
+         k == FaultKind::clock_jump;
 }
 
 // One [[faults]] entry: at `at` (device time), again every `every` (0: once), for `duration`; a
@@ -104,6 +108,7 @@ struct FaultSpec {
   double fraction = 1;
   bool new_key = false;  // cert_rotate: a new key (else the same key, renewed)
   Duration delay{};      // link_delay: added to each exchange
+  Duration by{};         // clock_jump: how far the wall clock jumps (negative: back)
   uint32_t index = 0;    // [[faults]] entry number, from 0
   bool operator==(const FaultSpec&) const = default;
 };
@@ -112,6 +117,7 @@ struct DeviceFault {
   FaultKind kind = FaultKind::partition;
   TimeWindows when;
   Duration delay{};    // link_delay
+  Duration by{};       // clock_jump
   uint32_t index = 0;  // the [[faults]] entry
   bool operator==(const DeviceFault&) const = default;
 };

@@ -37,6 +37,10 @@ struct Program {
   const char* name;
   void (*entry)();
   const ProgramImage* image = nullptr;
+  // The wall clock is the network's from boot, no configTime() asked (the built-in firmware:
+  // Tasmota's own NTP exchange is not modelled, as its Wi-Fi is not); else it is set once the
+  // program's configTime() has been answered.
+  bool clock_from_boot = false;
 };
 
 }  // namespace espfleet

@@ -96,7 +96,7 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
       alloc_saved_(&heap_) {
   clock_.set_alarm(&Device::watchdog_alarm, this);
   if (program_.image) wifi_.set_drops(cfg_.wifi_drops, ident_.seed);  // a sketch's station only
-  for (const DeviceFault& f : cfg_.faults) {                           // [[faults]] (docs/faults.md)
+  for (const DeviceFault& f : cfg_.faults) {                          // [[faults]] (docs/faults.md)
     const WindowSchedule w(f.when.at.us, f.when.length.us, f.when.every.us);
     if (f.kind == FaultKind::partition) net_.faults().add_partition(w);
     if (f.kind == FaultKind::link_delay) net_.faults().add_delay(w, f.delay.vtime());
@@ -104,6 +104,7 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
     if (f.kind == FaultKind::tcp_reset) resets_.push_back(w);
     if (f.kind == FaultKind::wifi_loss) wifi_.add_loss(w);
     if (f.kind == FaultKind::dns_failure) dns_failures_.push_back(w);
+    if (f.kind == FaultKind::clock_jump) clock_jumps_.push_back({w, f.by.us});
   }
   life_.boot_at_ = spec.boot_at;
   clock_.advance_to(spec.boot_at);

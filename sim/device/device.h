@@ -182,6 +182,12 @@ class Device final : private FaultTarget {
   DeviceNet& net() { return net_; }
   const DeviceNet& net() const { return net_; }
   WifiStation& wifi() { return wifi_; }
+  // How far the scenario's clock_jump faults have moved the device's wall clock by now (µs).
+  int64_t clock_shift_us() const {
+    int64_t s = 0;
+    for (const ClockJump& j : clock_jumps_) s += int64_t(j.when.opened_by(now())) * j.by_us;
+    return s;
+  }
   // A dns_failure fault of the scenario is under way: host-name lookups fail.
   bool dns_failing() const {
     for (const WindowSchedule& w : dns_failures_)
@@ -287,8 +293,13 @@ class Device final : private FaultTarget {
   uint64_t power_cycles_seen_ = 0;            // those begun by the last slice
   std::vector<WindowSchedule> resets_;        // its tcp_reset faults
   std::vector<WindowSchedule> dns_failures_;  // its dns_failure faults
-  uint64_t resets_seen_ = 0;                  // those done by the last slice
-  bool online_seen_ = false;                  // online() after the last slice (FleetActivity up/down)
+  struct ClockJump {
+    WindowSchedule when;
+    int64_t by_us;
+  };
+  std::vector<ClockJump> clock_jumps_;  // its clock_jump faults
+  uint64_t resets_seen_ = 0;            // those done by the last slice
+  bool online_seen_ = false;            // online() after the last slice (FleetActivity up/down)
   GpioPins gpio_;
   HostUse host_use_;
   DevicePlatform platform_;

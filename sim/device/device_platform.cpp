@@ -41,9 +41,11 @@ uint32_t DevicePlatform::cpu_mhz() { return d_.clock().mhz(); }
 // A boot: what the device held in RAM is gone (a probe under way, the time, EEPROM's copy, timers).
 void DevicePlatform::boot() {
   probing_ = false;
-  sntp_answer_ms_ = UINT64_MAX;  // the time is lost with the reset
-  eeprom_ = EspEeprom{};         // and EEPROM's RAM copy with the heap
-  timers_.clear();               // and the timers the sketch armed
+  // The time is lost with the reset; the built-in firmware's is the network's from boot (Tasmota's
+  // own NTP exchange is not modelled, as its Wi-Fi is not).
+  sntp_answer_ms_ = d_.program().clock_from_boot ? 0 : UINT64_MAX;
+  eeprom_ = EspEeprom{};  // and EEPROM's RAM copy with the heap
+  timers_.clear();        // and the timers the sketch armed
   d_.net().set_effect_guard(nullptr);
 }
 
@@ -317,7 +319,8 @@ bool DevicePlatform::sntp_utc_us(uint64_t* us) {
   const uint64_t now_us = d_.clock().cycles() / d_.clock().mhz();
   const uint32_t utc_at_boot = flash_utc_at_boot(d_.flash());  // what the network's time says (the run's)
   if (sntp_answer_ms_ == UINT64_MAX || now_us / 1000u < sntp_answer_ms_ || utc_at_boot == 0) return false;
-  *us = uint64_t(utc_at_boot) * 1000000u + now_us;
+  // The scenario's clock jumps move it (a wrong NTP answer, an RTC reset); never before 1970.
+  *us = uint64_t(std::max<int64_t>(0, int64_t(utc_at_boot) * 1000000 + int64_t(now_us) + d_.clock_shift_us()));
   return true;
 }
 

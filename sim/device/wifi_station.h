@@ -63,13 +63,13 @@ class WifiStation {
     VTime next = kNever;
     if (up_at_ != kNever && now < up_at_) next = up_at_;
     for (size_t i = 0; i < drops_.size(); ++i) {
-        const WindowSchedule& w = drops_[i];
-        VTime t{}, end{};
-        int64_t k = 0;
-        if (w.next_change(now, &t)) next = std::min(next, t);
-        if (w.open_at(now) < 0 && w.last_closed(now, &end, &k) && now < end + rejoin(i, k))
-          next = std::min(next, end + rejoin(i, k));
-      }
+      const WindowSchedule& w = drops_[i];
+      VTime t{}, end{};
+      int64_t k = 0;
+      if (w.next_change(now, &t)) next = std::min(next, t);
+      if (w.open_at(now) < 0 && w.last_closed(now, &end, &k) && now < end + rejoin(i, k))
+        next = std::min(next, end + rejoin(i, k));
+    }
     if (next == kNever) return false;
     *at = next;
     return true;
@@ -78,14 +78,14 @@ class WifiStation {
   uint64_t drops_started(VTime now) const {
     uint64_t n = 0;
     for (size_t i = 0; i < drops_.size(); ++i) {
-        const WindowSchedule& w = drops_[i];
-        VTime end{};
-        int64_t k = -1;
-        const int64_t open = w.open_at(now);
-        (void)w.last_closed(now, &end, &k);
-        const int64_t latest = std::max(open, k);  // the last window opened by now (-1: none)
-        n += uint64_t(latest + 1);
-      }
+      const WindowSchedule& w = drops_[i];
+      VTime end{};
+      int64_t k = -1;
+      const int64_t open = w.open_at(now);
+      (void)w.last_closed(now, &end, &k);
+      const int64_t latest = std::max(open, k);  // the last window opened by now (-1: none)
+      n += uint64_t(latest + 1);
+    }
     return n;
   }
 

@@ -50,12 +50,16 @@ json device_fault_events(const Scenario& sc, VTime end) {
     const std::string who = (f.group.empty() ? std::string() : "group " + f.group + ": ") + std::to_string(n) +
                             (n == 1 ? " device" : " devices");
     for (VTime t = VTime::from_us(f.at.us); t < end; t = t + VTime::from_us(f.every.us)) {
-      if (f.kind == FaultKind::power_cycle || f.kind == FaultKind::tcp_reset) {
-        const char* what = f.kind == FaultKind::power_cycle ? "power cycle (" : "TCP connections reset (";
+      if (is_instant_fault(f.kind)) {
+        const std::string what =
+            f.kind == FaultKind::power_cycle ? "power cycle ("
+            : f.kind == FaultKind::tcp_reset
+                ? "TCP connections reset ("
+                : "clock jumps " + std::string(f.by.us > 0 ? "+" : "") + format_duration(f.by) + " (";
         out.push_back({{"t_s", t.seconds()}, {"what", what + tag + ", " + who + ")"}});
       } else {
-        const std::string name = f.kind == FaultKind::partition   ? "partition"
-                                 : f.kind == FaultKind::wifi_loss ? "Wi-Fi loss"
+        const std::string name = f.kind == FaultKind::partition     ? "partition"
+                                 : f.kind == FaultKind::wifi_loss   ? "Wi-Fi loss"
                                  : f.kind == FaultKind::dns_failure ? "DNS failure"
                                                                     : "link delay";
         const std::string how = f.kind == FaultKind::link_delay ? ", +" + format_duration(f.delay) : std::string();
