@@ -15,6 +15,7 @@ namespace {
 struct Window {
   double from_s, to_s;
   std::string fault;
+  bool drops_queues = false;  // a broker stop, kill or exit: what it held for the observer goes with it
 };
 
 std::string fault_tag(const std::string& what, const char* otherwise) {
@@ -40,6 +41,7 @@ std::vector<Window> observer_windows(const json& events) {
 std::vector<Window> broker_windows(const json& events) {
   std::vector<Window> out;
   double down_at = -1;
+  bool stall = false;
   std::string what;
   for (const json& e : events) {
     const std::string w = e.value("what", "");
@@ -47,13 +49,14 @@ std::vector<Window> broker_windows(const json& events) {
     if (w.rfind("broker stops", 0) == 0 || w.rfind("broker killed", 0) == 0 || w.rfind("broker stalled", 0) == 0 ||
         w.rfind("broker exited", 0) == 0) {
       down_at = t;
+      stall = w.rfind("broker stalled", 0) == 0;
       what = fault_tag(w, w.rfind("broker exited", 0) == 0 ? "broker exit" : "broker restart");
     } else if ((w.rfind("broker starts", 0) == 0 || w.rfind("broker resumes", 0) == 0) && down_at >= 0) {
-      out.push_back({down_at, t, what});
+      out.push_back({down_at, t, what, !stall});
       down_at = -1;
     }
   }
-  if (down_at >= 0) out.push_back({down_at, 1e18, what});
+  if (down_at >= 0) out.push_back({down_at, 1e18, what, !stall});
   return out;
 }
 
@@ -126,21 +129,47 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
     }
     uint64_t p = 0, ok = 0, gone = 0, ack = 0, ack_gone = 0;
     auto& s = seen[i];
-    for (const PublishMark& m : d.publishes()) {
-      p++;
-      ack += m.acked;
+    const std::vector<PublishMark>& marks = d.publishes();
+    std::vector<bool> arrived(marks.size());
+    for (size_t k = 0; k < marks.size(); ++k) {
+      const PublishMark& m = marks[k];
       auto it = s.find(m.hash);
       if (it != s.end() && !it->second.empty()) {
         // The earliest arrival not yet matched (the same message twice: in order).
         const int64_t at = it->second.front();
         it->second.erase(it->second.begin());
         latency_us.add(uint64_t(std::max<int64_t>(0, at - int64_t(m.wall_us))));
+        arrived[k] = true;
+      }
+    }
+    // A message the broker took before it was stopped or killed and had not yet passed on: the
+    // broker delivers a device's messages in order, so a lost one with nothing of the device
+    // arriving after it until the outage was in the broker's queue for the observer (a slow
+    // observer's backlog) and went with the broker.
+    auto lost_in_queue = [&](size_t k) -> const Window* {
+      const double t = double(marks[k].t_ms) / 1000.0;
+      const Window* next = nullptr;
+      for (const Window& b : outages)
+        if (b.drops_queues && b.from_s >= t && (!next || b.from_s < next->from_s)) next = &b;
+      if (!next) return nullptr;
+      for (size_t j = k + 1; j < marks.size() && double(marks[j].t_ms) / 1000.0 < next->from_s; ++j)
+        if (arrived[j]) return nullptr;
+      return next;
+    };
+    for (size_t k = 0; k < marks.size(); ++k) {
+      const PublishMark& m = marks[k];
+      p++;
+      ack += m.acked;
+      if (arrived[k]) {
         ok++;
         continue;
       }
       gone++;
       ack_gone += m.acked;
-      lost_by[why_lost(mine, double(m.t_ms) / 1000.0)]++;
+      std::string why = why_lost(mine, double(m.t_ms) / 1000.0);
+      if (why == "unattributed")
+        if (const Window* b = lost_in_queue(k)) why = b->fault;
+      lost_by[why]++;
     }
     // Seen more often than published: duplicates. Never published by the device: the broker's own
     // (the will it publishes for a device it dropped) — counted apart.
