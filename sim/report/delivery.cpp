@@ -85,8 +85,12 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
   DeliveryAccount acc;
   std::unordered_map<std::string, size_t> by_topic;
   for (size_t i = 0; i < devices.size(); ++i) by_topic[devices[i]->identity().topic] = i;
-  // What the observer saw of each device: hash -> the wall times (µs) it arrived, first first.
-  std::vector<std::unordered_map<uint32_t, std::vector<int64_t>>> seen(devices.size());
+  // What the observer saw of each device, in the order it arrived: hash and wall time (µs).
+  struct Seen {
+    uint32_t hash;
+    int64_t at_us;
+  };
+  std::vector<std::vector<Seen>> seen(devices.size());
   uint64_t unmatched = 0;  // published by no device of this run (e.g. the will the broker sends for one)
   for (const DeliveryObserver::Arrival& a : arrivals) {
     auto it = by_topic.find(topic_device(a.topic));
@@ -94,7 +98,7 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
       unmatched++;
       continue;
     }
-    seen[it->second][a.hash].push_back((a.host_ns - int64_t(wall_origin_ns)) / 1000);
+    seen[it->second].push_back({a.hash, (a.host_ns - int64_t(wall_origin_ns)) / 1000});
   }
   Histogram latency_us;  // publish (handed to the MQTT client) to arrival at the observer
   const std::vector<Window> outages = broker_windows(events), away = observer_windows(events);
@@ -128,19 +132,40 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
       }
     }
     uint64_t p = 0, ok = 0, gone = 0, ack = 0, ack_gone = 0;
-    auto& s = seen[i];
     const std::vector<PublishMark>& marks = d.publishes();
     std::vector<bool> arrived(marks.size());
-    for (size_t k = 0; k < marks.size(); ++k) {
-      const PublishMark& m = marks[k];
-      auto it = s.find(m.hash);
-      if (it != s.end() && !it->second.empty()) {
-        // The earliest arrival not yet matched (the same message twice: in order).
-        const int64_t at = it->second.front();
-        it->second.erase(it->second.begin());
-        latency_us.add(uint64_t(std::max<int64_t>(0, at - int64_t(m.wall_us))));
-        arrived[k] = true;
+    // Each arrival is a publish of its hash not yet matched. The same message more than once (the
+    // retained "Online" of every connect) is told apart by order: the broker passes a device's
+    // messages on in the order it published them, so an arrival is the first such publish after
+    // the one that arrived last (else the nearest before it: a resend). One lost among them is
+    // then lost where it was published, and the others keep their latencies. An arrival with no
+    // publish left is a duplicate, or the broker's own (the will it publishes for a dropped device).
+    std::unordered_map<uint32_t, std::vector<size_t>> by_hash;  // publishes of each hash, in order
+    for (size_t k = 0; k < marks.size(); ++k) by_hash[marks[k].hash].push_back(k);
+    uint64_t extra = 0;
+    int64_t last = -1;  // the publish the last arrival was
+    for (const Seen& a : seen[i]) {
+      auto p = by_hash.find(a.hash);
+      if (p == by_hash.end()) {
+        unmatched++;
+        continue;
       }
+      int64_t pick = -1;
+      for (size_t k : p->second)
+        if (!arrived[k]) {
+          if (int64_t(k) > last) {
+            pick = int64_t(k);
+            break;
+          }
+          pick = int64_t(k);  // before the last: keep the nearest
+        }
+      if (pick < 0) {
+        extra++;
+        continue;
+      }
+      arrived[size_t(pick)] = true;
+      last = pick;
+      latency_us.add(uint64_t(std::max<int64_t>(0, a.at_us - int64_t(marks[size_t(pick)].wall_us))));
     }
     // A message the broker took before it was stopped or killed and had not yet passed on: the
     // broker delivers a device's messages in order, so a lost one with nothing of the device
@@ -171,12 +196,6 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
         if (const Window* b = lost_in_queue(k)) why = b->fault;
       lost_by[why]++;
     }
-    // Seen more often than published: duplicates. Never published by the device: the broker's own
-    // (the will it publishes for a device it dropped) — counted apart.
-    std::unordered_map<uint32_t, bool> own;
-    for (const PublishMark& m : d.publishes()) own[m.hash] = true;
-    uint64_t extra = 0;
-    for (auto& [h, times] : s) (own.count(h) ? extra : unmatched) += times.size();
     published += p;
     delivered += ok;
     lost += gone;
