@@ -51,4 +51,13 @@ IssuedCert rotate_server_certificate(CertificateAuthority& ca, EmbeddedBroker& b
   return server;
 }
 
+CertificateAuthority rotate_certificate_authority(const std::filesystem::path& dir, EmbeddedBroker& broker,
+                                                  bool new_key, KeyType type, uint64_t seed) {
+  CertificateAuthority ca =
+      CertificateAuthority::create(KeyType::rsa2048, "espfleet run CA (rotated)", kCaValidityDays, seed);
+  ca.save(dir, true);
+  rotate_server_certificate(ca, broker, new_key, type);
+  return ca;
+}
+
 }  // namespace espfleet

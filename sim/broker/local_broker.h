@@ -39,4 +39,10 @@ LocalBroker start_local_broker(const LocalBrokerOptions& o);
 // connections it has stay, new handshakes get the new certificate). Returns it.
 IssuedCert rotate_server_certificate(CertificateAuthority& ca, EmbeddedBroker& broker, bool new_key, KeyType type);
 
+// A CA rotation: a new CA (RSA-2048, its serials from `seed`) written to `dir` (ca.crt, ca.key),
+// which issues the broker's listener certificate from then on, as rotate_server_certificate. The
+// broker's own CA file, which checks the devices' client certificates, stays. Returns the CA.
+CertificateAuthority rotate_certificate_authority(const std::filesystem::path& dir, EmbeddedBroker& broker,
+                                                  bool new_key, KeyType type, uint64_t seed);
+
 }  // namespace espfleet

@@ -222,23 +222,33 @@ std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* co
               HostEvent{t + length, "broker starts" + tag, say_started("started after kill -9" + tag), observer_back});
           break;
         case FaultKind::cert_rotate: {
-          const bool fresh = f.new_key;
+          const bool fresh = f.new_key, new_ca = f.new_ca;
           const KeyType type = sc.broker.server_key;
-          events.push_back(
-              HostEvent{t,
-                        std::string("broker certificate rotated (") + (fresh ? "new key" : "same key") + ")" + tag,
-                        [&b, fresh, type, &fleet, tag] {
-                          const double at = fleet ? fleet->now().seconds() : 0.0;
-                          try {
-                            rotate_server_certificate(*b.ca, *b.broker, fresh, type);
-                            std::fprintf(stderr, "espfleet: [%7.1fs] broker certificate rotated (%s)%s\n", at,
-                                         fresh ? "new key" : "same key", tag.c_str());
-                          } catch (const std::exception& e) {  // the run goes on with the old one
-                            std::fprintf(stderr, "espfleet: [%7.1fs] broker certificate not rotated%s: %s\n", at,
-                                         tag.c_str(), e.what());
-                          }
-                        },
-                        {}});
+          const std::string how = std::string(fresh ? "new key" : "same key") + (new_ca ? ", new CA" : "");
+          // A new CA goes to pki/rotated-K/ (K: the entry, then its occurrence), the run's CA from then on.
+          const std::filesystem::path ca_dir =
+              b.broker->options().certfile.parent_path() /
+              ("rotated-" + std::to_string(f.index) + "-" + std::to_string(t.us() / 1000000));
+          const uint64_t seed = mix_seed(sc.fleet.seed, 0x63615f726f7461ull + f.index * 1000003ull + uint64_t(t.us()));
+          events.push_back(HostEvent{
+              t,
+              "broker certificate rotated (" + how + ")" + tag,
+              [&b, fresh, new_ca, type, &fleet, tag, how, ca_dir, seed] {
+                const double at = fleet ? fleet->now().seconds() : 0.0;
+                try {
+                  if (new_ca)
+                    b.ca = rotate_certificate_authority(ca_dir, *b.broker, fresh, type, seed);
+                  else
+                    rotate_server_certificate(*b.ca, *b.broker, fresh, type);
+                  std::fprintf(stderr, "espfleet: [%7.1fs] broker certificate rotated (%s)%s%s\n", at, how.c_str(),
+                               tag.c_str(),
+                               new_ca ? (": CA " + CertificateAuthority::cert_path(ca_dir).string()).c_str() : "");
+                } catch (const std::exception& e) {  // the run goes on with the old one
+                  std::fprintf(stderr, "espfleet: [%7.1fs] broker certificate not rotated%s: %s\n", at, tag.c_str(),
+                               e.what());
+                }
+              },
+              {}});
           break;
         }
         case FaultKind::broker_stall:

@@ -9,7 +9,8 @@ namespace espfleet {
 using namespace scenario_detail;
 
 namespace {
-constexpr const char* kKeys[] = {"kind", "at", "every", "duration", "group", "fraction", "new_key", "delay", "by"};
+constexpr const char* kKeys[] = {"kind",     "at",      "every",  "duration", "group",
+                                 "fraction", "new_key", "new_ca", "delay",    "by"};
 constexpr Duration kLongest = Duration::from_s(int64_t(365) * 24 * 3600);
 
 // Salt of the fraction draw, beside the seed purposes of sim/engine/rng.h.
@@ -68,6 +69,10 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
   field("new_key", [&](const toml::node& n) {
     if (f.kind != FaultKind::cert_rotate) bad("only a cert_rotate has new_key");
     f.new_key = read_bool(n);
+  });
+  field("new_ca", [&](const toml::node& n) {
+    if (f.kind != FaultKind::cert_rotate) bad("only a cert_rotate has new_ca");
+    f.new_ca = read_bool(n);
   });
   const bool has_delay = field("delay", [&](const toml::node& n) {
     if (f.kind != FaultKind::link_delay) bad("only a link_delay has delay");
@@ -150,7 +155,10 @@ nlohmann::ordered_json fault_json(const FaultSpec& f) {
   j["at"] = format_duration(f.at);
   if (f.every.us > 0) j["every"] = format_duration(f.every);
   if (!is_instant_fault(f.kind)) j["duration"] = format_duration(f.duration);
-  if (f.kind == FaultKind::cert_rotate) j["new_key"] = f.new_key;
+  if (f.kind == FaultKind::cert_rotate) {
+    j["new_key"] = f.new_key;
+    j["new_ca"] = f.new_ca;
+  }
   if (f.kind == FaultKind::link_delay) j["delay"] = format_duration(f.delay);
   if (f.kind == FaultKind::clock_jump) j["by"] = (f.by.us > 0 ? "+" : "") + format_duration(f.by);
   if (is_device_fault(f.kind)) {

@@ -107,6 +107,7 @@ struct FaultSpec {
   std::string group;
   double fraction = 1;
   bool new_key = false;  // cert_rotate: a new key (else the same key, renewed)
+  bool new_ca = false;   // cert_rotate: issued by a new CA (else the run's)
   Duration delay{};      // link_delay: added to each exchange
   Duration by{};         // clock_jump: how far the wall clock jumps (negative: back)
   uint32_t index = 0;    // [[faults]] entry number, from 0

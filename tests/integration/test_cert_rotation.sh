@@ -5,7 +5,8 @@
 # fingerprint (Tasmota's SetOption132). Same key: every device reconnects. New key: the CA
 # devices reconnect, the fingerprint devices fail with error 1 — except the one that was sent
 # `MqttFingerprint1 <new>` over MQTT (mosquitto_pub, between the rotation and the restart),
-# which comes back with it.
+# which comes back with it. New CA (same key): the fingerprint devices reconnect, the CA devices
+# fail with 62, and the listener certificate verifies with the new CA only (openssl verify).
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 scenario() {  # scenario NEW_KEY MODE
@@ -40,6 +41,17 @@ scenario false fast > "$WORK/same.toml"
 grep -q "broker certificate rotated (same key) (faults\[0\])" "$WORK/same.err" || fail "no rotation line: $(cat "$WORK/same.err")"
 
 # New key, realtime: the test sends the new fingerprint to one fingerprint device in between.
+# A CA rotation (same key): the listener certificate now comes from a CA the CA devices do not
+# hold — they fail with 62 (BR_ERR_X509_NOT_TRUSTED) — while the pinned devices reconnect.
+sed 's/^new_key = false$/new_key = false\nnew_ca = true/' "$WORK/same.toml" > "$WORK/ca.toml"
+"$ESPFLEET" run "$WORK/ca.toml" --quiet --out "$WORK/ca" > /dev/null 2> "$WORK/ca.err" || { cat "$WORK/ca.err"; fail "new-CA run"; }
+grep -q "broker certificate rotated (same key, new CA) (faults\[0\]): CA .*/pki/rotated-0-12/ca.crt" "$WORK/ca.err" \
+  || fail "no CA rotation line: $(cat "$WORK/ca.err")"
+openssl verify -CAfile "$WORK/ca/pki/rotated-0-12/ca.crt" "$WORK/ca/pki/server.crt" > /dev/null \
+  || fail "the listener certificate is not the new CA's"
+openssl verify -CAfile "$WORK/ca/pki/ca.crt" "$WORK/ca/pki/server.crt" > /dev/null 2>&1 \
+  && fail "the listener certificate still verifies with the old CA"
+
 scenario true realtime > "$WORK/new.toml"
 "$ESPFLEET" run "$WORK/new.toml" --quiet --out "$WORK/new" > "$WORK/new.out" 2> "$WORK/new.err" & RUN=$!
 PIDS+=("$RUN")
@@ -64,6 +76,12 @@ def devs(r): return [json.loads(l) for l in open(os.path.join(w, r, "devices.jso
 for d in devs("same"):
     check(d["connects"] == 2 and d["state"] == "connected" and "1" not in d["tls_errors"],
           "same key: dev %d (%s) reconnects: %d connects, %s, errors %s" % (d["id"], d["validation"], d["connects"], d["state"], d["tls_errors"]))
+for d in devs("ca"):
+    if d["group"] == "fp":
+        check(d["connects"] == 2 and d["state"] == "connected", "new CA: fingerprint dev %d reconnects (%d, %s)" % (d["id"], d["connects"], d["state"]))
+    else:
+        check(d["connects"] == 1 and d["tls_error"] == 62 and d["tls_errors"].get("62", 0) >= 1,
+              "new CA: CA dev %d fails with 62: %d connects, error %s" % (d["id"], d["connects"], d["tls_error"]))
 for d in devs("new"):
     if d["group"] != "fp":
         check(d["connects"] == 2 and d["state"] == "connected", "new key: CA dev %d reconnects (%d, %s)" % (d["id"], d["connects"], d["state"]))
