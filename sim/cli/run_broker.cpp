@@ -159,6 +159,11 @@ RunBroker open_run_broker(const RunOptions& o, const Scenario& sc, const std::st
 std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* const& fleet,
                                      const std::unique_ptr<DeliveryObserver>& observer) {
   std::vector<HostEvent> events;
+  auto add = [&events](TimelineKind kind, int32_t fault, HostEvent e) {
+    e.kind = kind;
+    e.fault = fault;
+    events.push_back(std::move(e));
+  };
   const VTime end = VTime::from_us(sc.fleet.duration.us);
   for (const FaultSpec& f : sc.fleet.faults) {
     if (f.kind != FaultKind::observer_outage) continue;
@@ -167,9 +172,11 @@ std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* co
       throw CliError("faults[" + std::to_string(f.index) +
                      "]: an observer_outage takes the delivery observer away: it needs fleet.observe = true");
     for (VTime t = VTime::from_us(f.at.us); t < end; t = t + VTime::from_us(f.every.us)) {
-      events.push_back(HostEvent{t, "observer disconnects" + tag, [&observer] { observer->pause(); }, {}});
-      events.push_back(HostEvent{t + VTime::from_us(f.duration.us), "observer reconnects" + tag,
-                                 [&observer] { observer->resume(); }, [&observer] { return observer->connected(); }});
+      add(TimelineKind::observer_away, int32_t(f.index),
+          HostEvent{t, "observer disconnects" + tag, [&observer] { observer->pause(); }, {}});
+      add(TimelineKind::observer_back, int32_t(f.index),
+          HostEvent{t + VTime::from_us(f.duration.us), "observer reconnects" + tag, [&observer] { observer->resume(); },
+                    [&observer] { return observer->connected(); }});
       if (f.every.us <= 0) break;
     }
   }
@@ -201,8 +208,8 @@ std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* co
   if (sc.broker.restart_every.us > 0) {
     const VTime every = VTime::from_us(sc.broker.restart_every.us), down = VTime::from_us(sc.broker.restart_down.us);
     for (VTime t = every; t < end; t = t + every) {
-      events.push_back(HostEvent{t, "broker stops", [watch] { watch->planned_stop(); }, all_closed});
-      events.push_back(HostEvent{t + down, "broker starts", say_started("restarted"), observer_back});
+      add(TimelineKind::broker_down, -1, HostEvent{t, "broker stops", [watch] { watch->planned_stop(); }, all_closed});
+      add(TimelineKind::broker_up, -1, HostEvent{t + down, "broker starts", say_started("restarted"), observer_back});
     }
   }
   for (const FaultSpec& f : sc.fleet.faults) {
@@ -212,13 +219,15 @@ std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* co
     for (VTime t = VTime::from_us(f.at.us); t < end; t = t + VTime::from_us(f.every.us)) {
       switch (f.kind) {
         case FaultKind::broker_restart:
-          events.push_back(HostEvent{t, "broker stops" + tag, [watch] { watch->planned_stop(); }, all_closed});
-          events.push_back(HostEvent{t + length, "broker starts" + tag, say_started("restarted" + tag), observer_back});
+          add(TimelineKind::broker_down, int32_t(f.index),
+              HostEvent{t, "broker stops" + tag, [watch] { watch->planned_stop(); }, all_closed});
+          add(TimelineKind::broker_up, int32_t(f.index),
+              HostEvent{t + length, "broker starts" + tag, say_started("restarted" + tag), observer_back});
           break;
         case FaultKind::broker_kill:
-          events.push_back(
+          add(TimelineKind::broker_down, int32_t(f.index),
               HostEvent{t, "broker killed (SIGKILL)" + tag, [watch] { watch->planned_kill(); }, all_closed});
-          events.push_back(
+          add(TimelineKind::broker_up, int32_t(f.index),
               HostEvent{t + length, "broker starts" + tag, say_started("started after kill -9" + tag), observer_back});
           break;
         case FaultKind::cert_rotate: {
@@ -230,30 +239,33 @@ std::vector<HostEvent> broker_events(const Scenario& sc, RunBroker& b, Fleet* co
               b.broker->options().certfile.parent_path() /
               ("rotated-" + std::to_string(f.index) + "-" + std::to_string(t.us() / 1000000));
           const uint64_t seed = mix_seed(sc.fleet.seed, 0x63615f726f7461ull + f.index * 1000003ull + uint64_t(t.us()));
-          events.push_back(HostEvent{
-              t,
-              "broker certificate rotated (" + how + ")" + tag,
-              [&b, fresh, new_ca, type, &fleet, tag, how, ca_dir, seed] {
-                const double at = fleet ? fleet->now().seconds() : 0.0;
-                try {
-                  if (new_ca)
-                    b.ca = rotate_certificate_authority(ca_dir, *b.broker, fresh, type, seed);
-                  else
-                    rotate_server_certificate(*b.ca, *b.broker, fresh, type);
-                  std::fprintf(stderr, "espfleet: [%7.1fs] broker certificate rotated (%s)%s%s\n", at, how.c_str(),
-                               tag.c_str(),
-                               new_ca ? (": CA " + CertificateAuthority::cert_path(ca_dir).string()).c_str() : "");
-                } catch (const std::exception& e) {  // the run goes on with the old one
-                  std::fprintf(stderr, "espfleet: [%7.1fs] broker certificate not rotated%s: %s\n", at, tag.c_str(),
-                               e.what());
-                }
-              },
-              {}});
+          add(TimelineKind::cert_rotated, int32_t(f.index),
+              HostEvent{t,
+                        "broker certificate rotated (" + how + ")" + tag,
+                        [&b, fresh, new_ca, type, &fleet, tag, how, ca_dir, seed] {
+                          const double at = fleet ? fleet->now().seconds() : 0.0;
+                          try {
+                            if (new_ca)
+                              b.ca = rotate_certificate_authority(ca_dir, *b.broker, fresh, type, seed);
+                            else
+                              rotate_server_certificate(*b.ca, *b.broker, fresh, type);
+                            std::fprintf(
+                                stderr, "espfleet: [%7.1fs] broker certificate rotated (%s)%s%s\n", at, how.c_str(),
+                                tag.c_str(),
+                                new_ca ? (": CA " + CertificateAuthority::cert_path(ca_dir).string()).c_str() : "");
+                          } catch (const std::exception& e) {  // the run goes on with the old one
+                            std::fprintf(stderr, "espfleet: [%7.1fs] broker certificate not rotated%s: %s\n", at,
+                                         tag.c_str(), e.what());
+                          }
+                        },
+                        {}});
           break;
         }
         case FaultKind::broker_stall:
-          events.push_back(HostEvent{t, "broker stalled (SIGSTOP)" + tag, [watch] { watch->stall(); }, {}});
-          events.push_back(HostEvent{t + length, "broker resumes (SIGCONT)" + tag, [watch] { watch->resume(); }, {}});
+          add(TimelineKind::broker_stall, int32_t(f.index),
+              HostEvent{t, "broker stalled (SIGSTOP)" + tag, [watch] { watch->stall(); }, {}});
+          add(TimelineKind::broker_up, int32_t(f.index),
+              HostEvent{t + length, "broker resumes (SIGCONT)" + tag, [watch] { watch->resume(); }, {}});
           break;
         default:
           break;

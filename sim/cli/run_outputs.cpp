@@ -75,7 +75,7 @@ nlohmann::ordered_json write_run_outputs(const std::filesystem::path& dir, const
   summary["events"] = host_events_record(fleet.scheduler());
   if (f.broker_exit)
     summary["events"].push_back(
-        {{"t_s", f.broker_exit_at.seconds()}, {"what", "broker exited: " + f.broker_exit->how}});
+        timeline_entry(f.broker_exit_at.seconds(), "broker exited: " + f.broker_exit->how, TimelineKind::broker_exit));
   if (f.scenario)
     for (auto& e : device_fault_events(*f.scenario, fleet.now())) summary["events"].push_back(e);
   sort_events(summary["events"]);

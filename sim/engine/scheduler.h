@@ -27,6 +27,7 @@
 #include "run_mode.h"
 #include "sim_time.h"
 #include "task.h"
+#include "timeline_kind.h"
 
 namespace spdlog {
 class logger;
@@ -43,6 +44,8 @@ struct HostEvent {
   std::function<void()> run;
   std::function<bool()> settled;  // may be empty
   HostTime settle = HostTime::from_ms(3000);
+  TimelineKind kind = TimelineKind::other;  // what it is on the run's timeline
+  int32_t fault = -1;                       // the [[faults]] entry it comes from (-1: none)
 };
 
 struct SchedulerOptions {

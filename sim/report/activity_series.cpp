@@ -32,11 +32,17 @@ json activity_record(const FleetActivity& a, VTime end) {
   return j;
 }
 
+json timeline_entry(double t_s, const std::string& what, TimelineKind kind, int64_t fault) {
+  json j{{"t_s", t_s}, {"what", what}, {"kind", std::string(enum_name(kTimelineKindNames, kind))}};
+  if (fault >= 0) j["fault"] = fault;
+  return j;
+}
+
 json host_events_record(const Scheduler& s) {
   json j = json::array();
   for (size_t i = 0; i < s.host_events_run(); ++i) {
     const HostEvent& e = s.host_events()[i];
-    j.push_back({{"t_s", e.at.seconds()}, {"what", e.name}});
+    j.push_back(timeline_entry(e.at.seconds(), e.name, e.kind, e.fault));
   }
   return j;
 }
@@ -56,16 +62,19 @@ json device_fault_events(const Scenario& sc, VTime end) {
             : f.kind == FaultKind::tcp_reset
                 ? "TCP connections reset ("
                 : "clock jumps " + std::string(f.by.us > 0 ? "+" : "") + format_duration(f.by) + " (";
-        out.push_back({{"t_s", t.seconds()}, {"what", what + tag + ", " + who + ")"}});
+        out.push_back(timeline_entry(t.seconds(), what + tag + ", " + who + ")", TimelineKind::fault_moment, f.index));
       } else {
         const std::string name = f.kind == FaultKind::partition     ? "partition"
                                  : f.kind == FaultKind::wifi_loss   ? "Wi-Fi loss"
                                  : f.kind == FaultKind::dns_failure ? "DNS failure"
                                                                     : "link delay";
         const std::string how = f.kind == FaultKind::link_delay ? ", +" + format_duration(f.delay) : std::string();
-        out.push_back({{"t_s", t.seconds()}, {"what", name + " begins (" + tag + ", " + who + how + ")"}});
+        out.push_back(timeline_entry(t.seconds(), name + " begins (" + tag + ", " + who + how + ")",
+                                     TimelineKind::fault_begins, f.index));
         const VTime until = t + VTime::from_us(f.duration.us);
-        if (until < end) out.push_back({{"t_s", until.seconds()}, {"what", name + " ends (" + tag + ")"}});
+        if (until < end)
+          out.push_back(
+              timeline_entry(until.seconds(), name + " ends (" + tag + ")", TimelineKind::fault_ends, f.index));
       }
       if (f.every.us <= 0) break;
     }
@@ -108,13 +117,15 @@ void merge_activity(json& into, const json& shard) {
 void merge_events(json& into, const json& shard) {
   if (!into.is_array()) into = json::array();
   if (!shard.is_array()) return;
-  std::vector<std::pair<double, std::string>> all;
-  for (const json& e : into) all.emplace_back(e.value("t_s", 0.0), e.value("what", ""));
-  for (const json& e : shard) all.emplace_back(e.value("t_s", 0.0), e.value("what", ""));
-  std::sort(all.begin(), all.end());
-  all.erase(std::unique(all.begin(), all.end()), all.end());
+  // Each shard has the broker's events and the faults of its devices: one entry per moment and text.
+  std::vector<std::pair<std::pair<double, std::string>, json>> all;
+  for (const json* from : {static_cast<const json*>(&into), &shard})
+    for (const json& e : *from) all.push_back({{e.value("t_s", 0.0), e.value("what", "")}, e});
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  all.erase(std::unique(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+            all.end());
   into = json::array();
-  for (auto& [t, what] : all) into.push_back({{"t_s", t}, {"what", what}});
+  for (auto& [key, e] : all) into.push_back(std::move(e));
 }
 
 }  // namespace espfleet

@@ -7,6 +7,7 @@
 
 #include "fleet_activity.h"
 #include "scenario.h"
+#include "timeline_kind.h"
 
 namespace espfleet {
 
@@ -15,9 +16,12 @@ class Scheduler;
 // {"bin_s", "up", "down", "crashes", "connect_failures"}: counts per bin from t = 0 to the bin
 // holding `end` (the fleet's time when the run ended), or further if an event came later.
 nlohmann::ordered_json activity_record(const FleetActivity& a, VTime end);
-// [{"t_s", "what"}] for the host events the scheduler ran.
+// One entry of `events`: {"t_s", "what" (for people), "kind" (TimelineKind's name), "fault" (the
+// [[faults]] entry, when one made it)}.
+nlohmann::ordered_json timeline_entry(double t_s, const std::string& what, TimelineKind kind, int64_t fault = -1);
+// Entries for the host events the scheduler ran.
 nlohmann::ordered_json host_events_record(const Scheduler& s);
-// [{"t_s", "what"}] for the device faults of the scenario (docs/faults.md) that began (and ended)
+// Entries for the device faults of the scenario (docs/faults.md) that began (and ended)
 // before `end`: "partition begins (faults[1], group cut: 5 devices)", "partition ends (faults[1])",
 // "power cycle (faults[2]: 12 devices)". Counted over the whole fleet, so every shard says the same.
 nlohmann::ordered_json device_fault_events(const Scenario& sc, VTime end);

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "device.h"
+#include "timeline_kind.h"
 
 namespace espfleet {
 
@@ -18,21 +19,25 @@ struct Window {
   bool drops_queues = false;  // a broker stop, kill or exit: what it held for the observer goes with it
 };
 
-std::string fault_tag(const std::string& what, const char* otherwise) {
-  const size_t tag = what.find("faults[");
-  return tag == std::string::npos ? std::string(otherwise) : what.substr(tag, what.find(']', tag) + 1 - tag);
+TimelineKind kind_of(const json& e) {
+  return enum_parse(kTimelineKindNames, e.value("kind", std::string())).value_or(TimelineKind::other);
 }
 
-// The observer's outages from the run's events: from "observer disconnects" to its "reconnects".
+// "faults[K]" for an entry a fault made, else `otherwise`.
+std::string fault_tag(const json& e, const char* otherwise) {
+  const int64_t k = e.value("fault", int64_t(-1));
+  return k < 0 ? std::string(otherwise) : "faults[" + std::to_string(k) + "]";
+}
+
+// The observer's outages from the run's events: from its going to its coming back.
 std::vector<Window> observer_windows(const json& events) {
   std::vector<Window> out;
   for (const json& e : events) {
-    const std::string w = e.value("what", "");
     const double t = e.value("t_s", 0.0);
-    if (w.rfind("observer disconnects", 0) == 0) out.push_back({t, 1e18, fault_tag(w, "observer outage")});
-    if (w.rfind("observer reconnects", 0) == 0)
+    if (kind_of(e) == TimelineKind::observer_away) out.push_back({t, 1e18, fault_tag(e, "observer outage")});
+    if (kind_of(e) == TimelineKind::observer_back)
       for (Window& o : out)
-        if (o.fault == fault_tag(w, "observer outage") && o.to_s == 1e18) o.to_s = t;
+        if (o.fault == fault_tag(e, "observer outage") && o.to_s == 1e18) o.to_s = t;
   }
   return out;
 }
@@ -44,14 +49,13 @@ std::vector<Window> broker_windows(const json& events) {
   bool stall = false;
   std::string what;
   for (const json& e : events) {
-    const std::string w = e.value("what", "");
+    const TimelineKind k = kind_of(e);
     const double t = e.value("t_s", 0.0);
-    if (w.rfind("broker stops", 0) == 0 || w.rfind("broker killed", 0) == 0 || w.rfind("broker stalled", 0) == 0 ||
-        w.rfind("broker exited", 0) == 0) {
+    if (k == TimelineKind::broker_down || k == TimelineKind::broker_stall || k == TimelineKind::broker_exit) {
       down_at = t;
-      stall = w.rfind("broker stalled", 0) == 0;
-      what = fault_tag(w, w.rfind("broker exited", 0) == 0 ? "broker exit" : "broker restart");
-    } else if ((w.rfind("broker starts", 0) == 0 || w.rfind("broker resumes", 0) == 0) && down_at >= 0) {
+      stall = k == TimelineKind::broker_stall;
+      what = fault_tag(e, k == TimelineKind::broker_exit ? "broker exit" : "broker restart");
+    } else if (k == TimelineKind::broker_up && down_at >= 0) {
       out.push_back({down_at, t, what, !stall});
       down_at = -1;
     }

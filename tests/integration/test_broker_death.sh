@@ -30,7 +30,7 @@ assert 2.5 <= e["t_s"] <= 8.5, e
 assert s["ever_connected"] == 10 and s["published"] >= 10, (s["ever_connected"], s["published"])  # kept
 # The death is on the run's timeline (the report's connected-over-time chart marks it), and every
 # device that was connected dropped after it.
-assert {"t_s": e["t_s"], "what": "broker exited: killed by SIGKILL"} in s["events"], s["events"]
+assert {"t_s": e["t_s"], "what": "broker exited: killed by SIGKILL", "kind": "broker_exit"} in s["events"], s["events"]
 a = s["activity"]
 b = int(e["t_s"] // a["bin_s"])
 assert sum(a["up"][:b]) - sum(a["down"][:b]) == 10 and sum(a["up"]) - sum(a["down"]) == s["connected"] == 0, a
@@ -46,8 +46,9 @@ n=$(grep -c "embedded mosquitto restarted, pid [0-9]" "$WORK/planned.err" || tru
 python3 - "$WORK/planned/summary.json" <<'PY' || fail "the planned restarts are not the run's events"
 import json, sys
 ev = json.load(open(sys.argv[1]))["events"]
-assert [(x["t_s"], x["what"]) for x in ev] == [(10.0, "broker stops"), (12.0, "broker starts"), (20.0, "broker stops"),
-                                               (22.0, "broker starts"), (30.0, "broker stops"), (32.0, "broker starts")], ev
+assert [(x["t_s"], x["what"], x["kind"]) for x in ev] == [
+    (10.0, "broker stops", "broker_down"), (12.0, "broker starts", "broker_up"), (20.0, "broker stops", "broker_down"),
+    (22.0, "broker starts", "broker_up"), (30.0, "broker stops", "broker_down"), (32.0, "broker starts", "broker_up")], ev
 PY
 [ "$n" = 3 ] || { cat "$WORK/planned.err"; fail "$n restart pids logged, expected 3"; }
 echo PASS

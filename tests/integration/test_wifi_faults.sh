@@ -61,6 +61,10 @@ ev = [(e["t_s"], e["what"]) for e in s["events"]]
 for want in [(40.0, "Wi-Fi loss begins (faults[0], group wifi: 4 devices)"), (70.0, "Wi-Fi loss ends (faults[0])"),
              (40.0, "DNS failure begins (faults[1], group dns: 4 devices)"), (80.0, "DNS failure ends (faults[1])")]:
     check(want in ev, "event %s in %s" % (want, ev))
+# For programs, each entry says what it is and which [[faults]] entry made it.
+kinds = [(e["t_s"], e["kind"], e.get("fault")) for e in s["events"]]
+check((40.0, "fault_begins", 0) in kinds and (80.0, "fault_ends", 1) in kinds and (45.0, "fault_moment", 2) in kinds,
+      "events' kinds: %s" % kinds)
 LINE = re.compile(r"^\[ *([0-9.]+)\] dev (\d+) (.*)$")
 log = {}
 for l in open(os.path.join(w, "a", "devices.log")):

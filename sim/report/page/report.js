@@ -24,8 +24,9 @@
   // ---- at a glance ----
   const duration = data.device_time_s;
   const events = S.events || [];
-  const brokerStarts = events.filter((e) => e.what.startsWith('broker starts')).length;
-  const brokerExits = events.filter((e) => e.what.startsWith('broker exited')).length;
+  // Each entry's kind (summary.json events: TimelineKind) says what it is; its text is for people.
+  const brokerStarts = events.filter((e) => e.kind === 'broker_down').length;
+  const brokerExits = events.filter((e) => e.kind === 'broker_exit').length;
   const pct = (m) => m ? 'p50 ' + fmt(m.p50, 0) + ' · p99 ' + fmt(m.p99, 0) + ' · max ' + fmt(m.max, 0) : '–';
   const tiles = [
     ['devices', fmt(S.devices, 0), S.shards ? S.shards.length + ' shards merged' : ''],
@@ -83,12 +84,12 @@
   const charts = {};
 
   // How an event is drawn: the broker going (red) and coming back (green), an unplanned exit
-  // (solid black), a partition (purple) and a power cycle (grey) of the scenario's faults.
-  function eventStyle(what) {
-    if (/^broker (stops|killed|stalled)/.test(what)) return {color: '#d62728', dash: [4, 3]};
-    if (/^broker (starts|resumes)/.test(what)) return {color: '#2ca02c', dash: [4, 3]};
-    if (what.startsWith('broker exited')) return {color: '#000', dash: []};
-    if (what.startsWith('partition')) return {color: '#9467bd', dash: what.startsWith('partition ends') ? [2, 4] : [6, 2]};
+  // (solid black), a device fault's window (purple) and its moments (grey).
+  function eventStyle(e) {
+    if (e.kind === 'broker_down' || e.kind === 'broker_stall') return {color: '#d62728', dash: [4, 3]};
+    if (e.kind === 'broker_up') return {color: '#2ca02c', dash: [4, 3]};
+    if (e.kind === 'broker_exit') return {color: '#000', dash: []};
+    if (e.kind === 'fault_begins' || e.kind === 'fault_ends') return {color: '#9467bd', dash: e.kind === 'fault_ends' ? [2, 4] : [6, 2]};
     return {color: '#7f7f7f', dash: [1, 3]};
   }
   // The run's events as vertical lines on a chart whose x axis is bins of device time.
@@ -100,7 +101,7 @@
       for (const e of opts.events || []) {
         const px = x.getPixelForValue(e.t_s / opts.bin);
         if (px < area.left || px > area.right) continue;
-        const s = eventStyle(e.what);
+        const s = eventStyle(e);
         ctx.strokeStyle = s.color;
         ctx.setLineDash(s.dash);
         ctx.beginPath();
