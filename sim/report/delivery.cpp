@@ -136,6 +136,8 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
       }
     }
     uint64_t p = 0, ok = 0, gone = 0, ack = 0, ack_gone = 0;
+    constexpr size_t kLostShown = 8;
+    std::vector<double> unexplained;  // device times of its first unattributed losses
     const std::vector<PublishMark>& marks = d.publishes();
     std::vector<bool> arrived(marks.size());
     // Each arrival is a publish of its hash not yet matched. The same message more than once (the
@@ -199,6 +201,8 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
       if (why == "unattributed")
         if (const Window* b = lost_in_queue(k)) why = b->fault;
       lost_by[why]++;
+      // Where the device's losses were, to look at beside its serial log (a few: 16 B each).
+      if (unexplained.size() < kLostShown && why == "unattributed") unexplained.push_back(double(m.t_ms) / 1000.0);
     }
     published += p;
     delivered += ok;
@@ -208,6 +212,7 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
     acked_lost += ack_gone;
     acc.per_device[d.id()] = {{"published", p}, {"acknowledged", ack},           {"delivered", ok},
                               {"lost", gone},   {"acknowledged_lost", ack_gone}, {"duplicated", extra}};
+    if (!unexplained.empty()) acc.per_device[d.id()]["unattributed_at_s"] = unexplained;
   }
   acc.summary = {{"observed", true},
                  {"published", published},
