@@ -5,4 +5,4 @@
 #pragma once
 #include <stdint.h>
 
-uint32_t sntp_get_current_timestamp();
+extern "C" uint32_t sntp_get_current_timestamp();  // C, as the SDK declares it

@@ -41,6 +41,7 @@ unsigned long millis(void) { return (unsigned long)++g_clock_ms; }
 unsigned long micros(void) { return (unsigned long)(g_clock_ms * 1000); }
 void yield(void) { g_yields++; }
 void delay(unsigned long ms) { g_clock_ms += ms, g_yields++; }
+uint32_t sntp_get_current_timestamp() { return 0; }  // the clock not set (fingerprint mode checks no dates)
 void optimistic_yield(uint32_t) {}
 void* pvPortMalloc(size_t size, const char*, int) { return std::malloc(size); }
 void* pvPortCalloc(size_t count, size_t size, const char*, int) { return std::calloc(count, size); }
