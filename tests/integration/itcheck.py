@@ -98,3 +98,16 @@ def tape_events(path):
             k += n
         out.append((kind, sl, h, st, stamp, payload, off))
     return out
+
+
+SERIAL_LINE = re.compile(r"^\[ *([0-9.]+)\] dev (\d+) (.*)$")
+
+
+def serial_log(run):
+    """RUN/devices.log as {device id: [(device time s, text), ...]} in the order logged."""
+    log = {}
+    for l in open(os.path.join(run, "devices.log")):
+        m = SERIAL_LINE.match(l.rstrip("\n"))
+        if m:
+            log.setdefault(int(m.group(2)), []).append((float(m.group(1)), m.group(3)))
+    return log

@@ -42,7 +42,7 @@ for r in a b; do
 done
 PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK" <<'PY' || fail "clock jump"
 import json, os, re, sys
-from itcheck import check, finish
+from itcheck import check, finish, serial_log
 w = sys.argv[1]
 s = json.load(open(os.path.join(w, "a", "summary.json")))
 devs = [json.loads(l) for l in open(os.path.join(w, "a", "devices.jsonl"))]
@@ -51,12 +51,7 @@ check([d["digest"] for d in devs] == [d["digest"] for d in again], "the same see
 ev = [(e["t_s"], e["what"]) for e in s["events"]]
 check((30.0, "clock jumps +3650d (faults[0], 8 devices)") in ev and (60.0, "clock jumps -3650d (faults[2], 8 devices)") in ev,
       "events: %s" % ev)
-LINE = re.compile(r"^\[ *([0-9.]+)\] dev (\d+) (.*)$")
-log = {}
-for l in open(os.path.join(w, "a", "devices.log")):
-    m = LINE.match(l.rstrip("\n"))
-    if m:
-        log.setdefault(int(m.group(2)), []).append((float(m.group(1)), m.group(3)))
+log = serial_log(os.path.join(w, "a"))
 for d in devs:
     i, fp = d["id"], d["group"] == "fp"
     ups = [t for t, text in log[i] if text == "MQT: Connected"]

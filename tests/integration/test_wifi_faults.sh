@@ -51,7 +51,7 @@ for r in a b; do
 done
 PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK" <<'PY' || fail "Wi-Fi faults"
 import json, os, re, sys
-from itcheck import check, finish
+from itcheck import check, finish, serial_log
 w = sys.argv[1]
 s = json.load(open(os.path.join(w, "a", "summary.json")))
 devs = [json.loads(l) for l in open(os.path.join(w, "a", "devices.jsonl"))]
@@ -65,12 +65,7 @@ for want in [(40.0, "Wi-Fi loss begins (faults[0], group wifi: 4 devices)"), (70
 kinds = [(e["t_s"], e["kind"], e.get("fault")) for e in s["events"]]
 check((40.0, "fault_begins", 0) in kinds and (80.0, "fault_ends", 1) in kinds and (45.0, "fault_moment", 2) in kinds,
       "events' kinds: %s" % kinds)
-LINE = re.compile(r"^\[ *([0-9.]+)\] dev (\d+) (.*)$")
-log = {}
-for l in open(os.path.join(w, "a", "devices.log")):
-    m = LINE.match(l.rstrip("\n"))
-    if m:
-        log.setdefault(int(m.group(2)), []).append((float(m.group(1)), m.group(3)))
+log = serial_log(os.path.join(w, "a"))
 def times(dev, prefix):
     return [t for t, text in log.get(dev, []) if text.startswith(prefix)]
 by = lambda g: [d for d in devs if d["group"] == g]
