@@ -4,6 +4,7 @@
 #include "host_clock.h"
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 
 #include <chrono>
 #include <cstring>
@@ -30,8 +31,20 @@ DeliveryObserver::DeliveryObserver(const std::string& host, uint16_t port, const
   mosquitto_message_callback_set(mosq_, &DeliveryObserver::on_message);
   mosquitto_subscribe_callback_set(mosq_, &DeliveryObserver::on_subscribe);
   mosquitto_reconnect_delay_set(mosq_, 1, 2, false);
+  // MQTT 5, so the observer can ask for what a 3.1.1 client cannot: every message in flight at once
+  // (receive maximum 65,535). A 3.1.1 subscriber gets Mosquitto's max_inflight_messages (20) and,
+  // beyond those, max_queued_messages (1,000) held for it; in a connect storm of a few thousand
+  // devices the broker drops what is past that for a subscriber that is a moment behind — the
+  // observer is the instrument, and must not be where messages are lost. Its session outlives a
+  // disconnect (session expiry: never), as a clean-session-off 3.1.1 session does.
+  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  mosquitto_int_option(mosq_, MOSQ_OPT_RECEIVE_MAXIMUM, 65535);
+  mosquitto_property* props = nullptr;
+  mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, UINT32_MAX);
   const std::string where = host + ":" + std::to_string(port);
-  if (int rc = mosquitto_connect(mosq_, host.c_str(), port, 60); rc != MOSQ_ERR_SUCCESS) {
+  const int rc = mosquitto_connect_bind_v5(mosq_, host.c_str(), port, 60, nullptr, props);
+  mosquitto_property_free_all(&props);  // libmosquitto keeps a copy for its reconnects
+  if (rc != MOSQ_ERR_SUCCESS) {
     mosquitto_destroy(mosq_);
     throw std::runtime_error("delivery observer: cannot connect to the broker at " + where + ": " +
                              mosquitto_strerror(rc));

@@ -3,7 +3,9 @@
 // broker, recording every message that arrives — topic, a hash of topic and payload, the host
 // time — so the run can say which of the devices' publishes reached the broker's subscribers
 // (docs/faults.md, "Delivery"). It reconnects by itself when the broker goes and comes back.
-// Its session is persistent (clean session off, QoS 1): while it is away — the broker down, or an
+// It speaks MQTT 5 and takes every message in flight at once (receive maximum 65,535), so a broker
+// never drops messages for it as for a slow 3.1.1 subscriber past its in-flight window and queue.
+// Its session is persistent (session expiry never, QoS 1): while it is away — the broker down, or an
 // observer_outage fault — the broker queues what arrives for it, and a broker with persistence
 // keeps that queue through a kill -9. Its session is discarded when it stops. Retained messages
 // replayed on subscribing are not arrivals and are skipped.
