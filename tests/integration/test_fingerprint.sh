@@ -79,9 +79,9 @@ for _ in $(seq 1 50); do grep -q "stat/$TOPIC/RESULT {\"StatusMEM" "$SUB_LOG" &&
 cat "$SUB_LOG"
 grep -qF "stat/$TOPIC/RESULT {\"MqttFingerprint2\":\"$FPB\"}" "$SUB_LOG" || fail "MqttFingerprint2 reply missing"
 grep -qF "stat/$TOPIC/RESULT {\"SetOption132\":\"ON\"}" "$SUB_LOG" || fail "SetOption132 reply missing"
-grep -F "stat/$TOPIC/RESULT {\"StatusMEM" "$SUB_LOG" | grep -qF "\"Validation\":\"Fingerprint\"" \
+grep -F "stat/$TOPIC/RESULT {\"StatusMEM" "$SUB_LOG" | grep -F "\"Validation\":\"Fingerprint\"" > /dev/null \
   || fail "Status reply lacks the TLS figures"
-grep -F "stat/$TOPIC/RESULT {\"StatusMEM" "$SUB_LOG" | grep -qF "\"MqttFingerprint1\":\"$FPA\"" \
+grep -F "stat/$TOPIC/RESULT {\"StatusMEM" "$SUB_LOG" | grep -F "\"MqttFingerprint1\":\"$FPA\"" > /dev/null \
   || fail "Status does not show the learned fingerprint"
 kill -TERM "$SUB_PID"; wait "$SUB_PID" 2>/dev/null || true
 

@@ -79,7 +79,7 @@ n=$(ls "$WORK/second/heap" | grep -c 'timeline\.csv$' || true)
 [ "$n" = 400 ] || fail "second SIGINT: $n of 400 heap timelines written"
 n=$(ls "$WORK/second/tapes" | grep -c '\.tape$' || true)
 [ "$n" = 400 ] || fail "second SIGINT: $n of 400 tapes written"
-! ls "$WORK/second" "$WORK/second/heap" "$WORK/second/tapes" | grep -q '\.tmp-' || fail "second SIGINT: a half-written file is left"
+! ls "$WORK/second" "$WORK/second/heap" "$WORK/second/tapes" | grep '\.tmp-' > /dev/null || fail "second SIGINT: a half-written file is left"
 
 # 5: SIGINT while the devices are being provisioned (certificates signed).
 start_run prov --devices 3000 --duration 60s
