@@ -9,8 +9,8 @@ namespace espfleet {
 using namespace scenario_detail;
 
 namespace {
-constexpr const char* kKeys[] = {"kind",     "at",      "every",  "duration", "group",
-                                 "fraction", "new_key", "new_ca", "delay",    "by"};
+constexpr const char* kKeys[] = {"kind",    "at",     "every", "duration", "group", "fraction",
+                                 "new_key", "new_ca", "delay", "by",       "loss",  "rate"};
 constexpr Duration kLongest = Duration::from_s(int64_t(365) * 24 * 3600);
 
 // Salt of the fraction draw, beside the seed purposes of sim/engine/rng.h.
@@ -61,6 +61,8 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
                  : f.kind == FaultKind::link_delay      ? "how long the link is slow"
                  : f.kind == FaultKind::wifi_loss       ? "how long the access point is gone"
                  : f.kind == FaultKind::dns_failure     ? "how long name lookups fail"
+                 : f.kind == FaultKind::packet_loss     ? "how long the link loses packets"
+                 : f.kind == FaultKind::bandwidth       ? "how long the link is capped"
                                                         : "how long the broker is down") +
                 ")");
   if (!lasts && has_duration)
@@ -94,6 +96,28 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
   });
   if (f.kind == FaultKind::clock_jump && !has_by)
     problem("by", nullptr, "a clock_jump needs by = \"+DUR\" or \"-DUR\" (how far the clock jumps, e.g. \"+3650d\")");
+  const bool has_loss = field("loss", [&](const toml::node& n) {
+    if (f.kind != FaultKind::packet_loss) bad("only a packet_loss has loss");
+    const double v = n.is_integer()          ? double(n.as_integer()->get())
+                     : n.is_floating_point() ? n.as_floating_point()->get()
+                                             : -1;
+    if (!n.is_number() || !(v > 0 && v < 1))
+      bad("must be a number above 0 and below 1 (the share of segments lost each way, e.g. 0.1)");
+    f.loss = v;
+  });
+  if (f.kind == FaultKind::packet_loss && !has_loss)
+    problem("loss", nullptr, "a packet_loss needs loss = SHARE (of the segments lost each way, e.g. 0.1)");
+  const bool has_rate = field("rate", [&](const toml::node& n) {
+    if (f.kind != FaultKind::bandwidth) bad("only a bandwidth has rate");
+    try {
+      f.rate_bps = parse_bit_rate(read_string(n));
+    } catch (const UnitError& e) {
+      bad(e.what());
+    }
+    if (f.rate_bps < 1200 || f.rate_bps > 1000000000ull) bad("must be from 1200bit to 1Gbit per second");
+  });
+  if (f.kind == FaultKind::bandwidth && !has_rate)
+    problem("rate", nullptr, "a bandwidth needs rate = \"BITS\" (per second each way, e.g. \"64kbit\")");
   if (f.kind == FaultKind::link_delay && !has_delay)
     problem("delay", nullptr, "a link_delay needs delay = \"TIME\" (added to every exchange, e.g. \"800ms\")");
   if (f.every.us > 0 && lasts && f.duration >= f.every)
@@ -141,6 +165,8 @@ DeviceFault device_fault(const FaultSpec& f) {
   d.index = f.index;
   d.delay = f.delay;
   d.by = f.by;
+  d.loss = f.loss;
+  d.rate_bps = f.rate_bps;
   d.when.at = f.at;
   d.when.every = f.every;
   // A power cycle or a reset is an instant: a window of 1 µs marks it.
@@ -160,6 +186,8 @@ nlohmann::ordered_json fault_json(const FaultSpec& f) {
     j["new_ca"] = f.new_ca;
   }
   if (f.kind == FaultKind::link_delay) j["delay"] = format_duration(f.delay);
+  if (f.kind == FaultKind::packet_loss) j["loss"] = f.loss;
+  if (f.kind == FaultKind::bandwidth) j["rate"] = format_bit_rate(f.rate_bps);
   if (f.kind == FaultKind::clock_jump) j["by"] = (f.by.us > 0 ? "+" : "") + format_duration(f.by);
   if (is_device_fault(f.kind)) {
     j["group"] = f.group;

@@ -69,6 +69,8 @@ enum class FaultKind : uint8_t {
   wifi_loss,        // the device's access point goes away for `duration`; it joins again after
   dns_failure,      // the device's host-name lookups fail for `duration`
   clock_jump,       // the device's wall clock (SNTP's time) jumps by `by` (a moment)
+  packet_loss,      // a share `loss` of the link's segments is lost each way for `duration` (TCP resends)
+  bandwidth,        // the link carries at most `rate` bits per second each way for `duration`
 };
 inline constexpr EnumName<FaultKind> kFaultKindNames[] = {{FaultKind::broker_restart, "broker_restart"},
                                                           {FaultKind::broker_kill, "broker_kill"},
@@ -81,7 +83,9 @@ inline constexpr EnumName<FaultKind> kFaultKindNames[] = {{FaultKind::broker_res
                                                           {FaultKind::tcp_reset, "tcp_reset"},
                                                           {FaultKind::wifi_loss, "wifi_loss"},
                                                           {FaultKind::dns_failure, "dns_failure"},
-                                                          {FaultKind::clock_jump, "clock_jump"}};
+                                                          {FaultKind::clock_jump, "clock_jump"},
+                                                          {FaultKind::packet_loss, "packet_loss"},
+                                                          {FaultKind::bandwidth, "bandwidth"}};
 inline constexpr bool is_broker_fault(FaultKind k) {
   return k == FaultKind::broker_restart || k == FaultKind::broker_kill || k == FaultKind::broker_stall ||
          k == FaultKind::cert_rotate;
@@ -90,7 +94,7 @@ inline constexpr bool is_broker_fault(FaultKind k) {
 inline constexpr bool is_device_fault(FaultKind k) {
   return k == FaultKind::partition || k == FaultKind::power_cycle || k == FaultKind::link_delay ||
          k == FaultKind::tcp_reset || k == FaultKind::wifi_loss || k == FaultKind::dns_failure ||
-         k == FaultKind::clock_jump;
+         k == FaultKind::clock_jump || k == FaultKind::packet_loss || k == FaultKind::bandwidth;
 }
 // A fault that is a moment, not a window (no `duration`).
 inline constexpr bool is_instant_fault(FaultKind k) {
@@ -106,20 +110,24 @@ struct FaultSpec {
   Duration at{}, every{}, duration{};
   std::string group;
   double fraction = 1;
-  bool new_key = false;  // cert_rotate: a new key (else the same key, renewed)
-  bool new_ca = false;   // cert_rotate: issued by a new CA (else the run's)
-  Duration delay{};      // link_delay: added to each exchange
-  Duration by{};         // clock_jump: how far the wall clock jumps (negative: back)
-  uint32_t index = 0;    // [[faults]] entry number, from 0
+  bool new_key = false;   // cert_rotate: a new key (else the same key, renewed)
+  bool new_ca = false;    // cert_rotate: issued by a new CA (else the run's)
+  Duration delay{};       // link_delay: added to each exchange
+  Duration by{};          // clock_jump: how far the wall clock jumps (negative: back)
+  double loss = 0;        // packet_loss: the share of segments lost, each way (0 < loss < 1)
+  uint64_t rate_bps = 0;  // bandwidth: bits per second, each way
+  uint32_t index = 0;     // [[faults]] entry number, from 0
   bool operator==(const FaultSpec&) const = default;
 };
 // A device fault as the device it targets holds it: when its windows are open.
 struct DeviceFault {
   FaultKind kind = FaultKind::partition;
   TimeWindows when;
-  Duration delay{};    // link_delay
-  Duration by{};       // clock_jump
-  uint32_t index = 0;  // the [[faults]] entry
+  Duration delay{};       // link_delay
+  Duration by{};          // clock_jump
+  double loss = 0;        // packet_loss
+  uint64_t rate_bps = 0;  // bandwidth
+  uint32_t index = 0;     // the [[faults]] entry
   bool operator==(const DeviceFault&) const = default;
 };
 

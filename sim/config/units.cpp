@@ -184,6 +184,24 @@ std::string format_bytes(uint64_t bytes) {
   return std::to_string(bytes);
 }
 
+uint64_t parse_bit_rate(std::string_view text) {
+  static const std::vector<Unit> units = {{"bit", 1},           {"bps", 1},          {"kbit", 1000},
+                                          {"kbps", 1000},       {"Mbit", 1000000},   {"Mbps", 1000000},
+                                          {"Gbit", 1000000000}, {"Gbps", 1000000000}};
+  u128 v = parse_single(text, units, 1, "a bit rate such as \"64kbit\" or \"2Mbit\"", "bit, kbit, Mbit or Gbit",
+                        "bits per second");
+  if (v > u128(std::numeric_limits<uint64_t>::max())) throw UnitError(quoted(text) + ": too large");
+  return uint64_t(v);
+}
+
+std::string format_bit_rate(uint64_t bits_per_s) {
+  if (bits_per_s != 0) {
+    if (bits_per_s % 1000000 == 0) return std::to_string(bits_per_s / 1000000) + "Mbit";
+    if (bits_per_s % 1000 == 0) return std::to_string(bits_per_s / 1000) + "kbit";
+  }
+  return std::to_string(bits_per_s) + "bit";
+}
+
 uint32_t parse_mhz(std::string_view text) {
   static const std::vector<Unit> units = {{"Hz", 1}, {"kHz", 1000}, {"MHz", 1000000}, {"GHz", 1000000000}};
   u128 hz = parse_single(text, units, 1000000, "a frequency such as \"80MHz\" or 160", "Hz, kHz, MHz or GHz", "Hz");

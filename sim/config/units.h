@@ -51,6 +51,13 @@ uint64_t parse_bytes(std::string_view text);
 // "48KiB" when exact in KiB/MiB/GiB, else the number of bytes ("49153").
 std::string format_bytes(uint64_t bytes);
 
+// A link's bit rate in bits per second: "9600bit", "64kbit" / "64kbps" (1000), "2Mbit" / "2Mbps"
+// (1,000,000); a bare number is bits per second. Multipliers are decimal, as for links.
+uint64_t parse_bit_rate(std::string_view text);
+
+// "64kbit" when exact in kbit/Mbit, else "9600bit".
+std::string format_bit_rate(uint64_t bits_per_s);
+
 // A CPU frequency in whole MHz: "80MHz", "160 MHz", "80000kHz", "80000000Hz"; a bare number is MHz.
 uint32_t parse_mhz(std::string_view text);
 

@@ -100,6 +100,8 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
     const WindowSchedule w(f.when.at.us, f.when.length.us, f.when.every.us);
     if (f.kind == FaultKind::partition) net_.faults().add_partition(w);
     if (f.kind == FaultKind::link_delay) net_.faults().add_delay(w, f.delay.vtime());
+    if (f.kind == FaultKind::packet_loss) net_.faults().add_loss(w, f.loss);
+    if (f.kind == FaultKind::bandwidth) net_.faults().add_rate(w, f.rate_bps);
     if (f.kind == FaultKind::power_cycle) power_cycles_.push_back(w);
     if (f.kind == FaultKind::tcp_reset) resets_.push_back(w);
     if (f.kind == FaultKind::wifi_loss) wifi_.add_loss(w);

@@ -32,6 +32,7 @@ enum class SeedPurpose : uint64_t {
   wifi = 8,           // the Wi-Fi station's join times (sim/device/wifi_station.h)
   gpio_input = 9,     // a scenario input signal's offset on this device (sketch.gpio_inputs)
   wifi_drop = 10,     // a scenario Wi-Fi drop's offset and rejoin times (sketch.wifi_drops)
+  net_loss = 11,      // split from the net stream: which segments a packet_loss fault loses
 };
 
 class Rng {

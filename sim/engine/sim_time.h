@@ -27,6 +27,10 @@ struct VTime {
   }
 };
 
+// The first whole microsecond at or after t: a time a device's clock reaches exactly at any whole
+// MHz (a park until an arbitrary nanosecond stops at the cycle before it).
+constexpr VTime ceil_us(VTime t) { return VTime{(t.ns + 999) / 1000 * 1000}; }
+
 // Cycles at f MHz <-> virtual time.
 constexpr VTime cycles_to_time(uint64_t cycles, uint32_t mhz) { return VTime{int64_t(cycles * 1000 / mhz)}; }
 constexpr uint64_t time_to_cycles(VTime t, uint32_t mhz) { return t.ns <= 0 ? 0 : uint64_t(t.ns) * mhz / 1000; }

@@ -45,7 +45,15 @@ DeviceNet::DeviceNet(const Parts& p)
       transport_(p.transport),
       link_(p.link),
       rng_(p.seed),
+      loss_rng_(mix_seed(p.seed, uint64_t(SeedPurpose::net_loss))),
       source_(p.source) {}
+
+VTime DeviceNet::serialize_out(VTime now, size_t bytes) {
+  const uint64_t rate = faults_.rate_at(now);
+  if (rate == 0) return {};
+  wire_free_at_ = std::max(wire_free_at_, now) + wire_time(bytes, rate, kMss);
+  return wire_free_at_ - now;
+}
 
 DeviceNet::~DeviceNet() { close_all(); }
 

@@ -102,6 +102,17 @@ class DeviceNet {
   LinkFaults& faults() { return faults_; }
   const LinkFaults& faults() const { return faults_; }
   Rng& rng() { return rng_; }
+  // A packet_loss open at t loses this transmission (a draw from the link's loss stream, made only
+  // while one is open, so a fleet without one draws nothing).
+  bool segment_lost(VTime t) {
+    const double p = faults_.loss_at(t);
+    return p > 0 && loss_rng_.unit() < p;
+  }
+  // A bandwidth cap open at `now`: `bytes` sent then leave after those before them, and this is
+  // how long after `now` the last of them is on its way ({} when not capped).
+  VTime serialize_out(VTime now, size_t bytes);
+  // The loss stream, for what the device receives (lwip_rx.h RxLink: drawn as it looks).
+  Rng& loss_rng() { return loss_rng_; }
   const std::string& source() const { return source_ ? *source_ : kNoSource; }
   NetCounters& counters() { return counters_; }
   const NetCounters& counters() const { return counters_; }
@@ -118,6 +129,8 @@ class DeviceNet {
   LinkConfig link_;
   LinkFaults faults_;
   Rng rng_;
+  Rng loss_rng_;          // packet_loss draws (its own stream: the jitter's stays as it was)
+  VTime wire_free_at_{};  // a capped link: when what was sent last is on its way whole
   const std::string* source_;
   NetRecorder* recorder_ = nullptr;
   NetCounters counters_;

@@ -1,5 +1,8 @@
 // sim/net/link_faults.h — what the scenario's faults do to one device's link (docs/faults.md): a
-// link_delay adds its delay to every exchange begun in its windows; a partition black-holes
+// link_delay adds its delay to every exchange begun in its windows; a packet_loss loses a share
+// of the segments each way (the device's held and sent again at lwIP's timeout, lwip_rto.h; the
+// broker's resent at Linux's), drawn per transmission from the device's own stream; a bandwidth
+// cap makes every byte take its time on the wire each way; a partition black-holes
 // every packet in both directions for its windows of device time. What
 // the device sends meanwhile waits in its TCP send buffer and goes out when the partition ends
 // (retransmitted, as lwIP would, if the connection is still there), what the peer sends reaches
@@ -7,6 +10,8 @@
 // The windows are the scenario's, so a replay sees the same partitions.
 #pragma once
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -19,7 +24,26 @@ class LinkFaults {
  public:
   void add_partition(const WindowSchedule& w) { partitions_.push_back(w); }
   void add_delay(const WindowSchedule& w, VTime delay) { delays_.push_back({w, delay}); }
-  bool any() const { return !partitions_.empty() || !delays_.empty(); }
+  void add_loss(const WindowSchedule& w, double share) { losses_.push_back({w, share}); }
+  void add_rate(const WindowSchedule& w, uint64_t bits_per_s) { rates_.push_back({w, bits_per_s}); }
+  bool any() const { return !partitions_.empty() || !delays_.empty() || !losses_.empty() || !rates_.empty(); }
+
+  // The share of segments lost at t (packet_losses open together lose independently), 0 for none.
+  double loss_at(VTime t) const {
+    double kept = 1;
+    VTime end{};
+    for (const auto& [w, p] : losses_)
+      if (w.open_until(t, &end)) kept *= 1 - p;
+    return 1 - kept;
+  }
+  // The link's bit rate at t (the lowest of the caps open then), 0 for none.
+  uint64_t rate_at(VTime t) const {
+    uint64_t r = 0;
+    VTime end{};
+    for (const auto& [w, bps] : rates_)
+      if (w.open_until(t, &end) && (r == 0 || bps < r)) r = bps;
+    return r;
+  }
 
   // What the link_delays open at t add to an exchange begun then.
   VTime extra_delay(VTime t) const {
@@ -65,6 +89,16 @@ class LinkFaults {
  private:
   std::vector<WindowSchedule> partitions_;
   std::vector<std::pair<WindowSchedule, VTime>> delays_;
+  std::vector<std::pair<WindowSchedule, double>> losses_;
+  std::vector<std::pair<WindowSchedule, uint64_t>> rates_;
 };
+
+// How long `bytes` of payload take on a link of `bits_per_s`: in segments of `mss` bytes, each
+// with its 40 bytes of IPv4 and TCP headers; whole microseconds, rounded up.
+inline VTime wire_time(size_t bytes, uint64_t bits_per_s, size_t mss) {
+  if (bits_per_s == 0 || bytes == 0) return {};
+  const uint64_t wire = bytes + 40 * ((bytes + mss - 1) / mss);
+  return VTime::from_us(int64_t((__uint128_t(wire) * 8 * 1000000ull + bits_per_s - 1) / bits_per_s));
+}
 
 }  // namespace espfleet

@@ -5,6 +5,9 @@
 #include <cstring>
 
 #include "device_heap.h"
+#include "link_faults.h"
+#include "lwip_rto.h"
+#include "rng.h"
 
 namespace espfleet {
 
@@ -18,9 +21,10 @@ void RxQueue::deliver(const char* bytes, size_t n, VTime visible_at) {
 }
 
 // Move received bytes into pbufs; what does not fit stays in the backlog.
-void RxQueue::fill_pbufs() {
+void RxQueue::fill_pbufs(const RxLink& link) {
   DeviceHeap::NoteOnce burst(heap_);  // one moment for the heap's figures
   size_t off = 0;
+  VTime visible = backlog_visible_at_;
   while (off < backlog_.size()) {
     size_t len = std::min(kMss, backlog_.size() - off);
     // lwIP drops a segment it cannot hold (the peer sends it again): not the firmware's failure.
@@ -28,15 +32,22 @@ void RxQueue::fill_pbufs() {
         HeapRequest{len + kPbufOverhead, len + kPbufOverhead, HeapTag::lwip, kLwipSite, /*counts_failure=*/false}));
     if (!p) break;
     std::memcpy(p + kPbufOverhead, backlog_.data() + off, len);
-    rx_.push_back(Pbuf{p, uint16_t(len), uint16_t(kPbufOverhead), backlog_visible_at_});
+    if (link.bits_per_s || link.loss > 0) {  // after the segment before it
+      VTime at = ceil_us(std::max(wire_free_at_, backlog_visible_at_)) + wire_time(len, link.bits_per_s, kMss);
+      for (uint8_t k = 0; k < LwipRto::kMaxRetransmits && link.loss > 0 && link.rng->unit() < link.loss; ++k)
+        at = at + peer_retransmit_timeout(link.rtt, k);  // lost: the peer sends it again
+      wire_free_at_ = at;
+      visible = at;
+    }
+    rx_.push_back(Pbuf{p, uint16_t(len), uint16_t(kPbufOverhead), visible});
     held_ += len;
     off += len;
   }
   backlog_.erase(0, off);
 }
 
-void RxQueue::take_arrived(VTime now) {
-  if (!backlog_.empty() && backlog_visible_at_ <= now) fill_pbufs();
+void RxQueue::take_arrived(VTime now, const RxLink& link) {
+  if (!backlog_.empty() && backlog_visible_at_ <= now) fill_pbufs(link);
 }
 
 bool RxQueue::next_visible(VTime* at) const {

@@ -28,6 +28,9 @@ bool TcpSocket::next_event(VTime* at) const {
   if (rx_.next_visible(&t)) consider(t);
   if (peer_closed_) consider(peer_closed_at_);
   if (link_model_.reply_pending()) consider(link_model_.reply_at());
+  // Held bytes go when lwIP's timer fires or the wire is free: the device must be there (after
+  // that, at its next call on the socket, as after a partition).
+  if (const VTime h = std::max(resend_at_, wire_at_); !unsent_.empty() && h > net_.task().now()) consider(h);
   if (state_ == State::connecting || pending_writes_ > 0) consider(net_.task().now());  // a wait of its own
   return any;
 }
@@ -37,7 +40,17 @@ bool TcpSocket::close_visible() const { return peer_closed_ && peer_closed_at_ <
 // --- connect (DeviceNet::connect) ----------------------------------------------------------------
 
 int TcpSocket::start(const sockaddr_in& peer) {
-  link_model_.transmit(net_.task().now(), net_.link(), net_.rng(), net_.faults().extra_delay(net_.task().now()));
+  const VTime now = net_.task().now();
+  VTime extra = net_.faults().extra_delay(now);
+  // A packet_loss: a lost SYN is sent again after lwIP's 3 s, a lost SYN-ACK after the broker's
+  // 1 s, doubled (Linux's TCP_TIMEOUT_INIT); the connect's outcome comes that much later.
+  bool lost = false;
+  for (uint8_t k = 0; k < LwipRto::kSynMaxRetransmits && net_.segment_lost(now); ++k, lost = true)
+    extra = extra + LwipRto::kSynTimeout;
+  for (uint8_t k = 0; k < LwipRto::kSynMaxRetransmits && net_.segment_lost(now); ++k, lost = true)
+    extra = extra + VTime::from_us(int64_t(1000000) << k);
+  link_model_.transmit(now, net_.link(), net_.rng(), extra);
+  if (!lost) rto_.sample(link_model_.ack_at(net_.link()) - now);
   net_.counters().tcp_connects++;
   int rc = net_.transport().open(*this, peer, net_.source());
   if (rc < 0) record(NetEventKind::connect, rc, net_.task().now());
@@ -68,30 +81,69 @@ size_t TcpSocket::write(const uint8_t* buf, size_t len) {
   net_.clock().charge(cost::kTcpCall + cost::kTcpByte * len);
   net_.transport().sync_to_wall(net_);
   if (state_ != State::connected) return 0;
-  if (VTime until{}; net_.faults().partitioned(net_.task().now(), &until)) {
-    // Into the send buffer, which nothing empties until the partition ends.
+  // Into the send buffer, which nothing empties until the partition ends or the lost segment
+  // before these bytes has gone again (TCP keeps the order).
+  // On a capped link the bytes wait there until the wire has carried them (after what the device
+  // sent before: DeviceNet::serialize_out).
+  const VTime now = net_.task().now();
+  auto hold = [&] {
     const size_t take = std::min(len, LinkFaults::kSendBuffer - std::min(LinkFaults::kSendBuffer, unsent_.size()));
     unsent_.append(reinterpret_cast<const char*>(buf), take);
     net_.counters().tx_bytes += take;
+    if (const VTime wire = net_.serialize_out(now, take); wire.ns > 0)
+      wire_at_ = std::max(wire_at_, ceil_us(now + wire));
     return take;
-  }
+  };
+  if (VTime until{}; net_.faults().partitioned(now, &until)) return hold();
   release_unsent();
   if (state_ != State::connected) return 0;
-  return send_now(buf, len);
+  if (!unsent_.empty() || net_.faults().rate_at(now) > 0) return hold();
+  if (net_.segment_lost(now)) {  // lost on its way: lwIP keeps it and sends it again at its timeout
+    resend_at_ = ceil_us(now + rto_.timeout(0));
+    retries_ = 0;
+    return hold();
+  }
+  return send_now(buf, len, true);
+}
+
+RxLink TcpSocket::rx_link(VTime now) {
+  return RxLink{net_.faults().rate_at(now), net_.faults().loss_at(now), &net_.loss_rng(), net_.link().rtt};
+}
+
+VTime TcpSocket::hold_end() const {
+  const VTime now = net_.task().now();
+  if (VTime until{}; net_.faults().partitioned(now, &until)) return until;
+  return std::max({now, resend_at_, wire_at_});
 }
 
 void TcpSocket::release_unsent() {
   if (unsent_.empty() || state_ != State::connected) return;
-  VTime until{};
-  if (net_.faults().partitioned(net_.task().now(), &until)) return;
+  const VTime now = net_.task().now();
+  if (hold_end() > now) return;
   net_.before_effect();
+  // Sent again (the partition's end, or lwIP's timer), and lost again: the timer doubles, and
+  // after TCP_MAXRTX tries lwIP gives the connection up.
+  if (net_.segment_lost(now)) {
+    if (resend_at_.ns > 0 && ++retries_ >= LwipRto::kMaxRetransmits) {
+      unsent_.clear();
+      resend_at_ = {};
+      link_lost(now, UV_ETIMEDOUT);
+      return;
+    }
+    resend_at_ = ceil_us(now + rto_.timeout(retries_));
+    return;
+  }
+  const bool first = resend_at_.ns == 0;
+  resend_at_ = {};
+  wire_at_ = {};
+  retries_ = 0;
   std::string held = std::move(unsent_);
   unsent_.clear();
   net_.counters().tx_bytes -= held.size();  // counted again as it goes out
-  send_now(reinterpret_cast<const uint8_t*>(held.data()), held.size());
+  send_now(reinterpret_cast<const uint8_t*>(held.data()), held.size(), first);
 }
 
-size_t TcpSocket::send_now(const uint8_t* buf, size_t len) {
+size_t TcpSocket::send_now(const uint8_t* buf, size_t len, bool first) {
   uint64_t hash = hash_bytes(buf, len);
   int status = net_.transport().send(*this, buf, len, hash);
   if (status == Transport::kDiverged) return 0;
@@ -111,7 +163,9 @@ size_t TcpSocket::send_now(const uint8_t* buf, size_t len) {
   const bool refused = status < 0;
   if (refused && close_visible()) return 0;
   if (!refused) pending_writes_++;  // a refused write never completes
-  link_model_.transmit(net_.task().now(), net_.link(), net_.rng(), net_.faults().extra_delay(net_.task().now()));
+  const VTime now = net_.task().now();
+  link_model_.transmit(now, net_.link(), net_.rng(), net_.faults().extra_delay(now));
+  if (first) rto_.sample(link_model_.ack_at(net_.link()) - now);
   watch_.sent(host_now());
   net_.counters().tx_bytes += len;
   return len;
@@ -139,7 +193,7 @@ int TcpSocket::available() {
   net_.clock().charge(cost::kTcpCall / 4);
   await_reply();
   VTime now = net_.task().now();
-  rx_.take_arrived(now);
+  rx_.take_arrived(now, rx_link(now));
   return int(rx_.visible(now));
 }
 
@@ -149,7 +203,7 @@ int TcpSocket::read(uint8_t* buf, size_t len) {
   release_unsent();
   await_reply();
   VTime now = net_.task().now();
-  rx_.take_arrived(now);
+  rx_.take_arrived(now, rx_link(now));
   if (len && rx_.visible(now)) net_.before_effect();  // it takes bytes
   size_t n = rx_.read(buf, len, now);
   net_.counters().rx_read += n;
@@ -164,7 +218,7 @@ int TcpSocket::peek() {
   release_unsent();
   await_reply();
   VTime now = net_.task().now();
-  rx_.take_arrived(now);
+  rx_.take_arrived(now, rx_link(now));
   return rx_.peek(now);
 }
 
@@ -175,9 +229,13 @@ bool TcpSocket::flush(uint32_t timeout_ms) {
   Task& task = net_.task();
   Scheduler& sched = net_.sched();
   VTime deadline = task.now() + VTime::from_ms(timeout_ms);
-  if (!unsent_.empty()) {  // no ACK can come through a partition
-    VTime until{};
-    if (net_.faults().partitioned(task.now(), &until)) {
+  // No ACK comes through a partition, nor for a lost segment or one still on a capped wire. Each
+  // turn ends a hold (the times are whole microseconds, which the clock reaches exactly), so a
+  // partition and lwIP's retries are all it takes; the bound is a guard.
+  for (int turn = 0; !unsent_.empty(); ++turn) {
+    if (turn > 2 * LwipRto::kMaxRetransmits) return false;
+    const VTime until = hold_end();
+    if (until > task.now()) {
       sched.park_until(task, std::min(until, deadline));
       if (until > deadline) return false;
     }

@@ -11,6 +11,7 @@
 
 #include "fast_pacing.h"
 #include "link_model.h"
+#include "lwip_rto.h"
 #include "lwip_rx.h"
 #include "net_event.h"
 #include "platform.h"
@@ -65,7 +66,8 @@ class TcpSocket final : public EspTcp {
   // DeviceNet::link_lost: aborted at `now` with `error` (nothing more arrives; unread bytes are lost).
   void link_lost(VTime now, int error);
   int pending_writes() const { return pending_writes_; }
-  // Bytes a partition holds in the send buffer (link_faults.h), sent when it ends.
+  // Bytes a partition or a lost segment holds in the send buffer (link_faults.h), sent when the
+  // partition ends or lwIP's retransmission timer fires.
   bool holds_unsent() const { return !unsent_.empty(); }
   void write_cancelled() { pending_writes_--; }  // a closed socket's write finished (libuv)
   void* link = nullptr;                          // the transport's own state for this connection
@@ -76,11 +78,18 @@ class TcpSocket final : public EspTcp {
   int start(const sockaddr_in& peer);
   bool await_connected(uint32_t timeout_ms);
   void shut();  // closed: pbufs freed
-  // Hands `len` bytes to the transport (recorded, counted, the link's exchange drawn): a write,
-  // or the bytes a partition held, when it is over.
-  size_t send_now(const uint8_t* buf, size_t len);
-  // A partition is over: what it held goes out now (the firmware's next call on the socket).
+  // Hands `len` bytes to the transport (recorded, counted, the link's exchange drawn, a link_delay
+  // added): a write, or the bytes held in the send buffer, once they may go. `first`: sent for the
+  // first time, a round-trip sample for lwIP's timer.
+  size_t send_now(const uint8_t* buf, size_t len, bool first);
+  // What the send buffer holds goes out now if it may (the partition over, the retransmission
+  // due — and not lost again): the firmware's next call on the socket.
   void release_unsent();
+  // When what the send buffer holds may go next: the open partition's end, else the lost
+  // segment's retransmission or the capped wire's end, else now.
+  VTime hold_end() const;
+  // What the link does to received segments at `now` (lwip_rx.h).
+  RxLink rx_link(VTime now);
 
   void deliver_connect(int status, VTime vis);
   void deliver_data(const char* bytes, size_t n, VTime vis);
@@ -104,8 +113,12 @@ class TcpSocket final : public EspTcp {
   bool peer_closed_ = false;
   VTime peer_closed_at_{};
   int pending_writes_ = 0;
-  VTime event_at_{};    // when the device sees the connect's outcome
-  std::string unsent_;  // written during a partition (at most LinkFaults::kSendBuffer)
+  VTime event_at_{};     // when the device sees the connect's outcome
+  std::string unsent_;   // held: written during a partition or lost (at most LinkFaults::kSendBuffer)
+  VTime resend_at_{};    // what unsent_ holds was lost: when lwIP sends it again ({}: not lost)
+  VTime wire_at_{};      // a capped link: when the wire has carried what unsent_ holds ({}: no cap)
+  uint8_t retries_ = 0;  // its retransmissions so far
+  LwipRto rto_;
 };
 
 }  // namespace espfleet

@@ -2,6 +2,7 @@
 #include "activity_series.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -17,6 +18,12 @@ namespace {
 constexpr const char* kSeries[] = {"up", "down", "crashes", "connect_failures"};
 constexpr FleetActivity::Event kEvents[] = {FleetActivity::Event::up, FleetActivity::Event::down,
                                             FleetActivity::Event::crash, FleetActivity::Event::connect_failure};
+
+// 0.25 -> "25%", 0.125 -> "12.5%" (up to a tenth of a percent).
+std::string percent(double share) {
+  const long tenths = std::lround(share * 1000);
+  return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") + "%";
+}
 }  // namespace
 
 json activity_record(const FleetActivity& a, VTime end) {
@@ -67,8 +74,13 @@ json device_fault_events(const Scenario& sc, VTime end) {
         const std::string name = f.kind == FaultKind::partition     ? "partition"
                                  : f.kind == FaultKind::wifi_loss   ? "Wi-Fi loss"
                                  : f.kind == FaultKind::dns_failure ? "DNS failure"
+                                 : f.kind == FaultKind::packet_loss ? "packet loss"
+                                 : f.kind == FaultKind::bandwidth   ? "bandwidth cap"
                                                                     : "link delay";
-        const std::string how = f.kind == FaultKind::link_delay ? ", +" + format_duration(f.delay) : std::string();
+        const std::string how = f.kind == FaultKind::link_delay    ? ", +" + format_duration(f.delay)
+                                : f.kind == FaultKind::packet_loss ? ", " + percent(f.loss) + " lost each way"
+                                : f.kind == FaultKind::bandwidth   ? ", " + format_bit_rate(f.rate_bps) + "/s"
+                                                                   : std::string();
         out.push_back(timeline_entry(t.seconds(), name + " begins (" + tag + ", " + who + how + ")",
                                      TimelineKind::fault_begins, f.index));
         const VTime until = t + VTime::from_us(f.duration.us);

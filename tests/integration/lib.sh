@@ -23,6 +23,14 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# refused NAME TOML PATTERN WHAT: `espfleet run` of scenario TOML (written to $WORK/NAME.toml) must
+# fail, and its error (in $WORK/NAME.err) match the grep pattern PATTERN; WHAT says what it is.
+refused() {
+  printf '%b' "$2" > "$WORK/$1.toml"
+  "$ESPFLEET" run "$WORK/$1.toml" --quiet --out "$WORK/$1.run" > /dev/null 2> "$WORK/$1.err" && fail "$4 ran"
+  grep -q -- "$3" "$WORK/$1.err" || fail "$4: no reason: $(cat "$WORK/$1.err")"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

@@ -116,16 +116,8 @@ finish()
 PY
 
 # What cannot be, refused before the run and by name.
-printf '[fleet]\ndevices = 1\nduration = "10s"\n[[faults]]\nkind = "observer_outage"\nat = "2s"\nduration = "2s"\n' > "$WORK/noobs.toml"
-"$ESPFLEET" run "$WORK/noobs.toml" --quiet --out "$WORK/noobs" > /dev/null 2> "$WORK/noobs.err" && fail "an observer_outage without fleet.observe ran"
-grep -q "faults\[0\]: an observer_outage .* needs fleet.observe = true" "$WORK/noobs.err" || fail "no reason: $(cat "$WORK/noobs.err")"
-printf '[fleet]\ndevices = 1\nobserve = true\n[[faults]]\nkind = "observer_outage"\nat = "2s"\nduration = "2s"\nfraction = 0.5\n' > "$WORK/frac.toml"
-"$ESPFLEET" run "$WORK/frac.toml" --quiet --out "$WORK/frac" > /dev/null 2> "$WORK/frac.err" && fail "an observer_outage with a fraction ran"
-grep -q "faults\[0\].fraction.*the observer's outage has no target devices" "$WORK/frac.err" || fail "no reason: $(cat "$WORK/frac.err")"
-printf '[fleet]\ndevices = 1\n[tls]\nenabled = false\n[broker]\npersistence = true\nurl = "mqtt://127.0.0.1:1"\n' > "$WORK/ext.toml"
-"$ESPFLEET" run "$WORK/ext.toml" --quiet --out "$WORK/ext" > /dev/null 2> "$WORK/ext.err" && fail "broker.persistence with a broker of the user's ran"
-grep -q "broker.persistence: acts on the embedded broker" "$WORK/ext.err" || fail "no reason: $(cat "$WORK/ext.err")"
-printf '[fleet]\ndevices = 1\n[mqtt]\nqos = 2\n' > "$WORK/qos2.toml"
-"$ESPFLEET" run "$WORK/qos2.toml" --quiet --out "$WORK/qos2" > /dev/null 2> "$WORK/qos2.err" && fail "mqtt.qos = 2 ran"
-grep -q "mqtt.qos = 2" "$WORK/qos2.err" || fail "no reason: $(cat "$WORK/qos2.err")"
+refused noobs '[fleet]\ndevices = 1\nduration = "10s"\n[[faults]]\nkind = "observer_outage"\nat = "2s"\nduration = "2s"\n' "faults\[0\]: an observer_outage .* needs fleet.observe = true" "an observer_outage without fleet.observe"
+refused frac '[fleet]\ndevices = 1\nobserve = true\n[[faults]]\nkind = "observer_outage"\nat = "2s"\nduration = "2s"\nfraction = 0.5\n' "faults\[0\].fraction.*the observer's outage has no target devices" "an observer_outage with a fraction"
+refused ext '[fleet]\ndevices = 1\n[tls]\nenabled = false\n[broker]\npersistence = true\nurl = "mqtt://127.0.0.1:1"\n' "broker.persistence: acts on the embedded broker" "broker.persistence with a broker of the user's"
+refused qos2 '[fleet]\ndevices = 1\n[mqtt]\nqos = 2\n' "mqtt.qos = 2" "mqtt.qos = 2"
 echo "PASS: QoS 1 acknowledged messages survive a kill -9 with persistence and are accounted lost without it"

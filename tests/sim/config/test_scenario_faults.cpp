@@ -75,6 +75,23 @@ TEST_CASE("faults: a certificate rotation, same key or new") {
             .find("only a cert_rotate has new_key") != std::string::npos);
 }
 
+TEST_CASE("faults: packet loss and a bandwidth cap, as the device holds them and the summary shows them") {
+  Scenario s = parse_scenario(
+      "[fleet]\ndevices = 4\n"
+      "[[faults]]\nkind = \"packet_loss\"\nat = \"10s\"\nduration = \"30s\"\nloss = 0.25\n"
+      "[[faults]]\nkind = \"bandwidth\"\nat = 0\nduration = \"1m\"\nrate = \"64kbit\"\n",
+      "test.toml");
+  REQUIRE(s.fleet.faults.size() == 2);
+  CHECK(s.fleet.faults[0].loss == 0.25);
+  CHECK(s.fleet.faults[1].rate_bps == 64000);
+  const DeviceFault d = device_fault(s.fleet.faults[0]);
+  CHECK(d.loss == 0.25);
+  CHECK(d.when.length == Duration::from_s(30));
+  CHECK(device_fault(s.fleet.faults[1]).rate_bps == 64000);
+  CHECK(fault_json(s.fleet.faults[0])["loss"] == 0.25);
+  CHECK(fault_json(s.fleet.faults[1])["rate"] == "64kbit");
+}
+
 TEST_CASE("faults: what is refused, with the entry and key named") {
   CHECK(error_of("[[faults]]\nat = \"1m\"\n").find("test.toml:1:1: [[faults]] needs a kind") == 0);
   CHECK(error_of("[[faults]]\nkind = \"broker_kil\"\nat = \"1m\"\nduration = \"5s\"\n")
@@ -96,6 +113,16 @@ TEST_CASE("faults: what is refused, with the entry and key named") {
             .find("faults[0].group = \"b\": no [[group]] has this name (groups: a)") != std::string::npos);
   CHECK(error_of("[[faults]]\nkind = \"partition\"\nat = 5\nduration = \"1s\"\ntarget = \"all\"\n")
             .find("unknown key 'target' in [[faults]]") != std::string::npos);
+  CHECK(error_of("[[faults]]\nkind = \"packet_loss\"\nat = 5\nduration = \"1s\"\n")
+            .find("a packet_loss needs loss = SHARE") != std::string::npos);
+  CHECK(error_of("[[faults]]\nkind = \"packet_loss\"\nat = 5\nduration = \"1s\"\nloss = 1.0\n")
+            .find("faults[0].loss = 1.0: must be a number above 0 and below 1") != std::string::npos);
+  CHECK(error_of("[[faults]]\nkind = \"partition\"\nat = 5\nduration = \"1s\"\nloss = 0.5\n")
+            .find("only a packet_loss has loss") != std::string::npos);
+  CHECK(error_of("[[faults]]\nkind = \"bandwidth\"\nat = 5\nduration = \"1s\"\n").find("a bandwidth needs rate") !=
+        std::string::npos);
+  CHECK(error_of("[[faults]]\nkind = \"bandwidth\"\nat = 5\nduration = \"1s\"\nrate = \"300bit\"\n")
+            .find("must be from 1200bit to 1Gbit per second") != std::string::npos);
   CHECK(error_of("[faults]\nkind = \"partition\"\n").find("faults must be an array of tables") != std::string::npos);
   CHECK(error_of("[[group]]\nname = \"a\"\ncount = 1\n[[group.faults]]\nkind = \"partition\"\n")
             .find("write [[faults]] entries outside [[group]]") != std::string::npos);

@@ -87,3 +87,17 @@ TEST_CASE("frequencies are whole MHz; a bare number is MHz") {
   CHECK_THROWS_WITH_AS(parse_mhz("80.5MHz"), doctest::Contains("whole number of MHz"), UnitError);
   CHECK_THROWS_WITH_AS(parse_mhz("80Mb"), doctest::Contains("unknown unit"), UnitError);
 }
+
+TEST_CASE("bit rates use decimal multipliers; a bare number is bits per second") {
+  CHECK(parse_bit_rate("64kbit") == 64000);
+  CHECK(parse_bit_rate("64 kbps") == 64000);
+  CHECK(parse_bit_rate("2Mbit") == 2000000);
+  CHECK(parse_bit_rate("1.5Mbps") == 1500000);
+  CHECK(parse_bit_rate("9600") == 9600);
+  CHECK(format_bit_rate(64000) == "64kbit");
+  CHECK(format_bit_rate(2000000) == "2Mbit");
+  CHECK(format_bit_rate(9600) == "9600bit");
+  CHECK(parse_bit_rate(format_bit_rate(1500000)) == 1500000);
+  CHECK_THROWS_WITH_AS(parse_bit_rate("64kB"), doctest::Contains("unknown unit 'kB'"), UnitError);
+  CHECK_THROWS_WITH_AS(parse_bit_rate("0.5bit"), doctest::Contains("not a whole number of bits per second"), UnitError);
+}

@@ -9,7 +9,9 @@
 #include <string>
 
 #include "device_heap.h"
+#include "link_faults.h"
 #include "lwip_rx.h"
+#include "rng.h"
 
 using namespace espfleet;
 
@@ -93,4 +95,61 @@ TEST_CASE("lwip rx: a segment the heap cannot hold stays in the backlog, and is 
   rx.clear();
   CHECK(rx.held() == 0);
   CHECK(h.heap.tags().size() == 0);
+}
+
+TEST_CASE("lwip rx: on a capped link each segment is visible once it and those before it have crossed the wire") {
+  Heap h(16384);
+  RxQueue rx(h.heap);
+  std::string b = bytes(1000);
+  rx.deliver(b.data(), b.size(), VTime::from_ms(10));
+  rx.take_arrived(VTime::from_ms(10), RxLink{32000});  // 32 kbit/s: (536 + 40) B = 144 ms, (464 + 40) B = 126 ms
+  CHECK(rx.held() == 1000);
+  CHECK(rx.visible(VTime::from_ms(153)) == 0);
+  CHECK(rx.visible(VTime::from_ms(154)) == kMss);
+  CHECK(rx.visible(VTime::from_ms(279)) == kMss);
+  CHECK(rx.visible(VTime::from_ms(280)) == 1000);
+  VTime next{};
+  REQUIRE(rx.next_visible(&next));
+  CHECK(next == VTime::from_ms(154));
+  // Bytes arriving while the wire is still busy queue behind it.
+  rx.deliver("z", 1, VTime::from_ms(200));
+  rx.take_arrived(VTime::from_ms(200), RxLink{32000});
+  uint8_t out[1001];
+  CHECK(rx.read(out, sizeof out, VTime::from_ms(290)) == 1000);
+  CHECK(rx.read(out, sizeof out, VTime::from_ms(290)) == 0);  // 41 B more: 10.25 ms on
+  CHECK(rx.read(out, sizeof out, VTime::from_us(280000 + 10250)) == 1);
+  CHECK(wire_time(1000, 32000, kMss) == VTime::from_ms(270));
+  CHECK(wire_time(0, 32000, kMss) == VTime{});
+  CHECK(wire_time(1000, 0, kMss) == VTime{});
+}
+
+TEST_CASE("lwip rx: on a lossy link a lost segment comes once the peer has sent it again, those after it no earlier") {
+  Heap h(16384);
+  std::string b = bytes(5 * kMss);
+  size_t late = 0, total = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    RxQueue rx(h.heap);
+    Rng rng(seed);
+    rx.deliver(b.data(), b.size(), VTime::from_ms(100));
+    rx.take_arrived(VTime::from_ms(100), RxLink{0, 0.3, &rng, VTime::from_ms(50)});
+    // Visible in order: what a lost segment holds back, the rest waits for.
+    size_t seen = 0;
+    for (int ms = 100; ms <= 40000; ms += 5) {
+      const size_t v = rx.visible(VTime::from_ms(ms));
+      CHECK(v >= seen);
+      seen = v;
+    }
+    CHECK(seen == b.size());
+    const size_t first = rx.visible(VTime::from_ms(100));
+    CHECK(first % kMss == 0);
+    late += first < b.size();
+    total++;
+    // The peer's first resend comes 250 ms after (50 ms round trip + Linux's 200 ms floor).
+    if (first < b.size()) CHECK(rx.visible(VTime::from_ms(349)) < b.size());
+    uint8_t out[5 * kMss];
+    while (rx.read(out, sizeof out, VTime::from_s(100)) > 0) {}
+  }
+  // 1 - 0.7^5 of the deliveries have a lost segment: about 83 %.
+  CHECK(late > total * 7 / 10);
+  CHECK(late < total * 95 / 100);
 }
