@@ -27,8 +27,9 @@ struct NetCounters {
   uint32_t tcp_connects = 0;
   uint32_t tcp_established = 0;  // connects that succeeded
   uint64_t rx_bytes = 0, tx_bytes = 0;
-  uint64_t rx_read = 0;  // bytes the firmware has read
-  uint64_t looks = 0;    // the firmware looked at a socket (available, read, peek, connected)
+  uint64_t rx_read = 0;      // bytes the firmware has read
+  uint64_t looks = 0;        // the firmware looked at a socket (available, read, peek, connected)
+  uint32_t retransmits = 0;  // segments (and SYNs) the device sent again after a packet_loss lost them
 };
 
 // Told before the firmware's call changes a socket (connect, write, flush, a read that takes

@@ -45,8 +45,10 @@ int TcpSocket::start(const sockaddr_in& peer) {
   // A packet_loss: a lost SYN is sent again after lwIP's 3 s, a lost SYN-ACK after the broker's
   // 1 s, doubled (Linux's TCP_TIMEOUT_INIT); the connect's outcome comes that much later.
   bool lost = false;
-  for (uint8_t k = 0; k < LwipRto::kSynMaxRetransmits && net_.segment_lost(now); ++k, lost = true)
+  for (uint8_t k = 0; k < LwipRto::kSynMaxRetransmits && net_.segment_lost(now); ++k, lost = true) {
     extra = extra + LwipRto::kSynTimeout;
+    net_.counters().retransmits++;
+  }
   for (uint8_t k = 0; k < LwipRto::kSynMaxRetransmits && net_.segment_lost(now); ++k, lost = true)
     extra = extra + VTime::from_us(int64_t(1000000) << k);
   link_model_.transmit(now, net_.link(), net_.rng(), extra);
@@ -99,6 +101,7 @@ size_t TcpSocket::write(const uint8_t* buf, size_t len) {
   if (state_ != State::connected) return 0;
   if (!unsent_.empty() || net_.faults().rate_at(now) > 0) return hold();
   if (net_.segment_lost(now)) {  // lost on its way: lwIP keeps it and sends it again at its timeout
+    net_.counters().retransmits++;
     resend_at_ = ceil_us(now + rto_.timeout(0));
     retries_ = 0;
     return hold();
@@ -124,6 +127,7 @@ void TcpSocket::release_unsent() {
   // Sent again (the partition's end, or lwIP's timer), and lost again: the timer doubles, and
   // after TCP_MAXRTX tries lwIP gives the connection up.
   if (net_.segment_lost(now)) {
+    net_.counters().retransmits++;
     if (resend_at_.ns > 0 && ++retries_ >= LwipRto::kMaxRetransmits) {
       unsent_.clear();
       resend_at_ = {};

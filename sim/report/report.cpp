@@ -118,6 +118,7 @@ json device_record(const Device& d) {
   }
   j["rx_bytes"] = d.net().counters().rx_bytes;
   j["tx_bytes"] = d.net().counters().tx_bytes;
+  if (d.net().counters().retransmits) j["tcp_retransmits"] = d.net().counters().retransmits;
   j["virtual_time_s"] = d.now().seconds();
   j["host_stack_high_water"] = d.host_use().stack_high_water;
   j["thunk_size"] = t.size;

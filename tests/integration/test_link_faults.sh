@@ -128,6 +128,8 @@ for d in by("lossy"):
     check(len(mine) == len(tele.get(d["id"], [])) and inside and outside and all(g < 0.1 for g in outside)
           and all(g >= 0.045 for g in inside),
           "dev %d (packet_loss): every publish acknowledged (%d of %d), gaps inside %s, outside %s" % (d["id"], len(mine), len(tele.get(d["id"], [])), inside, outside))
+check(all(d.get("tcp_retransmits", 0) > 0 for d in by("lossy")) and all("tcp_retransmits" not in d for d in by("") + by("capped")),
+      "devices.jsonl counts the lossy devices' retransmissions only: %s" % [(d["id"], d.get("tcp_retransmits")) for d in devs])
 check(len(late) >= 3 and all(0.2 <= g < 30 for g in late) and any(g >= 0.9 for g in late),
       "packet_loss: PUBACKs late by a retransmission (lwIP's 1.5 s doubling, the broker's 250 ms): %s" % late)
 plain = [d["handshake_ms"] for d in by("")]
