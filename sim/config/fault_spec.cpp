@@ -98,11 +98,8 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
     problem("by", nullptr, "a clock_jump needs by = \"+DUR\" or \"-DUR\" (how far the clock jumps, e.g. \"+3650d\")");
   const bool has_loss = field("loss", [&](const toml::node& n) {
     if (f.kind != FaultKind::packet_loss) bad("only a packet_loss has loss");
-    const double v = n.is_integer()          ? double(n.as_integer()->get())
-                     : n.is_floating_point() ? n.as_floating_point()->get()
-                                             : -1;
-    if (!n.is_number() || !(v > 0 && v < 1))
-      bad("must be a number above 0 and below 1 (the share of segments lost each way, e.g. 0.1)");
+    const double v = number_value(n);
+    if (!(v > 0 && v < 1)) bad("must be a number above 0 and below 1 (the share of segments lost each way, e.g. 0.1)");
     f.loss = v;
   });
   if (f.kind == FaultKind::packet_loss && !has_loss)
@@ -132,11 +129,8 @@ FaultSpec read_fault(const toml::table& t, uint32_t index, const FaultProblem& p
   });
   field("fraction", [&](const toml::node& n) {
     if (!device_fault) bad(no_targets);
-    const double v = n.is_integer()          ? double(n.as_integer()->get())
-                     : n.is_floating_point() ? n.as_floating_point()->get()
-                                             : -1;
-    if (!n.is_number() || !(v > 0 && v <= 1))
-      bad("must be a number above 0 and at most 1 (a share of the targeted devices)");
+    const double v = number_value(n);
+    if (!(v > 0 && v <= 1)) bad("must be a number above 0 and at most 1 (a share of the targeted devices)");
     f.fraction = v;
   });
   return f;

@@ -314,10 +314,8 @@ Scenario Loader::resolve() {
       } else if (frac_it != t->end()) {
         p.size_at = key_where(frac_it->first), p.size_node = &frac_it->second;
         const toml::node& n = frac_it->second;
-        double f = n.is_integer()          ? double(n.as_integer()->get())
-                   : n.is_floating_point() ? n.as_floating_point()->get()
-                                           : -1;
-        if (!n.is_number() || !(f >= 0 && f <= 1))
+        const double f = number_value(n);
+        if (!(f >= 0 && f <= 1))
           value_error(p.shown + "fraction", n, p.size_at, "must be a number from 0 to 1 (a share of fleet.devices)");
         else
           g.fraction = f;

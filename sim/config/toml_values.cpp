@@ -2,6 +2,7 @@
 #include "toml_values.h"
 
 #include <algorithm>
+#include <limits>
 #include <sstream>
 
 #include "fingerprint.h"
@@ -72,6 +73,12 @@ Duration read_duration(const toml::node& n, Duration lo, Duration hi, bool whole
   if (d < lo || d > hi) bad("must be between " + lo.str() + " and " + hi.str());
   if (whole_seconds && d.us % 1000000 != 0) bad("must be a whole number of seconds");
   return d;
+}
+
+double number_value(const toml::node& n) {
+  if (n.is_integer()) return double(n.as_integer()->get());
+  if (n.is_floating_point()) return n.as_floating_point()->get();
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 uint64_t read_bytes(const toml::node& n) { return read_unit(n, parse_bytes, "a byte size such as 49152 or \"48K\""); }

@@ -29,6 +29,8 @@ std::string read_string(const toml::node& n);
 std::string read_fingerprint(const toml::node& n);  // as tls.fingerprint1/2 take it
 Duration read_duration(const toml::node& n, Duration lo, Duration hi, bool whole_seconds = false);
 uint64_t read_bytes(const toml::node& n);
+// A TOML integer or float as a double; NaN for any other node (so a range check refuses it).
+double number_value(const toml::node& n);
 
 // The closest candidate by edit distance, else one with the same last segment, else "".
 std::string suggest(std::string_view key, const std::vector<std::string>& candidates);

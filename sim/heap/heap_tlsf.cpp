@@ -18,6 +18,12 @@ int ffs32(uint32_t x) { return x ? __builtin_ctz(x) : -1; }
 struct Params {
   uint32_t fl_max, sl_log2, fl_shift, fl_count, small, control;
 };
+// The first free block's size tlsf_add_pool makes of the bytes after the control block (0 when
+// they cannot hold the block and the sentinel).
+uint32_t pool_block_bytes(uint32_t tlsf_bytes, const Params& p) {
+  if (tlsf_bytes < p.control + 2 * TlsfHeap::kBlockOverhead) return 0;
+  return ((tlsf_bytes - p.control) - 2 * TlsfHeap::kBlockOverhead) & ~(TlsfHeap::kAlign - 1);
+}
 Params params_for(uint32_t tlsf_bytes) {
   Params p;
   p.fl_max = uint32_t(32 - __builtin_clz(tlsf_bytes));
@@ -42,8 +48,7 @@ std::string TlsfHeap::size_problem(size_t bytes) {
   if (b < p.control + kBlockSizeMin)
     return "a TLSF heap region of " + std::to_string(bytes) + " bytes cannot hold its " + std::to_string(p.control) +
            " control bytes and a block";
-  uint32_t pool = ((b - p.control) - 2 * kBlockOverhead) & ~(kAlign - 1);
-  if (b - p.control < 2 * kBlockOverhead || pool < kBlockSizeMin)
+  if (pool_block_bytes(b, p) < kBlockSizeMin)
     return "a TLSF heap region of " + std::to_string(bytes) + " bytes leaves no block after its " +
            std::to_string(p.control) + " control bytes";
   return "";
@@ -88,7 +93,7 @@ TlsfHeap::TlsfHeap(void* mem, size_t region_bytes)
 
   // tlsf_add_pool: one free block whose header starts 4 bytes before the pool (its prev_phys is
   // never used), then the used sentinel of size 0.
-  const uint32_t pool_bytes = ((b - control_size_) - 2 * kBlockOverhead) & ~(kAlign - 1);
+  const uint32_t pool_bytes = pool_block_bytes(b, p);
   const uint32_t first = pool_ - kBlockOverhead;
   set_word(first + 4, 0);
   set_size(first, pool_bytes);

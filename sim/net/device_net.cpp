@@ -137,15 +137,6 @@ std::string DeviceNet::apply(const NetEvent& e) {
 
 bool DeviceNet::next_event(VTime* at) const {
   bool any = false;
-  // Bytes held by a partition go out when it ends: the device must be there.
-  VTime until{};
-  if (faults_.partitioned(task_.now(), &until))
-    for (const auto& s : sockets_)
-      if (s && s->holds_unsent()) {
-        *at = until;
-        any = true;
-        break;
-      }
   for (const auto& s : sockets_) {
     VTime t;
     if (s && s->next_event(&t) && (!any || t < *at)) {

@@ -26,7 +26,6 @@ class LinkFaults {
   void add_delay(const WindowSchedule& w, VTime delay) { delays_.push_back({w, delay}); }
   void add_loss(const WindowSchedule& w, double share) { losses_.push_back({w, share}); }
   void add_rate(const WindowSchedule& w, uint64_t bits_per_s) { rates_.push_back({w, bits_per_s}); }
-  bool any() const { return !partitions_.empty() || !delays_.empty() || !losses_.empty() || !rates_.empty(); }
 
   // The share of segments lost at t (packet_losses open together lose independently), 0 for none.
   double loss_at(VTime t) const {

@@ -28,9 +28,10 @@ bool TcpSocket::next_event(VTime* at) const {
   if (rx_.next_visible(&t)) consider(t);
   if (peer_closed_) consider(peer_closed_at_);
   if (link_model_.reply_pending()) consider(link_model_.reply_at());
-  // Held bytes go when lwIP's timer fires or the wire is free: the device must be there (after
-  // that, at its next call on the socket, as after a partition).
-  if (const VTime h = std::max(resend_at_, wire_at_); !unsent_.empty() && h > net_.task().now()) consider(h);
+  // Held bytes go when the partition ends, lwIP's timer fires or the wire is free: the device must
+  // be there (they go at its next call on the socket).
+  if (!unsent_.empty())
+    if (const VTime h = hold_end(); h > net_.task().now()) consider(h);
   if (state_ == State::connecting || pending_writes_ > 0) consider(net_.task().now());  // a wait of its own
   return any;
 }

@@ -66,9 +66,6 @@ class TcpSocket final : public EspTcp {
   // DeviceNet::link_lost: aborted at `now` with `error` (nothing more arrives; unread bytes are lost).
   void link_lost(VTime now, int error);
   int pending_writes() const { return pending_writes_; }
-  // Bytes a partition or a lost segment holds in the send buffer (link_faults.h), sent when the
-  // partition ends or lwIP's retransmission timer fires.
-  bool holds_unsent() const { return !unsent_.empty(); }
   void write_cancelled() { pending_writes_--; }  // a closed socket's write finished (libuv)
   void* link = nullptr;                          // the transport's own state for this connection
 

@@ -50,6 +50,4 @@ TEST_CASE("link faults: losses open together lose independently; the lowest cap 
   CHECK(f.rate_at(VTime::from_s(1)) == 64000);
   CHECK(f.rate_at(VTime::from_s(21)) == 9600);
   CHECK(f.rate_at(VTime::from_s(40)) == 0);
-  CHECK(f.any());
-  CHECK(!LinkFaults().any());
 }
