@@ -124,14 +124,19 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
   std::map<std::string, uint64_t> lost_by;
   for (size_t i = 0; i < devices.size(); ++i) {
     const Device& d = *devices[i];
-    std::vector<Window> mine = outages;
+    std::vector<Window> mine = outages, slow;
     for (const DeviceFault& f : d.config().faults) {
       // What a device publishes into a partition or a Wi-Fi loss (its connection gone at once, its
-      // station joining again afterwards) is the fault's to lose.
-      if (f.kind != FaultKind::partition && f.kind != FaultKind::wifi_loss) continue;
+      // station joining again afterwards) is the fault's to lose. A lossy or capped link loses
+      // nothing by itself (TCP sends again), but it can hold a connection's bytes back until the
+      // MQTT keepalive gives up on it: what the device published there and the broker never
+      // acknowledged went with that connection, the fault's too.
+      const bool cut = f.kind == FaultKind::partition || f.kind == FaultKind::wifi_loss;
+      const bool link = f.kind == FaultKind::packet_loss || f.kind == FaultKind::bandwidth;
+      if (!cut && !link) continue;
       const std::string tag = "faults[" + std::to_string(f.index) + "]";
       for (int64_t t = f.when.at.us; t <= int64_t(d.now().us()); t += f.when.every.us) {
-        mine.push_back({double(t) / 1e6, double(t + f.when.length.us) / 1e6, tag});
+        (cut ? mine : slow).push_back({double(t) / 1e6, double(t + f.when.length.us) / 1e6, tag});
         if (f.when.every.us <= 0) break;
       }
     }
@@ -197,9 +202,13 @@ DeliveryAccount account_delivery(const std::vector<std::unique_ptr<Device>>& dev
       }
       gone++;
       ack_gone += m.acked;
-      std::string why = why_lost(mine, double(m.t_ms) / 1000.0);
+      const double t = double(m.t_ms) / 1000.0;
+      std::string why = why_lost(mine, t);
       if (why == "unattributed")
         if (const Window* b = lost_in_queue(k)) why = b->fault;
+      if (why == "unattributed" && !m.acked)
+        for (const Window& w : slow)
+          if (t >= w.from_s && t < w.to_s) why = w.fault;
       lost_by[why]++;
       // Where the device's losses were, to look at beside its serial log (a few: 16 B each).
       if (unexplained.size() < kLostShown && why == "unattributed") unexplained.push_back(double(m.t_ms) / 1000.0);

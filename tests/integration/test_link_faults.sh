@@ -144,6 +144,47 @@ finish()
 PY
 refused nodelay '[fleet]\ndevices = 1\n[[faults]]\nkind = "link_delay"\nat = "2s"\nduration = "2s"\n' 'nodelay.toml:3:1: a link_delay needs delay' "a link_delay without delay"
 refused rdelay '[fleet]\ndevices = 1\n[[faults]]\nkind = "tcp_reset"\nat = "2s"\ndelay = "1s"\n' 'faults\[0\].delay.*only a link_delay has delay' "a tcp_reset with a delay"
+# Heavy loss with a short keepalive: connections the keepalive gives up on (rc -4) while their
+# bytes wait on lwIP's doubling timeout. What a device published there and the broker never
+# acknowledged went with the connection — the delivery observer counts it as the fault's loss,
+# and nothing acknowledged is lost.
+cat > "$WORK/drop.toml" <<'TOML'
+[fleet]
+devices = 8
+mode = "fast"
+duration = "150s"
+seed = 22
+connect_spread = "5s"
+observe = true
+[broker]
+require_certificate = false
+[tls]
+client_cert = false
+[app]
+tele_period = "10s"
+[mqtt]
+qos = 1
+keepalive = "10s"
+[[faults]]
+kind = "packet_loss"
+at = "30s"
+duration = "60s"
+loss = 0.5
+TOML
+"$ESPFLEET" run "$WORK/drop.toml" --quiet --out "$WORK/drop" > "$WORK/drop.out" 2> "$WORK/drop.err" \
+  || { cat "$WORK/drop.err"; fail "the heavy-loss run failed"; }
+PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK/drop" <<'PY' || fail "losses in a packet_loss window"
+import json, os, re, sys
+from itcheck import check, finish
+w = sys.argv[1]
+dl = json.load(open(os.path.join(w, "summary.json")))["delivery"]
+drops = [float(m.group(1)) for m in re.finditer(r"^\[ *([0-9.]+)\] dev \d+ MQT: Disconnected, rc -4", open(os.path.join(w, "devices.log")).read(), re.M)]
+check(len(drops) >= 3 and all(30 <= t < 100 for t in drops), "keepalive timeouts (rc -4) in the loss window: %s" % drops)
+check(dl["lost"] > 0 and dl["lost_by_fault"] == {"faults[0]": dl["lost"]} and dl["acknowledged_lost"] == 0
+      and dl["published"] == dl["delivered"] + dl["lost"],
+      "every loss is the packet_loss's, none acknowledged: %s" % {k: dl[k] for k in ("published", "delivered", "lost", "acknowledged_lost", "lost_by_fault")})
+finish()
+PY
 refused loss1 '[fleet]\ndevices = 1\n[[faults]]\nkind = "packet_loss"\nat = "2s"\nduration = "2s"\nloss = 1\n' 'faults\[0\].loss.*must be a number above 0 and below 1' "a packet_loss of 1"
 refused rate '[fleet]\ndevices = 1\n[[faults]]\nkind = "bandwidth"\nat = "2s"\nduration = "2s"\nrate = "64kbyte"\n' 'faults\[0\].rate.*unknown unit' "a bandwidth of 64kbyte"
 echo "PASS: a link delay, TCP resets, packet loss and a bandwidth cap, each where and when the scenario says, reproducibly"
