@@ -23,7 +23,7 @@ const uint32_t kDaysTo1970 = 719528;  // days from 0000-01-01 to 1970-01-01 (Bea
 
 }  // namespace
 
-TlsClient::TlsClient(WiFiClient& tcp) : _tcp(tcp) {}
+TlsClient::TlsClient(WiFiClient& tcp) : _tcp(tcp), _esp32(strncmp(ESP.getChipModel(), "ESP32", 5) == 0) {}
 
 TlsClient::~TlsClient() { stop(0); }
 
@@ -72,8 +72,8 @@ void tls_set_engine_algorithms(br_ssl_engine_context* eng, bool ecdsa) {
 
 bool TlsClient::allocContexts() {
   _sc = static_cast<br_ssl_client_context*>(malloc(sizeof(br_ssl_client_context)));
-  _in = static_cast<unsigned char*>(malloc(kBufIn));
-  _out = static_cast<unsigned char*>(malloc(kBufOut));
+  _in = static_cast<unsigned char*>(malloc(bufIn()));
+  _out = static_cast<unsigned char*>(malloc(bufOut()));
   return _sc && _in && _out;
 }
 
@@ -144,7 +144,7 @@ int TlsClient::connect(const char* host, uint16_t port) {
     br_ssl_engine_set_suites(eng, kSuitesRsa, 1);
   br_ssl_client_set_rsapub(_sc, &br_rsa_i15_public);  // RSA key exchange: encrypt the premaster
   tls_set_engine_algorithms(eng, ecdsa);
-  br_ssl_engine_set_buffers_bidi(eng, _in, kBufIn, _out, kBufOut);
+  br_ssl_engine_set_buffers_bidi(eng, _in, bufIn(), _out, bufOut());
 
   br_ssl_engine_set_x509(eng, _x509);
 

@@ -72,8 +72,14 @@ class TlsClient : public Client {
   const uint8_t* receivedFingerprint() const { return _recvFp; }
   bool fingerprintMode() const { return _fpMode; }
 
-  static const uint32_t kBufIn = 1024 + 325;  // payload 1024 + BearSSL record overhead
+  // Record buffers as Tasmota sizes them: 1024-byte payloads on the ESP8266, 2048 on an ESP32
+  // (its MQTT_MAX_PACKET_SIZE, 1200, is under 2000), plus BearSSL's record overhead (325 in, 85 out).
+  static const uint32_t kBufIn = 1024 + 325;
   static const uint32_t kBufOut = 1024 + 85;
+  static const uint32_t kBufInEsp32 = 2048 + 325;
+  static const uint32_t kBufOutEsp32 = 2048 + 85;
+  uint32_t bufIn() const { return _esp32 ? kBufInEsp32 : kBufIn; }
+  uint32_t bufOut() const { return _esp32 ? kBufOutEsp32 : kBufOut; }
 
  private:
   bool allocContexts();
@@ -105,6 +111,7 @@ class TlsClient : public Client {
   bool _handshakeDone = false;
   uint32_t _thunkSize = 0;
   uint32_t _handshakeTimeout = 10000;
+  bool _esp32 = false;  // the chip is an ESP32 (Tasmota: #ifdef ESP32; here ESP.getChipModel())
   int _lastError = 0;
   uint32_t _handshakeMs = 0;
 };

@@ -17,6 +17,12 @@ EspPlatform& plat() {
 uint32_t EspClass::getFreeHeap() { return plat().heap_free_bytes(); }
 uint32_t EspClass::getMaxFreeBlockSize() { return plat().heap_max_block(); }
 uint8_t EspClass::getHeapFragmentation() { return plat().heap_fragmentation(); }
+uint32_t EspClass::getMinFreeHeap() { return plat().heap_min_free(); }
+uint32_t EspClass::getHeapSize() { return plat().heap_size(); }
+const char* EspClass::getChipModel() {  // the chip is known without a device too (the firmware's own tests)
+  EspPlatform* p = esp_platform();
+  return p ? p->chip_model() : "ESP8266";
+}
 void EspClass::getHeapStats(uint32_t* free, uint32_t* max_block, uint8_t* frag) {
   if (free) *free = getFreeHeap();
   if (max_block) *max_block = getMaxFreeBlockSize();
@@ -61,6 +67,8 @@ String EspClass::getResetReason() {
       return String("Deep-Sleep Wake");
     case 6:
       return String("External System");
+    case 200:  // an ESP32's panic (ESP_RST_PANIC), as Tasmota's ESP32 build names it
+      return String("Exception");
     default:
       return String("Software/System restart");  // the core's own resets (abort, OOM, stack smash)
   }

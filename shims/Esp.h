@@ -1,5 +1,7 @@
-// shims/Esp.h — the ESP8266 `ESP` object: heap figures, cycle counter, chip id, flash, restart,
-// deep sleep, why the device booted, and the chip's fixed facts (a 4 MB flash, the core's versions).
+// shims/Esp.h — the `ESP` object: heap figures, cycle counter, chip id, flash, restart, deep sleep,
+// why the device booted, and the chip's fixed facts (a 4 MB flash, the core's versions). The
+// ESP8266 core's names, and the Arduino-ESP32 core's heap and chip names beside them: the device
+// answers both with its own chip's figures.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +19,12 @@ class EspClass {
   uint32_t getFreeHeap();
   uint32_t getMaxFreeBlockSize();
   uint8_t getHeapFragmentation();
+  // Arduino-ESP32: the largest free block (heap_caps_get_largest_free_block), the lowest free heap
+  // since boot (heap_caps_get_minimum_free_size), the heap's size, which chip this is.
+  uint32_t getMaxAllocHeap() { return getMaxFreeBlockSize(); }
+  uint32_t getMinFreeHeap();
+  uint32_t getHeapSize();
+  const char* getChipModel();
   void getHeapStats(uint32_t* free, uint32_t* max_block, uint8_t* frag);
   uint32_t getCycleCount();
   uint8_t getCpuFreqMHz();

@@ -61,7 +61,8 @@ class EspPlatform {
   // itself (shims/core_main.cpp).
   [[noreturn]] virtual void run_loop(void (*loop)());
 
-  // Heap: the device's umm_malloc arena. file/line tag the call site (as the core's debug heap).
+  // Heap: the device's allocator (umm_malloc on the ESP8266, multi_heap on the ESP32-C3). file/line
+  // tag the call site (as the core's debug heap).
   virtual void* heap_malloc(size_t size, const char* file, int line) = 0;
   virtual void* heap_calloc(size_t count, size_t size, const char* file, int line) = 0;
   virtual void* heap_realloc(void* ptr, size_t size, const char* file, int line) = 0;
@@ -69,6 +70,9 @@ class EspPlatform {
   virtual uint32_t heap_free_bytes() = 0;
   virtual uint32_t heap_max_block() = 0;
   virtual uint8_t heap_fragmentation() = 0;
+  // The lowest free heap since boot, as ESP-IDF keeps it (0 on a chip that keeps none).
+  virtual uint32_t heap_min_free() { return 0; }
+  virtual uint32_t heap_size() { return 0; }  // the heap's bytes (the chip's region)
   // `new` failed: the chip prints "Unhandled C++ exception: OOM" and resets (reason 254).
   [[noreturn]] virtual void oom_abort(size_t size) = 0;
   // The core's abort(): "Abort called", a software-exception reset; why: what the summary names.
@@ -76,6 +80,12 @@ class EspPlatform {
 
   // Identity and lifecycle.
   virtual uint32_t chip_id() = 0;
+  // ESP.getChipModel(): "ESP8266", "ESP32-C3" — the one firmware asks which chip it runs on where
+  // Tasmota's is built for one (#ifdef ESP32).
+  virtual const char* chip_model() { return "ESP8266"; }
+  // uxTaskGetStackHighWaterMark(NULL) on a FreeRTOS chip: the bytes of the loop task's stack
+  // never used so far (0 elsewhere).
+  virtual uint32_t stack_high_water_mark() { return 0; }
   [[noreturn]] virtual void restart() = 0;
   // ESP.deepSleep(us): the chip is off for us µs (0: until a reset, here the run's end), then boots.
   [[noreturn]] virtual void deep_sleep(uint64_t us) = 0;

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include <fstream>
+#include "chip.h"
 #include "heap_map.h"
 #include "heap_tags.h"
-#include "heap_umm.h"
 #include "utf8_text.h"
 
 #include <nlohmann/json.hpp>
@@ -62,15 +62,17 @@ HeapTag tag_of_id(std::string_view id) {
 
 }  // namespace
 
-int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes, std::ostream& out, std::ostream& err,
-                   const HeapMapRequest& map) {
-  if (std::string why = UmmHeap::size_problem(heap_bytes); !why.empty()) {
-    err << "espfleet heap: --heap-bytes " << heap_bytes << ": " << why << "\n";
+int run_heap_trace(std::istream& in, const std::string& name, Chip chip, size_t heap_bytes, std::ostream& out,
+                   std::ostream& err, const HeapMapRequest& map) {
+  const HeapKind kind = chip_model(chip).heap;
+  if (std::string why = chip_heap_size_problem(kind, heap_bytes); !why.empty()) {
+    err << "espfleet heap: --heap-bytes " << heap_bytes << " (" << enum_name(kChipNames, chip) << "): " << why << "\n";
     return 2;
   }
   // Trace sizes are the chip's: charged and held as they are, so every chunk stays in place.
-  std::unique_ptr<uint64_t[]> arena(new uint64_t[(UmmHeap::arena_bytes(heap_bytes) + 7) / 8]());
-  UmmHeap heap(arena.get(), heap_bytes);
+  std::unique_ptr<uint64_t[]> arena(new uint64_t[(chip_heap_arena_bytes(kind, heap_bytes) + 7) / 8]());
+  std::unique_ptr<ChipHeap> model = make_chip_heap(kind, arena.get(), heap_bytes);
+  ChipHeap& heap = *model;
   std::unordered_map<std::string, void*> ids;               // absent = unbound (NULL)
   std::unordered_map<std::string, std::string> unbound_by;  // why an id is NULL: "freed on line 3"
   HeapTags tags;

@@ -1,9 +1,12 @@
-// sim/cli/cmd_heap.h — `espfleet heap --heap-bytes N TRACE`: replay an allocation trace on the
-// umm_malloc model (UmmHeap) and print one JSON line of results and heap metrics per op.
+// sim/cli/cmd_heap.h — `espfleet heap [--chip C] [--heap-bytes N] TRACE`: replay an allocation trace
+// on a chip's heap model (umm_malloc, UmmHeap, on the esp8266; multi_heap on TLSF, TlsfHeap, on the
+// esp32c3) and print one JSON line of results and heap metrics per op.
 #pragma once
 #include <cstddef>
 #include <iosfwd>
 #include <string>
+
+#include "chip_kind.h"
 
 namespace espfleet {
 
@@ -21,7 +24,7 @@ struct HeapMapRequest {
   bool ascii = false;
 };
 
-int run_heap_trace(std::istream& in, const std::string& name, size_t heap_bytes, std::ostream& out, std::ostream& err,
-                   const HeapMapRequest& map = {});
+int run_heap_trace(std::istream& in, const std::string& name, Chip chip, size_t heap_bytes, std::ostream& out,
+                   std::ostream& err, const HeapMapRequest& map = {});
 
 }  // namespace espfleet

@@ -130,7 +130,7 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
        activity, events = json::array(), delivery;
   std::vector<uint32_t> crashed;
   GroupFigures all;
-  std::map<std::string, GroupFigures> groups;
+  std::map<std::string, GroupFigures> groups, chips;
   bool interrupted = false;
   json host = json::object();
   double wall = 0, lag = 0, provision = 0, device_s = 0, hs_host_ms = 0, rss_delta = 0, tape_bytes = 0;
@@ -148,6 +148,7 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
       all.merge(GroupFigures::from_json(j));
       const json shard_groups = j.value("groups", json::object());
       for (auto& [name, g] : shard_groups.items()) groups[name].merge(GroupFigures::from_json(g));
+      for (auto& [name, g] : j.value("chips", json::object()).items()) chips[name].merge(GroupFigures::from_json(g));
     } catch (const std::exception& e) {
       throw CliError((s.dir / "summary.json").string() + ": " + e.what());
     }
@@ -218,6 +219,7 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   all.write_counts(m);
   m["crashed_devices"] = crashed;
   m["groups"] = groups_record(groups);
+  m["chips"] = groups_record(chips);
   if (!sketch.empty()) m["sketch"] = sketch;
   host["wall_s"] = wall;
   host["lag_max_ms"] = lag;

@@ -256,7 +256,8 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   for (const Alloc& a : cap.allocs) {
     largest = std::max(largest, a.drop);
     if (a.site == "tls_client.cpp") {
-      if (a.size == TlsClient::kBufIn || a.size == TlsClient::kBufOut)
+      if (a.size == TlsClient::kBufIn || a.size == TlsClient::kBufOut || a.size == TlsClient::kBufInEsp32 ||
+          a.size == TlsClient::kBufOutEsp32)
         buffers += a.drop;
       else
         ctx += a.drop;

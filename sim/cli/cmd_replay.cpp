@@ -135,10 +135,11 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     // A sketch's names resolve as in the run (to the broker); the tape stands in for what answers.
     if (sketch) eo.sketch_net = SketchNetwork{"127.0.0.1", 1883, 8883};
     eo.on_crash = [&](Device& d, ResetReason reason, const std::string& text, const std::string&) {
-      crashes.push_back({text, reset_code(reason), d.now().seconds(), digest_hex(d.life().crashes().back().digest)});
+      crashes.push_back(
+          {text, reset_code(reason, d.config().chip), d.now().seconds(), digest_hex(d.life().crashes().back().digest)});
       if (!o.json)
-        std::printf("crash: %s  (reset reason %d, at %.6f s, digest %s)\n", text.c_str(), reset_code(reason),
-                    d.now().seconds(), crashes.back().digest.c_str());
+        std::printf("crash: %s  (reset reason %d, at %.6f s, digest %s)\n", text.c_str(),
+                    reset_code(reason, d.config().chip), d.now().seconds(), crashes.back().digest.c_str());
       if (o.until_crash && engine_ptr) {
         if (!o.heap_map.empty())
           map_at_crash = heap_map_snapshot(d.heap().model(), d.heap().tags());  // before the reboot
@@ -160,7 +161,7 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     std::fflush(stdout);
     std::unique_ptr<HeapTraceWriter> trace;
     if (!o.trace_heap.empty()) {
-      trace = std::make_unique<HeapTraceWriter>(o.trace_heap, id, cfg.heap_bytes);
+      trace = std::make_unique<HeapTraceWriter>(o.trace_heap, id, cfg.chip, cfg.heap_bytes);
       dev.heap().set_observer(trace.get());
     }
     if (!o.timeline.empty()) dev.heap().keep_timeline(std::make_unique<HeapTimeline>());

@@ -102,7 +102,7 @@ struct CrashMaps {
     written++;
     size_t nth = d.life().crashes().size();
     std::string title = "dev " + std::to_string(d.id()) + " crash " + std::to_string(nth) + " (reset reason " +
-                        std::to_string(reset_code(reason)) + "): " + text;
+                        std::to_string(reset_code(reason, d.config().chip)) + "): " + text;
     try {
       make_directory(dir);
       const std::string stem = std::to_string(d.id()) + "-crash-" + std::to_string(nth);

@@ -37,11 +37,18 @@ int main(int argc, char** argv) {
   espfleet::ReportOptions report;
   CLI::App* report_cmd = espfleet::add_report_command(app, report);
 
-  std::string trace;
-  size_t heap_bytes = 49152;
-  CLI::App* heap_cmd =
-      app.add_subcommand("heap", "Replay an allocation trace on the umm_malloc model; one JSON line per operation");
-  heap_cmd->add_option("--heap-bytes", heap_bytes, "Heap size in bytes (multiple of 8)")->capture_default_str();
+  std::string trace, heap_chip = "esp8266";
+  size_t heap_bytes = 0;
+  CLI::App* heap_cmd = app.add_subcommand(
+      "heap",
+      "Replay an allocation trace on a chip's heap model (umm_malloc on the esp8266, ESP-IDF's multi_heap on TLSF on "
+      "the esp32c3); one JSON line per operation");
+  heap_cmd->add_option("--chip", heap_chip, "Which chip's allocator: esp8266 (umm_malloc) or esp32c3 (TLSF)")
+      ->check(CLI::IsMember({"esp8266", "esp32c3"}))
+      ->capture_default_str();
+  heap_cmd->add_option("--heap-bytes", heap_bytes,
+                       "Heap size in bytes (esp8266: a multiple of 8, default 49152; esp32c3: the region, default "
+                       "155648)");
   heap_cmd
       ->add_option("TRACE", trace,
                    "Trace file (malloc ID SIZE | free ID | realloc ID SIZE | calloc ID COUNT SIZE), '-' for stdin")
@@ -84,7 +91,10 @@ int main(int argc, char** argv) {
   if (*fingerprint_cmd) return espfleet::cmd_fingerprint(fingerprint);
   if (*sketch_cmd) return espfleet::cmd_sketch(*sketch_cmd, sketch);
   if (*heap_cmd) {
-    if (trace == "-") return espfleet::run_heap_trace(std::cin, "<stdin>", heap_bytes, std::cout, std::cerr, heap_map);
+    const espfleet::Chip chip = *espfleet::enum_parse(espfleet::kChipNames, heap_chip);
+    if (!heap_bytes) heap_bytes = espfleet::chip_defaults(chip).heap_bytes;
+    if (trace == "-")
+      return espfleet::run_heap_trace(std::cin, "<stdin>", chip, heap_bytes, std::cout, std::cerr, heap_map);
     std::error_code ec;
     if (std::filesystem::is_directory(trace, ec)) {
       std::cerr << "espfleet heap: " << trace << ": is a directory, not a trace file\n";
@@ -95,7 +105,7 @@ int main(int argc, char** argv) {
       std::cerr << "espfleet heap: cannot open trace file '" << trace << "': " << std::strerror(errno) << "\n";
       return 2;
     }
-    return espfleet::run_heap_trace(in, trace, heap_bytes, std::cout, std::cerr, heap_map);
+    return espfleet::run_heap_trace(in, trace, chip, heap_bytes, std::cout, std::cerr, heap_map);
   }
   return 0;
 }

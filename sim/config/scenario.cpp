@@ -356,6 +356,24 @@ Scenario Loader::resolve() {
       base.fleet.faults.push_back(std::move(f));
     }
   }
+  // What the scenario leaves to the chip, and what the chip cannot hold.
+  auto chip_settings = [this](Settings& s, const std::string& shown, Where at) {
+    const ChipDefaults d = chip_defaults(s.device.chip);
+    if (!s.cpu_mhz_set) s.device.cpu_mhz = d.cpu_mhz;
+    if (!s.heap_bytes_set) s.device.heap_bytes = d.heap_bytes;
+    if (s.device.heap_bytes > d.heap_max)
+      report(shown + "device.heap_bytes", at,
+             shown + "device.heap_bytes = " + std::to_string(s.device.heap_bytes) + ": must be at most " +
+                 std::to_string(d.heap_max) + " on the " + std::string(enum_name(kChipNames, s.device.chip)) +
+                 " (its user DRAM)");
+    if (s.device.loop_stack_bytes && s.device.chip != Chip::esp32c3)
+      report(shown + "device.loop_stack_bytes", at,
+             shown + "device.loop_stack_bytes = " + std::to_string(s.device.loop_stack_bytes) +
+                 ": only an esp32c3 has a loop task's stack to size (device.chip = \"esp32c3\"); the esp8266's cont "
+                 "stack is 4096 bytes");
+  };
+  chip_settings(base, "", Where{1, 1});
+  for (Pending& p : pending) chip_settings(p.settings, p.shown, p.size_at);
   throw_if_errors();
 
   sc.fleet = base.fleet;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chip_kind.h"
 #include "enum_names.h"
 #include "key_type.h"
 #include "run_mode.h"
@@ -141,8 +142,10 @@ struct HostMapping {
 
 // Everything one device needs; resolved per device (defaults, then its group's overrides).
 struct DeviceConfig {
-  uint32_t cpu_mhz = 80;                          // device.cpu_mhz: 80 | 160
-  uint32_t heap_bytes = 49152;                    // device.heap_bytes (multiple of 8, 4096..81920)
+  Chip chip = Chip::esp8266;                      // device.chip
+  uint32_t cpu_mhz = 80;                          // device.cpu_mhz: 80 | 160 (default: the chip's)
+  uint32_t heap_bytes = 49152;                    // device.heap_bytes (multiple of 8, 4096..the chip's most)
+  uint32_t loop_stack_bytes = 0;                  // device.loop_stack_bytes (esp32c3), 0 = the chip's 8192
   uint32_t heap_boot_used = 0;                    // heap.boot_used: bytes the firmware's boot keeps
   std::vector<HeapWorkload> heap_workload;        // heap.workload (at most 6 entries)
   std::vector<GpioInput> gpio_inputs;             // sketch.gpio_inputs (at most 8)

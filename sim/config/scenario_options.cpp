@@ -105,21 +105,45 @@ const std::vector<Option>& options() {
          s.broker.restart_down = read_duration(n, Duration::from_ms(1), Duration::from_s(86400));
        },
        [](const Settings& s) { return json(s.broker.restart_down.str()); }},
-      {"device.cpu_mhz", "frequency", "MHz", "CPU clock, 80 or 160 (\"160MHz\" also accepted)", true,
+      {"device.chip", "enum", "",
+       "which chip: \"esp8266\" (Xtensa lx106, umm_malloc, thunk stack) or \"esp32c3\" (RISC-V, TLSF heap, BearSSL "
+       "on the loop task's stack); groups may mix them (docs/chips.md)",
+       true, [](Settings& s, const toml::node& n) { s.device.chip = read_enum(n, kChipNames); },
+       [](const Settings& s) { return enum_json(kChipNames, s.device.chip); }},
+      {"device.cpu_mhz", "frequency", "MHz",
+       "CPU clock, 80 or 160 (\"160MHz\" also accepted); default the chip's: 80 on the esp8266, 160 on the esp32c3",
+       true,
        [](Settings& s, const toml::node& n) {
          uint32_t v = read_unit(n, parse_mhz, "a frequency such as 80 or \"160MHz\"");
          if (v != 80 && v != 160) bad("must be 80 or 160");
          s.device.cpu_mhz = v;
+         s.cpu_mhz_set = true;
        },
        [](const Settings& s) { return json(s.device.cpu_mhz); }},
-      {"device.heap_bytes", "bytes", "bytes", "heap size (multiple of 8, 4096 .. 81920; \"48K\" accepted)", true,
+      {"device.heap_bytes", "bytes", "bytes",
+       "heap size (multiple of 8, 4096 .. 81920 on the esp8266, .. 327680 on the esp32c3; \"48K\" accepted); default "
+       "the chip's: 49152 (esp8266), 155648 (esp32c3)",
+       true,
        [](Settings& s, const toml::node& n) {
          uint64_t v = read_bytes(n);
-         if (v < 4096 || v > 81920) bad("must be between 4096 and 81920 (the chip's user DRAM)");
+         const uint32_t most = chip_defaults(Chip::esp32c3).heap_max;
+         if (v < 4096 || v > most) bad("must be between 4096 and " + std::to_string(most) + " (the chip's RAM)");
          if (v % 8 != 0) bad("must be a multiple of 8 (the heap's block size)");
          s.device.heap_bytes = uint32_t(v);
+         s.heap_bytes_set = true;
        },
        [](const Settings& s) { return json(s.device.heap_bytes); }},
+      {"device.loop_stack_bytes", "bytes", "bytes",
+       "esp32c3: the loop task's stack, where BearSSL runs (Tasmota's SET_ESP32_STACK_SIZE), 2048 .. 65536, "
+       "multiple of 16; 0 = 8192, the default. The esp8266's cont stack is fixed (4096)",
+       true,
+       [](Settings& s, const toml::node& n) {
+         uint64_t v = read_bytes(n);
+         if (v != 0 && (v < 2048 || v > 65536)) bad("must be 0 (the default) or between 2048 and 65536");
+         if (v % 16 != 0) bad("must be a multiple of 16 (the RISC-V stack alignment)");
+         s.device.loop_stack_bytes = uint32_t(v);
+       },
+       [](const Settings& s) { return json(s.device.loop_stack_bytes); }},
       {"heap.boot_used", "bytes", "bytes",
        "heap the firmware's boot allocates and keeps (in 512..2048-byte chunks), 0 .. 65536", true,
        [](Settings& s, const toml::node& n) {

@@ -18,6 +18,7 @@ struct Settings {  // what one scope of the file configures
   FleetConfig fleet;
   BrokerConfig broker;
   DeviceConfig device;
+  bool cpu_mhz_set = false, heap_bytes_set = false;  // else the chip's defaults (chip_kind.h)
 };
 
 struct Option {

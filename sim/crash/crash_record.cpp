@@ -171,6 +171,8 @@ std::string crash_kind(ResetReason reason, const std::string& summary) {
       return "soft_wdt_3";
     case ResetReason::stack_smash:
       return "stack_smash_253";
+    case ResetReason::panic:
+      return starts("Stack protection fault") ? "stack_overflow" : "panic";
     case ResetReason::sw_exception:
       return starts("Unhandled C++ exception: OOM") ? "oom_254" : "user_254";
     case ResetReason::exception: {

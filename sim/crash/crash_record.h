@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "chip_kind.h"
 #include "device_heap.h"  // FailedAlloc
 
 namespace espfleet {
@@ -28,8 +29,29 @@ enum class ResetReason : uint8_t {
   deep_sleep_awake = 5,  // REASON_DEEP_SLEEP_AWAKE (ESP.deepSleep, then the timer's wake-up)
   stack_smash = 253,     // REASON_USER_STACK_SMASH
   sw_exception = 254,    // REASON_USER_SWEXCEPTION_RST (abort, OOM in new)
+  panic = 200,           // ESP32: ESP-IDF's panic handler (Guru Meditation), ESP_RST_PANIC
 };
 constexpr int reset_code(ResetReason r) { return int(r); }
+// The code the chip itself gives the reason: the ESP8266's rst_info.reason (above), the ESP32's
+// esp_reset_reason() (1 power on, 3 software, 4 panic, 6 task watchdog, 5 interrupt watchdog, 8
+// deep-sleep wake).
+constexpr int reset_code(ResetReason r, Chip chip) {
+  if (chip != Chip::esp32c3) return reset_code(r);
+  switch (r) {
+    case ResetReason::power_on:
+      return 1;
+    case ResetReason::soft_restart:
+      return 3;
+    case ResetReason::soft_wdt:
+      return 6;
+    case ResetReason::hardware_wdt:
+      return 5;
+    case ResetReason::deep_sleep_awake:
+      return 8;
+    default:
+      return 4;
+  }
+}
 
 struct StackSection {
   std::string ctx;  // "cont", "bearssl", "sys"

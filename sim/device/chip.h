@@ -5,17 +5,33 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "chip_heap.h"
+#include "chip_kind.h"
+
 namespace espfleet {
 
 struct ChipModel {
+  Chip kind;
   const char* name;
   uint32_t dram_end;          // the device heap sits just below it (its addresses in post-mortems)
-  uint32_t cont_stack_end;    // where the program's stack (cont) ends
-  uint32_t cont_stack_bytes;  // the program's stack on the chip
+  uint32_t cont_stack_end;    // where the program's stack (cont) ends (0: it is a heap block)
+  uint32_t cont_stack_bytes;  // the program's stack on the chip (the default, for the loop task)
+  HeapKind heap;              // its allocator
+  bool thunk;                 // BearSSL runs on a second stack (the ESP8266 core's StackThunk)
+  uint32_t task_tcb_bytes;    // a FreeRTOS task's control block, allocated beside its stack (0: none)
 };
 
-// The ESP8266: user DRAM ends at 0x3FFFC000; the cont stack of 4096 bytes ends at 0x3fffffc0.
-inline constexpr ChipModel kEsp8266{"esp8266", 0x3FFFC000, 0x3fffffc0, 4096};
+// The ESP8266: user DRAM ends at 0x3FFFC000; the cont stack of 4096 bytes ends at 0x3fffffc0;
+// umm_malloc; BearSSL on the thunk stack.
+inline constexpr ChipModel kEsp8266{Chip::esp8266, "esp8266", 0x3FFFC000, 0x3fffffc0, 4096, HeapKind::umm, true, 0};
+// The ESP32-C3 (ESP-IDF v5 with the Arduino core): the heap region ends where the ROM's reserved
+// DRAM begins (0x3FCDE710); the loop task's stack — 8192 bytes by default, Tasmota's
+// SET_ESP32_STACK_SIZE — and its TCB are allocated from the heap when the task is created;
+// multi_heap on TLSF; no thunk (BearSSL runs on the loop task's stack, under ESP-IDF's hardware
+// stack guard).
+inline constexpr ChipModel kEsp32c3{Chip::esp32c3, "esp32c3", 0x3FCDE710, 0, 8192, HeapKind::tlsf, false, 344};
+
+inline constexpr const ChipModel& chip_model(Chip c) { return c == Chip::esp32c3 ? kEsp32c3 : kEsp8266; }
 
 // A program whose writable state (its globals and statics) is gathered in one region, as a
 // user's sketch is (sim/sketch/): every device keeps its own copy of the region, swapped in while

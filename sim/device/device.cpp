@@ -76,7 +76,7 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
     : env_(env),
       ident_(identity_of(spec)),
       cfg_(spec.config),
-      chip_(*spec.chip),
+      chip_(chip_model(spec.config.chip)),
       program_(spec.program),
       program_state_(program_.image ? std::make_unique<uint8_t[]>(program_.image->state_bytes) : nullptr),
       stack_(stack),
@@ -85,7 +85,7 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
       costs_(clock_),
       hw_rng_(mix_seed(ident_.seed, uint64_t(SeedPurpose::tls))),
       flash_(spec.flash),
-      heap_(heap_mem, spec.config.heap_bytes, clock_.counter(), spec.config.cpu_mhz),
+      heap_(chip_.heap, heap_mem, spec.config.heap_bytes, clock_.counter(), spec.config.cpu_mhz),
       watchdog_(clock_),
       task_(*this),
       net_(DeviceNet::Parts{clock_, heap_, task_, env.sched, env.transport,
@@ -289,7 +289,8 @@ void Device::reboot() {
     if (env_.activity) env_.activity->note(FleetActivity::Event::crash, now());
     if (env_.on_crash) env_.on_crash(*this, r.reason, r.summary, r.record);
   }
-  env_.log.warn("[{:>11.6f}] dev {} reset reason {}: {}", now().seconds(), id(), reset_code(r.reason), r.summary);
+  env_.log.warn("[{:>11.6f}] dev {} reset reason {}: {}", now().seconds(), id(), reset_code(r.reason, cfg_.chip),
+                r.summary);
   net_.close_all();
   thunk_.drop();  // the heap that held it is reset below
   heap_.reset();

@@ -106,8 +106,7 @@ struct DeviceSpec {
   uint64_t master_seed = 0;
   std::vector<uint8_t> flash;  // the settings sectors it boots with
   VTime boot_at{};
-  Program program{};
-  const ChipModel* chip = &kEsp8266;
+  Program program{};  // the chip is config.chip
 };
 
 // Where a sketch's network leads (docs/sketches.md): every host name it uses resolves to the run's
@@ -161,6 +160,11 @@ class Device final : private FaultTarget {
   uint32_t id() const { return ident_.id; }
   const DeviceConfig& config() const { return cfg_; }
   const ChipModel& chip() const { return chip_; }
+  // The program's stack on the chip: the ESP8266's cont (4096 bytes), the ESP32-C3's loop task
+  // (device.loop_stack_bytes, default 8192).
+  uint32_t program_stack_bytes() const {
+    return cfg_.loop_stack_bytes ? cfg_.loop_stack_bytes : chip_.cont_stack_bytes;
+  }
   const Program& program() const { return program_; }
   // In one of its slices: are the program's live globals what they were when the slice began?
   bool program_state_unchanged() const;

@@ -24,6 +24,7 @@ namespace espfleet {
 
 namespace {
 const HeapSite kThunkSite{"StackThunk.cpp", 0};
+const HeapSite kLoopTaskSite{"loopTask", 0};  // xTaskCreate's stack and TCB (ESP32)
 
 // A firmware allocation: charged the chip's size for a listed type (target_sizes.h), owned by
 // its call site.
@@ -47,6 +48,17 @@ void DevicePlatform::boot() {
   eeprom_ = EspEeprom{};  // and EEPROM's RAM copy with the heap
   timers_.clear();        // and the timers the sketch armed
   d_.net().set_effect_guard(nullptr);
+  // A FreeRTOS chip creates the loop task at startup: its stack (painted, as ESP-IDF's FreeRTOS
+  // does for the high-water mark), then its TCB, both from the heap.
+  loop_stack_ = nullptr;
+  loop_refs_ = 0;
+  loop_stack_peak_ = 0;
+  if (const uint32_t tcb = d_.chip().task_tcb_bytes) {
+    const uint32_t bytes = d_.program_stack_bytes();
+    loop_stack_ = d_.heap().malloc(HeapRequest{bytes, bytes, HeapTag::other, kLoopTaskSite, false});
+    if (loop_stack_) std::memset(loop_stack_, 0xa5, bytes);
+    d_.heap().malloc(HeapRequest{tcb, tcb, HeapTag::other, kLoopTaskSite, false});
+  }
 }
 
 void DevicePlatform::charge(uint32_t c) { d_.clock().charge(c); }
@@ -158,6 +170,9 @@ void DevicePlatform::heap_free(void* ptr, const char* file, int line) {
 }
 
 uint32_t DevicePlatform::heap_free_bytes() { return d_.heap().model().free_bytes(); }
+uint32_t DevicePlatform::heap_size() { return uint32_t(d_.heap().size()); }
+uint32_t DevicePlatform::heap_min_free() { return d_.heap().model().minimum_free_bytes(); }
+const char* DevicePlatform::chip_model() { return d_.chip().kind == Chip::esp32c3 ? "ESP32-C3" : "ESP8266"; }
 uint32_t DevicePlatform::heap_max_block() { return d_.heap().model().max_free_block(); }
 uint8_t DevicePlatform::heap_fragmentation() { return uint8_t(d_.heap().model().fragmentation()); }
 
@@ -391,6 +406,10 @@ bool DevicePlatform::host_by_name(const char* host, uint32_t* ipv4) {
 
 bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
   effect();
+  if (!d_.chip().thunk) {  // no second stack: BearSSL runs on the loop task's
+    ++loop_refs_;
+    return true;
+  }
   if (d_.thunk().held()) {  // another holder: the block stays until the last one lets go
     d_.thunk().add_ref();
     return true;
@@ -403,11 +422,15 @@ bool DevicePlatform::thunk_acquire(uint32_t size_bytes) {
 
 void DevicePlatform::thunk_release() {
   effect();
+  if (!d_.chip().thunk) {
+    if (loop_refs_) --loop_refs_;
+    return;
+  }
   if (!d_.thunk().release()) return;
   if (void* p = d_.thunk().forget()) d_.heap().free(p, kThunkSite);
 }
 
-uint32_t DevicePlatform::thunk_refs() { return d_.thunk().refs(); }
+uint32_t DevicePlatform::thunk_refs() { return d_.chip().thunk ? d_.thunk().refs() : loop_refs_; }
 
 void DevicePlatform::tls_handshake_end(int error, uint32_t handshake_ms) {
   handshaking_ = false;
@@ -416,16 +439,31 @@ void DevicePlatform::tls_handshake_end(int error, uint32_t handshake_ms) {
 
 // What the chip's stack_thunk_get_max_usage() would say: the last handshake's deepest call in
 // estimated target bytes (sim/tls/thunk_block.h); the host bytes are in devices.jsonl.
-uint32_t DevicePlatform::thunk_max_usage() { return d_.thunk().max_usage(); }
+uint32_t DevicePlatform::thunk_max_usage() { return d_.chip().thunk ? d_.thunk().max_usage() : 0; }
+
+uint32_t DevicePlatform::stack_high_water_mark() {
+  const uint32_t bytes = d_.program_stack_bytes();
+  return loop_stack_peak_ < bytes ? bytes - loop_stack_peak_ : 0;
+}
 
 // Charges the engine's dispatch, installs the cost hooks (the firmware holds the thunk while it
 // handshakes), and runs the call on the thunk stack; the block's canary may reset the device.
+// Without a thunk (the ESP32-C3) the call runs on the loop task's stack: measured all the same,
+// its estimated depth below the caller's frames is checked against the stack the task has, as
+// ESP-IDF's hardware stack guard does.
 void DevicePlatform::thunk_call(void* engine, void (*fn)(void*), void* arg) {
   effect();
   d_.clock().charge(cost::cycles(cost::kEngineCall, d_.clock().mhz()));
-  install_cost_hooks(engine, d_.thunk().held());
-  ThunkBlock::Call c = d_.thunk().call(fn, arg, d_.costs());
+  const bool own_stack = !d_.chip().thunk;
+  install_cost_hooks(engine, own_stack ? loop_refs_ > 0 : d_.thunk().held());
+  const uint32_t caller = own_stack ? cont_depth_estimate(d_, __builtin_frame_address(0)) : 0;
+  ThunkBlock::Call c = d_.thunk().call(fn, arg, d_.costs(), own_stack);
   if (c.smashed) reset_stack_smash(d_, c);
+  if (own_stack) {
+    const uint32_t depth = caller + c.target;
+    loop_stack_peak_ = std::max(loop_stack_peak_, depth);
+    if (depth > d_.program_stack_bytes()) reset_stack_overflow(d_, c, caller, loop_stack_);
+  }
 }
 
 }  // namespace espfleet

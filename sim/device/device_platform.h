@@ -68,6 +68,12 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   void thunk_release() override;
   uint32_t thunk_max_usage() override;
   uint32_t thunk_refs() override;
+  uint32_t stack_high_water_mark() override;
+  // A chip without a thunk: the loop task's deepest estimated use so far (BearSSL calls), since boot.
+  uint32_t loop_stack_peak() const { return loop_stack_peak_; }
+  const char* chip_model() override;
+  uint32_t heap_min_free() override;
+  uint32_t heap_size() override;
   void tls_handshake_begin() override { handshaking_ = true; }
   void tls_handshake_end(int error, uint32_t handshake_ms) override;
   bool handshaking() const { return handshaking_; }  // a sketch's secure client is in a handshake
@@ -149,6 +155,9 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   std::vector<SoftTimer> timers_;  // armed, in no order (a sketch has a few); cleared at boot
   uint64_t timers_fired_ = 0;
   bool handshaking_ = false;
+  void* loop_stack_ = nullptr;    // a FreeRTOS chip's loop task stack (a heap block), since boot
+  uint32_t loop_refs_ = 0;        // the firmware's thunk references on a chip without one
+  uint32_t loop_stack_peak_ = 0;  // estimated chip bytes of the loop task's deepest BearSSL call
 };
 
 }  // namespace espfleet

@@ -30,7 +30,41 @@ uint32_t cont_depth_estimate(const Device& d, const void* host_sp) {
   auto sp = d.thunk().call_sp() ? d.thunk().call_sp() : reinterpret_cast<uintptr_t>(host_sp);
   auto top = reinterpret_cast<uintptr_t>(d.task().fiber().stack_top());
   size_t host = sp < top && top - sp < d.task().fiber().stack_size() ? top - sp : 0;
-  return std::min<uint32_t>(estimate_target_bytes(host), d.chip().cont_stack_bytes - 16);
+  return std::min<uint32_t>(estimate_target_bytes(host), d.program_stack_bytes() - 16);
+}
+
+void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t caller, const void* loop_stack) {
+  HostSection h;
+  const uint32_t bytes = d.program_stack_bytes(), depth = caller + call.target;
+  const uint32_t bottom = loop_stack ? d.chip_address(loop_stack) : d.chip().dram_end - bytes, top = bottom + bytes;
+  Esp32Panic p;
+  p.reason = "Stack protection fault";
+  // Code in flash (0x42000000, irom) at the same pseudo offsets the ESP8266's addresses use.
+  auto flash = [](uint32_t pseudo) { return 0x42000000u | (pseudo & 0xFFFFFu); };
+  p.mepc = flash(call_site_address("bearssl_engine", 0));
+  p.ra = flash(call_site_address("tls_client", 0));
+  p.sp = top - std::min(depth, top);
+  p.gp = kEsp32c3Gp;
+  p.tp = top + 4;  // the thread pointer: the task's TCB, the block allocated after its stack
+  p.mcause = kEsp32c3McauseAssistDebug;
+  p.details = esp32_stack_guard_details("loopTask", p.mepc, p.sp, bottom, top);
+  // "Stack memory": the words from the stack pointer up, as the heap image holds them.
+  const uint32_t heap_start = d.chip().dram_end - uint32_t(d.heap().size());
+  if (p.sp >= heap_start) {
+    const uint8_t* image = d.heap().model().base();
+    p.stack_from = p.sp & ~3u;
+    for (uint32_t a = p.stack_from; a + 4 <= d.chip().dram_end && p.stack.size() < 256; a += 4) {
+      uint32_t w;
+      std::memcpy(&w, image + (a - heap_start), 4);
+      p.stack.push_back(w);
+    }
+  }
+  p.elf_sha = call_site_address(d.program().name, 0);
+  char summary[160];
+  snprintf(summary, sizeof summary,
+           "Stack protection fault (loopTask stack %u B, BearSSL call needed ~%u B below ~%u B in use)", bytes,
+           call.target, caller);
+  d.reset(ResetReason::panic, summary, postmortem_esp32(p));
 }
 
 uint32_t thunk_depth_estimate(const void* host_sp) {

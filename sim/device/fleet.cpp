@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "fault_guard.h"
@@ -26,7 +27,10 @@ Fleet::Fleet(FleetOptions opts, size_t max_devices, size_t max_heap_bytes)
     : opts_(std::move(opts)),
       sched_(scheduler_options(opts_)),
       live_(opts_.transport ? nullptr : std::make_unique<UvTransport>(sched_)),
-      arenas_(max_devices, opts_.stack_bytes, UmmHeap::arena_bytes(max_heap_bytes)),
+      // A slot holds either chip's heap of up to max_heap_bytes (TLSF's needs a little more).
+      arenas_(max_devices, opts_.stack_bytes,
+              std::max(chip_heap_arena_bytes(HeapKind::umm, max_heap_bytes),
+                       chip_heap_arena_bytes(HeapKind::tlsf, max_heap_bytes))),
       activity_(opts_.duration),
       env_{sched_,
            opts_.transport ? *opts_.transport : *live_,
@@ -51,7 +55,7 @@ Fleet::~Fleet() {
 Device& Fleet::add_device(DeviceSpec spec) {
   size_t slot = devices_.size();
   if (slot >= arenas_.slots()) throw std::length_error("fleet: more devices than arena slots");
-  if (UmmHeap::arena_bytes(spec.config.heap_bytes) > arenas_.data_bytes())
+  if (chip_heap_arena_bytes(chip_model(spec.config.chip).heap, spec.config.heap_bytes) > arenas_.data_bytes())
     throw std::invalid_argument("fleet: device heap larger than the arena slot");
   if (!spec.program.entry && !spec.program.image) spec.program = opts_.program;
   if (!spec.program.entry && !spec.program.image) throw std::invalid_argument("fleet: no device program");

@@ -9,7 +9,7 @@ namespace espfleet {
 
 class ArenaPool {
  public:
-  // data_bytes: the largest data part a slot holds (a device's UmmHeap::arena_bytes).
+  // data_bytes: the largest data part a slot holds (a device heap's chip_heap_arena_bytes).
   ArenaPool(size_t slots, size_t stack_bytes, size_t data_bytes);
   ~ArenaPool();
   ArenaPool(const ArenaPool&) = delete;

@@ -16,8 +16,8 @@ thread_local DeviceHeap* t_alloc_heap = nullptr;
 DeviceHeap* alloc_heap() { return t_alloc_heap; }
 void set_alloc_heap(DeviceHeap* h) { t_alloc_heap = h; }
 
-DeviceHeap::DeviceHeap(void* mem, uint32_t bytes, const uint64_t* cycles, uint32_t mhz)
-    : mem_(mem), bytes_(bytes), cycles_(cycles), mhz_(mhz) {
+DeviceHeap::DeviceHeap(HeapKind kind, void* mem, uint32_t bytes, const uint64_t* cycles, uint32_t mhz)
+    : kind_(kind), mem_(mem), bytes_(bytes), cycles_(cycles), mhz_(mhz) {
   reset();
 }
 
@@ -25,7 +25,8 @@ DeviceHeap::~DeviceHeap() = default;
 
 void DeviceHeap::reset() {
   if (heap_) past_digest_ = mix_seed(past_digest_, heap_->digest());
-  heap_ = std::make_unique<UmmHeap>(mem_, bytes_);
+  heap_.reset();  // the old image goes before the new one is formatted over it
+  heap_ = make_chip_heap(kind_, mem_, bytes_);
   heap_->set_clock(cycles_);
   tags_.clear();
   last_failed_ = {};
@@ -86,7 +87,7 @@ void* DeviceHeap::zalloc(const HeapRequest& r) {
 void* DeviceHeap::realloc(void* ptr, const HeapRequest& r) {
   uint32_t before = free_bytes();
   void* p = heap_->realloc(ptr, r.charge, r.host_bytes);
-  const UmmHeap::Op op = heap_->last_op();
+  const ChipHeap::Op op = heap_->last_op();
   HeapTag owner = ptr ? tags_.get(op.from) : r.tag;               // the owner stays
   if ((p || r.host_bytes == 0) && op.from) tags_.erase(op.from);  // moved, resized in place or freed
   if (p) tags_.set(op.to, owner);

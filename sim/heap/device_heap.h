@@ -1,4 +1,5 @@
-// sim/heap/device_heap.h — a device's heap: the umm model (made anew at every boot), the owner of
+// sim/heap/device_heap.h — a device's heap: its chip's model (chip_heap.h: umm_malloc on the
+// ESP8266, multi_heap on TLSF on the ESP32-C3; made anew at every boot), the owner of
 // each live chunk, the figures the device reports, the last failed allocation, the history digest
 // over every boot, the heap timeline when one is kept, and one observer.
 //
@@ -13,8 +14,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "chip_heap.h"
 #include "heap_tags.h"
-#include "heap_umm.h"
 #include "sim_time.h"
 
 namespace espfleet {
@@ -62,7 +63,7 @@ struct HeapEvent {
   size_t size;                       // bytes charged (0 for release)
   const void* ptr;                   // result (alloc, resize) or the pointer released
   const void* old;                   // resize: the pointer before
-  UmmHeap::Op op;                    // as the model took it (op 0: a free of NULL or of no chunk)
+  ChipHeap::Op op;                   // as the model took it (op 0: a free of NULL or of no chunk)
   uint32_t free_before, free_after;  // getFreeHeap around it
   VTime at;                          // device time
 };
@@ -77,8 +78,8 @@ class HeapObserver {
 
 class DeviceHeap {
  public:
-  // mem: UmmHeap::arena_bytes(bytes) of memory; cycles/mhz: the device's clock (digest, times).
-  DeviceHeap(void* mem, uint32_t bytes, const uint64_t* cycles, uint32_t mhz);
+  // mem: chip_heap_arena_bytes(kind, bytes) of memory; cycles/mhz: the device's clock (digest, times).
+  DeviceHeap(HeapKind kind, void* mem, uint32_t bytes, const uint64_t* cycles, uint32_t mhz);
   ~DeviceHeap();
   DeviceHeap(const DeviceHeap&) = delete;
   DeviceHeap& operator=(const DeviceHeap&) = delete;
@@ -99,7 +100,7 @@ class DeviceHeap {
   void remember_failure(const FailedAlloc& f);
   const FailedAlloc& last_failed() const { return last_failed_; }
 
-  const UmmHeap& model() const { return *heap_; }
+  const ChipHeap& model() const { return *heap_; }
   const HeapTags& tags() const { return tags_; }
   const HeapFigures& figures() const { return figures_; }
   bool contains(const void* p) const { return heap_->contains(p); }
@@ -130,11 +131,12 @@ class DeviceHeap {
   void after(HeapEvent::Kind kind, const HeapRequest& r, void* p, const void* old, uint32_t before);
   VTime now() const { return cycles_to_time(*cycles_, mhz_); }
 
+  HeapKind kind_;
   void* mem_;
   uint32_t bytes_;
   const uint64_t* cycles_;
   uint32_t mhz_;
-  std::unique_ptr<UmmHeap> heap_;
+  std::unique_ptr<ChipHeap> heap_;
   HeapTags tags_;
   HeapFigures figures_;
   FailedAlloc last_failed_;

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "heap_umm.h"
+#include "chip_heap.h"
 #include "svg_text.h"
 
 namespace espfleet {
@@ -28,27 +28,30 @@ constexpr char kChar[kHeapTagCount] = {'o', 'T', 'B', 'K', 'X', 'L', 'M', 'A', '
 std::string figures(const HeapMapData& m) {
   std::ostringstream s;
   s << "free " << m.free_bytes << " B, max block " << m.max_free_block << " B, fragmentation "
-    << unsigned(m.fragmentation) << "%, used " << m.used_bytes << " B of " << m.total_blocks * 8 << " B";
+    << unsigned(m.fragmentation) << "%, used " << m.used_bytes << " B of " << uint64_t(m.total_blocks) * m.unit_bytes
+    << " B";
   return s.str();
 }
 }  // namespace
 
 char heap_tag_char(HeapTag t) { return kChar[size_t(t)]; }
 
-HeapMapData heap_map_snapshot(const UmmHeap& heap, const HeapTags& tags) {
+HeapMapData heap_map_snapshot(const ChipHeap& heap, const HeapTags& tags) {
   HeapMapData m;
-  m.total_blocks = uint32_t(heap.size() / UmmHeap::kBlockBytes);
+  m.unit_bytes = heap.unit_bytes();
+  m.total_blocks = uint32_t(heap.size() / m.unit_bytes);
   m.free_bytes = heap.free_bytes();
   m.max_free_block = heap.max_free_block();
   m.fragmentation = heap.fragmentation();
   uint32_t best = 0;
-  heap.for_each_chunk([&](size_t first, size_t n, bool used) {
-    HeapMapChunk c{uint32_t(first), uint32_t(n), used, used ? tags.get(uint32_t(first)) : HeapTag::other};
-    if (used) {
-      m.tag_bytes[size_t(c.tag)] += uint64_t(n) * UmmHeap::kBlockBytes;
-      m.used_bytes += uint64_t(n) * UmmHeap::kBlockBytes;
-    } else if (n > best) {
-      best = uint32_t(n);
+  heap.for_each([&](const ChipHeap::Chunk& k) {
+    HeapMapChunk c{k.first, k.units, k.used, k.used ? tags.get(k.key) : HeapTag::other};
+    const uint64_t bytes = uint64_t(k.units) * m.unit_bytes;
+    if (k.used) {
+      m.tag_bytes[size_t(c.tag)] += bytes;
+      m.used_bytes += bytes;
+    } else if (k.units > best) {
+      best = k.units;
       m.largest_free = int(m.chunks.size());
     }
     m.chunks.push_back(c);
@@ -57,8 +60,9 @@ HeapMapData heap_map_snapshot(const UmmHeap& heap, const HeapTags& tags) {
 }
 
 std::string render_heap_svg(const HeapMapData& m, const std::string& title, uint32_t per_row) {
-  if (per_row == 0) per_row = 64;
-  const int cell = 10, margin = 10, header_h = 50;
+  const uint32_t unit = m.unit_bytes ? m.unit_bytes : 8;
+  if (per_row == 0) per_row = 512 / unit;
+  const int cell = int(std::max<uint32_t>(1, 640 / per_row)), margin = 10, header_h = 50;
   const uint32_t rows = (m.total_blocks + per_row - 1) / per_row;
   const int grid_w = int(per_row) * cell, grid_h = int(rows) * cell;
   const int legend_y = margin + header_h + grid_h + 20, legend_line = 18;
@@ -83,19 +87,23 @@ std::string render_heap_svg(const HeapMapData& m, const std::string& title, uint
       b += len;
     }
   };
+  // What no chunk covers: the allocator's own structures (umm: the list head and the end
+  // marker; TLSF: multi_heap's and TLSF's control structures, the sentinel).
   if (m.total_blocks) {
-    run(0, 1, kHeaderColour, "block 0: list head");
-    run(m.total_blocks - 1, 1, kHeaderColour, "end marker");
+    const uint32_t head = m.chunks.empty() ? m.total_blocks : m.chunks.front().first;
+    const uint32_t tail = m.chunks.empty() ? m.total_blocks : m.chunks.back().first + m.chunks.back().blocks;
+    run(0, head, kHeaderColour, unit == 8 ? "block 0: list head" : "heap and TLSF control structures");
+    if (tail < m.total_blocks) run(tail, m.total_blocks - tail, kHeaderColour, unit == 8 ? "end marker" : "sentinel");
   }
   for (const HeapMapChunk& c : m.chunks) {
     std::ostringstream what;
-    what << (c.used ? heap_tag_name(c.tag) : "free") << ": blocks " << c.first << ".." << c.first + c.blocks - 1 << ", "
-         << c.blocks * 8 << " B at offset " << c.first * 8;
+    what << (c.used ? heap_tag_name(c.tag) : "free") << ": " << (unit == 8 ? "blocks " : "units ") << c.first << ".."
+         << c.first + c.blocks - 1 << ", " << c.blocks * unit << " B at offset " << c.first * unit;
     run(c.first, c.blocks, c.used ? kColour[size_t(c.tag)] : kFreeColour, what.str());
   }
   if (m.largest_free >= 0) {
     const HeapMapChunk& c = m.chunks[size_t(m.largest_free)];
-    s << "<g id=\"largest-free\" data-offset=\"" << c.first * 8 << "\" data-bytes=\"" << c.blocks * 8
+    s << "<g id=\"largest-free\" data-offset=\"" << c.first * unit << "\" data-bytes=\"" << c.blocks * unit
       << "\" fill=\"none\" stroke=\"black\" stroke-width=\"2\">\n";
     for (uint32_t b = c.first; b < c.first + c.blocks;) {
       uint32_t row = b / per_row, col = b % per_row;
@@ -123,7 +131,8 @@ std::string render_heap_svg(const HeapMapData& m, const std::string& title, uint
   legend(kFreeColour, "free " + std::to_string(m.free_bytes) + " B", "legend-free", false);
   if (m.largest_free >= 0) {
     const HeapMapChunk& c = m.chunks[size_t(m.largest_free)];
-    legend("none", "largest free block " + std::to_string(c.blocks * 8) + " B at offset " + std::to_string(c.first * 8),
+    legend("none",
+           "largest free block " + std::to_string(c.blocks * unit) + " B at offset " + std::to_string(c.first * unit),
            "legend-largest-free", true);
   }
   s << "</svg>\n";
@@ -150,14 +159,16 @@ std::string render_heap_ascii(const HeapMapData& m, uint32_t blocks_per_char, ui
     if ((i + 1) % per_line == 0 || i + 1 == chars) s += '\n';
   }
   s += figures(m) + "\n";
-  s += "one character = " + std::to_string(blocks_per_char) + " block(s) of 8 B\n";
+  s += "one character = " + std::to_string(blocks_per_char) +
+       (m.unit_bytes == 4 ? " unit(s) of 4 B\n" : " block(s) of 8 B\n");
   for (size_t t = 0; t < kHeapTagCount; ++t)
     if (m.tag_bytes[t])
       s += std::string(1, kChar[t]) + " " + heap_tag_name(HeapTag(t)) + " " + std::to_string(m.tag_bytes[t]) + " B\n";
   s += ". free " + std::to_string(m.free_bytes) + " B\n";
   if (m.largest_free >= 0) {
     const HeapMapChunk& c = m.chunks[size_t(m.largest_free)];
-    s += "largest free block " + std::to_string(c.blocks * 8) + " B at offset " + std::to_string(c.first * 8) + "\n";
+    s += "largest free block " + std::to_string(c.blocks * m.unit_bytes) + " B at offset " +
+         std::to_string(c.first * m.unit_bytes) + "\n";
   }
   return s;
 }

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "alloc_scope.h"
-#include "heap_umm.h"
+#include "chip_heap.h"
 
 namespace espfleet {
 
@@ -39,7 +39,9 @@ HeapTag heap_tag_for(const char* file, size_t size) {
   base = base ? base + 1 : file;
   auto is = [base](const char* name) { return std::strcmp(base, name) == 0; };
   if (is("new")) return HeapTag::new_op;
-  if (is("tls_client.cpp")) return size == 1024 + 325 || size == 1024 + 85 ? HeapTag::tls_buffers : HeapTag::tls;
+  if (is("tls_client.cpp"))  // TlsClient's record buffers, ESP8266 and ESP32 sizes
+    return size == 1024 + 325 || size == 1024 + 85 || size == 2048 + 325 || size == 2048 + 85 ? HeapTag::tls_buffers
+                                                                                              : HeapTag::tls;
   if (is("trust_anchor.cpp")) return HeapTag::tls;
   // A sketch's secure client (shims/WiFiClientSecureBearSSL.cpp names its sites) and key holders.
   if (is("WiFiClientSecure.context") || is("BearSSLHelpers.cpp")) return HeapTag::tls;
@@ -79,22 +81,17 @@ HeapTag HeapTags::get(uint32_t block) const {
   return HeapTag::other;
 }
 
-uint32_t HeapTags::block_of(const UmmHeap& heap, const void* p) {
-  if (!p) return 0;
-  size_t off = heap.offset_of(p);
-  if (off == SIZE_MAX || off < 12 || (off - 4) % UmmHeap::kBlockBytes != 0) return 0;
-  return uint32_t((off - 4) / UmmHeap::kBlockBytes);
-}
+uint32_t HeapTags::block_of(const ChipHeap& heap, const void* p) { return p ? heap.key_of(p) : 0; }
 
-void HeapTags::set(const UmmHeap& heap, const void* p, HeapTag t) {
+void HeapTags::set(const ChipHeap& heap, const void* p, HeapTag t) {
   if (uint32_t c = block_of(heap, p)) set(c, t);
 }
 
-void HeapTags::erase(const UmmHeap& heap, const void* p) {
+void HeapTags::erase(const ChipHeap& heap, const void* p) {
   if (uint32_t c = block_of(heap, p)) erase(c);
 }
 
-HeapTag HeapTags::get(const UmmHeap& heap, const void* p) const {
+HeapTag HeapTags::get(const ChipHeap& heap, const void* p) const {
   uint32_t c = block_of(heap, p);
   return c ? get(c) : HeapTag::other;
 }

@@ -9,7 +9,7 @@
 
 namespace espfleet {
 
-class UmmHeap;
+class ChipHeap;
 
 enum class HeapTag : uint8_t {
   other,        // anything not listed below
@@ -37,13 +37,13 @@ class HeapTags {
   HeapTag get(uint32_t block) const;  // HeapTag::other when the block has no entry
   void clear() { v_.clear(); }
   size_t size() const { return v_.size(); }
-  // The same keyed by a pointer `heap` handed out (its chunk 8c+4 → c); null or foreign: nothing.
-  void set(const UmmHeap& heap, const void* p, HeapTag t);
-  void erase(const UmmHeap& heap, const void* p);
-  HeapTag get(const UmmHeap& heap, const void* p) const;
-  // The first block of the live chunk p points to (0: null or not a chunk). Take it before a
+  // The same keyed by a pointer `heap` handed out (its chunk's key); null or foreign: nothing.
+  void set(const ChipHeap& heap, const void* p, HeapTag t);
+  void erase(const ChipHeap& heap, const void* p);
+  HeapTag get(const ChipHeap& heap, const void* p) const;
+  // The key of the live chunk p points to (0: null or not a chunk). Take it before a
   // realloc: a moved chunk's old pointer may no longer map back.
-  static uint32_t block_of(const UmmHeap& heap, const void* p);
+  static uint32_t block_of(const ChipHeap& heap, const void* p);
 
  private:
   std::vector<uint32_t> v_;  // (block << 8) | tag, ascending

@@ -59,10 +59,23 @@ uint32_t TlsfHeap::control_bytes_for(size_t bytes) {
                                                               : 0;
 }
 
+namespace {
+// The pool and map follow the bitmap, 16-aligned (as the host's malloc).
+uint8_t* after_bitmap(void* mem, size_t region_bytes) {
+  auto end = reinterpret_cast<uintptr_t>(mem) + region_bytes + (region_bytes / TlsfHeap::kAlign + 7) / 8;
+  return static_cast<uint8_t*>(mem) + ((end + 15) / 16 * 16 - reinterpret_cast<uintptr_t>(mem));
+}
+}  // namespace
+
 TlsfHeap::TlsfHeap(void* mem, size_t region_bytes)
-    : base_(static_cast<uint8_t*>(mem)), bytes_(uint32_t(region_bytes)), live_(base_ + region_bytes) {
+    : base_(static_cast<uint8_t*>(mem)),
+      bytes_(uint32_t(region_bytes)),
+      live_(base_ + region_bytes),
+      spill_(after_bitmap(mem, region_bytes), region_bytes, kAlign) {
   if (std::string e = size_problem(region_bytes); !e.empty()) throw std::invalid_argument(e);
-  std::memset(live_, 0, arena_bytes(region_bytes) - region_bytes);
+  if (!mem) throw std::invalid_argument("TlsfHeap: no memory given");
+  std::memset(live_, 0, (region_bytes / kAlign + 7) / 8);
+  span_ = size_t(spill_.map_base() - base_) + 2 * region_bytes;
   const uint32_t b = bytes_ - kHeapStructBytes;
   const Params p = params_for(b);
   fl_max_ = p.fl_max;
@@ -328,64 +341,169 @@ uint32_t TlsfHeap::mh_realloc(uint32_t data, uint32_t size) {
 }
 
 uint32_t TlsfHeap::data_of(const void* p) const {
-  size_t off = offset_of(p);
-  if (off == SIZE_MAX || off < first_data_offset() || off % kAlign != 0 || off + 8 > bytes_) return 0;
-  return live(uint32_t(off)) ? uint32_t(off) : 0;
+  auto a = reinterpret_cast<uintptr_t>(p), b = reinterpret_cast<uintptr_t>(base_);
+  if (a < b || a - b >= bytes_) return 0;
+  const uint32_t off = uint32_t(a - b);
+  if (off < first_data_offset() || off % kAlign != 0 || off + 8 > bytes_) return 0;
+  return live(off) ? off : 0;
 }
 
-void* TlsfHeap::malloc(size_t n) {
-  if (n == 0 || n > kHeapSizeMax) return nullptr;
-  uint32_t r = mh_malloc(uint32_t(n));
+uint32_t TlsfHeap::chunk_data(const void* p) const {
+  if (!contains(p)) return 0;
+  uint32_t key = HostSpill::kNone;
+  if (spill_.in_pool(p)) {
+    if (uint32_t row = spill_.pool_row_of(p); row != HostSpill::kNone) key = spill_.pool_key(row);
+  } else if (spill_.in_map(p)) {
+    key = spill_.map_key(p);
+  } else {
+    return data_of(p);
+  }
+  if (key == HostSpill::kNone || uint64_t(key) * kAlign >= bytes_) return 0;
+  return data_of(base_ + size_t(key) * kAlign);
+}
+
+size_t TlsfHeap::offset_of(const void* p) const {
+  auto a = reinterpret_cast<uintptr_t>(p), b = reinterpret_cast<uintptr_t>(base_);
+  if (a >= b && a - b < bytes_) return size_t(a - b);
+  uint32_t d = chunk_data(p);
+  return d ? d : SIZE_MAX;
+}
+
+size_t TlsfHeap::room_at(const void* p) const {
+  uint32_t d = chunk_data(p);
+  if (!d) return 0;
+  if (spill_.in_pool(p)) return spill_.pool_room(spill_.pool_row_of(p));
+  return spill_.in_map(p) ? 2 * size_t(bsize(block_of(d))) : bsize(block_of(d));
+}
+
+uint8_t* TlsfHeap::place(uint32_t data, size_t host_bytes) {
+  if (host_bytes <= bsize(block_of(data))) return base_ + data;
+  uint8_t* p = spill_.pool_place(data / kAlign, host_bytes);
+  return p ? p : spill_.mapped(data / kAlign);
+}
+
+void* TlsfHeap::malloc(size_t charge, size_t host_bytes) {
+  const size_t took = effective_charge(charge, host_bytes);
+  uint32_t r = took == 0 || took > kHeapSizeMax ? 0 : mh_malloc(uint32_t(took));
+  if (took && !r) last_failed_ = took;
   set_live(r, true);
-  return ptr(r);
+  record('m', took, 0, r / kAlign);
+  return r ? place(r, host_bytes) : nullptr;
+}
+
+void* TlsfHeap::zalloc(size_t charge, size_t host_bytes) {
+  void* p = malloc(charge, host_bytes);
+  if (p) std::memset(p, 0, host_bytes);
+  return p;
 }
 
 void* TlsfHeap::calloc(size_t count, size_t size) {
   uint64_t bytes = uint64_t(count) * uint64_t(size);
-  if (count > UINT32_MAX || size > UINT32_MAX || bytes > UINT32_MAX) return nullptr;  // 32-bit size_t overflow
-  void* p = malloc(size_t(bytes));
-  if (p) std::memset(p, 0, size_t(bytes));
-  return p;
+  if (count > UINT32_MAX || size > UINT32_MAX || bytes > UINT32_MAX) {  // 32-bit size_t overflow
+    record('m', 0, 0, 0);
+    return nullptr;
+  }
+  return zalloc(size_t(bytes), size_t(bytes));
 }
 
 void TlsfHeap::free(void* p) {
+  clear_op();
   if (!p) return;
-  uint32_t d = data_of(p);
+  uint32_t d = chunk_data(p);
   if (!d) {
     ++bad_frees_;
     return;
   }
+  if (uint32_t row = spill_.pool_row_of(p); row != HostSpill::kNone) spill_.pool_release(row);
   set_live(d, false);
   mh_free(d);
+  record('f', 0, d / kAlign, 0);
 }
 
-void* TlsfHeap::realloc(void* p, size_t n) {
-  if (!p) return malloc(n);
-  uint32_t d = data_of(p);
-  if (!d) {
-    ++bad_frees_;
-    return nullptr;
-  }
-  if (n == 0) {
-    set_live(d, false);
-    mh_free(d);
-    return nullptr;
-  }
-  if (n > kHeapSizeMax) return nullptr;
-  if (uint32_t r = mh_realloc(d, uint32_t(n))) {
-    set_live(d, false);
-    set_live(r, true);
-    return ptr(r);
-  }
+uint32_t TlsfHeap::chip_realloc(uint32_t d, uint32_t n) {
+  if (uint32_t r = mh_realloc(d, n)) return r;
   // heap_caps_realloc's fallback: a fresh block, copy, free (it fails too when TLSF's own
   // realloc did, with one heap: tlsf_realloc already tried the same malloc).
-  uint32_t fresh = mh_malloc(uint32_t(n));
-  if (!fresh) return nullptr;
-  std::memcpy(base_ + fresh, base_ + d, std::min<uint32_t>(uint32_t(n), bsize(block_of(d))));
-  set_live(fresh, true);
-  set_live(d, false);
+  uint32_t fresh = mh_malloc(n);
+  if (!fresh) return 0;
+  std::memcpy(base_ + fresh, base_ + d, std::min<uint32_t>(n, bsize(block_of(d))));
   mh_free(d);
-  return ptr(fresh);
+  return fresh;
+}
+
+void* TlsfHeap::realloc(void* p, size_t charge, size_t host_bytes) {
+  const size_t took = effective_charge(charge, host_bytes);
+  if (!p) {
+    uint32_t r = took == 0 || took > kHeapSizeMax ? 0 : mh_malloc(uint32_t(took));
+    if (took && !r) last_failed_ = took;
+    set_live(r, true);
+    record('r', took, 0, r / kAlign);
+    return r ? place(r, host_bytes) : nullptr;
+  }
+  const uint32_t d = chunk_data(p);
+  if (!d) {
+    ++bad_frees_;
+    record('r', took, 0, 0);
+    return nullptr;
+  }
+  uint32_t row = spill_.pool_row_of(p);
+  if (took == 0) {
+    if (row != HostSpill::kNone) spill_.pool_release(row);
+    set_live(d, false);
+    mh_free(d);
+    record('r', 0, d / kAlign, 0);
+    return nullptr;
+  }
+  if (took > kHeapSizeMax) {
+    last_failed_ = took;
+    record('r', took, d / kAlign, 0);
+    return nullptr;
+  }
+  const size_t keep = std::min(room_at(p), host_bytes);
+  uint8_t* src = static_cast<uint8_t*>(p);
+  bool in_image = src == base_ + d, set_aside = false;
+  if (in_image && host_bytes > adjust_request(uint32_t(took))) {
+    // The new block may be too small for the host bytes, and tlsf_realloc copies no more than
+    // the new size: set them aside beside the image first.
+    uint8_t* q = spill_.pool_place(d / kAlign, keep);
+    src = q ? q : spill_.mapped(d / kAlign);
+    std::memcpy(src, p, keep);
+    row = q ? spill_.pool_row_of(q) : HostSpill::kNone;
+    in_image = false;
+    set_aside = true;
+  }
+  const uint32_t r = chip_realloc(d, uint32_t(took));
+  if (!r) {
+    if (set_aside && row != HostSpill::kNone) spill_.pool_release(row);  // p still holds them
+    last_failed_ = took;
+    record('r', took, d / kAlign, 0);
+    return nullptr;
+  }
+  set_live(d, false);
+  set_live(r, true);
+  uint8_t* dst;
+  if (host_bytes <= bsize(block_of(r))) {
+    dst = base_ + r;
+  } else if (row != HostSpill::kNone && host_bytes <= spill_.pool_room(row)) {  // the pool object still fits
+    dst = src;
+    spill_.set_pool_key(row, r / kAlign);
+  } else {
+    dst = place(r, host_bytes);
+  }
+  // In the image tlsf_realloc has moved the bytes itself; from beside it they move here.
+  if (!in_image && dst != src) {
+    std::memmove(dst, src, keep);
+    if (row != HostSpill::kNone) spill_.pool_release(row);
+  }
+  record('r', took, d / kAlign, r / kAlign);
+  return dst;
+}
+
+uint8_t TlsfHeap::fragmentation() const {
+  const uint32_t f = free_bytes();
+  if (f == 0) return 0;
+  const int64_t v = 100 - int64_t(largest_free_block()) * 100 / f;
+  return uint8_t(std::clamp<int64_t>(v, 0, 100));
 }
 
 uint32_t TlsfHeap::fit_size(uint32_t size) const {
@@ -404,7 +522,7 @@ uint32_t TlsfHeap::largest_free_block() const {
 }
 
 uint32_t TlsfHeap::allocated_size(const void* p) const {
-  uint32_t d = data_of(p);
+  uint32_t d = chunk_data(p);
   return d ? bsize(block_of(d)) : 0;
 }
 
@@ -458,12 +576,12 @@ std::string TlsfHeap::check_integrity() const {
   if (is_free(b)) return "sentinel marked free";
   if (free_blocks != listed) return "free blocks not all listed";
   uint64_t marked = 0;
-  for (size_t i = 0; i < arena_bytes(bytes_) - bytes_; ++i) marked += __builtin_popcount(live_[i]);
+  for (size_t i = 0; i < (bytes_ / kAlign + 7) / 8; ++i) marked += __builtin_popcount(live_[i]);
   if (marked != used_blocks) return "live-block bitmap marks blocks that are not used";
   const uint32_t total = bytes_ - kHeapStructBytes - control_size_;
   if (uint64_t(free_bytes()) + used_charge != total) return "free counter disagrees with the blocks";
   if (minimum_free_bytes() > free_bytes()) return "minimum above the free counter";
-  return "";
+  return spill_.check([this](uint32_t key) { return uint64_t(key) * kAlign < bytes_ && live(key * kAlign); });
 }
 
 }  // namespace espfleet

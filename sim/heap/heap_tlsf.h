@@ -31,16 +31,24 @@
 // The caller's memory (arena_bytes(R)) is the region's image [0, R) followed by a host-only
 // bitmap, one bit per 4 bytes of the region, marking the data offsets of used blocks: a free or
 // realloc of a pointer that is no used block (which the chip would take as a block, or assert
-// on) is recognised in O(1) and counted instead.
+// on) is recognised in O(1) and counted instead. Then, 16-aligned, the pool and map where a
+// block's host bytes go when they do not fit the block (host_spill.h; a block's key is its data
+// offset / 4, so block d owns map + 2d .. 2(d + size)). A realloc that moves such a block
+// first sets its bytes aside there when the new block might not hold them (tlsf_realloc copies
+// no more than the new size).
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 
+#include "chip_heap.h"
+#include "host_spill.h"
+
 namespace espfleet {
 
-class TlsfHeap {
+class TlsfHeap final : public ChipHeap {
  public:
   static constexpr uint32_t kHeapStructBytes = 20;     // multi_heap's heap_t
   static constexpr uint32_t kControlOffset = 20;       // control_t, = heap_data
@@ -62,40 +70,63 @@ class TlsfHeap {
   // What is wrong with a region of `bytes` bytes ("" when multi_heap_register would make a heap
   // of it that has a pool; up to kMaxRegionBytes).
   static std::string size_problem(size_t bytes);
-  // Memory a heap of `region_bytes` needs: the image (data lives in place) and the bitmap.
-  static size_t arena_bytes(size_t region_bytes) { return region_bytes + (region_bytes / kAlign + 7) / 8; }
+  // Memory a heap of `region_bytes` needs: the image, the bitmap, alignment, the pool and map.
+  static size_t arena_bytes(size_t region_bytes) {
+    return region_bytes + (region_bytes / kAlign + 7) / 8 + 15 + HostSpill::bytes_for(region_bytes);
+  }
   // Control bytes (tlsf_size()) for a region of `bytes` bytes.
   static uint32_t control_bytes_for(size_t bytes);
 
-  // heap_caps_malloc / calloc / realloc / free on this one heap (MALLOC_CAP_DEFAULT).
-  void* malloc(size_t n);
-  void* calloc(size_t count, size_t size);
-  void* realloc(void* p, size_t n);  // NULL: malloc; n == 0: free, NULL; failure leaves p alone
-  void free(void* p);                // NULL: nothing; a pointer that is no used block: bad_frees()
+  HeapKind kind() const override { return HeapKind::tlsf; }
+  // heap_caps_malloc / calloc / realloc / free on this one heap (MALLOC_CAP_DEFAULT), charged
+  // `charge` bytes with room for `host_bytes` (ChipHeap). realloc(NULL): malloc; size 0: free,
+  // NULL; a failure leaves p alone. free(NULL): nothing; a pointer that is no used block:
+  // bad_frees(). Host bytes beyond twice the block are charged themselves.
+  using ChipHeap::malloc;
+  using ChipHeap::realloc;
+  void* malloc(size_t charge, size_t host_bytes) override;
+  void* zalloc(size_t charge, size_t host_bytes) override;
+  void* realloc(void* p, size_t charge, size_t host_bytes) override;
+  void free(void* p) override;
+  void* calloc(size_t count, size_t size) override;  // a product beyond 32 bits: NULL, as on the chip
 
-  uint32_t free_bytes() const { return word(4); }          // multi_heap_free_size (heap_t word 1)
-  uint32_t minimum_free_bytes() const { return word(8); }  // multi_heap_minimum_free_size (word 2)
-  uint32_t largest_free_block() const;                     // heap_caps_get_largest_free_block: a walk, tlsf_fit_size
+  uint32_t free_bytes() const override { return word(4); }          // multi_heap_free_size (heap_t word 1)
+  uint32_t minimum_free_bytes() const override { return word(8); }  // multi_heap_minimum_free_size (word 2)
+  uint32_t largest_free_block() const;  // heap_caps_get_largest_free_block: a walk, tlsf_fit_size
+  uint32_t max_free_block() const override { return largest_free_block(); }
+  // Tasmota's ESP32 figure (ESP_getHeapFragmentation): 100 − largest block × 100 / free, at least 0
+  // (Tasmota subtracts a further 100 bytes from the block first; so does its firmware here).
+  uint8_t fragmentation() const override;
   // tlsf_fit_size: what a malloc can surely get from a free block of `size` bytes (rounded down
   // to its class's lower bound above the small sizes).
   uint32_t fit_size(uint32_t size) const;
   // multi_heap_get_allocated_size: the block size behind p (0 for NULL).
   uint32_t allocated_size(const void* p) const;
 
-  // The chip's offset of p from the region start; SIZE_MAX for pointers outside the region.
-  size_t offset_of(const void* p) const {
+  bool contains(const void* p) const override {
     auto a = reinterpret_cast<uintptr_t>(p), b = reinterpret_cast<uintptr_t>(base_);
-    return a >= b && a - b < bytes_ ? size_t(a - b) : SIZE_MAX;
+    return a >= b && a - b < span_;
   }
-  uint8_t* base() { return base_; }
-  const uint8_t* base() const { return base_; }
-  size_t size() const { return bytes_; }
+  // The chip's offset of p from the region start (a block's data offset for a pointer to its
+  // host bytes beside the image); SIZE_MAX for pointers elsewhere.
+  size_t offset_of(const void* p) const override;
+  size_t room_at(const void* p) const override;
+  uint32_t key_of(const void* p) const override { return chunk_data(p) / kAlign; }
+  uint32_t unit_bytes() const override { return kAlign; }
+  // Blocks in 4-byte units from their size word to their end; key = data offset / 4.
+  void for_each(const std::function<void(const Chunk&)>& f) const override {
+    for_each_block([&f](uint32_t d, uint32_t s, bool used) {
+      f(Chunk{(d - kBlockOverhead) / kAlign, (s + kBlockOverhead) / kAlign, used, used ? d / kAlign : 0});
+    });
+  }
+  uint8_t* base() override { return base_; }
+  const uint8_t* base() const override { return base_; }
+  size_t size() const override { return bytes_; }
   uint32_t control_bytes() const { return control_size_; }  // tlsf_size()
   uint32_t sl_index_count() const { return 1u << sl_log2_; }
   uint32_t fl_index_count() const { return fl_count_; }
   uint32_t block_size_max() const { return 1u << fl_max_; }  // requests must stay below this
   uint32_t first_data_offset() const { return pool_ + kBlockOverhead; }
-  size_t bad_frees() const { return bad_frees_; }
 
   // f(data offset, block size, used) for every block of the pool in address order (the sentinel
   // excluded), as tlsf_walk_pool reports them. Stops early if the chain is corrupt.
@@ -112,7 +143,7 @@ class TlsfHeap {
   // "" when consistent: as tlsf_check and tlsf_check_pool (lists and bitmaps agree, every listed
   // block is free, in its class, and has used neighbours; physical flags agree), and the free
   // counter agrees with the blocks.
-  std::string check_integrity() const;
+  std::string check_integrity() const override;
 
  private:
   static constexpr uint32_t kFreeBit = 1, kPrevFreeBit = 2;
@@ -182,8 +213,13 @@ class TlsfHeap {
   void mh_free(uint32_t data);
   uint32_t mh_realloc(uint32_t data, uint32_t size);
   void add_free(int64_t delta);
-  uint32_t data_of(const void* p) const;  // a used block's data offset, 0 if p is none
-  void* ptr(uint32_t data) { return data ? base_ + data : nullptr; }
+  uint32_t data_of(const void* p) const;                // a used block's data offset for p in the image, 0 if none
+  uint32_t chunk_data(const void* p) const;             // ... for p in the image or beside it (host bytes)
+  uint32_t chip_realloc(uint32_t data, uint32_t size);  // heap_caps_realloc on data offsets (0: failed)
+  uint8_t* place(uint32_t data, size_t host_bytes);     // where a block's host bytes go
+  size_t effective_charge(size_t charge, size_t host_bytes) const {
+    return host_bytes <= 2 * std::max<size_t>(charge, kBlockSizeMin) ? charge : host_bytes;
+  }
   // The live-block bitmap after the image: bit d/4 for a used block's data offset d.
   bool live(uint32_t data) const { return live_[data / 32] >> (data / 4 % 8) & 1; }
   void set_live(uint32_t data, bool on) {
@@ -198,7 +234,8 @@ class TlsfHeap {
   uint32_t control_size_ = 0, pool_ = 0;  // pool_: offset of the pool (the first data - 4)
   uint32_t sl_log2_ = 0, fl_shift_ = 0, fl_max_ = 0, fl_count_ = 0, small_ = 0;
   uint32_t sl_bitmap_ = 0, blocks_ = 0;  // offsets of the arrays
-  size_t bad_frees_ = 0;
+  HostSpill spill_;                      // after the bitmap, 16-aligned
+  size_t span_;                          // base_ .. the end of the map
 };
 
 }  // namespace espfleet

@@ -36,16 +36,25 @@ std::string UmmHeap::size_problem(size_t bytes) {
   return "";
 }
 
-UmmHeap::UmmHeap(void* mem, size_t bytes) : base_(static_cast<uint8_t*>(mem)), bytes_(bytes) {
-  if (std::string why = size_problem(bytes); !why.empty())
+namespace {
+// The data pool and map follow the arena, 16-aligned (as the host's malloc), never formatted.
+uint8_t* after_arena(void* mem, size_t bytes) {
+  auto end = reinterpret_cast<uintptr_t>(mem) + bytes;
+  return static_cast<uint8_t*>(mem) + ((end + 15) / 16 * 16 - reinterpret_cast<uintptr_t>(mem));
+}
+size_t checked_size(void* mem, size_t bytes) {
+  if (std::string why = UmmHeap::size_problem(bytes); !why.empty())
     throw std::invalid_argument("UmmHeap: heap size " + std::to_string(bytes) + " " + why);
   if (!mem) throw std::invalid_argument("UmmHeap: no memory given");
-  // The data pool and map: 16-aligned (as the host's malloc), 2N bytes each, never formatted.
-  auto end = reinterpret_cast<uintptr_t>(base_) + bytes_;
-  pool_mem_ = base_ + ((end + 15) / 16 * 16 - reinterpret_cast<uintptr_t>(base_));
-  pool_rows_ = uint32_t(2 * bytes_ / kPoolRowBytes);
-  map_ = pool_mem_ + 2 * bytes_;
-  span_ = size_t(map_ - base_) + bytes_ / kBlockBytes * kDataBytesPerBlock;
+  return bytes;
+}
+}  // namespace
+
+UmmHeap::UmmHeap(void* mem, size_t bytes)
+    : base_(static_cast<uint8_t*>(mem)),
+      bytes_(checked_size(mem, bytes)),
+      spill_(after_arena(mem, bytes), bytes, uint32_t(kBlockBytes)) {
+  span_ = size_t(spill_.map_base() - base_) + bytes_ / kBlockBytes * kDataBytesPerBlock;
   // Like umm_init, minus clearing the whole arena (fresh mappings are zero already, and leaving
   // them alone keeps untouched pages uncommitted).
   last_ = uint32_t(bytes / kBlockBytes - 1);
@@ -78,67 +87,19 @@ uint32_t UmmHeap::chunk_of(const void* p) const {
   if (!contains(p)) return 0;
   auto a = reinterpret_cast<uintptr_t>(p);
   uint32_t c;
-  if (a < reinterpret_cast<uintptr_t>(pool_mem_)) {  // in place: 8c+4 in the model arena
+  if (a < reinterpret_cast<uintptr_t>(spill_.pool_base())) {  // in place: 8c+4 in the model arena
     size_t off = size_t(a - reinterpret_cast<uintptr_t>(base_));
     if (off >= bytes_ || off % kBlockBytes != 4) return 0;
     c = uint32_t(off / kBlockBytes);
-  } else if (a < reinterpret_cast<uintptr_t>(map_)) {  // a pool object names its chunk
-    uint32_t row = pool_row_of(p);
-    if (row == kPoolEnd) return 0;
-    c = pool_tag(row).chunk;
+  } else if (spill_.in_pool(p)) {  // a pool object names its chunk
+    uint32_t row = spill_.pool_row_of(p);
+    if (row == HostSpill::kNone) return 0;
+    c = spill_.pool_key(row);
   } else {  // mapped: 16c in the data map
-    size_t off = size_t(a - reinterpret_cast<uintptr_t>(map_));
-    if (off % kDataBytesPerBlock != 0) return 0;
-    c = uint32_t(off / kDataBytesPerBlock);
+    c = spill_.map_key(p);
+    if (c == HostSpill::kNone) return 0;
   }
   return live_chunk(c) ? c : 0;
-}
-
-// ---- the data pool: an address-ordered list of tagged objects, first fit --------------------
-
-uint8_t* UmmHeap::pool_place(uint32_t c, size_t host_bytes) {
-  size_t rows_sz = 1 + host_bytes / kPoolRowBytes + (host_bytes % kPoolRowBytes != 0);
-  if (rows_sz > pool_rows_) return nullptr;
-  uint32_t rows = uint32_t(rows_sz), at = 0, before = kPoolEnd, after = pool_head_;
-  for (; after != kPoolEnd; before = after, after = pool_tag(after).next) {
-    if (after - at >= rows) break;  // the gap below this object
-    at = after + pool_tag(after).rows;
-  }
-  if (after == kPoolEnd && pool_rows_ - at < rows) return nullptr;
-  set_pool_tag(at, PoolTag{kPoolTag, c, rows, after});
-  if (before == kPoolEnd) {
-    pool_head_ = at;
-  } else {
-    PoolTag b = pool_tag(before);
-    b.next = at;
-    set_pool_tag(before, b);
-  }
-  return pool_mem_ + size_t(at + 1) * kPoolRowBytes;
-}
-
-uint32_t UmmHeap::pool_row_of(const void* p) const {
-  auto a = reinterpret_cast<uintptr_t>(p), b = reinterpret_cast<uintptr_t>(pool_mem_);
-  if (a < b + kPoolRowBytes || a >= reinterpret_cast<uintptr_t>(map_) || (a - b) % kPoolRowBytes != 0) return kPoolEnd;
-  uint32_t want = uint32_t((a - b) / kPoolRowBytes) - 1;
-  // Only a listed object counts (a stale or forged pointer is not one); the list is short.
-  for (uint32_t r = pool_head_; r != kPoolEnd && r <= want; r = pool_tag(r).next)
-    if (r == want) return r;
-  return kPoolEnd;
-}
-
-void UmmHeap::pool_release(uint32_t row) {
-  PoolTag t = pool_tag(row);
-  if (pool_head_ == row) {
-    pool_head_ = t.next;
-  } else {
-    uint32_t r = pool_head_;
-    while (pool_tag(r).next != row) r = pool_tag(r).next;
-    PoolTag b = pool_tag(r);
-    b.next = t.next;
-    set_pool_tag(r, b);
-  }
-  t.tag = 0;
-  set_pool_tag(row, t);
 }
 
 void UmmHeap::unlink(uint32_t c) {
@@ -225,16 +186,6 @@ void* UmmHeap::malloc_raw(size_t charge, size_t host_bytes, uint32_t& chunk) {
   return place(c, uint32_t(blocks), host_bytes);
 }
 
-// Every request is recorded once, from the chunk numbers the operation itself found: the
-// history digest — the request, its outcome (chunk numbers, 0 = none or failed) and the owner's
-// clock when one is set, so two heaps that saw the same requests at the same device times in
-// the same order and answered them alike have the same digest — and last_op().
-void UmmHeap::record(char op, size_t charge, uint32_t from, uint32_t to) {
-  uint64_t v = (uint64_t(uint8_t(op)) << 56) ^ (uint64_t(from) << 40) ^ (uint64_t(charge) << 16) ^ to;
-  digest_ = mix_seed(digest_ ^ v, clock_ ? *clock_ : 0);
-  last_op_ = Op{op, charge, from, to};
-}
-
 void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
   size_t took = effective_charge(charge, host_bytes);
   uint32_t c;
@@ -244,7 +195,7 @@ void* UmmHeap::malloc(size_t charge, size_t host_bytes) {
 }
 
 void UmmHeap::free(void* p) {
-  last_op_ = Op{};
+  clear_op();
   if (!p) return;
   uint32_t c = chunk_of(p);
   free_raw(p, c);
@@ -265,18 +216,12 @@ void* UmmHeap::zalloc(size_t charge, size_t host_bytes) {
   return p;
 }
 
-void* UmmHeap::calloc(size_t count, size_t size) {
-  size_t total;
-  if (__builtin_mul_overflow(count, size, &total)) total = SIZE_MAX;
-  return zalloc(total, total);  // a zero product gives NULL
-}
-
 void UmmHeap::free_raw(void* p, uint32_t c) {
   if (c == 0) {
     ++bad_frees_;
     return;
   }
-  if (uint32_t row = pool_row_of(p); row != kPoolEnd) pool_release(row);
+  if (uint32_t row = spill_.pool_row_of(p); row != HostSpill::kNone) spill_.pool_release(row);
   free_chunk(c);
 }
 
@@ -287,9 +232,9 @@ void* UmmHeap::realloc_raw(void* p, uint32_t c, size_t charge, size_t host_bytes
     ++bad_frees_;
     return nullptr;
   }
-  uint32_t old_row = pool_row_of(p);
+  uint32_t old_row = spill_.pool_row_of(p);
   if (charge == 0) {
-    if (old_row != kPoolEnd) pool_release(old_row);
+    if (old_row != HostSpill::kNone) spill_.pool_release(old_row);
     free_chunk(c);
     return nullptr;
   }
@@ -338,17 +283,15 @@ void* UmmHeap::realloc_raw(void* p, uint32_t c, size_t charge, size_t host_bytes
   uint8_t* dst;
   if (fits_in_place(need, host_bytes)) {
     dst = data(d);
-  } else if (old_row != kPoolEnd && host_bytes <= old_room) {  // the pool object still fits: keep it
+  } else if (old_row != HostSpill::kNone && host_bytes <= old_room) {  // the pool object still fits: keep it
     dst = static_cast<uint8_t*>(p);
-    PoolTag t = pool_tag(old_row);
-    t.chunk = d;
-    set_pool_tag(old_row, t);
+    spill_.set_pool_key(old_row, d);
   } else {
     dst = place(d, need, host_bytes);  // a new pool object (the old one is still held) or the map
   }
   if (dst != p) {
     std::memmove(dst, p, keep);
-    if (old_row != kPoolEnd) pool_release(old_row);
+    if (old_row != HostSpill::kNone) spill_.pool_release(old_row);
   }
   if (moved_elsewhere) {
     free_chunk(c);
@@ -363,14 +306,14 @@ void* UmmHeap::realloc_raw(void* p, uint32_t c, size_t charge, size_t host_bytes
 UmmHeap::Placement UmmHeap::placement_of(const void* p) const {
   if (chunk_of(p) == 0) return Placement::none;
   auto a = reinterpret_cast<uintptr_t>(p);
-  if (a < reinterpret_cast<uintptr_t>(pool_mem_)) return Placement::in_place;
-  return a < reinterpret_cast<uintptr_t>(map_) ? Placement::pool : Placement::map;
+  if (a < reinterpret_cast<uintptr_t>(spill_.pool_base())) return Placement::in_place;
+  return spill_.in_pool(p) ? Placement::pool : Placement::map;
 }
 
 size_t UmmHeap::offset_of(const void* p) const {
   if (!contains(p)) return SIZE_MAX;
   auto a = reinterpret_cast<uintptr_t>(p);
-  if (a < reinterpret_cast<uintptr_t>(pool_mem_)) {
+  if (a < reinterpret_cast<uintptr_t>(spill_.pool_base())) {
     size_t off = size_t(a - reinterpret_cast<uintptr_t>(base_));
     return off < bytes_ ? off : SIZE_MAX;  // not the alignment gap before the pool
   }
@@ -383,8 +326,8 @@ size_t UmmHeap::room_at(const void* p) const {
   if (c == 0) return 0;
   size_t blocks = next(c) - c;
   auto a = reinterpret_cast<uintptr_t>(p);
-  if (a < reinterpret_cast<uintptr_t>(pool_mem_)) return blocks * kBlockBytes - 4;
-  if (a < reinterpret_cast<uintptr_t>(map_)) return size_t(pool_tag(pool_row_of(p)).rows - 1) * kPoolRowBytes;
+  if (a < reinterpret_cast<uintptr_t>(spill_.pool_base())) return blocks * kBlockBytes - 4;
+  if (spill_.in_pool(p)) return spill_.pool_room(spill_.pool_row_of(p));
   return blocks * kDataBytesPerBlock;
 }
 
@@ -437,24 +380,8 @@ std::string UmmHeap::check_integrity() const {
   if (pfree(0) != p) return "list head's back link does not name the tail";
   if (listed != free_chunks) return "free list misses free chunks";
   if (sum != free_blocks_ || squares != free_squares_) return "free-block counters disagree with the heap";
-  // The data pool: an address-ordered list of tagged, disjoint objects inside the pool, each
-  // belonging to a different used chunk.
-  auto row_at = [](const char* what, uint32_t r) {
-    return std::string("data pool: ") + what + " at row " + std::to_string(r);
-  };
-  std::vector<bool> owned(last_ + 1, false);
-  uint32_t end = 0, objects = 0;
-  for (uint32_t r = pool_head_; r != kPoolEnd; r = pool_tag(r).next) {
-    PoolTag t = pool_tag(r);
-    if (++objects > pool_rows_ || r < end || r >= pool_rows_) return row_at("list out of order or looping", r);
-    if (t.tag != kPoolTag) return row_at("tag damaged", r);
-    if (t.rows == 0 || t.rows > pool_rows_ - r) return row_at("object size out of the pool", r);
-    if (!live_chunk(t.chunk)) return row_at("object of no used chunk", r);
-    if (owned[t.chunk]) return row_at("second object of one chunk", r);
-    owned[t.chunk] = true;
-    end = r + t.rows;
-  }
-  return "";
+  // The data pool: each object belonging to a different used chunk.
+  return spill_.check([this](uint32_t c) { return live_chunk(c); });
 }
 
 }  // namespace espfleet

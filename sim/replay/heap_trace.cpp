@@ -7,10 +7,12 @@
 
 namespace espfleet {
 
-HeapTraceWriter::HeapTraceWriter(const std::string& path, uint32_t device, uint32_t heap_bytes) : out_(path) {
+HeapTraceWriter::HeapTraceWriter(const std::string& path, uint32_t device, Chip chip, uint32_t heap_bytes)
+    : out_(path) {
   if (!out_) throw std::runtime_error(path + ": cannot write the heap trace");
-  out_ << "# espfleet replay --trace-heap: device " << device << ", heap " << heap_bytes
-       << " bytes (espfleet heap --heap-bytes " << heap_bytes << " FILE)\n";
+  out_ << "# espfleet replay --trace-heap: device " << device << ", heap " << heap_bytes << " bytes (espfleet heap "
+       << (chip == Chip::esp8266 ? "" : "--chip " + std::string(enum_name(kChipNames, chip)) + " ") << "--heap-bytes "
+       << heap_bytes << " FILE)\n";
 }
 
 void HeapTraceWriter::on_heap_event(const HeapEvent& e) {
@@ -19,7 +21,7 @@ void HeapTraceWriter::on_heap_event(const HeapEvent& e) {
     out_ << "# boot " << ++boots_ << ": a fresh heap (replay the trace from here on a new heap)\n";
     return;
   }
-  const UmmHeap::Op& op = e.op;
+  const ChipHeap::Op& op = e.op;
   if (op.op == 0) return;  // a free of NULL or of no chunk: the model took nothing
   std::string id;
   if (op.op == 'm' || (op.op == 'r' && !ids_.count(op.from))) {

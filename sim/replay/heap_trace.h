@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "chip_kind.h"
 #include "device_heap.h"
 
 namespace espfleet {
@@ -15,7 +16,7 @@ namespace espfleet {
 class HeapTraceWriter final : public HeapObserver {
  public:
   // Throws std::runtime_error when the file cannot be written.
-  HeapTraceWriter(const std::string& path, uint32_t device, uint32_t heap_bytes);
+  HeapTraceWriter(const std::string& path, uint32_t device, Chip chip, uint32_t heap_bytes);
   void on_heap_event(const HeapEvent& e) override;
 
  private:

@@ -66,6 +66,7 @@ json device_record(const Device& d) {
   j["client_id"] = d.identity().client_id;
   j["topic"] = d.identity().topic;
   j["group"] = d.config().group;
+  j["chip"] = std::string(enum_name(kChipNames, d.config().chip));
   j["cpu_mhz"] = d.clock().mhz();
   j["state"] = device_state_name(d.life().state());
   j["tls_error"] = s.tls_error;
@@ -94,7 +95,7 @@ json device_record(const Device& d) {
   j["crash_digests"] = json::array();
   for (const CrashEntry& c : crashes) {
     j["crash_reasons"].push_back(c.summary);
-    j["crash_codes"].push_back(reset_code(c.reason));
+    j["crash_codes"].push_back(reset_code(c.reason, d.config().chip));
     j["crash_digests"].push_back(digest_hex(c.digest));
   }
   j["digest"] = digest_hex(d.digest());
@@ -121,9 +122,16 @@ json device_record(const Device& d) {
   if (d.net().counters().retransmits) j["tcp_retransmits"] = d.net().counters().retransmits;
   j["virtual_time_s"] = d.now().seconds();
   j["host_stack_high_water"] = d.host_use().stack_high_water;
-  j["thunk_size"] = t.size;
-  j["thunk_peak_host_bytes"] = t.peak_host;
-  j["thunk_peak_target_bytes"] = t.peak_target;
+  if (d.chip().thunk) {
+    j["thunk_size"] = t.size;
+    j["thunk_peak_host_bytes"] = t.peak_host;
+    j["thunk_peak_target_bytes"] = t.peak_target;
+  } else {  // BearSSL on the loop task's stack
+    j["loop_stack_bytes"] = d.program_stack_bytes();
+    j["loop_stack_peak_bytes"] = d.platform().loop_stack_peak();
+    j["bearssl_peak_host_bytes"] = t.peak_host;
+    j["bearssl_peak_target_bytes"] = t.peak_target;
+  }
   return j;
 }
 
@@ -141,7 +149,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
                    const SchedulerStats* at_all_connected) {
   FleetHistograms hist;
   GroupFigures all;
-  std::map<std::string, GroupFigures> groups;
+  std::map<std::string, GroupFigures> groups, chips;
   uint64_t lagged_devices = 0;
   uint64_t host_ns = 0, host_hs_ns = 0;
   std::vector<uint32_t> crashed;           // ids of devices that crashed (the first kMaxListedCrashed)
@@ -159,6 +167,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
     }
     all.add(*d);
     groups[group_key(*d)].add(*d);
+    chips[std::string(enum_name(kChipNames, d->config().chip))].add(*d);
     host_ns += d->host_use().ns;
     host_hs_ns += d->host_use().handshake_ns;
     if (!d->life().crashes().empty() && crashed.size() < kMaxListedCrashed) crashed.push_back(d->id());
@@ -178,6 +187,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   all.write_counts(j);
   j["crashed_devices"] = crashed;
   j["groups"] = groups_record(groups);
+  j["chips"] = groups_record(chips);  // the same figures per chip (device.chip)
   if (!sketch.empty()) j["sketch"] = sketch;
   j["host"] = {{"wall_s", es.wall_seconds},
                {"lag_max_ms", es.lag_max_ms},
@@ -300,19 +310,20 @@ std::string summary_table(const json& s) {
     }
     out += "\n";
   }
-  if (const json& g = s.value("groups", json::object()); g.size() > 1)
-    for (auto& [name, f] : g.items()) {
-      snprintf(buf, sizeof buf,
-               "  group %-12s %llu devices, %llu connected, %llu failures, %llu crashes, handshake p99 %u ms, heap "
-               "free min %u B\n",
-               name.c_str(), (unsigned long long)f.value("devices", uint64_t(0)),
-               (unsigned long long)f.value("connected", uint64_t(0)),
-               (unsigned long long)f.value("connect_failures", uint64_t(0)),
-               (unsigned long long)f.value("crashes", uint64_t(0)),
-               unsigned(f.value("handshake_ms", json::object()).value("p99", 0u)),
-               unsigned(f.value("heap_free_min", 0u)));
-      out += buf;
-    }
+  for (const char* split : {"chips", "groups"})
+    if (const json& g = s.value(split, json::object()); g.size() > 1)
+      for (auto& [name, f] : g.items()) {
+        snprintf(buf, sizeof buf,
+                 "  %-5s %-12s %llu devices, %llu connected, %llu failures, %llu crashes, handshake p99 %u ms, heap "
+                 "free min %u B\n",
+                 split[0] == 'c' ? "chip" : "group", name.c_str(), (unsigned long long)f.value("devices", uint64_t(0)),
+                 (unsigned long long)f.value("connected", uint64_t(0)),
+                 (unsigned long long)f.value("connect_failures", uint64_t(0)),
+                 (unsigned long long)f.value("crashes", uint64_t(0)),
+                 unsigned(f.value("handshake_ms", json::object()).value("p99", 0u)),
+                 unsigned(f.value("heap_free_min", 0u)));
+        out += buf;
+      }
   if (s.contains("crashes_by_reason") && !s["crashes_by_reason"].empty()) {
     out += "  crashes by reason  ";
     const char* sep = "";

@@ -56,9 +56,9 @@ void ThunkBlock::mirror(uint32_t target) {
   mirrored_ = want;
 }
 
-ThunkBlock::Call ThunkBlock::call(void (*fn)(void*), void* arg, CostMeter& meter) {
+ThunkBlock::Call ThunkBlock::call(void (*fn)(void*), void* arg, CostMeter& meter, bool measure) {
   Call c;
-  if (!block_ || ThunkStack::in_use()) {
+  if ((!block_ && !measure) || ThunkStack::in_use()) {
     fn(arg);
     return c;
   }

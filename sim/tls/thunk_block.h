@@ -54,8 +54,11 @@ class ThunkBlock {
 
   // One BearSSL engine call: on the thunk stack while a block is held (measured, mirrored into
   // the block, canary checked), else in place on the fiber's stack (Tasmota's light thunk does
-  // the same when its refcount is 0). meter: the device's, whose categories say what ran.
-  Call call(void (*fn)(void*), void* arg, CostMeter& meter);
+  // the same when its refcount is 0) — unless `measure`: a chip without a thunk, whose BearSSL
+  // runs on the program's own stack, has the call measured on the host's thunk stack all the
+  // same (its estimated target bytes are the program stack's to hold). meter: the device's,
+  // whose categories say what ran.
+  Call call(void (*fn)(void*), void* arg, CostMeter& meter, bool measure = false);
 
  private:
   void mirror(uint32_t target);

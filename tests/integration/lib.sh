@@ -119,6 +119,20 @@ CONF
   fail "mosquitto did not listen on $port within 10 s"
 }
 
+# start_checker_sub PKI PORT OUT SECONDS TOPIC...: the independent mosquitto_sub, with make_pki's
+# client certificate, on the TLS listener at PORT, lines "topic payload" into OUT; sets SUB_PID.
+start_checker_sub() {
+  local p="$1" port="$2" out="$3" secs="$4"; shift 4
+  local topics=()
+  for t in "$@"; do topics+=(-t "$t"); done
+  mosquitto_sub -h localhost -p "$port" --cafile "$p/ca.crt" --cert "$p/client.crt" --key "$p/client.key" \
+    "${topics[@]}" -v -W "$secs" > "$out" 2> "$out.err" &
+  SUB_PID=$!
+  PIDS+=("$SUB_PID")
+  sleep 0.5
+  kill -0 "$SUB_PID" || { cat "$out.err"; fail "mosquitto_sub did not start"; }
+}
+
 json_get() {  # json_get FILE KEY  (top-level or dotted)
   python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): v=v[k]

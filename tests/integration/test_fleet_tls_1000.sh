@@ -10,12 +10,7 @@ make_pki "$WORK/pki"
 PORT="$(free_port)"
 start_mosquitto "$WORK/pki" "$PORT" true
 
-mosquitto_sub -h localhost -p "$PORT" --cafile "$WORK/pki/ca.crt" --cert "$WORK/pki/client.crt" \
-  --key "$WORK/pki/client.key" -t 'tele/+/LWT' -t 'tele/+/STATE' -v -W 300 > "$WORK/sub.txt" 2>"$WORK/sub.err" &
-SUB_PID=$!
-PIDS+=("$SUB_PID")
-sleep 0.5
-kill -0 "$SUB_PID" || { cat "$WORK/sub.err"; fail "mosquitto_sub did not start"; }
+start_checker_sub "$WORK/pki" "$PORT" "$WORK/sub.txt" 300 'tele/+/LWT' 'tele/+/STATE'
 
 "$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices "$N" --duration 45s \
   --set app.tele_period=10s --set fleet.connect_spread=15s \

@@ -17,10 +17,10 @@ struct Replay {
   std::string out, err;
 };
 
-Replay replay(const std::string& trace, size_t heap_bytes = 4096) {
+Replay replay(const std::string& trace, size_t heap_bytes = 4096, Chip chip = Chip::esp8266) {
   std::istringstream in(trace);
   std::ostringstream out, err;
-  int rc = run_heap_trace(in, "t.trace", heap_bytes, out, err);
+  int rc = run_heap_trace(in, "t.trace", chip, heap_bytes, out, err);
   return {rc, out.str(), err.str()};
 }
 

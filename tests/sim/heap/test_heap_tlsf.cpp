@@ -342,3 +342,85 @@ TEST_CASE("tlsf: the traces of tools/tlsf-check replay with the published TLSF's
   }
   CHECK(files >= 3);
 }
+
+// Host bytes beyond the block (a 64-bit host object larger than the chip's) live beside the
+// image: the chip's figures and offsets are those of the charged request alone.
+TEST_CASE("tlsf: host bytes larger than the block are kept beside the region, the chip's figures unchanged") {
+  Region plain(8192), wide(8192);
+  void* a = plain.heap.malloc(100);
+  void* b = wide.heap.malloc(100, 180);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(plain.off(a) == wide.off(b));                                      // the same block on the chip
+  CHECK(plain.heap.free_bytes() == wide.heap.free_bytes());                // charged 100 alone
+  CHECK(wide.heap.offset_of(b) < wide.heap.size());                        // names its block's data offset
+  CHECK(static_cast<uint8_t*>(b) >= wide.heap.base() + wide.heap.size());  // but lives beside the image
+  CHECK(wide.heap.room_at(b) >= 180);
+  CHECK(wide.heap.key_of(b) == wide.heap.offset_of(b) / 4);
+  fill(b, 180, 3);
+  void* c = wide.heap.malloc(40, 40);  // an ordinary neighbour, in place
+  CHECK(static_cast<uint8_t*>(c) < wide.heap.base() + wide.heap.size());
+  fill(c, 40, 9);
+  CHECK(holds(b, 180, 3));  // neither overwrites the other
+  CHECK(wide.heap.check_integrity() == "");
+  // Grown: the chip's realloc (here into a new block, c being in the way), the host bytes follow.
+  void* d = wide.heap.realloc(b, 300, 500);
+  REQUIRE(d);
+  CHECK(holds(d, 180, 3));
+  CHECK(holds(c, 40, 9));
+  CHECK(wide.heap.room_at(d) >= 500);
+  CHECK(wide.heap.check_integrity() == "");
+  wide.heap.free(d);
+  wide.heap.free(c);
+  plain.heap.free(a);
+  CHECK(wide.heap.free_bytes() == plain.heap.free_bytes());
+  CHECK(wide.heap.check_integrity() == "");
+  CHECK(wide.heap.bad_frees() == 0);
+}
+
+TEST_CASE("tlsf: a block whose host bytes will not fit its new size is set aside first, its bytes kept") {
+  Region r(8192);
+  void* p = r.heap.malloc(200, 120);  // host bytes fit the 200-byte block: in place
+  REQUIRE(p);
+  CHECK(static_cast<uint8_t*>(p) < r.heap.base() + r.heap.size());
+  fill(p, 120, 5);
+  void* q = r.heap.realloc(p, 64, 120);  // the block shrinks under the host bytes
+  REQUIRE(q);
+  CHECK(r.heap.room_at(q) >= 120);
+  CHECK(holds(q, 120, 5));
+  CHECK(r.heap.check_integrity() == "");
+  r.heap.free(q);
+  CHECK(r.heap.free_bytes() == Region(8192).heap.free_bytes());
+}
+
+TEST_CASE("tlsf: as a ChipHeap — chunks in 4-byte units cover the region after the control structure") {
+  std::vector<uint8_t> mem(chip_heap_arena_bytes(HeapKind::tlsf, 16384));
+  std::unique_ptr<ChipHeap> h = make_chip_heap(HeapKind::tlsf, mem.data(), 16384);
+  CHECK(h->kind() == HeapKind::tlsf);
+  CHECK(h->unit_bytes() == 4);
+  void* a = h->malloc(500);
+  void* b = h->malloc(32);
+  REQUIRE(a);
+  REQUIRE(b);
+  h->free(a);
+  uint64_t units = 0, used = 0;
+  uint32_t first = 0, end = 0, keys = 0;
+  h->for_each([&](const ChipHeap::Chunk& c) {
+    if (!first) first = c.first;
+    CHECK(c.first == (end ? end : c.first));  // contiguous
+    end = c.first + c.units;
+    units += c.units;
+    if (c.used) {
+      used += c.units;
+      keys += c.key == h->key_of(b);
+    }
+  });
+  const auto& t = static_cast<const TlsfHeap&>(*h);
+  CHECK(first * 4 == t.first_data_offset() - 4);  // the first block's size word
+  CHECK(used * 4 == 32 + 4);                      // b and its size word
+  CHECK(keys == 1);
+  // The counter counts the free blocks' size words too, and the sentinel's (region − 20 − control
+  // at the start: the first block's size word, its bytes and the sentinel's size word).
+  CHECK(h->free_bytes() == (units - used) * 4 + 4);
+  CHECK(h->last_op().op == 'f');
+}

@@ -15,6 +15,7 @@
 
 #include "alloc_scope.h"
 #include "fleet.h"
+#include "heap_umm.h"
 #include "platform.h"
 #include "target_sizes.h"
 #include "x509_checks.h"

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "device_heap.h"
+#include "heap_umm.h"
 #include "link_faults.h"
 #include "lwip_rx.h"
 #include "rng.h"
@@ -19,7 +20,7 @@ namespace {
 
 struct Heap {
   explicit Heap(uint32_t bytes)
-      : mem(new uint64_t[UmmHeap::arena_bytes(bytes) / 8 + 1]()), heap(mem.get(), bytes, &cycles, 80) {}
+      : mem(new uint64_t[UmmHeap::arena_bytes(bytes) / 8 + 1]()), heap(HeapKind::umm, mem.get(), bytes, &cycles, 80) {}
   uint64_t cycles = 0;
   std::unique_ptr<uint64_t[]> mem;
   DeviceHeap heap;

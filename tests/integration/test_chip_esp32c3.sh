@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# tests/integration/test_chip_esp32c3.sh — a mixed fleet (docs/chips.md): ESP8266s at 80 and 160 MHz
+# and ESP32-C3s (device.chip = "esp32c3") in one run, TLS with CA validation and client
+# certificates, against one Mosquitto this test starts; an independent mosquitto_sub sees every
+# device's LWT Online and STATE. devices.jsonl names each device's chip; the C3s run at 160 MHz
+# on their TLSF heap (ESP-IDF's figures: 155648-byte region, the loop task's stack a block of it)
+# with BearSSL on the 8192-byte loop task stack and no thunk; the summary splits its figures by
+# chip. Then a C3 whose loop task stack is too small for CA validation dies in the handshake with
+# ESP-IDF's stack guard post-mortem (Guru Meditation … Stack protection fault) and reboots, and
+# `replay --until-crash` reaches the same crash digest.
+ESPFLEET="$1"; ROOT="$2"
+source "$ROOT/tests/integration/lib.sh"
+
+make_pki "$WORK/pki"
+PORT="$(free_port)"
+start_mosquitto "$WORK/pki" "$PORT" true
+start_checker_sub "$WORK/pki" "$PORT" "$WORK/sub.txt" 120 'tele/+/LWT' 'tele/+/STATE'
+
+cat > "$WORK/mixed.toml" <<'TOML'
+[fleet]
+devices = 12
+duration = "40s"
+mode = "fast"
+seed = 4
+connect_spread = "4s"
+[app]
+tele_period = "10s"
+[[group]]
+name = "esp8266_160"
+count = 4
+device.cpu_mhz = 160
+[[group]]
+name = "c3"
+count = 4
+device.chip = "esp32c3"
+TOML
+run_mixed() {
+  "$ESPFLEET" run "$WORK/mixed.toml" --broker "localhost:$PORT" --ca "$WORK/pki/ca.crt" \
+    --device-ca-cert "$WORK/pki/ca.crt" --device-ca-key "$WORK/pki/ca.key" --quiet --out "$WORK/$1" "${@:2}" \
+    > "$WORK/$1.out" 2> "$WORK/$1.err" || { cat "$WORK/$1.err"; fail "the mixed run $1 failed"; }
+}
+run_mixed mixed
+sleep 1
+kill -TERM "$SUB_PID"; wait "$SUB_PID" 2>/dev/null || true
+
+PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK" <<'PY' || fail "the mixed fleet"
+import json, os, re, sys
+from itcheck import check, finish
+w = sys.argv[1]
+devs = [json.loads(l) for l in open(os.path.join(w, "mixed", "devices.jsonl"))]
+s = json.load(open(os.path.join(w, "mixed", "summary.json")))
+sub = open(os.path.join(w, "sub.txt")).read()
+by = lambda chip, mhz: [d for d in devs if d["chip"] == chip and d["cpu_mhz"] == mhz]
+check(len(by("esp8266", 80)) == 4 and len(by("esp8266", 160)) == 4 and len(by("esp32c3", 160)) == 4,
+      "4 ESP8266 at 80 MHz, 4 at 160, 4 ESP32-C3 at 160: %s" % [(d["id"], d["chip"], d["cpu_mhz"]) for d in devs])
+for d in devs:
+    check(d["state"] == "connected" and d["connects"] >= 1 and d["crashes"] == 0,
+          "dev %d (%s): connected, no crash (%s, %d crashes)" % (d["id"], d["chip"], d["state"], d["crashes"]))
+    check(re.search(r"^tele/%s/LWT Online$" % d["topic"], sub, re.M) and re.search(r"^tele/%s/STATE \{" % d["topic"], sub, re.M),
+          "dev %d: mosquitto_sub saw its LWT Online and a STATE" % d["id"])
+for d in by("esp32c3", 160):
+    check(d["heap_bytes"] == 155648 and 100000 < d["heap_free_min"] < 150000,
+          "dev %d: the C3's TLSF region, free heap at least %d" % (d["id"], d["heap_free_min"]))
+    check("thunk_size" not in d and d["loop_stack_bytes"] == 8192 and 2000 < d["loop_stack_peak_bytes"] < 8192,
+          "dev %d: no thunk; BearSSL on the 8192-byte loop task stack, deepest %s B" % (d["id"], d.get("loop_stack_peak_bytes")))
+for d in by("esp8266", 80) + by("esp8266", 160):
+    check(d["heap_bytes"] == 49152 and d["thunk_size"] > 0 and "loop_stack_bytes" not in d,
+          "dev %d: the ESP8266's umm heap and thunk" % d["id"])
+chips = s.get("chips", {})
+check(sorted(chips) == ["esp32c3", "esp8266"] and chips["esp8266"]["devices"] == 8 and chips["esp32c3"]["devices"] == 4
+      and chips["esp8266"]["connected"] == 8 and chips["esp32c3"]["connected"] == 4,
+      "summary.json splits by chip: %s" % {k: (v.get("devices"), v.get("connected")) for k, v in chips.items()})
+check(chips.get("esp32c3", {}).get("heap_free_min", 0) > chips.get("esp8266", {}).get("heap_free_min", 1 << 30),
+      "the C3s' free heap is above the ESP8266s'")
+text = open(os.path.join(w, "mixed.out")).read()
+check(re.search(r"^  chip  esp32c3 +4 devices, 4 connected", text, re.M) and re.search(r"^  chip  esp8266 +8 devices, 8 connected", text, re.M),
+      "the text summary has a line per chip:\n" + text)
+finish()
+PY
+
+# A C3 whose loop task stack cannot hold CA validation's deepest call.
+run_mixed small --set group.c3.device.loop_stack_bytes=4096 --duration 20s
+PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK/small" <<'PY' || fail "the C3's stack overflow"
+import json, os, re, sys
+from itcheck import check, finish
+w = sys.argv[1]
+devs = [json.loads(l) for l in open(os.path.join(w, "devices.jsonl"))]
+log = open(os.path.join(w, "devices.log")).read()
+for d in devs:
+    if d["chip"] != "esp32c3":
+        check(d["crashes"] == 0 and d["state"] == "connected", "dev %d (esp8266): unaffected" % d["id"])
+        continue
+    check(d["crashes"] >= 1 and d["boots"] == d["crashes"] + 1 and d["connects"] == 0,
+          "dev %d: died in every handshake and rebooted (%d crashes, %d boots)" % (d["id"], d["crashes"], d["boots"]))
+    check(all(r.startswith("Stack protection fault (loopTask stack 4096 B") for r in d["crash_reasons"])
+          and set(d["crash_codes"]) == {4}, "dev %d: ESP_RST_PANIC, stack protection: %s %s" % (d["id"], d["crash_reasons"][:1], d["crash_codes"][:1]))
+    mine = "\n".join(l for l in log.splitlines() if re.search(r"\] dev %d " % d["id"], l))
+    for line in ("Guru Meditation Error: Core  0 panic'ed (Stack protection fault). ",
+                 'Detected in task "loopTask" at 0x420', "Stack pointer: 0x3fc", "Stack bounds: 0x3fc",
+                 "Core  0 register dump:", "MCAUSE  : 0x0000001b", "Stack memory:", "ELF file SHA256: ",
+                 "Rebooting...", "rst:0xc (RTC_SW_CPU_RST),boot:0xc (SPI_FAST_FLASH_BOOT)"):
+        check(line in mine, "dev %d's log has: %s" % (d["id"], line))
+    m = re.search(r"Stack pointer: 0x([0-9a-f]+)\n.*Stack bounds: 0x([0-9a-f]+) - 0x([0-9a-f]+)", mine, re.S)
+    check(m and int(m.group(1), 16) < int(m.group(2), 16) and int(m.group(3), 16) - int(m.group(2), 16) == 4096,
+          "dev %d: the stack pointer below the 4096-byte stack's bounds" % d["id"])
+s = json.load(open(os.path.join(w, "summary.json")))
+check(s.get("crashes_by_reason", {}).get("stack_overflow", 0) == sum(d["crashes"] for d in devs),
+      "summary: the crashes are stack overflows: %s" % s.get("crashes_by_reason"))
+finish()
+PY
+dev=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["chip"] == "esp32c3"][0]["id"])' "$WORK/small/devices.jsonl")
+digest=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["id"] == int(sys.argv[2])][0]["crash_digests"][0])' "$WORK/small/devices.jsonl" "$dev")
+"$ESPFLEET" replay "$WORK/small" --device "$dev" --until-crash > "$WORK/replay.out" 2>&1 || fail "replay: $(cat "$WORK/replay.out")"
+grep -q "Stack protection fault" "$WORK/replay.out" && grep -q "digest $digest" "$WORK/replay.out" ||
+  fail "replay did not reach the same crash ($digest): $(cat "$WORK/replay.out")"
+# The C3's allocator on a trace: a 16 KiB region has 396 control bytes after multi_heap's 20, so
+# the first block's data is at 420 and each block costs 4 bytes more than its size.
+printf 'malloc mqtt.a 100\nmalloc tls:ctx 500\nmalloc x 40\nfree x\n' > "$WORK/t.trace"
+"$ESPFLEET" heap --chip esp32c3 --heap-bytes 16384 "$WORK/t.trace" > "$WORK/t.jsonl" || fail "heap --chip esp32c3 failed"
+python3 - "$WORK/t.jsonl" <<'PY' || fail "the TLSF trace replay"
+import json, sys
+ops = [json.loads(l) for l in open(sys.argv[1])]
+assert [o["offset"] for o in ops] == [420, 524, 1028, None], ops
+assert [o["free"] for o in ops] == [16384 - 20 - 396 - 104, 16384 - 20 - 396 - 608, 16384 - 20 - 396 - 652, 16384 - 20 - 396 - 608], ops
+PY
+"$ESPFLEET" heap --chip esp32c3 --heap-bytes 16384 --map "$WORK/t.trace" > "$WORK/map.txt" || fail "heap --chip esp32c3 --map"
+grep -q "^one character = 4 unit(s) of 4 B$" "$WORK/map.txt" && grep -q "^T tls 504 B$" "$WORK/map.txt" ||
+  { cat "$WORK/map.txt"; fail "the TLSF heap map"; }
+"$ESPFLEET" heap --chip esp32c3 --heap-bytes 100 "$WORK/t.trace" > /dev/null 2> "$WORK/small.err" && fail "a 100-byte region ran"
+grep -q -- "--heap-bytes 100 (esp32c3): a TLSF heap region of 100 bytes cannot hold" "$WORK/small.err" ||
+  fail "a region too small: $(cat "$WORK/small.err")"
+# What a chip cannot have, named by file, line and key.
+refused chipname '[device]\nchip = "esp32"\n' 'chipname.toml:2:1: device.chip = "esp32": ' "an unknown chip"
+refused bigheap '[fleet]\ndevices = 2\n[[group]]\nname = "g"\ncount = 1\ndevice.heap_bytes = 131072\n' \
+  'group.g.device.heap_bytes = 131072: must be at most 81920 on the esp8266' "a C3-sized heap on an ESP8266"
+refused stack8266 '[device]\nloop_stack_bytes = 4096\n' 'device.loop_stack_bytes = 4096: only an esp32c3 has a loop task' \
+  "a loop task stack on an ESP8266"
+echo "PASS: a mixed ESP8266/ESP32-C3 fleet, split by chip; a C3 stack overflow, replayed to digest $digest"
