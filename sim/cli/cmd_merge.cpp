@@ -148,7 +148,8 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
       all.merge(GroupFigures::from_json(j));
       const json shard_groups = j.value("groups", json::object());
       for (auto& [name, g] : shard_groups.items()) groups[name].merge(GroupFigures::from_json(g));
-      for (auto& [name, g] : j.value("chips", json::object()).items()) chips[name].merge(GroupFigures::from_json(g));
+      const json shard_chips = j.value("chips", json::object());
+      for (auto& [name, g] : shard_chips.items()) chips[name].merge(GroupFigures::from_json(g));
     } catch (const std::exception& e) {
       throw CliError((s.dir / "summary.json").string() + ": " + e.what());
     }

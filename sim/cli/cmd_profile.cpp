@@ -106,7 +106,11 @@ Duration profile_rtt(const std::string& rtt) {
 CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
   CLI::App* cmd = app.add_subcommand(
       "profile", "One device, fast mode, against the embedded broker: the heap and time its first TLS connect costs");
-  cmd->add_option("--cpu", o.cpu_mhz, "CPU clock in MHz")->check(CLI::IsMember({80, 160}))->capture_default_str();
+  add_enum_option(cmd, "--chip", o.chip, kChipNames,
+                  "esp8266 (the thunk stack, umm heap) or esp32c3 (BearSSL on the loop task's stack, TLSF heap; its "
+                  "times are predictions: docs/chips.md)");
+  cmd->add_option("--cpu", o.cpu_mhz, "CPU clock in MHz, 80 or 160 (default: the chip's, 80 or 160 on the esp32c3)")
+      ->check(CLI::IsMember({80, 160}));
   add_enum_option(cmd, "--validation", o.validation, kValidationNames,
                   "ca (chain to the broker's CA) or fingerprint (pinned key)");
   cmd->add_flag("--client-cert", o.client_cert, "present a P-256 client certificate (the broker requires it)");
@@ -138,7 +142,10 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   ProfileDir tmp(o.out);
 
   DeviceConfig cfg;
-  cfg.cpu_mhz = o.cpu_mhz;
+  cfg.chip = o.chip;
+  cfg.cpu_mhz = o.cpu_mhz ? o.cpu_mhz : chip_defaults(o.chip).cpu_mhz;
+  cfg.heap_bytes = chip_defaults(o.chip).heap_bytes;
+  const uint32_t mhz = cfg.cpu_mhz;
   cfg.tls_enabled = true;
   cfg.validation = o.validation;
   cfg.client_cert = o.client_cert;
@@ -269,7 +276,8 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   }
   auto ms = [](VTime a, VTime b) { return (b - a).seconds() * 1000.0; };
   json r;
-  r["config"] = {{"cpu_mhz", o.cpu_mhz},
+  r["config"] = {{"chip", enum_name(kChipNames, o.chip)},
+                 {"cpu_mhz", mhz},
                  {"validation", enum_name(kValidationNames, o.validation)},
                  {"client_cert", o.client_cert},
                  {"server_key", key_type_name(o.server_key)},
@@ -289,10 +297,10 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   double compute_ms = 0;
   for (size_t c = 0; c < size_t(CostCat::count); ++c) {
     uint64_t cycles = cap.at_tls_done[c] - cap.at_tcp_up[c];
-    double v = double(cycles) / (double(o.cpu_mhz) * 1000.0);
+    double v = double(cycles) / (double(mhz) * 1000.0);
     compute_ms += v;
     bd[cost_cat_name(CostCat(c))] = v;
-    instr[cost_cat_name(CostCat(c))] = uint64_t(double(cycles) / cost::cpi(o.cpu_mhz) + 0.5);
+    instr[cost_cat_name(CostCat(c))] = uint64_t(double(cycles) / cost::cpi(mhz) + 0.5);
   }
   r["handshake_instructions"] = instr;  // chip instructions per kind (cycles / CPI): what the fit scales
   bd["network_and_platform"] = std::max(0.0, double(r["time_ms"]["tls_handshake"]) - compute_ms);
@@ -308,12 +316,20 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
                  {"free_before_connect", cap.free_before_connect},
                  {"free_min", cap.free_min == UINT32_MAX ? 0 : cap.free_min},
                  {"largest_block", largest}};
+  if (!dev.chip().thunk) {  // BearSSL on the loop task's stack: its deepest estimated use
+    r["memory"]["loop_stack"] = dev.program_stack_bytes();
+    r["memory"]["loop_stack_peak"] = dev.platform().loop_stack_peak();
+    r["predicted"] = "no published handshake times for this chip: the time rows are the model's predictions";
+  }
   return r;
 }
 
 int cmd_profile(const ProfileOptions& o) {
   try {
     if (!o.firmware.empty()) {
+      if (o.chip != Chip::esp8266)
+        throw std::runtime_error(
+            "--firmware runs an ESP8266 Arduino sketch: --chip esp32c3 is for the built-in firmware");
       nlohmann::ordered_json r = run_sketch_profile(o);
       if (o.json)
         std::cout << r.dump(2) << "\n";
@@ -330,7 +346,8 @@ int cmd_profile(const ProfileOptions& o) {
     }
     const auto& t = r["time_ms"];
     const auto& m = r["memory"];
-    std::printf("espfleet profile: %u MHz, %s validation%s, %s server key, %s key exchange, RTT %s\n\n", o.cpu_mhz,
+    std::printf("espfleet profile: %s at %u MHz, %s validation%s, %s server key, %s key exchange, RTT %s\n\n",
+                std::string(enum_name(kChipNames, o.chip)).c_str(), unsigned(r["config"]["cpu_mhz"]),
                 std::string(enum_name(kValidationNames, o.validation)).c_str(),
                 o.client_cert ? ", client certificate" : "", std::string(key_type_name(o.server_key)).c_str(),
                 std::string(enum_name(kKeyExchangeNames, o.key_exchange)).c_str(), o.rtt.c_str());
@@ -338,8 +355,12 @@ int cmd_profile(const ProfileOptions& o) {
     std::printf("  BearSSL client context   %6u\n", unsigned(m["client_context"]));
     std::printf("  I/O buffers (in + out)   %6u\n", unsigned(m["buffers"]));
     std::printf("  steady total             %6u   (held while connected)\n", unsigned(m["steady_total"]));
-    std::printf("  thunk stack              %6u   (peak used %u)\n", unsigned(m["thunk_stack"]),
-                unsigned(m["thunk_peak"]));
+    if (m.contains("loop_stack"))
+      std::printf("  loop task stack          %6u   (not from the heap at connect; BearSSL's peak ~%u)\n",
+                  unsigned(m["loop_stack"]), unsigned(m["loop_stack_peak"]));
+    else
+      std::printf("  thunk stack              %6u   (peak used %u)\n", unsigned(m["thunk_stack"]),
+                  unsigned(m["thunk_peak"]));
     std::printf("  X.509 decoder context    %6u\n", unsigned(m["decoder"]));
     std::printf("  handshake total          %6u   (held during the handshake only)\n", unsigned(m["handshake_total"]));
     std::printf("  MQTT buffer              %6u\n", unsigned(m["mqtt_buffer"]));
@@ -352,6 +373,7 @@ int cmd_profile(const ProfileOptions& o) {
     std::printf("  MQTT CONNACK             %8.1f\n", double(t["mqtt_connack"]));
     std::printf("  total                    %8.1f   (firmware's \"TLS: connected in\" %u ms)\n", double(t["total"]),
                 unsigned(t["tls_connect_logged"]));
+    if (r.contains("predicted")) std::printf("\n  (%s)\n", std::string(r["predicted"]).c_str());
     return 0;
   } catch (const std::exception& e) {
     return report_command_error("profile", e);

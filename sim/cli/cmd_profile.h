@@ -20,7 +20,8 @@ class App;
 namespace espfleet {
 
 struct ProfileOptions {
-  uint32_t cpu_mhz = 80;
+  Chip chip = Chip::esp8266;
+  uint32_t cpu_mhz = 0;  // 0: the chip's (80 on the ESP8266, 160 on the ESP32-C3)
   Validation validation = Validation::ca;
   bool client_cert = false;
   KeyType server_key = KeyType::rsa2048;  // rsa2048 | ec256

@@ -67,7 +67,7 @@ nlohmann::ordered_json run_sketch_profile(const ProfileOptions& o) {
       load_sketch(SketchSource{o.firmware, {o.libraries.begin(), o.libraries.end()}, default_sketch_cache()});
 
   DeviceConfig cfg;
-  cfg.cpu_mhz = o.cpu_mhz;
+  cfg.cpu_mhz = o.cpu_mhz ? o.cpu_mhz : chip_defaults(Chip::esp8266).cpu_mhz;
   cfg.tls_enabled = true;
   cfg.client_cert = true;  // the device's own certificate and key in its files (the sketch may use them)
   if (!o.heap.empty()) {
@@ -189,7 +189,7 @@ nlohmann::ordered_json run_sketch_profile(const ProfileOptions& o) {
 
   json r;
   r["config"] = {{"firmware", sketch.build.name},
-                 {"cpu_mhz", o.cpu_mhz},
+                 {"cpu_mhz", cfg.cpu_mhz},
                  {"heap_bytes", cfg.heap_bytes},
                  {"client_cert", o.client_cert},
                  {"server_key", key_type_name(o.server_key)},
@@ -211,7 +211,7 @@ nlohmann::ordered_json run_sketch_profile(const ProfileOptions& o) {
   json bd = json::object();
   double compute = 0;
   for (size_t c = 0; c < size_t(CostCat::count); ++c) {
-    const double v = double(cap.at_tls_done[c] - cap.at_tcp_up[c]) / (double(o.cpu_mhz) * 1000.0);
+    const double v = double(cap.at_tls_done[c] - cap.at_tcp_up[c]) / (double(cfg.cpu_mhz) * 1000.0);
     compute += v;
     bd[cost_cat_name(CostCat(c))] = v;
   }

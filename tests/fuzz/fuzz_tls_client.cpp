@@ -36,6 +36,10 @@ size_t available_now() {
 }
 }  // namespace
 
+#include "Esp.h"
+EspClass ESP;  // the chip the firmware asks for (its record buffers): an ESP8266
+const char* EspClass::getChipModel() { return "ESP8266"; }
+
 extern "C" {
 unsigned long millis(void) { return (unsigned long)++g_clock_ms; }
 unsigned long micros(void) { return (unsigned long)(g_clock_ms * 1000); }
