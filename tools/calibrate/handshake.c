@@ -23,11 +23,11 @@
 static uint32_t x_ticks; /* excluded: charged on their own by the simulator */
 static uint32_t n_mul, n_mulgen, n_muladd, n_rsa, n_prf, n_hash_bytes, n_rec_in, n_rec_out, n_gcm_init;
 
-#define EXCLUDE(stmt)          \
-  do {                         \
-    uint32_t t0_ = ccount();   \
-    stmt;                      \
-    x_ticks += ccount() - t0_; \
+#define EXCLUDE(stmt)               \
+  do {                              \
+    uint32_t t0_ = counter_now();   \
+    stmt;                           \
+    x_ticks += counter_now() - t0_; \
   } while (0)
 
 /* ---- counting wrappers around the client's implementations ----------------------------------- */
@@ -134,9 +134,9 @@ static uint32_t c_ticks, c_calls, c_stack;
   do {                              \
     uint32_t sp_ = get_sp();        \
     stack_paint(sp_);               \
-    uint32_t t0_ = ccount();        \
+    uint32_t t0_ = counter_now();   \
     stmt;                           \
-    c_ticks += ccount() - t0_;      \
+    c_ticks += counter_now() - t0_; \
     c_calls++;                      \
     uint32_t d_ = stack_scan(sp_);  \
     if (d_ > c_stack) c_stack = d_; \

@@ -1,9 +1,10 @@
-/* tools/calibrate/harness.c — runs each BearSSL primitive the ESP8266 firmware uses (the chip's
- * i15/m15/small implementations) on QEMU's lx106 and prints, per benchmark, the CCOUNT ticks of
- * each repetition and the stack high-water of one call. Built by tools/calibrate/calibrate, which
- * turns ticks into instructions (QEMU -icount shift=5: one instruction = 32 ns of virtual time,
- * CCOUNT runs at the core's configured 40 MHz: 1.28 ticks per instruction) and writes
- * sim/tls/chip_costs.json. handshake.c adds the HS lines (a whole TLS handshake on the chip).
+/* tools/calibrate/harness.c — runs each BearSSL primitive the firmware uses (the chip's
+ * i15/m15/small implementations) on QEMU's lx106 (ESP8266) or RV32IMC (ESP32-C3) and prints, per
+ * benchmark, the counter ticks of each repetition and the stack high-water of one call. Built by
+ * tools/calibrate/calibrate, which turns ticks into instructions (harness.h: lx106 CCOUNT under
+ * -icount shift=5, 1.28 ticks per instruction; RV32 instret under -icount shift=0, one per
+ * instruction) and writes sim/tls/chip_costs.json or chip_costs_esp32c3.json. handshake.c adds the
+ * HS lines (a whole TLS handshake on the chip).
  *
  * Output lines (parsed by the script):
  *   BENCH <name> <units-per-run> <runs-per-rep> <stack-bytes> <ticks rep1> <ticks rep2> ...
@@ -112,9 +113,9 @@ static void run_bench(const bench* b) {
     g_excluded = 0;
     void (*volatile run)(void) = b->run;
     uint32_t n = b->iters;
-    uint32_t t0 = ccount();
+    uint32_t t0 = counter_now();
     for (uint32_t i = 0; i < n; i++) run();
-    uint32_t t1 = ccount();
+    uint32_t t1 = counter_now();
     out_str(" ");
     out_u32(t1 - t0 - g_excluded);
   }
@@ -124,14 +125,7 @@ static void run_bench(const bench* b) {
 /* ---- the calibration loop: a known number of instructions -------------------------------------- */
 
 static void run_null(void) {}
-static void run_loop(void) {
-  /* 2 instructions per iteration (addi, bnez) + 1 (movi): 2,000,001 for 1,000,000 iterations. */
-  __asm__ volatile(
-      "movi a8, 1000000\n"
-      "1: addi a8, a8, -1\n"
-      "bnez a8, 1b\n" ::
-          : "a8");
-}
+static void run_loop(void) { known_loop(); /* KNOWN_LOOP_INSNS instructions (harness.h) */ }
 
 /* ---- EC P-256 (m15) ---------------------------------------------------------------------------- */
 
@@ -237,9 +231,9 @@ static uint32_t g_rsa_calls;
 /* The signature checks are charged on their own (rsa2048_pkcs1_vrfy): exclude them here. */
 static uint32_t counted_rsa_vrfy(const unsigned char* x, size_t xlen, const unsigned char* oid, size_t hlen,
                                  const br_rsa_public_key* pk, unsigned char* out) {
-  uint32_t t0 = ccount();
+  uint32_t t0 = counter_now();
   uint32_t r = br_rsa_i15_pkcs1_vrfy(x, xlen, oid, hlen, pk, out);
-  g_excluded += ccount() - t0;
+  g_excluded += counter_now() - t0;
   g_rsa_calls++;
   return r;
 }
@@ -352,7 +346,7 @@ static void run_chksum(void) { g_sum = inet_chksum(g_data, 1460); }
 static const bench g_benches[] = {
     /* name                      units  iters reps  setup              run */
     {"null", 1, 64, REPS, 0, run_null},
-    {"loop_2000001", 1, 1, REPS, 0, run_loop},
+    {"loop_known", KNOWN_LOOP_INSNS, 1, REPS, 0, run_loop},
     {"ec_p256_mul", 1, 1, REPS, setup_point, run_ec_mul},
     {"ec_p256_mulgen", 1, 1, REPS, 0, run_ec_mulgen},
     {"ec_p256_muladd", 1, 1, REPS, setup_point, run_ec_muladd},
@@ -383,7 +377,7 @@ static const bench g_benches[] = {
 int harness_main(void) {
   for (volatile uint32_t* p = _bss_start; p < _bss_end; p++) *p = 0;
   for (size_t i = 0; i < sizeof g_data; i++) g_data[i] = (unsigned char)(i * 131 + 7);
-  out_str("HARNESS bearssl-lx106\n");
+  out_str("HARNESS bearssl-" CHIP_NAME "\n");
   for (size_t i = 0; i < sizeof g_benches / sizeof g_benches[0]; i++) run_bench(&g_benches[i]);
   g_current = "handshake";
   int hs = run_handshake();

@@ -1,5 +1,6 @@
-// tests/sim/tls/test_cost_model.cpp — the chip cost table and how it is charged: the compiled table
-// is sim/tls/chip_costs.json's; a wrapped BearSSL operation advances the device clock by the chip's
+// tests/sim/tls/test_cost_model.cpp — the chip cost tables and how they are charged: the compiled
+// tables are sim/tls/chip_costs.json's (ESP8266) and chip_costs_esp32c3.json's (ESP32-C3, by the same
+// names); a wrapped BearSSL operation advances the device clock by the chip's
 // instructions × CPI at that clock (so 160 MHz is not simply twice as fast); hashing, records and
 // the PRF are charged per block/call from the table with results identical to the chip's code;
 // and no host time enters a charge.
@@ -130,22 +131,30 @@ void symmetric_program() {
   for (;;) delay(1000);
 }
 
-}  // namespace
-
-TEST_CASE("cost table: the compiled table is sim/tls/chip_costs.json's") {
-  std::ifstream in(chip::kJsonPath);
-  REQUIRE_MESSAGE(in.good(), "cannot open " << chip::kJsonPath);
+// A compiled table against the JSON file it was generated from: every operation, its count and
+// stack bytes. Returns the JSON for further checks.
+nlohmann::json check_compiled_table(const char* json_path, const chip::Op* all, size_t count) {
+  std::ifstream in(json_path);
+  REQUIRE_MESSAGE(in.good(), "cannot open " << json_path);
   nlohmann::json j = nlohmann::json::parse(in);
   const auto& ops = j.at("ops");
-  CHECK(ops.size() == chip::kCount);
+  CHECK(ops.size() == count);
   for (const auto& [name, v] : ops.items()) {
     const chip::Op* op = nullptr;
-    for (const auto& o : chip::kAll)
-      if (name == o.name) op = &o;
-    REQUIRE_MESSAGE(op != nullptr, name << " is in the JSON but not compiled in");
+    for (size_t i = 0; i < count; ++i)
+      if (name == all[i].name) op = &all[i];
+    REQUIRE_MESSAGE(op != nullptr, name << " is in " << json_path << " but not compiled in");
     CHECK_MESSAGE(op->instructions == v.at("instructions").get<double>(), name);
     CHECK_MESSAGE(op->stack_bytes == v.at("stack_bytes").get<uint32_t>(), name);
   }
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("cost table: the compiled table is sim/tls/chip_costs.json's") {
+  nlohmann::json j = check_compiled_table(chip::kJsonPath, chip::kAll, chip::kCount);
+  const auto& ops = j.at("ops");
   // The constants the simulator charges are the table's (not hand-written ones).
   auto ins = [&](const char* n) { return ops.at(n).at("instructions").get<double>(); };
   CHECK(cost::kEcP256Mul == uint64_t(std::llround(ins("ec_p256_mul"))));
@@ -218,4 +227,28 @@ TEST_CASE("cost model: hash blocks, the PRF and GCM records are charged per bloc
   // 100 bytes = 7 blocks of 16.
   CHECK(got("gcm_rec_cycles", id) == cost::cycles_for(cost::kGcmOutFixed + 7 * cost::kGcmOutBlock, 80));
   CHECK(got("gcm_same", id) == 1);  // fast AES/GHASH sealed exactly what small/ctmul32 seals
+}
+
+TEST_CASE("cost table: the ESP32-C3's compiled table is sim/tls/chip_costs_esp32c3.json's, by the ESP8266's names") {
+  nlohmann::json j = check_compiled_table(chip_esp32c3::kJsonPath, chip_esp32c3::kAll, chip_esp32c3::kCount);
+  // Either table is used by the same names: the same operations, in the same order, in the same units.
+  REQUIRE(chip_esp32c3::kCount == chip::kCount);
+  for (size_t i = 0; i < chip::kCount; ++i) {
+    CHECK(std::string(chip_esp32c3::kAll[i].name) == chip::kAll[i].name);
+    CHECK_MESSAGE(std::string(chip_esp32c3::kAll[i].unit) == chip::kAll[i].unit, chip::kAll[i].name);
+  }
+  CHECK(std::string(chip_esp32c3::kEcP256Mul.name) == chip::kEcP256Mul.name);
+  CHECK(std::string(chip_esp32c3::kEngineHsByte.name) == chip::kEngineHsByte.name);
+  // Sanity: the C3's P-256 and RSA-2048 counts are in the measured range (docs/calibration.md, 13.9 M
+  // and 13.4 M) and not the ESP8266's.
+  CHECK(chip_esp32c3::kEcP256Mul.instructions > 13'000'000);
+  CHECK(chip_esp32c3::kEcP256Mul.instructions < 14'500'000);
+  CHECK(chip_esp32c3::kEcP256Mul.instructions != chip::kEcP256Mul.instructions);
+  CHECK(chip_esp32c3::kRsa2048Pkcs1Vrfy.instructions > 12'500'000);
+  CHECK(chip_esp32c3::kRsa2048Pkcs1Vrfy.instructions < 14'500'000);
+  // The table says what it is: instruction counts, with cycles per instruction an assumption.
+  CHECK(j.at("about").get<std::string>().find("Instructions (not cycles)") == 0);
+  double cpi = j.at("assumptions").at("cpi").at("default").get<double>();
+  CHECK(cpi >= 1.0);
+  CHECK(cpi <= 2.0);
 }
