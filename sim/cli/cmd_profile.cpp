@@ -300,7 +300,7 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
     double v = double(cycles) / (double(mhz) * 1000.0);
     compute_ms += v;
     bd[cost_cat_name(CostCat(c))] = v;
-    instr[cost_cat_name(CostCat(c))] = uint64_t(double(cycles) / cost::cpi(mhz) + 0.5);
+    instr[cost_cat_name(CostCat(c))] = uint64_t(double(cycles) / dev.costs().costs().cpi(mhz) + 0.5);
   }
   r["handshake_instructions"] = instr;  // chip instructions per kind (cycles / CPI): what the fit scales
   bd["network_and_platform"] = std::max(0.0, double(r["time_ms"]["tls_handshake"]) - compute_ms);

@@ -82,7 +82,7 @@ Device::Device(const DeviceSpec& spec, const DeviceEnv& env, void* stack, size_t
       stack_(stack),
       stack_bytes_(stack_bytes),
       clock_(spec.config.cpu_mhz),
-      costs_(clock_),
+      costs_(clock_, chip_cost_table(spec.config.chip)),
       hw_rng_(mix_seed(ident_.seed, uint64_t(SeedPurpose::tls))),
       flash_(spec.flash),
       heap_(chip_.heap, heap_mem, spec.config.heap_bytes, clock_.counter(), spec.config.cpu_mhz),

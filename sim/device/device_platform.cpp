@@ -453,7 +453,7 @@ uint32_t DevicePlatform::stack_high_water_mark() {
 // ESP-IDF's hardware stack guard does.
 void DevicePlatform::thunk_call(void* engine, void (*fn)(void*), void* arg) {
   effect();
-  d_.clock().charge(cost::cycles(cost::kEngineCall, d_.clock().mhz()));
+  d_.clock().charge(d_.costs().costs().cycles(d_.costs().costs().engine_call, d_.clock().mhz()));
   const bool own_stack = !d_.chip().thunk;
   install_cost_hooks(engine, own_stack ? loop_refs_ > 0 : d_.thunk().held());
   const uint32_t caller = own_stack ? cont_depth_estimate(d_, __builtin_frame_address(0)) : 0;

@@ -10,7 +10,8 @@
 //   AES-128-GCM records              per record + per 16-byte block; key setup per direction
 //   X.509                            per certificate byte (minimal engine or bare decoder), and
 //                                    the RSA/ECDSA checks inside it per call
-// The engine-call dispatch itself is charged by the platform (cost::kEngineCall per call).
+// The engine-call dispatch itself is charged by the platform (engine_call per call). Each charge is
+// the running device's chip's own count (chip_cost_table.h).
 // Nothing here reads a host clock: a charge is a function of the operation alone.
 #include "bearssl_cost.h"
 
@@ -35,12 +36,16 @@ void set_cost_meter(CostMeter* m) { t_meter = m; }
 
 namespace {
 
-// Whole-operation costs (instructions, integer) and per-unit totals (fractional).
+// The running device's chip's table (the ESP8266's when no device runs: nothing is charged then).
+const ChipCostTable& costs() { return t_meter ? t_meter->costs() : kLx106Costs; }
+// Whole-operation costs (instructions, integer) and per-unit totals (fractional), in the chip's
+// cycles at its clock.
 void charge(uint64_t instructions, CostCat cat) {
-  if (CostMeter* m = t_meter) m->charge(cost::cycles(instructions, m->mhz()), cat);
+  if (CostMeter* m = t_meter) m->charge(m->costs().cycles(instructions, m->mhz()), cat);
 }
+void charge(uint64_t ChipCostTable::*op, CostCat cat) { charge(costs().*op, cat); }
 void charge_units(double instructions, CostCat cat) {
-  if (CostMeter* m = t_meter) m->charge(cost::cycles_for(instructions, m->mhz()), cat);
+  if (CostMeter* m = t_meter) m->charge(m->costs().cycles_for(instructions, m->mhz()), cat);
 }
 
 // --- the host's fast implementations ------------------------------------------------------------
@@ -68,16 +73,16 @@ const unsigned char* ec_generator(int curve, size_t* len) { return fast_ec()->ge
 const unsigned char* ec_order(int curve, size_t* len) { return fast_ec()->order(curve, len); }
 size_t ec_xoff(int curve, size_t* len) { return fast_ec()->xoff(curve, len); }
 uint32_t ec_mul(unsigned char* G, size_t Glen, const unsigned char* x, size_t xlen, int curve) {
-  charge(cost::kEcP256Mul, CostCat::ecdhe);
+  charge(&ChipCostTable::ec_p256_mul, CostCat::ecdhe);
   return fast_ec()->mul(G, Glen, x, xlen, curve);
 }
 size_t ec_mulgen(unsigned char* R, const unsigned char* x, size_t xlen, int curve) {
-  charge(cost::kEcP256MulGen, CostCat::ecdhe);
+  charge(&ChipCostTable::ec_p256_mulgen, CostCat::ecdhe);
   return fast_ec()->mulgen(R, x, xlen, curve);
 }
 uint32_t ec_muladd(unsigned char* A, const unsigned char* B, size_t len, const unsigned char* x, size_t xlen,
                    const unsigned char* y, size_t ylen, int curve) {
-  charge(cost::kEcMulAdd, CostCat::ecdsa_verify);
+  charge(&ChipCostTable::ec_muladd, CostCat::ecdsa_verify);
   return fast_ec()->muladd(A, B, len, x, xlen, y, ylen, curve);
 }
 
@@ -109,7 +114,7 @@ uint32_t rsa_vrfy(const unsigned char* x, size_t xlen, const unsigned char* oid,
   size_t nlen = pk->nlen;
   for (const unsigned char* n = pk->n; nlen > 0 && *n == 0; ++n) --nlen;
   double k = double(nlen) / 256.0;
-  charge(uint64_t(double(cost::kRsaPkcs1Verify) * k * k), CostCat::rsa);
+  charge(uint64_t(double(costs().rsa_pkcs1_verify) * k * k), CostCat::rsa);
   return fast_rsa_vrfy()(x, xlen, oid, hash_len, pk, hash_out);
 }
 
@@ -118,7 +123,7 @@ uint32_t rsa_public(unsigned char* x, size_t xlen, const br_rsa_public_key* pk) 
   size_t nlen = pk->nlen;
   for (const unsigned char* n = pk->n; nlen > 0 && *n == 0; ++n) --nlen;
   double k = double(nlen) / 256.0;
-  charge(uint64_t(double(cost::kRsa2048Public) * k * k), CostCat::rsa);
+  charge(uint64_t(double(costs().rsa2048_public) * k * k), CostCat::rsa);
   return fast_rsa_public()(x, xlen, pk);
 }
 
@@ -127,14 +132,14 @@ uint32_t rsa_public(unsigned char* x, size_t xlen, const br_rsa_public_key* pk) 
 // class sees every compression. One wrapper per measured hash; others stay uncharged.
 struct HashCosts {
   const br_hash_class* original;
-  double block;  // per 64-byte block compressed
-  double out;    // final (one padding block)
-  bool engine;   // the handshake hash proper: also charges the engine's work per byte
+  double ChipCostTable::*block;  // per 64-byte block compressed
+  double ChipCostTable::*out;    // final (one padding block)
+  bool engine;                   // the handshake hash proper: also charges the engine's work per byte
 };
 const HashCosts kHashCosts[] = {
-    {&br_sha256_vtable, cost::kSha256Block, cost::kSha256Out, true},
-    {&br_sha224_vtable, cost::kSha256Block, cost::kSha256Out, false},  // same compression
-    {&br_sha1_vtable, cost::kSha1Block, cost::kSha1Out, false},
+    {&br_sha256_vtable, &ChipCostTable::sha256_block, &ChipCostTable::sha256_out, true},
+    {&br_sha224_vtable, &ChipCostTable::sha256_block, &ChipCostTable::sha256_out, false},  // same compression
+    {&br_sha1_vtable, &ChipCostTable::sha1_block, &ChipCostTable::sha1_out, false},
 };
 constexpr int kHashKinds = sizeof kHashCosts / sizeof kHashCosts[0];
 
@@ -144,8 +149,8 @@ void hash_update(const br_hash_class** ctx, const void* data, size_t len) {
   unsigned char state[64];
   uint64_t count = h.original->state(ctx, state);
   size_t blocks = (size_t(count & 63) + len) / 64;
-  charge_units(double(blocks) * h.block, CostCat::hashing);
-  if (h.engine) charge_units(double(len) * cost::kEngineHandshakeByte, CostCat::engine);
+  charge_units(double(blocks) * (costs().*h.block), CostCat::hashing);
+  if (h.engine) charge_units(double(len) * costs().engine_hs_byte, CostCat::engine);
   h.original->update(ctx, data, len);
 }
 template <int K>
@@ -153,7 +158,8 @@ void hash_out(const br_hash_class* const* ctx, void* dst) {
   const HashCosts& h = kHashCosts[K];
   unsigned char state[64];
   uint64_t count = h.original->state(ctx, state);
-  charge_units(h.out + ((count & 63) >= 56 ? h.block : 0.0), CostCat::hashing);  // length needs a second block
+  charge_units(costs().*h.out + ((count & 63) >= 56 ? costs().*h.block : 0.0),
+               CostCat::hashing);  // length needs a second block
   h.original->out(ctx, dst);
 }
 template <int K>
@@ -180,23 +186,23 @@ const br_hash_class* unwrap_hash(const br_hash_class* h) {
 // --- ECDSA ------------------------------------------------------------------------------------------
 uint32_t ecdsa_vrfy_asn1(const br_ec_impl*, const void* hash, size_t hash_len, const br_ec_public_key* pk,
                          const void* sig, size_t sig_len) {
-  charge(cost::kEcdsaVerify, CostCat::ecdsa_verify);
+  charge(&ChipCostTable::ecdsa_verify, CostCat::ecdsa_verify);
   return br_ecdsa_i31_vrfy_asn1(fast_ec(), hash, hash_len, pk, sig, sig_len);
 }
 uint32_t ecdsa_vrfy_raw(const br_ec_impl*, const void* hash, size_t hash_len, const br_ec_public_key* pk,
                         const void* sig, size_t sig_len) {
-  charge(cost::kEcdsaVerify, CostCat::ecdsa_verify);
+  charge(&ChipCostTable::ecdsa_verify, CostCat::ecdsa_verify);
   return br_ecdsa_i31_vrfy_raw(fast_ec(), hash, hash_len, pk, sig, sig_len);
 }
 // The signer's RFC 6979 nonce hashing is inside the measured sign cost: give it the plain class.
 size_t ecdsa_sign_asn1(const br_ec_impl*, const br_hash_class* hf, const void* hash, const br_ec_private_key* sk,
                        void* sig) {
-  charge(cost::kEcdsaSign, CostCat::ecdsa_sign);
+  charge(&ChipCostTable::ecdsa_sign, CostCat::ecdsa_sign);
   return br_ecdsa_i31_sign_asn1(fast_ec(), unwrap_hash(hf), hash, sk, sig);
 }
 size_t ecdsa_sign_raw(const br_ec_impl*, const br_hash_class* hf, const void* hash, const br_ec_private_key* sk,
                       void* sig) {
-  charge(cost::kEcdsaSign, CostCat::ecdsa_sign);
+  charge(&ChipCostTable::ecdsa_sign, CostCat::ecdsa_sign);
   return br_ecdsa_i31_sign_raw(fast_ec(), unwrap_hash(hf), hash, sk, sig);
 }
 
@@ -216,11 +222,11 @@ br_rsa_pkcs1_vrfy wrap_rsa(br_rsa_pkcs1_vrfy f) { return f ? rsa_vrfy : f; }
 double prf_cost(const char* label, size_t len) {
   double c;
   if (label && (std::strcmp(label, "master secret") == 0 || std::strcmp(label, "extended master secret") == 0))
-    c = cost::kPrfMaster;
+    c = costs().prf_master;
   else if (label && std::strcmp(label, "key expansion") == 0)
-    c = cost::kPrfKeys;
+    c = costs().prf_keys;
   else
-    c = len <= 32 ? cost::kPrfFinished : cost::kPrfKeys;  // Finished: 12 bytes
+    c = len <= 32 ? costs().prf_finished : costs().prf_keys;  // Finished: 12 bytes
   return c;
 }
 void prf_sha256(void* dst, size_t len, const void* secret, size_t secret_len, const char* label, size_t seed_num,
@@ -245,11 +251,11 @@ double gcm_blocks(size_t plain) { return double((plain + 15) / 16); }
 
 unsigned char* gcm_decrypt(const br_sslrec_in_class** ctx, int type, unsigned version, void* payload, size_t* len) {
   size_t plain = *len >= 24 ? *len - 24 : 0;  // explicit nonce 8 + tag 16
-  charge_units(cost::kGcmInFixed + gcm_blocks(plain) * cost::kGcmInBlock, CostCat::record_crypto);
+  charge_units(costs().gcm_in_fixed + gcm_blocks(plain) * costs().gcm_in_block, CostCat::record_crypto);
   return br_sslrec_in_gcm_vtable.inner.decrypt(ctx, type, version, payload, len);
 }
 unsigned char* gcm_encrypt(const br_sslrec_out_class** ctx, int type, unsigned version, void* plain, size_t* len) {
-  charge_units(cost::kGcmOutFixed + gcm_blocks(*len) * cost::kGcmOutBlock, CostCat::record_crypto);
+  charge_units(costs().gcm_out_fixed + gcm_blocks(*len) * costs().gcm_out_block, CostCat::record_crypto);
   return br_sslrec_out_gcm_vtable.inner.encrypt(ctx, type, version, plain, len);
 }
 void gcm_in_init(const br_sslrec_in_gcm_class** ctx, const br_block_ctr_class*, const void* key, size_t key_len,
@@ -263,13 +269,13 @@ const br_sslrec_out_gcm_class g_gcm_out = {
     gcm_out_init};
 void gcm_in_init(const br_sslrec_in_gcm_class** ctx, const br_block_ctr_class*, const void* key, size_t key_len,
                  br_ghash, const void* iv) {
-  charge_units(cost::kGcmInit, CostCat::record_crypto);
+  charge_units(costs().gcm_init(), CostCat::record_crypto);
   br_sslrec_in_gcm_vtable.init(ctx, fast_aes_ctr(), key, key_len, fast_ghash(), iv);
   *ctx = &g_gcm_in;
 }
 void gcm_out_init(const br_sslrec_out_gcm_class** ctx, const br_block_ctr_class*, const void* key, size_t key_len,
                   br_ghash, const void* iv) {
-  charge_units(cost::kGcmInit, CostCat::record_crypto);
+  charge_units(costs().gcm_init(), CostCat::record_crypto);
   br_sslrec_out_gcm_vtable.init(ctx, fast_aes_ctr(), key, key_len, fast_ghash(), iv);
   *ctx = &g_gcm_out;
 }
@@ -282,7 +288,7 @@ void gcm_out_init(const br_sslrec_out_gcm_class** ctx, const br_block_ctr_class*
 struct X509Wrapper {
   br_x509_class cls;
   const br_x509_class* original;
-  double per_byte;
+  double ChipCostTable::*per_byte;  // the running chip's per certificate byte (null: a pinned key, none)
 };
 constexpr int kX509Slots = 8;
 X509Wrapper g_x509[kX509Slots];
@@ -298,7 +304,7 @@ void x509_start_cert(const br_x509_class** ctx, uint32_t len) {
 }
 template <int I>
 void x509_append(const br_x509_class** ctx, const unsigned char* buf, size_t len) {
-  charge_units(double(len) * g_x509[I].per_byte, CostCat::x509);
+  if (g_x509[I].per_byte) charge_units(double(len) * (costs().*g_x509[I].per_byte), CostCat::x509);
   g_x509[I].original->append(ctx, buf, len);
 }
 template <int I>
@@ -385,11 +391,11 @@ void wrap_x509(const br_x509_class** ctx) {
     X509Wrapper& w = g_x509[slot];
     w.original = cls;
     if (cls == &br_x509_knownkey_vtable)
-      w.per_byte = 0;  // a pinned key
+      w.per_byte = nullptr;  // a pinned key
     else if (holds_word(ctx, size, &br_x509_minimal_vtable))
-      w.per_byte = cost::kX509MinimalByte;
+      w.per_byte = &ChipCostTable::x509_minimal_byte;
     else
-      w.per_byte = cost::kX509DecoderByte;  // pinning engines
+      w.per_byte = &ChipCostTable::x509_decoder_byte;  // pinning engines
     w.cls = x509_class_for(slot, cls, std::make_integer_sequence<int, kX509Slots>{});
   }
   wrap_x509_pointers(ctx, size);

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 
+#include "chip_cost_table.h"
 #include "cycle_clock.h"
 
 namespace espfleet {
@@ -22,7 +23,7 @@ using CostAccount = std::array<uint64_t, size_t(CostCat::count)>;  // cycles per
 
 class CostMeter {
  public:
-  explicit CostMeter(CycleClock& clock) : clock_(clock) {}
+  CostMeter(CycleClock& clock, const ChipCostTable& costs) : clock_(clock), costs_(costs) {}
 
   // Charges the device's clock (its watchdogs may fire) and the category.
   void charge(uint64_t cycles, CostCat cat) {
@@ -32,6 +33,7 @@ class CostMeter {
     clock_.charge(cycles);
   }
   uint32_t mhz() const { return clock_.mhz(); }
+  const ChipCostTable& costs() const { return costs_; }    // the chip's instructions per operation
   const CostAccount& account() const { return account_; }  // since the device was made
   // The categories charged since the last call, as bits (1 << CostCat): what a thunked call ran.
   uint32_t take_touched() {
@@ -42,6 +44,7 @@ class CostMeter {
 
  private:
   CycleClock& clock_;
+  const ChipCostTable& costs_;
   CostAccount account_{};
   uint32_t touched_ = 0;
 };
