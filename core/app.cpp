@@ -46,31 +46,65 @@ void formatFingerprint(const uint8_t* fp, char* out, size_t n) {
     pos += (size_t)snprintf(out + pos, n - pos, i ? " %02X" : "%02X", fp[i]);
 }
 
-// 20 hex bytes separated by spaces or colons; a lone "0" means all zeros (learn). Returns false
-// (and leaves out alone) for anything else.
-bool parseFingerprint(const char* text, uint8_t* out) {
-  uint8_t fp[kFingerprintLen];
-  size_t count = 0;
-  const char* p = text;
-  for (;;) {
-    while (*p == ' ' || *p == ':' || *p == '\t') ++p;
-    if (!*p) break;
-    char* end = nullptr;
-    unsigned long v = strtoul(p, &end, 16);
-    if (end == p || end - p > 2 || v > 0xFF || count == kFingerprintLen) return false;
-    if (*end && *end != ' ' && *end != ':' && *end != '\t') return false;
-    fp[count++] = (uint8_t)v;
-    p = end;
+bool isSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }  // isspace() in the C locale
+
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// strtol(s, &end, 16) as the chip's C library computes it with its 32-bit long: leading
+// whitespace, an optional sign, an optional 0x, then hex digits, all of them consumed; a value
+// beyond the long's range is LONG_MAX (LONG_MIN when negative); no digit: 0 with *end = s.
+// Written out because the host build's long has 64 bits: "AABBCCDDEE" must give LONG_MAX (a
+// stored FF) there too, as on the ESP8266 and the ESP32-C3.
+int32_t strtol16(const char* s, const char** end) {
+  const char* p = s;
+  while (isSpace(*p)) ++p;
+  bool neg = *p == '-';
+  if (*p == '-' || *p == '+') ++p;
+  if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && hexDigit(p[2]) >= 0) p += 2;
+  const char* digits = p;
+  const uint32_t limit = neg ? 0x80000000u : 0x7FFFFFFFu;
+  uint32_t acc = 0;
+  bool over = false;
+  for (int d; (d = hexDigit(*p)) >= 0; ++p) {
+    if (over || acc > (limit - (uint32_t)d) / 16) {
+      over = true;
+      continue;
+    }
+    acc = acc * 16 + (uint32_t)d;
   }
-  if (count == 1 && fp[0] == 0) {
-    memset(out, 0, kFingerprintLen);
-    return true;
+  if (p == digits) {
+    *end = s;
+    return 0;
   }
-  if (count != kFingerprintLen) return false;
-  memcpy(out, fp, kFingerprintLen);
-  return true;
+  *end = p;
+  if (over) acc = limit;
+  return (int32_t)(neg ? 0u - acc : acc);
 }
 }  // namespace
+
+// Tasmota's defaults (my_user_config.h): MQTT_FINGERPRINT1 all 00 (learn on the next connect),
+// MQTT_FINGERPRINT2 the SHA-1 of nothing, which no key's fingerprint equals.
+const uint8_t kDefaultFingerprint[2][kFingerprintLen] = {{0},
+                                                         {0xDA, 0x39, 0xA3, 0xEE, 0x5E, 0x6B, 0x4B, 0x0D, 0x32, 0x55,
+                                                          0xBF, 0xEF, 0x95, 0x60, 0x18, 0x90, 0xAF, 0xD8, 0x07, 0x09}};
+
+bool mqttFingerprintArg(const char* data, size_t len, int slot, uint8_t* fp) {
+  if (len == 0 || len >= kFingerprintArgMax) return false;
+  // Shortcut() (support.ino): a single character; '"' or '0' clears, '1' is the default.
+  const bool single = data[1] == 0;
+  if (single && data[0] == '1') {
+    memcpy(fp, kDefaultFingerprint[slot], kFingerprintLen);
+    return true;
+  }
+  const char* p = single && (data[0] == '"' || data[0] == '0') ? "" : data;
+  for (size_t i = 0; i < kFingerprintLen; ++i) fp[i] = (uint8_t)strtol16(p, &p);
+  return true;
+}
 
 bool TasmotaApp::loadTls() {
   TlsSettings hdr;
@@ -297,6 +331,21 @@ void TasmotaApp::publishState() {
   publish("tele", "STATE", payload, false);
 }
 
+namespace {
+const int kNotFingerprint = -1, kNoSuchSlot = -2;
+
+// MqttFingerprint<index>: Tasmota takes the index from the command's trailing digits (none = 1)
+// and answers an index other than 1 or 2 with {"Command":"Error"}. Returns the slot (0 or 1).
+int fingerprintSlot(const char* cmd) {
+  if (strncasecmp(cmd, "MqttFingerprint", 15) != 0) return kNotFingerprint;
+  const char* digits = cmd + 15;
+  for (const char* p = digits; *p; ++p)
+    if (*p < '0' || *p > '9') return kNotFingerprint;
+  int index = *digits ? atoi(digits) : 1;
+  return index == 1 || index == 2 ? index - 1 : kNoSuchSlot;
+}
+}  // namespace
+
 void TasmotaApp::onMessageThunk(void* ctx, char* topic, uint8_t* payload, unsigned int len) {
   static_cast<TasmotaApp*>(ctx)->onMessage(topic, payload, len);
 }
@@ -304,12 +353,17 @@ void TasmotaApp::onMessageThunk(void* ctx, char* topic, uint8_t* payload, unsign
 void TasmotaApp::onMessage(char* topic, uint8_t* payload, unsigned int len) {
   const char* cmd = strrchr(topic, '/');
   cmd = cmd ? cmd + 1 : topic;
+  // As CommandHandler (support_command.ino): leading whitespace skipped and not counted, "?"
+  // asks for the value. len is then what a command compares its limits with.
+  while (len && isSpace((char)*payload)) ++payload, --len;
+  if (len == 1 && payload[0] == '?') len = 0;
   char arg[80];
   size_t n = len < sizeof arg - 1 ? len : sizeof arg - 1;
   memcpy(arg, payload, n);
   arg[n] = 0;
   Serial.printf("MQT: received %s = %s\n", topic, arg);
   char reply[400];
+  int fpSlot = fingerprintSlot(cmd);
   if (strcasecmp(cmd, "TelePeriod") == 0) {
     if (n) {
       long v = atol(arg);
@@ -319,8 +373,10 @@ void TasmotaApp::onMessage(char* topic, uint8_t* payload, unsigned int len) {
     snprintf(reply, sizeof reply, "{\"TelePeriod\":%u}", (unsigned)_cfg.tele_period);
   } else if (strcasecmp(cmd, "Status") == 0) {
     statusReply(reply, sizeof reply);
-  } else if (strcasecmp(cmd, "MqttFingerprint1") == 0 || strcasecmp(cmd, "MqttFingerprint2") == 0) {
-    commandFingerprint(cmd[15] - '1', n ? arg : nullptr, reply, sizeof reply);
+  } else if (fpSlot >= 0) {
+    commandFingerprint(fpSlot, arg, len, reply, sizeof reply);
+  } else if (fpSlot == kNoSuchSlot) {
+    snprintf(reply, sizeof reply, "{\"Command\":\"Error\"}");
   } else if (strcasecmp(cmd, "SetOption132") == 0 || strcasecmp(cmd, "SetOption165") == 0) {
     commandOption(cmd, n ? arg : nullptr, reply, sizeof reply);
   } else if (strcasecmp(cmd, "Crash") == 0) {
@@ -334,18 +390,19 @@ void TasmotaApp::onMessage(char* topic, uint8_t* payload, unsigned int len) {
   publish("stat", "RESULT", reply, false);
 }
 
-bool TasmotaApp::commandFingerprint(int slot, const char* arg, char* reply, size_t n) {
-  char text[64];
-  if (arg) {
-    if (!parseFingerprint(arg, _cfg.fingerprint[slot])) {
-      snprintf(reply, n, "{\"MqttFingerprint%d\":\"Error: expected 20 hex bytes separated by spaces\"}", slot + 1);
-      return false;
-    }
+// As CmndMqttFingerprint: an argument the command takes is saved and a restart requested
+// (Tasmota's restart_flag = 2; the settings are saved here at once, Restart 1 does the same);
+// one it ignores (60 characters or more) changes nothing. Either way the reply is the slot.
+bool TasmotaApp::commandFingerprint(int slot, const char* arg, size_t len, char* reply, size_t n) {
+  const bool taken = mqttFingerprintArg(arg, len, slot, _cfg.fingerprint[slot]);
+  if (taken) {
     saveSettings();
+    _restartPending = true;
   }
+  char text[64];
   formatFingerprint(_cfg.fingerprint[slot], text, sizeof text);
   snprintf(reply, n, "{\"MqttFingerprint%d\":\"%s\"}", slot + 1, text);
-  return true;
+  return taken;
 }
 
 bool TasmotaApp::commandOption(const char* cmd, const char* arg, char* reply, size_t n) {
@@ -431,6 +488,7 @@ void TasmotaApp::loop() {
   }
   if (_heap) _heap->loop();
   if (_restartPending) {
+    Serial.printf("APP: Restarting\n");
     delay(100);
     ESP.restart();
   }

@@ -11,6 +11,18 @@
 #include "settings.h"
 #include "tls_client.h"
 
+// MqttFingerprint1/2 <data> as Tasmota's CmndMqttFingerprint (xdrv_02_9_mqtt.ino) takes it:
+// data is the argument, len its length once leading whitespace is skipped (CommandHandler).
+// 1..59 characters: "0" or "\"" clears the slot (all 00), "1" sets its default
+// (kDefaultFingerprint: Tasmota's MQTT_FINGERPRINT1/2), anything else is read as 20 bytes with
+// successive strtol(p, &p, 16) calls — a colon or any other non-hex character stops the parse,
+// so "AA:BB:…" stores AA 00 00 …, and fewer than 20 numbers leave zeros. Returns true and sets
+// fp (20 bytes) then; false, fp untouched, for an empty argument (a query) or one of 60
+// characters or more (ignored).
+static const size_t kFingerprintArgMax = 60;  // Tasmota's char fingerprint[60]
+extern const uint8_t kDefaultFingerprint[2][kFingerprintLen];
+bool mqttFingerprintArg(const char* data, size_t len, int slot, uint8_t* fp);
+
 class TasmotaApp {
  public:
   TasmotaApp();
@@ -24,7 +36,7 @@ class TasmotaApp {
   void saveSettings();
   void configureTls();
   void learnFingerprints();
-  bool commandFingerprint(int slot, const char* arg, char* reply, size_t n);
+  bool commandFingerprint(int slot, const char* arg, size_t len, char* reply, size_t n);
   bool commandOption(const char* cmd, const char* arg, char* reply, size_t n);
   void statusReply(char* reply, size_t n);
   bool commandCrash(const char* arg, char* reply, size_t n);

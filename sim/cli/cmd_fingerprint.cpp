@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -31,6 +32,7 @@
 
 #include "cli_error.h"
 #include "fingerprint.h"
+#include "fingerprint_text.h"
 #include "pki.h"
 #include "units.h"
 
@@ -200,13 +202,20 @@ std::string key_of(X509* x) {
 CLI::App* add_fingerprint_command(CLI::App& app, FingerprintOptions& o) {
   CLI::App* c = app.add_subcommand(
       "fingerprint", "Print a server key's Tasmota fingerprint (v2) and the MqttFingerprint command that sets it");
-  c->add_option("CERT", o.cert, "Server certificate file (PEM or DER)");
+  c->add_option("CERT", o.cert,
+                "Server certificate file (PEM or DER). Not a fingerprint: given `openssl x509 -fingerprint` output "
+                "(a SHA-256 or SHA-1 of the whole certificate), it says what Tasmota would make of it");
   c->add_option("--connect", o.connect, "Take the certificate from the TLS server at HOST:PORT instead (not verified)");
   c->add_option("--timeout", o.timeout, "Time limit for --connect (TCP connect and handshake)")->capture_default_str();
   c->add_option("--slot", o.slot, "Fingerprint slot for the command: 1 (MqttFingerprint1) or 2")
       ->check(CLI::Range(1, 2))
       ->capture_default_str();
   c->add_flag("--json", o.json, "Print {\"fingerprint\", \"command\", \"subject\", \"key\", \"source\"}");
+  c->footer(
+      "Tasmota's MqttFingerprint1/2 take the SHA-1 of the server's public key (fingerprint v2) as 20 hex bytes\n"
+      "separated by spaces, as printed here. The command reads them with strtol(p, &p, 16) twenty times: a colon\n"
+      "stops the parse (\"AA:BB:...\" stores AA 00 00 ...), and an argument of 60 characters or more - such as\n"
+      "the 95-character SHA-256 fingerprint `openssl x509 -fingerprint -sha256` prints - is ignored.");
   return c;
 }
 
@@ -229,6 +238,18 @@ int cmd_fingerprint(const FingerprintOptions& o) {
       x = fetch_leaf(peer, timeout);
       source = peer.str();
     } else {
+      // A fingerprint pasted where the certificate goes — typically the `openssl x509
+      // -fingerprint -sha256` string guides give for MqttFingerprint1: say what Tasmota would
+      // make of it, and what this command wants instead.
+      std::error_code ec;
+      if (!std::filesystem::exists(o.cert, ec) && looks_like_fingerprint_text(o.cert)) {
+        std::optional<std::string> problem = fingerprint_form_problem(o.cert, o.slot - 1);
+        throw CliError("CERT '" + o.cert + "' is not a file but a fingerprint: " +
+                       (problem ? *problem
+                                : "already in the form MqttFingerprint" + std::to_string(o.slot) +
+                                      " takes (20 space-separated hex bytes). This command computes one from the "
+                                      "server's certificate: give its PEM or DER file, or --connect HOST:PORT"));
+      }
       x = read_certificate_file(o.cert);
       source = o.cert;
     }

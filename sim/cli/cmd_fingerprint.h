@@ -21,7 +21,8 @@ struct FingerprintOptions {
 CLI::App* add_fingerprint_command(CLI::App& app, FingerprintOptions& o);
 // Prints the fingerprint (20 space-separated hex bytes) and `MqttFingerprintN <fp>`, or with
 // --json {"fingerprint", "command", "subject", "key"}. 0 on success; 2 with a message naming
-// the file or peer on stderr (unreadable, not a certificate, not an RSA key, no connection).
+// the file or peer on stderr (unreadable, not a certificate, not an RSA key, no connection, or
+// a fingerprint given as CERT: what it is and what Tasmota's MqttFingerprint would make of it).
 int cmd_fingerprint(const FingerprintOptions& o);
 
 }  // namespace espfleet

@@ -204,12 +204,12 @@ const std::vector<Option>& options() {
        [](Settings& s, const toml::node& n) { s.device.ecdsa = read_bool(n); },
        [](const Settings& s) { return json(s.device.ecdsa); }},
       {"tls.fingerprint1", "string", "",
-       "fingerprint slot 1 (MqttFingerprint1): 20 hex bytes, \"learn\" (all 00), \"any\" (all FF) or \"\" (matches no "
-       "key)",
-       true, [](Settings& s, const toml::node& n) { s.device.fingerprint1 = read_fingerprint(n); },
+       "fingerprint slot 1 (MqttFingerprint1): the SHA-1 of the broker's public key as 20 space-separated hex bytes "
+       "(`espfleet fingerprint CERT`), \"learn\" (all 00), \"any\" (all FF) or \"\" (matches no key)",
+       true, [](Settings& s, const toml::node& n) { s.device.fingerprint1 = read_fingerprint(n, 0); },
        [](const Settings& s) { return json(s.device.fingerprint1); }},
       {"tls.fingerprint2", "string", "", "fingerprint slot 2 (MqttFingerprint2), same form", true,
-       [](Settings& s, const toml::node& n) { s.device.fingerprint2 = read_fingerprint(n); },
+       [](Settings& s, const toml::node& n) { s.device.fingerprint2 = read_fingerprint(n, 1); },
        [](const Settings& s) { return json(s.device.fingerprint2); }},
       {"tls.thunk_size", "bytes", "bytes", "BearSSL thunk stack allocated per handshake; 0 = firmware default", true,
        [](Settings& s, const toml::node& n) {

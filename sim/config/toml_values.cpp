@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "fingerprint.h"
+#include "fingerprint_text.h"
 
 namespace espfleet::scenario_detail {
 
@@ -57,8 +58,12 @@ std::string read_string(const toml::node& n) {
   bad("expected a string");
 }
 
-std::string read_fingerprint(const toml::node& n) {
+std::string read_fingerprint(const toml::node& n, int slot) {
   std::string text = read_string(n);
+  if (text == "learn" || text == "any" || text.empty()) return text;
+  // What the value means must be what MqttFingerprint<slot+1> would store from it on the real
+  // firmware: a colon-separated or SHA-256 form is refused, saying what Tasmota would make of it.
+  if (std::optional<std::string> problem = fingerprint_form_problem(text, slot)) bad(*problem);
   try {
     parse_fingerprint_slot(text);
   } catch (const FingerprintError& e) {

@@ -26,7 +26,7 @@ struct FieldError {  // a bad value; the caller adds where it came from and the 
 bool read_bool(const toml::node& n);
 int64_t read_int(const toml::node& n, int64_t lo, int64_t hi);
 std::string read_string(const toml::node& n);
-std::string read_fingerprint(const toml::node& n);  // as tls.fingerprint1/2 take it
+std::string read_fingerprint(const toml::node& n, int slot);  // tls.fingerprint1 (slot 0) / 2 (1)
 Duration read_duration(const toml::node& n, Duration lo, Duration hi, bool whole_seconds = false);
 uint64_t read_bytes(const toml::node& n);
 // A TOML integer or float as a double; NaN for any other node (so a range check refuses it).

@@ -3,7 +3,8 @@
 # Mosquittos: a wrong fingerprint → 1; all-FF accepts a broker no CA vouches for; a learning slot
 # stores the broker's key fingerprint (checked against one computed here from openssl's output)
 # and the next connect to the same key works; after learning, a broker whose key changed → 1,
-# unless MqttFingerprint2 (sent over MQTT, answered on stat/<topic>/RESULT) names the new key.
+# unless MqttFingerprint2 (sent over MQTT, answered on stat/<topic>/RESULT; the device restarts to
+# apply it, as Tasmota does) names the new key.
 # Fingerprint mode checks only the key: a pinned (or all-FF) slot accepts a "rogue" certificate
 # that is self-signed, expired and for another host name. A CA-mode device, by contrast, follows
 # the key change silently (the new certificate comes from the same CA).
@@ -73,6 +74,10 @@ for _ in $(seq 1 80); do [ "$(online_count)" -ge 3 ] && break; sleep 0.1; done
 [ "$(online_count)" -ge 3 ] || { cat "$SUB_LOG"; fail "ca: the CA-mode device did not come online"; }
 pub() { mosquitto_pub -h 127.0.0.1 -p "${PORT[change]}" --cafile "$P/ca.crt" -t "cmnd/$TOPIC/$1" -m "$2"; }
 pub MqttFingerprint2 "$FPB"
+# Taking it, the firmware restarts (Tasmota's restart_flag 2): ask the rest once it is back.
+topic_online() { grep -c "tele/$TOPIC/LWT Online" "$SUB_LOG" || true; }
+for _ in $(seq 1 100); do [ "$(topic_online)" -ge 2 ] && break; sleep 0.1; done
+[ "$(topic_online)" -ge 2 ] || { cat "$SUB_LOG"; fail "change: $TOPIC not back after MqttFingerprint2's restart"; }
 pub SetOption132 ""
 pub Status ""
 for _ in $(seq 1 50); do grep -q "stat/$TOPIC/RESULT {\"StatusMEM" "$SUB_LOG" && break; sleep 0.1; done
@@ -114,6 +119,7 @@ for i in 0 1; do
   [ "$(field change "$i" fingerprint1)" = "$FPA" ] || fail "change[$i]: did not learn key A"
   if [ "$t" = "$TOPIC" ]; then
     [ "$(field change "$i" fingerprint2)" = "$FPB" ] || fail "change[$i]: MqttFingerprint2 not stored"
+    [ "$(field change "$i" boots)" = 2 ] || fail "change[$i]: MqttFingerprint2 should restart the device once"
     [ "$(field change "$i" connects)" -ge 2 ] && [ "$(field change "$i" tls_error)" = 0 ] \
       || fail "change[$i]: slot 2 names key B but the reconnect failed"
   else

@@ -168,7 +168,7 @@ device.cpu_mhz = 160
   Scenario s = parse_scenario(
       text, "set.toml",
       {"fleet.devices=1000", "app.tele_period=10s", "device.heap_bytes=40K", "tls.validation=fingerprint",
-       "tls.fingerprint1=\"A5:02:FF:13:99:9F:8B:39:8E:F1:83:4F:11:23:65:0B:32:36:FC:07\"",
+       "tls.fingerprint1=\"a5 02 ff 13 99 9f 8b 39 8e f1 83 4f 11 23 65 0b 32 36 fc 07\"",
        "broker.url=", "fleet.mode = fast"});
   CHECK(s.fleet.devices == 1000);
   CHECK(s.fleet.mode == RunMode::fast);
@@ -176,7 +176,7 @@ device.cpu_mhz = 160
   CHECK(s.defaults.tele_period == Duration::from_s(10));
   CHECK(s.defaults.heap_bytes == 40960);
   CHECK(s.defaults.validation == Validation::fingerprint);
-  CHECK(s.defaults.fingerprint1 == "A5:02:FF:13:99:9F:8B:39:8E:F1:83:4F:11:23:65:0B:32:36:FC:07");
+  CHECK(s.defaults.fingerprint1 == "a5 02 ff 13 99 9f 8b 39 8e f1 83 4f 11 23 65 0b 32 36 fc 07");
   CHECK(s.broker.url.empty());
   DeviceConfig fast = s.for_device(0);
   CHECK(fast.cpu_mhz == 160);                       // the group's own value
