@@ -7,6 +7,7 @@
 
 #include <Esp.h>
 #include <StackThunk.h>
+#include <freertos/task.h>
 
 #include "builtin_anchors.h"
 #include "trust_anchor.h"
@@ -277,7 +278,11 @@ void TasmotaApp::mqttReconnect() {
   char will[64];
   snprintf(will, sizeof will, "tele/%s/LWT", _topic);
   bool ok = _mqtt->connect(_clientId, nullptr, nullptr, will, 1, true, "Offline", true);
-  if (_tls && _tls->handshakeDone())
+  // Tasmota's line: the thunk's peak on the ESP8266, the loop task's stack low mark on an ESP32.
+  if (_tls && _tls->handshakeDone() && _tls->onEsp32())
+    Serial.printf("TLS: connected in %u ms, stack low mark %u\n", (unsigned)_tls->handshakeMs(),
+                  (unsigned)uxTaskGetStackHighWaterMark(nullptr));
+  else if (_tls && _tls->handshakeDone())
     Serial.printf("TLS: connected in %u ms, max ThunkStack used %u\n", (unsigned)_tls->handshakeMs(),
                   (unsigned)stack_thunk_light_get_max_usage());
   if (ok) {

@@ -79,6 +79,7 @@ class TlsClient : public Client {
   static const uint32_t kBufInEsp32 = 2048 + 325;
   static const uint32_t kBufOutEsp32 = 2048 + 85;
   uint32_t bufIn() const { return _esp32 ? kBufInEsp32 : kBufIn; }
+  bool onEsp32() const { return _esp32; }
   uint32_t bufOut() const { return _esp32 ? kBufOutEsp32 : kBufOut; }
 
  private:

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "esp_heap_caps.h"
-#include "freertos_task.h"
+#include "freertos/task.h"
 #include "platform.h"
 
 extern "C" {

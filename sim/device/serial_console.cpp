@@ -27,7 +27,7 @@ ConsoleLine parse_console_line(std::string_view line) {
   if (starts(line, "TLS: connected in ")) {
     c.kind = K::tls_connected;
     c.has_value = int_after(line, "connected in ", c.value);
-    int_after(line, "ThunkStack used ", c.value2);
+    if (!int_after(line, "ThunkStack used ", c.value2)) int_after(line, "stack low mark ", c.value2);
   } else if (line == "MQT: Connected") {
     c.kind = K::mqtt_connected;
   } else if (starts(line, "MQT: Connect failed")) {

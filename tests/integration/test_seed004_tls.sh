@@ -22,7 +22,7 @@
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 
-CHIP=""  # every device's chip: "" = the default (ESP8266); e.g. CHIP=esp32c3 once device.chip exists
+CHIP=esp32c3  # every device's chip: seed 004's meter is an ESP32-C3 ("" = the default, an ESP8266)
 CHIP_TOML=""; [ -z "$CHIP" ] || CHIP_TOML="chip = \"$CHIP\""
 
 SEED004="AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"

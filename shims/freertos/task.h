@@ -1,4 +1,4 @@
-// shims/freertos_task.h — what of FreeRTOS's task API a firmware on an ESP32 asks of its own task:
+// shims/freertos/task.h — what of FreeRTOS's task API a firmware on an ESP32 asks of its own task:
 // the loop task's stack high-water mark (bytes never used; 0 on a chip without FreeRTOS tasks).
 #pragma once
 #include <stdint.h>
