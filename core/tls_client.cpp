@@ -102,6 +102,7 @@ int TlsClient::connect(const char* host, uint16_t port) {
   _handshakeMs = 0;
   _handshakeDone = false;
   uint32_t start = millis();
+  if (_esp32) _tcp.setTimeout(kEsp32ConnectTimeoutMs);  // Tasmota's ESP32 client gives TCP 3 s
   if (!_tcp.connect(host, port)) {
     _lastError = kTlsErrTcpConnect;
     return 0;

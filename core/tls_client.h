@@ -78,6 +78,7 @@ class TlsClient : public Client {
   static const uint32_t kBufOut = 1024 + 85;
   static const uint32_t kBufInEsp32 = 2048 + 325;
   static const uint32_t kBufOutEsp32 = 2048 + 85;
+  static const uint32_t kEsp32ConnectTimeoutMs = 3000;  // the TCP connect on an ESP32 (5 s on the ESP8266)
   uint32_t bufIn() const { return _esp32 ? kBufInEsp32 : kBufIn; }
   bool onEsp32() const { return _esp32; }
   uint32_t bufOut() const { return _esp32 ? kBufOutEsp32 : kBufOut; }

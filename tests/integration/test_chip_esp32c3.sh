@@ -84,6 +84,27 @@ check(re.search(r"^  chip  esp32c3 +4 devices, 4 connected", text, re.M) and re.
 finish()
 PY
 
+# TCP connects into a partition: Tasmota's ESP32 client gives up after 3 s, the ESP8266's after 5 s.
+printf '\n[[faults]]\nkind = "partition"\nat = "0s"\nduration = "12s"\n' >> "$WORK/mixed.toml"
+run_mixed part --duration 20s
+PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK/part" <<'PY' || fail "TCP connect timeouts by chip"
+import json, os, re, sys
+from itcheck import check, finish
+w = sys.argv[1]
+chip = {d["id"]: d["chip"] for d in (json.loads(l) for l in open(os.path.join(w, "devices.jsonl")))}
+tries = {}
+for l in open(os.path.join(w, "devices.log")):
+    m = re.match(r"^\[ *([0-9.]+)\] dev (\d+) MQT: (Attempting connection|Connect failed)", l)
+    if m:
+        tries.setdefault(int(m.group(2)), []).append((float(m.group(1)), m.group(3)))
+for dev, ev in sorted(tries.items()):
+    gaps = [round(b[0] - a[0], 2) for a, b in zip(ev, ev[1:]) if a[1].startswith("Attempting") and b[1] == "Connect failed" and b[0] < 12]
+    want = 3.0 if chip[dev] == "esp32c3" else 5.0
+    check(gaps and all(want <= g < want + 0.2 for g in gaps), "dev %d (%s): connects into the partition give up after %s s: %s" % (dev, chip[dev], want, gaps))
+finish()
+PY
+sed -i '/^\[\[faults\]\]$/,$d' "$WORK/mixed.toml"
+
 # A C3 whose loop task stack cannot hold CA validation's deepest call.
 run_mixed small --set group.c3.device.loop_stack_bytes=4096 --duration 20s
 PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK/small" <<'PY' || fail "the C3's stack overflow"
