@@ -387,8 +387,14 @@ void TasmotaApp::onMessage(char* topic, uint8_t* payload, unsigned int len) {
   } else if (strcasecmp(cmd, "Crash") == 0) {
     commandCrash(n ? arg : nullptr, reply, sizeof reply);
   } else if (strcasecmp(cmd, "Restart") == 0) {
-    snprintf(reply, sizeof reply, "{\"Restart\":\"Restarting\"}");
-    _restartPending = true;
+    // Tasmota's CmndRestart: 1 restarts (99 too, forced); anything else only says how.
+    long how = n ? atol(arg) : 0;
+    if (how == 1 || how == 99) {
+      snprintf(reply, sizeof reply, "{\"Restart\":\"Restarting\"}");
+      _restartPending = true;
+    } else {
+      snprintf(reply, sizeof reply, "{\"Restart\":\"1 to restart\"}");
+    }
   } else {
     snprintf(reply, sizeof reply, "{\"Command\":\"Unknown\"}");
   }

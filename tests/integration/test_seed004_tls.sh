@@ -231,6 +231,11 @@ for t in $(online_topics "$WORK/so132.sub"); do
     LEARN=$t; else NOLEARN=$t; fi
 done
 [ -n "$LEARN" ] && [ -n "$NOLEARN" ] || fail "so132: expected one all-zero slot 1 and one not"
+# Restart without 1 only says how (Tasmota's CmndRestart): no restart.
+pub "$PC" "$LEARN" Restart ""
+wait_for "$WORK/so132.sub" "stat/$LEARN/RESULT {\"Restart\":\"1 to restart\"}" 1 10 "so132: no reply to a bare Restart"
+sleep 1
+[ "$(seen "$WORK/so132.sub" "tele/$LEARN/LWT Online")" = 1 ] || fail "so132: a bare Restart restarted $LEARN"
 for t in "$LEARN" "$NOLEARN"; do pub "$PC" "$t" SetOption132 1; done
 wait_for "$WORK/so132.sub" '{"SetOption132":"ON"}' 2 10 "so132: no SetOption132 replies"
 for t in "$LEARN" "$NOLEARN"; do pub "$PC" "$t" Restart 1; done
