@@ -30,7 +30,7 @@ uint32_t cont_depth_estimate(const Device& d, const void* host_sp) {
   auto sp = d.thunk().call_sp() ? d.thunk().call_sp() : reinterpret_cast<uintptr_t>(host_sp);
   auto top = reinterpret_cast<uintptr_t>(d.task().fiber().stack_top());
   size_t host = sp < top && top - sp < d.task().fiber().stack_size() ? top - sp : 0;
-  return std::min<uint32_t>(estimate_target_bytes(host), d.program_stack_bytes() - 16);
+  return std::min<uint32_t>(estimate_target_bytes(host, 0, d.config().chip), d.program_stack_bytes() - 16);
 }
 
 void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t caller, const void* loop_stack) {

@@ -12,6 +12,7 @@
 namespace espfleet {
 
 struct ChipCostTable {
+  Chip chip;
   const char* cpu;  // "lx106", "rv32imc"
   // Per call.
   uint64_t ec_p256_mul, ec_p256_mulgen, ec_muladd, rsa2048_public, rsa_pkcs1_verify, ecdsa_verify, ecdsa_sign;
@@ -33,9 +34,9 @@ struct ChipCostTable {
 };
 
 // The table of a generated namespace (both have the same constant names).
-#define ESPFLEET_CHIP_COST_TABLE(NS, CPU, CPI80, CPI160)                                                             \
+#define ESPFLEET_CHIP_COST_TABLE(NS, CHIP, CPU, CPI80, CPI160)                                                       \
   ChipCostTable {                                                                                                    \
-    CPU, uint64_t(NS::kEcP256Mul.instructions + 0.5), uint64_t(NS::kEcP256Mulgen.instructions + 0.5),                \
+    CHIP, CPU, uint64_t(NS::kEcP256Mul.instructions + 0.5), uint64_t(NS::kEcP256Mulgen.instructions + 0.5),          \
         uint64_t(NS::kEcP256Muladd.instructions + 0.5), uint64_t(NS::kRsa2048Public.instructions + 0.5),             \
         uint64_t(NS::kRsa2048Pkcs1Vrfy.instructions + 0.5), uint64_t(NS::kEcdsaP256Vrfy.instructions + 0.5),         \
         uint64_t(NS::kEcdsaP256Sign.instructions + 0.5), uint64_t(NS::kEngineCall.instructions + 0.5),               \
@@ -50,11 +51,12 @@ struct ChipCostTable {
 // The ESP8266's cycles per instruction are fitted to the published connection times
 // (docs/calibration.md §4, tools/bench/fidelity --fit): flash-cache misses and load stalls, which
 // cost more cycles at the higher clock.
-inline constexpr ChipCostTable kLx106Costs = ESPFLEET_CHIP_COST_TABLE(chip, "lx106", 1.665, 1.75);
+inline constexpr ChipCostTable kLx106Costs = ESPFLEET_CHIP_COST_TABLE(chip, Chip::esp8266, "lx106", 1.665, 1.75);
 // The ESP32-C3's: no published handshake time to fit them to, so an assumption, 1.2 at either
 // clock (chip_costs_esp32c3.json assumptions.cpi; docs/calibration.md §5): a single-issue in-order
 // RV32IMC core whose BearSSL loops stay in its 16 KB flash cache.
-inline constexpr ChipCostTable kRv32imcCosts = ESPFLEET_CHIP_COST_TABLE(chip_esp32c3, "rv32imc", 1.2, 1.2);
+inline constexpr ChipCostTable kRv32imcCosts =
+    ESPFLEET_CHIP_COST_TABLE(chip_esp32c3, Chip::esp32c3, "rv32imc", 1.2, 1.2);
 #undef ESPFLEET_CHIP_COST_TABLE
 
 inline constexpr const ChipCostTable& chip_cost_table(Chip c) {

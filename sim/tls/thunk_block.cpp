@@ -67,7 +67,8 @@ ThunkBlock::Call ThunkBlock::call(void (*fn)(void*), void* arg, CostMeter& meter
   meter.take_touched();
   c.host = ts.run(fn, arg);
   sp_ = 0;
-  c.target = estimate_target_bytes(c.host, deepest_primitive_stack(meter.take_touched()));
+  const Chip chip = meter.costs().chip;  // the running device's chip's stack figures
+  c.target = estimate_target_bytes(c.host, deepest_primitive_stack(meter.take_touched(), chip), chip);
   last_peak_ = std::max<uint32_t>(last_peak_, uint32_t(c.host));
   last_peak_target_ = std::max(last_peak_target_, c.target);
   figures_.peak_host = std::max(figures_.peak_host, last_peak_);

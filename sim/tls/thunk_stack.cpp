@@ -54,59 +54,56 @@ void ThunkStack::abandon() {
 
 // --- target estimate ---
 
-// The chip's figures (chip_costs.json via chip_costs.h).
-constexpr uint32_t kChipPinnedHandshake = chip::kHandshakeEcdheRsaClient.stack_bytes;
-// The engine's own frames: the pinned handshake's high-water minus the deepest primitive it runs
-// (with the chip build's RSA-2048 limit, the P-256 multiply is deeper than the RSA verify).
-constexpr uint32_t kChipPinnedDeepest =
-    std::max({chip::kEcP256Mul.stack_bytes, chip::kEcP256Mulgen.stack_bytes, chip::kRsa2048Pkcs1Vrfy.stack_bytes,
-              chip::kPrfSha256Master.stack_bytes, chip::kGcmRecordIn16.stack_bytes});
-constexpr uint32_t kChipEngineFrames = kChipPinnedHandshake - kChipPinnedDeepest;
-static_assert(kChipPinnedHandshake > kChipPinnedDeepest);
+// Each chip's figures (its calibrated table, via chip_costs.h): the stack of one pinned handshake's
+// deepest engine call, the engine's own frames above the deepest primitive that handshake runs
+// (with the chip build's RSA-2048 limit, the P-256 multiply is deeper than the RSA verify), and the
+// stack each cost category's operations take.
+struct ChipStacks {
+  uint32_t pinned_handshake, engine_frames;
+  uint32_t category[size_t(CostCat::count)];
+};
+// Where a category holds operations of different depth that the meter cannot tell apart (RSA
+// verify vs public op, X.509 minimal engine vs bare decoder), the deepest: the estimate errs
+// towards a larger stack. The client's key exchange runs mul and mulgen in one call; ECDSA
+// verify's muladd runs inside it; engine: the T0 work itself, inside the engine frames.
+#define ESPFLEET_CHIP_STACKS(NS)                                                                                       \
+  ChipStacks {                                                                                                         \
+    NS::kHandshakeEcdheRsaClient.stack_bytes,                                                                          \
+        NS::kHandshakeEcdheRsaClient.stack_bytes -                                                                     \
+            std::max({NS::kEcP256Mul.stack_bytes, NS::kEcP256Mulgen.stack_bytes, NS::kRsa2048Pkcs1Vrfy.stack_bytes,    \
+                      NS::kPrfSha256Master.stack_bytes, NS::kGcmRecordIn16.stack_bytes}),                              \
+    {                                                                                                                  \
+      std::max(NS::kEcP256Mul.stack_bytes, NS::kEcP256Mulgen.stack_bytes),                                             \
+          std::max(NS::kRsa2048Pkcs1Vrfy.stack_bytes, NS::kRsa2048Public.stack_bytes), NS::kEcdsaP256Vrfy.stack_bytes, \
+          NS::kEcdsaP256Sign.stack_bytes, std::max(NS::kSha256Out.stack_bytes, NS::kSha1Out.stack_bytes),              \
+          NS::kPrfSha256Master.stack_bytes, NS::kGcmRecordIn16.stack_bytes,                                            \
+          std::max(NS::kX509MinimalByte.stack_bytes, NS::kX509DecoderByte.stack_bytes), 0                              \
+    }                                                                                                                  \
+  }
+constexpr ChipStacks kLx106Stacks = ESPFLEET_CHIP_STACKS(chip);
+constexpr ChipStacks kRv32imcStacks = ESPFLEET_CHIP_STACKS(chip_esp32c3);
+#undef ESPFLEET_CHIP_STACKS
+static_assert(int(CostCat::engine) == 8 && size_t(CostCat::count) == 9, "ChipStacks lists the categories in order");
+static_assert(kLx106Stacks.engine_frames > 0 && kLx106Stacks.engine_frames < kLx106Stacks.pinned_handshake);
+static_assert(kRv32imcStacks.engine_frames > 0 && kRv32imcStacks.engine_frames < kRv32imcStacks.pinned_handshake);
+constexpr const ChipStacks& stacks_of(Chip c) { return c == Chip::esp32c3 ? kRv32imcStacks : kLx106Stacks; }
 
-double target_per_host_byte() { return double(kChipPinnedHandshake) / double(kHostPinnedHandshakeBytes); }
-uint32_t engine_frames_target() { return kChipEngineFrames; }
+double target_per_host_byte(Chip c) {
+  return double(stacks_of(c).pinned_handshake) / double(kHostPinnedHandshakeBytes);
+}
+uint32_t engine_frames_target(Chip c) { return stacks_of(c).engine_frames; }
 
-uint32_t estimate_target_bytes(size_t host_bytes, uint32_t deepest_primitive_target) {
+uint32_t estimate_target_bytes(size_t host_bytes, uint32_t deepest_primitive_target, Chip c) {
   // A call that ran a chip-measured primitive: the chip's own figures. The host's depth does not
   // follow the chip's (fast m31/i62 code, x86-64 frames), so it is only the fallback.
-  if (deepest_primitive_target) return kChipEngineFrames + deepest_primitive_target;
-  return uint32_t(std::ceil(double(host_bytes) * target_per_host_byte() / 4.0) * 4.0);
+  if (deepest_primitive_target) return stacks_of(c).engine_frames + deepest_primitive_target;
+  return uint32_t(std::ceil(double(host_bytes) * target_per_host_byte(c) / 4.0) * 4.0);
 }
 
-namespace {
-// Chip stack of what a cost category charged in a call (bearssl_cost.cpp charges by category).
-// Where the engine's paths run one known operation, its figure; where a category holds operations
-// of different depth that the meter cannot tell apart (RSA verify vs public op, X.509 minimal
-// engine vs bare decoder), the deepest: the estimate errs towards a larger stack.
-uint32_t category_stack(CostCat c) {
-  switch (c) {
-    case CostCat::ecdhe:  // the client's key exchange runs both in one call
-      return std::max(chip::kEcP256Mul.stack_bytes, chip::kEcP256Mulgen.stack_bytes);
-    case CostCat::rsa:
-      return std::max(chip::kRsa2048Pkcs1Vrfy.stack_bytes, chip::kRsa2048Public.stack_bytes);
-    case CostCat::ecdsa_verify:
-      return chip::kEcdsaP256Vrfy.stack_bytes;  // (muladd runs inside it)
-    case CostCat::ecdsa_sign:
-      return chip::kEcdsaP256Sign.stack_bytes;
-    case CostCat::hashing:
-      return std::max(chip::kSha256Out.stack_bytes, chip::kSha1Out.stack_bytes);
-    case CostCat::prf:
-      return chip::kPrfSha256Master.stack_bytes;
-    case CostCat::record_crypto:
-      return chip::kGcmRecordIn16.stack_bytes;
-    case CostCat::x509:
-      return std::max(chip::kX509MinimalByte.stack_bytes, chip::kX509DecoderByte.stack_bytes);
-    default:
-      return 0;  // engine: the T0 work itself, inside the engine frames
-  }
-}
-}  // namespace
-
-uint32_t deepest_primitive_stack(uint32_t touched) {
+uint32_t deepest_primitive_stack(uint32_t touched, Chip c) {
   uint32_t deepest = 0;
   for (size_t i = 0; i < size_t(CostCat::count); ++i)
-    if (touched & (1u << i)) deepest = std::max(deepest, category_stack(CostCat(i)));
+    if (touched & (1u << i)) deepest = std::max(deepest, stacks_of(c).category[i]);
   return deepest;
 }
 

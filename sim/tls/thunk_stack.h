@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "chip_kind.h"
 #include "guarded_stack.h"
 
 namespace espfleet {
@@ -61,10 +62,11 @@ class ThunkStack {
 // between primitives (the chip's ECDSA sign and verify are deeper than anything in the pinned
 // ECDHE_RSA handshake).
 inline constexpr uint32_t kHostPinnedHandshakeBytes = 4296;  // measured: docs/thunk-stack.md
-uint32_t estimate_target_bytes(size_t host_bytes, uint32_t deepest_primitive_target = 0);
-double target_per_host_byte();
-uint32_t engine_frames_target();
+// Each on the chip's own table (the ESP8266's lx106 unless another chip is named).
+uint32_t estimate_target_bytes(size_t host_bytes, uint32_t deepest_primitive_target = 0, Chip chip = Chip::esp8266);
+double target_per_host_byte(Chip chip = Chip::esp8266);
+uint32_t engine_frames_target(Chip chip = Chip::esp8266);
 // The chip stack of the deepest primitive among the cost categories `touched` (CostMeter bits).
-uint32_t deepest_primitive_stack(uint32_t touched);
+uint32_t deepest_primitive_stack(uint32_t touched, Chip chip = Chip::esp8266);
 
 }  // namespace espfleet
