@@ -172,7 +172,10 @@ std::string crash_kind(ResetReason reason, const std::string& summary) {
     case ResetReason::stack_smash:
       return "stack_smash_253";
     case ResetReason::panic:
-      return starts("Stack protection fault") ? "stack_overflow" : "panic";
+      if (starts("Stack protection fault")) return "stack_overflow";
+      if (starts("Store access fault")) return "store_fault";
+      if (starts("Load access fault")) return "load_fault";
+      return starts("Instruction access fault") ? "fetch_fault" : "panic";
     case ResetReason::sw_exception:
       return starts("Unhandled C++ exception: OOM") ? "oom_254" : "user_254";
     case ResetReason::exception: {

@@ -71,6 +71,7 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   uint32_t stack_high_water_mark() override;
   // A chip without a thunk: the loop task's deepest estimated use so far (BearSSL calls), since boot.
   uint32_t loop_stack_peak() const { return loop_stack_peak_; }
+  const void* loop_stack() const { return loop_stack_; }  // a FreeRTOS chip's loop task stack (null: none)
   const char* chip_model() override;
   uint32_t heap_min_free() override;
   uint32_t heap_size() override;

@@ -33,22 +33,25 @@ uint32_t cont_depth_estimate(const Device& d, const void* host_sp) {
   return std::min<uint32_t>(estimate_target_bytes(host, 0, d.config().chip), d.program_stack_bytes() - 16);
 }
 
-void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t caller, const void* loop_stack) {
-  HostSection h;
-  const uint32_t bytes = d.program_stack_bytes(), depth = caller + call.target;
-  const uint32_t bottom = loop_stack ? d.chip_address(loop_stack) : d.chip().dram_end - bytes, top = bottom + bytes;
+namespace {
+// Code in flash (0x42000000, irom) at the same pseudo offsets the ESP8266's addresses use.
+uint32_t flash_code(uint32_t pseudo) { return 0x42000000u | (pseudo & 0xFFFFFu); }
+
+// The loop task's stack bounds on the chip (its heap block; below the heap's end if none).
+void loop_stack_bounds(const Device& d, uint32_t* bottom, uint32_t* top) {
+  const uint32_t bytes = d.program_stack_bytes();
+  const void* block = d.platform().loop_stack();
+  *bottom = block ? d.chip_address(block) : d.chip().dram_end - bytes;
+  *top = *bottom + bytes;
+}
+
+// What every ESP32 panic shows of the device at stack pointer sp: the registers it has, the
+// stack memory from sp up as the heap image holds it, the image's ELF SHA.
+Esp32Panic esp32_panic_at(const Device& d, uint32_t sp, uint32_t top) {
   Esp32Panic p;
-  p.reason = "Stack protection fault";
-  // Code in flash (0x42000000, irom) at the same pseudo offsets the ESP8266's addresses use.
-  auto flash = [](uint32_t pseudo) { return 0x42000000u | (pseudo & 0xFFFFFu); };
-  p.mepc = flash(call_site_address("bearssl_engine", 0));
-  p.ra = flash(call_site_address("tls_client", 0));
-  p.sp = top - std::min(depth, top);
+  p.sp = sp;
   p.gp = kEsp32c3Gp;
   p.tp = top + 4;  // the thread pointer: the task's TCB, the block allocated after its stack
-  p.mcause = kEsp32c3McauseAssistDebug;
-  p.details = esp32_stack_guard_details("loopTask", p.mepc, p.sp, bottom, top);
-  // "Stack memory": the words from the stack pointer up, as the heap image holds them.
   const uint32_t heap_start = d.chip().dram_end - uint32_t(d.heap().size());
   if (p.sp >= heap_start) {
     const uint8_t* image = d.heap().model().base();
@@ -60,6 +63,22 @@ void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t call
     }
   }
   p.elf_sha = call_site_address(d.program().name, 0);
+  return p;
+}
+}  // namespace
+
+void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t caller, const void* loop_stack) {
+  HostSection h;
+  (void)loop_stack;  // the platform's, which loop_stack_bounds reads
+  const uint32_t bytes = d.program_stack_bytes(), depth = caller + call.target;
+  uint32_t bottom, top;
+  loop_stack_bounds(d, &bottom, &top);
+  Esp32Panic p = esp32_panic_at(d, top - std::min(depth, top), top);
+  p.reason = "Stack protection fault";
+  p.mepc = flash_code(call_site_address("bearssl_engine", 0));
+  p.ra = flash_code(call_site_address("tls_client", 0));
+  p.mcause = kEsp32c3McauseAssistDebug;
+  p.details = esp32_stack_guard_details("loopTask", p.mepc, p.sp, bottom, top);
   char summary[160];
   snprintf(summary, sizeof summary,
            "Stack protection fault (loopTask stack %u B, BearSSL call needed ~%u B below ~%u B in use)", bytes,
@@ -212,6 +231,24 @@ void fault_reset(Device& d, const FaultInfo& f, ResetReason& reason, std::string
     record = postmortem_bssl_smashing(device_stacks(d, std::max<uint32_t>(size, 16), cont_depth_estimate(d, sp), 0),
                                       last_failed_alloc_line(fa));
     summary = "BSSL stack smashing (the host thunk stack overflowed, thunk block " + std::to_string(size) + " B)";
+  } else if (d.chip().kind == Chip::esp32c3) {
+    // A RISC-V access fault: ESP-IDF's panic handler, "Exception was unhandled." (mcause 1, 5, 7;
+    // MTVAL the faulting address).
+    reason = ResetReason::panic;
+    uint32_t bottom, top;
+    loop_stack_bounds(d, &bottom, &top);
+    Esp32Panic p = esp32_panic_at(d, top - cont_depth_estimate(d, sp), top);
+    p.mcause = f.fetch ? 1 : f.write ? 7 : 5;
+    p.reason = f.fetch ? "Instruction access fault" : f.write ? "Store access fault" : "Load access fault";
+    p.description = "Exception was unhandled.";
+    p.mtval = chip_fault_address(d, f.addr);
+    p.mepc = f.fetch ? p.mtval : flash_code(pseudo_code_address(reinterpret_cast<const void*>(f.pc)));
+    p.ra = f.fetch && f.sp ? flash_code(pseudo_code_address(*reinterpret_cast<void* const*>(f.sp))) : p.mepc;
+    record = postmortem_esp32(p);
+    char buf[112];
+    std::snprintf(buf, sizeof buf, "%s (MTVAL=0x%08x, MEPC=0x%08x)", p.reason.c_str(), p.mtval, p.mepc);
+    summary = buf;
+    return;  // the record ends with the C3 ROM's banner
   } else {
     reason = ResetReason::exception;
     int cause = f.fetch ? kExcInstFetchProhibited : f.write ? kExcStoreProhibited : kExcLoadProhibited;

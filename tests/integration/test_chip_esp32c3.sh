@@ -140,6 +140,46 @@ digest=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.arg
 "$ESPFLEET" replay "$WORK/small" --device "$dev" --until-crash > "$WORK/replay.out" 2>&1 || fail "replay: $(cat "$WORK/replay.out")"
 grep -q "Stack protection fault" "$WORK/replay.out" && grep -q "digest $digest" "$WORK/replay.out" ||
   fail "replay did not reach the same crash ($digest): $(cat "$WORK/replay.out")"
+# Bad pointers on a C3 (the firmware's Crash 1: a store through NULL; Crash 2: a load): ESP-IDF's
+# panic handler, "Store/Load access fault. Exception was unhandled.", MTVAL 0, then a reboot.
+PLAIN="$(free_port)"
+start_mosquitto "$WORK" "$PLAIN" false plain
+printf '[fleet]\ndevices = 2\nduration = "14s"\nseed = 4\nmode = "realtime"\n[device]\nchip = "esp32c3"\n[tls]\nenabled = false\n' > "$WORK/crash.toml"
+mosquitto_sub -h 127.0.0.1 -p "$PLAIN" -t 'tele/+/LWT' -F '%t %p' > "$WORK/crash_lwt.txt" 2>/dev/null &
+PIDS+=("$!")
+sleep 0.3
+"$ESPFLEET" run "$WORK/crash.toml" --broker "127.0.0.1:$PLAIN" --quiet --out "$WORK/crash" > "$WORK/crash.out" 2>&1 &
+RUN_PID=$!
+PIDS+=("$RUN_PID")
+topics() { grep -c ' Online$' "$WORK/crash_lwt.txt" 2>/dev/null || true; }
+for _ in $(seq 1 100); do [ "$(topics)" -ge 2 ] && break; sleep 0.1; done
+[ "$(topics)" -ge 2 ] || fail "the two C3s did not come online"
+n=1
+for t in $(grep ' Online$' "$WORK/crash_lwt.txt" | cut -d/ -f2 | sort -u); do
+  mosquitto_pub -h 127.0.0.1 -p "$PLAIN" -t "cmnd/$t/Crash" -m "$n" || fail "mosquitto_pub Crash $n"
+  n=$((n + 1))
+done
+wait "$RUN_PID" || { cat "$WORK/crash.out"; fail "the crash run failed"; }
+PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK/crash" <<'PY' || fail "the C3's access faults"
+import json, os, re, sys
+from itcheck import check, finish
+w = sys.argv[1]
+devs = [json.loads(l) for l in open(os.path.join(w, "devices.jsonl"))]
+log = open(os.path.join(w, "devices.log")).read()
+kinds = sorted(r.split(" (")[0] for d in devs for r in d["crash_reasons"])
+check(kinds == ["Load access fault", "Store access fault"], "one store and one load fault: %s" % kinds)
+for d in devs:
+    mine = "\n".join(l for l in log.splitlines() if re.search(r"\] dev %d " % d["id"], l))
+    check(d["crash_codes"] == [4] and d["boots"] == 2 and d["state"] == "connected",
+          "dev %d: ESP_RST_PANIC, rebooted, back online: %s %d %s" % (d["id"], d["crash_codes"], d["boots"], d["state"]))
+    check(re.search(r"Guru Meditation Error: Core  0 panic'ed \((Store|Load) access fault\)\. Exception was unhandled\.", mine)
+          and "MTVAL   : 0x00000000" in mine and re.search(r"MCAUSE  : 0x0000000[57]", mine) and "rst:0xc (RTC_SW_CPU_RST)" in mine,
+          "dev %d: ESP-IDF's access-fault post-mortem" % d["id"])
+s = json.load(open(os.path.join(w, "summary.json")))
+check(s.get("crashes_by_reason") == {"load_fault": 1, "store_fault": 1}, "by reason: %s" % s.get("crashes_by_reason"))
+finish()
+PY
+
 # The C3's allocator on a trace: a 16 KiB region has 396 control bytes after multi_heap's 20, so
 # the first block's data is at 420 and each block costs 4 bytes more than its size.
 printf 'malloc mqtt.a 100\nmalloc tls:ctx 500\nmalloc x 40\nfree x\n' > "$WORK/t.trace"
