@@ -278,6 +278,7 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
   json r;
   r["config"] = {{"chip", enum_name(kChipNames, o.chip)},
                  {"cpu_mhz", mhz},
+                 {"cpi", chip_cost_table(o.chip).cpi(mhz)},
                  {"validation", enum_name(kValidationNames, o.validation)},
                  {"client_cert", o.client_cert},
                  {"server_key", key_type_name(o.server_key)},

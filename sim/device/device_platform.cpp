@@ -462,7 +462,7 @@ void DevicePlatform::thunk_call(void* engine, void (*fn)(void*), void* arg) {
   if (own_stack) {
     const uint32_t depth = caller + c.target;
     loop_stack_peak_ = std::max(loop_stack_peak_, depth);
-    if (depth > d_.program_stack_bytes()) reset_stack_overflow(d_, c, caller, loop_stack_);
+    if (depth > d_.program_stack_bytes()) reset_stack_overflow(d_, c, caller);
   }
 }
 

@@ -67,9 +67,8 @@ Esp32Panic esp32_panic_at(const Device& d, uint32_t sp, uint32_t top) {
 }
 }  // namespace
 
-void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t caller, const void* loop_stack) {
+void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t caller) {
   HostSection h;
-  (void)loop_stack;  // the platform's, which loop_stack_bounds reads
   const uint32_t bytes = d.program_stack_bytes(), depth = caller + call.target;
   uint32_t bottom, top;
   loop_stack_bounds(d, &bottom, &top);

@@ -23,11 +23,10 @@ class Device;
 // A thunked call overwrote the block's canary: "BSSL stack smashing", reason 253.
 [[noreturn]] void reset_stack_smash(Device& d, const ThunkBlock::Call& call);
 // A chip without a thunk (the ESP32-C3): a BearSSL call needed more of the loop task's stack than
-// it has (caller: estimated bytes in use at the call; loop_stack: the stack's heap block, or null).
+// it has (caller: estimated bytes in use at the call; the stack is the platform's loop task block).
 // ESP-IDF's hardware stack guard: "Guru Meditation Error: Core  0 panic'ed (Stack protection
 // fault)", ResetReason::panic.
-[[noreturn]] void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t caller,
-                                       const void* loop_stack);
+[[noreturn]] void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t caller);
 // The watchdog alarm: resets the device when it is the one running (on its own fiber), once.
 void reset_on_watchdog(Device& d);
 // A SIGSEGV/SIGBUS in the device's code (crash/fault_guard.h): the reset it leaves with.

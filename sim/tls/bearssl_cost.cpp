@@ -1,6 +1,6 @@
 // sim/tls/bearssl_cost.cpp — compute fast, charge faithfully (docs/calibration.md). At each
 // thunked engine call the engine's implementations are swapped for thin wrappers that charge the
-// running device's cost meter the chip's instructions for the operation (cost_model.h, from
+// running device's cost meter the chip's instructions for the operation (chip_cost_table.h, from
 // chip_costs.json) and run BearSSL's fastest host code, whose results are identical:
 //   EC mul/mulgen/muladd, RSA PKCS#1 verify and public op, ECDSA sign/verify   per call
 //   the handshake hash (SHA-256/224, SHA-1 classes in the engine's multihash)

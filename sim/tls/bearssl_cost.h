@@ -2,7 +2,7 @@
 // engine's implementations (EC, RSA, ECDSA, handshake hash classes, PRF, GCM record classes, the
 // X.509 class and the verifiers inside it) are swapped for wrappers that run BearSSL's fastest
 // host code (identical results) and charge the device the chip's cost of the operation from the
-// measured table (sim/tls/cost_model.h, sim/tls/chip_costs.json; docs/calibration.md §3).
+// measured table (sim/tls/chip_cost_table.h, sim/tls/chip_costs.json; docs/calibration.md §3).
 #pragma once
 
 namespace espfleet {

@@ -133,6 +133,23 @@ start_checker_sub() {
   kill -0 "$SUB_PID" || { cat "$out.err"; fail "mosquitto_sub did not start"; }
 }
 
+# fp_openssl CERT: Tasmota's v2 fingerprint (SHA-1 over "ssh-rsa", e, n) of an RSA certificate's
+# key, computed from openssl's view of it, independently of espfleet.
+fp_openssl() {
+  local mod exp
+  mod=$(openssl x509 -noout -modulus -in "$1" | cut -d= -f2)
+  exp=$(openssl x509 -noout -text -in "$1" | sed -n 's/.*Exponent: \([0-9]*\).*/\1/p' | head -1)
+  python3 - "$mod" "$exp" <<'PY'
+import hashlib, struct, sys
+n = bytes.fromhex(sys.argv[1]).lstrip(b"\0")
+ev = int(sys.argv[2]); e = ev.to_bytes((ev.bit_length() + 7) // 8, "big")
+h = hashlib.sha1()
+for item in (b"ssh-rsa", e, n):
+    h.update(struct.pack(">I", len(item)) + item)
+print(" ".join("%02X" % b for b in h.digest()))
+PY
+}
+
 json_get() {  # json_get FILE KEY  (top-level or dotted)
   python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): v=v[k]

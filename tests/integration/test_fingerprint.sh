@@ -15,21 +15,7 @@ make_pki "$P"
 make_server_cert "$P" keyb ca 30 "DNS:localhost"          # the same CA, a new key
 make_server_cert "$P" rogue self -1 "DNS:broker.example"   # self-signed, expired, wrong name
 
-# v2 fingerprint computed from openssl's view of the certificate, independently of espfleet.
-fp_openssl() {
-  local mod exp
-  mod=$(openssl x509 -noout -modulus -in "$1" | cut -d= -f2)
-  exp=$(openssl x509 -noout -text -in "$1" | sed -n 's/.*Exponent: \([0-9]*\).*/\1/p' | head -1)
-  python3 - "$mod" "$exp" <<'PY'
-import hashlib, struct, sys
-n = bytes.fromhex(sys.argv[1]).lstrip(b"\0")
-ev = int(sys.argv[2]); e = ev.to_bytes((ev.bit_length() + 7) // 8, "big")
-h = hashlib.sha1()
-for item in (b"ssh-rsa", e, n):
-    h.update(struct.pack(">I", len(item)) + item)
-print(" ".join("%02X" % b for b in h.digest()))
-PY
-}
+# v2 fingerprints computed from openssl's view of the certificates (lib.sh fp_openssl).
 FPA=$(fp_openssl "$P/server.crt")
 FPB=$(fp_openssl "$P/keyb.crt")
 FPR=$(fp_openssl "$P/rogue.crt")

@@ -9,7 +9,7 @@ source "$ROOT/tests/integration/lib.sh"
 
 "$ESPFLEET" profile --json --cpu 80 --client-cert > "$WORK/p80.json" || fail "profile at 80 MHz failed"
 "$ESPFLEET" profile --json --cpu 160 --client-cert > "$WORK/p160.json" || fail "profile at 160 MHz failed"
-python3 - "$WORK/p80.json" "$WORK/p160.json" "$ROOT/sim/tls/cost_model.h" <<'PY' || fail "profile figures"
+python3 - "$WORK/p80.json" "$WORK/p160.json" "$ROOT/sim/tls/chip_cost_table.h" <<'PY' || fail "profile figures"
 import json, re, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 for k in ["tcp_connect", "tls_handshake", "mqtt_connack"]:
@@ -25,8 +25,9 @@ assert m["decoder"] == 3064, m                 # the CA engine (minimal context,
 assert m["steady_total"] == m["client_context"] + m["buffers"]
 assert 0 < m["thunk_peak"] <= 5300, m
 src = open(sys.argv[3]).read()
-c80 = float(re.search(r"kCpi80 = ([0-9.]+)", src).group(1))
-c160 = float(re.search(r"kCpi160 = ([0-9.]+)", src).group(1))
+# The fitted CPIs as the source states them (kLx106Costs), and as the profile reports charging them.
+c80, c160 = map(float, re.search(r'kLx106Costs = .*"lx106", ([0-9.]+), ([0-9.]+)\)', src).groups())
+assert (a["config"]["cpi"], b["config"]["cpi"]) == (c80, c160), (a["config"], b["config"])
 compute = lambda r: sum(v for k, v in r["time_ms"]["breakdown"].items() if k != "network_and_platform")
 want = 2 * c80 / c160
 got = compute(a) / compute(b)

@@ -30,21 +30,7 @@ P="$WORK/pki"
 mkdir -p "$P"
 make_ca "$P" ca
 
-# v2 fingerprint computed from openssl's view of the certificate, independently of espfleet.
-fp_openssl() {
-  local mod exp
-  mod=$(openssl x509 -noout -modulus -in "$1" | cut -d= -f2)
-  exp=$(openssl x509 -noout -text -in "$1" | sed -n 's/.*Exponent: \([0-9]*\).*/\1/p' | head -1)
-  python3 - "$mod" "$exp" <<'PY'
-import hashlib, struct, sys
-n = bytes.fromhex(sys.argv[1]).lstrip(b"\0")
-ev = int(sys.argv[2]); e = ev.to_bytes((ev.bit_length() + 7) // 8, "big")
-h = hashlib.sha1()
-for item in (b"ssh-rsa", e, n):
-    h.update(struct.pack(">I", len(item)) + item)
-print(" ".join("%02X" % b for b in h.digest()))
-PY
-}
+# v2 fingerprints computed from openssl's view of the certificates (lib.sh fp_openssl).
 # Key A's fingerprint must not start with 00: its colon form (case d) would then store all zeros,
 # a learning slot, instead of a wrong fingerprint.
 for _ in 1 2 3 4 5; do

@@ -2,7 +2,7 @@
 # turns sim/tls/chip_costs.json (ESP8266, namespace espfleet::chip) and
 # sim/tls/chip_costs_esp32c3.json (ESP32-C3, namespace espfleet::chip_esp32c3), both written by
 # tools/calibrate/calibrate, into ${CMAKE_BINARY_DIR}/generated/chip_costs.h, which
-# sim/tls/cost_model.h includes. Re-run whenever a JSON or the generator changes; nothing is read at
+# sim/tls/chip_cost_table.h includes. Re-run whenever a JSON or the generator changes; nothing is read at
 # run time. Include after espfleet_tls exists.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 set(ESPFLEET_CHIP_COSTS_JSON ${CMAKE_SOURCE_DIR}/sim/tls/chip_costs.json)

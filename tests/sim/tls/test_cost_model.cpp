@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bearssl_cost.h"
+#include "chip_cost_table.h"
 #include "cost_model.h"
 #include "device_test_support.h"
 #include "fleet.h"
@@ -157,24 +158,24 @@ TEST_CASE("cost table: the compiled table is sim/tls/chip_costs.json's") {
   const auto& ops = j.at("ops");
   // The constants the simulator charges are the table's (not hand-written ones).
   auto ins = [&](const char* n) { return ops.at(n).at("instructions").get<double>(); };
-  CHECK(cost::kEcP256Mul == uint64_t(std::llround(ins("ec_p256_mul"))));
-  CHECK(cost::kEcP256MulGen == uint64_t(std::llround(ins("ec_p256_mulgen"))));
-  CHECK(cost::kEcMulAdd == uint64_t(std::llround(ins("ec_p256_muladd"))));
-  CHECK(cost::kRsaPkcs1Verify == uint64_t(std::llround(ins("rsa2048_pkcs1_vrfy"))));
-  CHECK(cost::kEcdsaVerify == uint64_t(std::llround(ins("ecdsa_p256_vrfy"))));
-  CHECK(cost::kEcdsaSign == uint64_t(std::llround(ins("ecdsa_p256_sign"))));
-  CHECK(cost::kSha256Block == ins("sha256_block"));
-  CHECK(cost::kGcmOutBlock == ins("gcm_record_out_block"));
-  CHECK(cost::kX509MinimalByte == ins("x509_minimal_byte"));
-  CHECK(cost::kEngineCall == uint64_t(std::llround(ins("engine_call"))));
+  CHECK(kLx106Costs.ec_p256_mul == uint64_t(std::llround(ins("ec_p256_mul"))));
+  CHECK(kLx106Costs.ec_p256_mulgen == uint64_t(std::llround(ins("ec_p256_mulgen"))));
+  CHECK(kLx106Costs.ec_muladd == uint64_t(std::llround(ins("ec_p256_muladd"))));
+  CHECK(kLx106Costs.rsa_pkcs1_verify == uint64_t(std::llround(ins("rsa2048_pkcs1_vrfy"))));
+  CHECK(kLx106Costs.ecdsa_verify == uint64_t(std::llround(ins("ecdsa_p256_vrfy"))));
+  CHECK(kLx106Costs.ecdsa_sign == uint64_t(std::llround(ins("ecdsa_p256_sign"))));
+  CHECK(kLx106Costs.sha256_block == ins("sha256_block"));
+  CHECK(kLx106Costs.gcm_out_block == ins("gcm_record_out_block"));
+  CHECK(kLx106Costs.x509_minimal_byte == ins("x509_minimal_byte"));
+  CHECK(kLx106Costs.engine_call == uint64_t(std::llround(ins("engine_call"))));
   // Sanity: the chip's P-256 and RSA-2048 costs are in the measured range (docs/calibration.md).
-  CHECK(cost::kEcP256Mul > 14'000'000);
-  CHECK(cost::kEcP256Mul < 16'000'000);
+  CHECK(kLx106Costs.ec_p256_mul > 14'000'000);
+  CHECK(kLx106Costs.ec_p256_mul < 16'000'000);
   // RSA-2048 public op: 11.15 M with upstream's 4096-bit limit (docs/calibration.md); the chip build is
   // trimmed to 2048 bits (tools/calibrate TRIM), which halves i15's temporaries and leaves the
   // exponentiation a smaller window: 13.6 M.
-  CHECK(cost::kRsa2048Public > 10'500'000);
-  CHECK(cost::kRsa2048Public < 15'000'000);
+  CHECK(kLx106Costs.rsa2048_public > 10'500'000);
+  CHECK(kLx106Costs.rsa2048_public < 15'000'000);
 }
 
 TEST_CASE("cost model: an EC mul costs instructions x CPI(clock); 160 MHz is not twice as fast") {
@@ -188,13 +189,13 @@ TEST_CASE("cost model: an EC mul costs instructions x CPI(clock); 160 MHz is not
   CHECK(got("ok", a) == 1);
   CHECK(got("same_result", a) == 1);  // the fast host code computed the chip's answer
   uint64_t c80 = got("cycles", a), c160 = got("cycles", b);
-  CHECK(c80 == cost::cycles(cost::kEcP256Mul, 80));
-  CHECK(c80 == uint64_t(double(cost::kEcP256Mul) * cost::cpi(80)));
-  CHECK(c160 == cost::cycles(cost::kEcP256Mul, 160));
+  CHECK(c80 == kLx106Costs.cycles(kLx106Costs.ec_p256_mul, 80));
+  CHECK(c80 == uint64_t(double(kLx106Costs.ec_p256_mul) * kLx106Costs.cpi(80)));
+  CHECK(c160 == kLx106Costs.cycles(kLx106Costs.ec_p256_mul, 160));
   // Cycles grow by the CPI ratio; time shrinks by less than the clock ratio.
-  CHECK(double(c160) / double(c80) == doctest::Approx(cost::cpi(160) / cost::cpi(80)).epsilon(1e-6));
+  CHECK(double(c160) / double(c80) == doctest::Approx(kLx106Costs.cpi(160) / kLx106Costs.cpi(80)).epsilon(1e-6));
   double t80 = double(cycles_to_time(c80, 80).ns), t160 = double(cycles_to_time(c160, 160).ns);
-  CHECK(t160 / t80 == doctest::Approx(cost::cpi(160) / cost::cpi(80) * 80.0 / 160.0).epsilon(1e-5));
+  CHECK(t160 / t80 == doctest::Approx(kLx106Costs.cpi(160) / kLx106Costs.cpi(80) * 80.0 / 160.0).epsilon(1e-5));
   CHECK(t160 / t80 > 0.51);  // not simply twice as fast (flash wait states: CPI(160) > CPI(80))
 }
 
@@ -207,7 +208,7 @@ TEST_CASE("cost model: host speed does not leak into virtual time") {
   eng.run();
   REQUIRE((x.identity().chip_id & 1) != (y.identity().chip_id & 1));
   CHECK(got("cycles", x.identity().chip_id) == got("cycles", y.identity().chip_id));
-  CHECK(got("cycles", x.identity().chip_id) == cost::cycles(cost::kEcP256Mul, 80));
+  CHECK(got("cycles", x.identity().chip_id) == kLx106Costs.cycles(kLx106Costs.ec_p256_mul, 80));
 }
 
 TEST_CASE("cost model: hash blocks, the PRF and GCM records are charged per block from the table") {
@@ -217,15 +218,16 @@ TEST_CASE("cost model: hash blocks, the PRF and GCM records are charged per bloc
   eng.run();
   uint32_t id = d.identity().chip_id;
   // 7 multihash chunks, each 2 SHA-256 blocks + 128 bytes of engine handshake work, rounded each.
-  uint64_t chunk = cost::cycles_for(2 * cost::kSha256Block + 128 * cost::kEngineHandshakeByte, 80);
+  uint64_t chunk = kLx106Costs.cycles_for(2 * kLx106Costs.sha256_block + 128 * kLx106Costs.engine_hs_byte, 80);
   CHECK(got("hash_cycles", id) == 7 * chunk);
   CHECK(got("hash_same", id) == 1);
-  CHECK(got("prf_cycles", id) == cost::cycles_for(cost::kPrfMaster, 80));
+  CHECK(got("prf_cycles", id) == kLx106Costs.cycles_for(kLx106Costs.prf_master, 80));
   CHECK(got("prf_same", id) == 1);
   CHECK(got("gcm_wrapped", id) == 1);
-  CHECK(got("gcm_init_cycles", id) == cost::cycles_for(cost::kGcmInit, 80));
+  CHECK(got("gcm_init_cycles", id) == kLx106Costs.cycles_for(kLx106Costs.gcm_init(), 80));
   // 100 bytes = 7 blocks of 16.
-  CHECK(got("gcm_rec_cycles", id) == cost::cycles_for(cost::kGcmOutFixed + 7 * cost::kGcmOutBlock, 80));
+  CHECK(got("gcm_rec_cycles", id) ==
+        kLx106Costs.cycles_for(kLx106Costs.gcm_out_fixed + 7 * kLx106Costs.gcm_out_block, 80));
   CHECK(got("gcm_same", id) == 1);  // fast AES/GHASH sealed exactly what small/ctmul32 seals
 }
 
