@@ -386,6 +386,13 @@ void TasmotaApp::onMessage(char* topic, uint8_t* payload, unsigned int len) {
     commandOption(cmd, n ? arg : nullptr, reply, sizeof reply);
   } else if (strcasecmp(cmd, "Crash") == 0) {
     commandCrash(n ? arg : nullptr, reply, sizeof reply);
+  } else if (strcasecmp(cmd, "Wdt") == 0) {
+    hang(true);  // as Tasmota's: no reply, the device stays here
+  } else if (strcasecmp(cmd, "BlockedLoop") == 0) {
+    if (strncmp(ESP.getChipModel(), "ESP32", 5) == 0) hang(false);
+    // On the ESP8266 Tasmota's OsWatch ticker ends it after 120 s; that ticker is not modelled.
+    snprintf(reply, sizeof reply,
+             "{\"BlockedLoop\":\"Error: ESP32 only here (the ESP8266's OsWatch is not modelled)\"}");
   } else if (strcasecmp(cmd, "Restart") == 0) {
     // Tasmota's CmndRestart: 1 restarts (99 too, forced); anything else only says how.
     long how = n ? atol(arg) : 0;
@@ -458,6 +465,22 @@ void TasmotaApp::crash(uint8_t how) {
   } else if (how == 3) {
     uint8_t* big = new uint8_t[ESP.getFreeHeap() + 4096];
     Serial.printf("APP: got %p\n", (void*)big);  // not reached; the pointer escapes, so new is kept
+  }
+}
+
+// Tasmota's debug commands (support_crash_recorder.ino). Wdt: an endless loop that never yields,
+// for the watchdog (a busy wait here: the device's clock moves only with the work it does); the
+// ESP8266's soft WDT resets it at 3.2 s, the ESP32-C3's task watchdog at 5 s. BlockedLoop: an
+// endless loop of delays, 10 s each on an ESP32 "so that the normal WDT fires after 5s" (its
+// delay() feeds the loop task's watchdog only around the wait; on the ESP8266, where Tasmota's
+// OsWatch ticker catches it after 120 s, the command is refused).
+void TasmotaApp::hang(bool spin) {
+  Serial.printf("APP: %s\n", spin ? "Wdt" : "BlockedLoop");
+  for (;;) {
+    if (spin)
+      delayMicroseconds(1000);
+    else
+      delay(10000);
   }
 }
 

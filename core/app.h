@@ -41,6 +41,7 @@ class TasmotaApp {
   void statusReply(char* reply, size_t n);
   bool commandCrash(const char* arg, char* reply, size_t n);
   void crash(uint8_t how);
+  [[noreturn]] void hang(bool spin);
   void mqttReconnect();
   void mqttConnected();
   void publishState();

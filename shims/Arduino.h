@@ -108,8 +108,9 @@ long map(long x, long in_min, long in_max, long out_min, long out_max);
 #define bitWrite(value, b, v) ((v) ? bitSet(value, b) : bitClear(value, b))
 #define lowByte(w) ((uint8_t)((w)&0xff))
 #define highByte(w) ((uint8_t)((w) >> 8))
-inline void interrupts() {}
-inline void noInterrupts() {}
+// The core's xt_rsil(0) / xt_rsil(15) (the ESP32 core's portENABLE/DISABLE_INTERRUPTS).
+void interrupts();
+void noInterrupts();
 inline bool isDigit(int c) { return isdigit(c) != 0; }
 inline bool isAlpha(int c) { return isalpha(c) != 0; }
 inline bool isAlphaNumeric(int c) { return isalnum(c) != 0; }

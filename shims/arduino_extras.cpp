@@ -27,6 +27,13 @@ char* to_text(unsigned long v, bool negative, char* str, int base) {
 }
 }  // namespace
 
+void interrupts() {
+  if (EspPlatform* p = esp_platform()) p->interrupts_enabled(true);
+}
+void noInterrupts() {
+  if (EspPlatform* p = esp_platform()) p->interrupts_enabled(false);
+}
+
 extern "C" {
 
 char* ltoa(long value, char* str, int base) {

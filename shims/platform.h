@@ -97,6 +97,9 @@ class EspPlatform {
   // the hardware one cannot be stopped).
   virtual void wdt_feed() = 0;
   virtual void wdt_enable_soft(bool on) = 0;
+  // interrupts() / noInterrupts(): on an ESP-IDF chip the interrupt watchdog resets a device that
+  // keeps them off too long (docs/watchdogs.md).
+  virtual void interrupts_enabled(bool on) = 0;
   // UART0 output (Serial), byte by byte as the sketch writes it; the device makes the lines.
   virtual void serial_write(const char* bytes, size_t len) = 0;
   virtual void serial_flush() = 0;  // Serial.flush(): a partial line is handed over

@@ -171,8 +171,14 @@ std::string crash_kind(ResetReason reason, const std::string& summary) {
       return "soft_wdt_3";
     case ResetReason::stack_smash:
       return "stack_smash_253";
+    case ResetReason::task_wdt:
+      return "task_wdt";
+    case ResetReason::int_wdt:
+      return "int_wdt";
     case ResetReason::panic:
       if (starts("Stack protection fault")) return "stack_overflow";
+      if (starts("abort() was called"))
+        return summary.find("(std::bad_alloc") != std::string::npos ? "bad_alloc" : "abort";
       if (starts("Store access fault")) return "store_fault";
       if (starts("Load access fault")) return "load_fault";
       return starts("Instruction access fault") ? "fetch_fault" : "panic";

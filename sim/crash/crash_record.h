@@ -30,6 +30,8 @@ enum class ResetReason : uint8_t {
   stack_smash = 253,     // REASON_USER_STACK_SMASH
   sw_exception = 254,    // REASON_USER_SWEXCEPTION_RST (abort, OOM in new)
   panic = 200,           // ESP32: ESP-IDF's panic handler (Guru Meditation), ESP_RST_PANIC
+  task_wdt = 201,        // ESP32: the task watchdog's panic, ESP_RST_TASK_WDT
+  int_wdt = 202,         // ESP32: the interrupt watchdog's panic, ESP_RST_INT_WDT
 };
 constexpr int reset_code(ResetReason r) { return int(r); }
 // The code the chip itself gives the reason: the ESP8266's rst_info.reason (above), the ESP32's
@@ -42,9 +44,9 @@ constexpr int reset_code(ResetReason r, Chip chip) {
       return 1;
     case ResetReason::soft_restart:
       return 3;
-    case ResetReason::soft_wdt:
+    case ResetReason::task_wdt:
       return 6;
-    case ResetReason::hardware_wdt:
+    case ResetReason::int_wdt:
       return 5;
     case ResetReason::deep_sleep_awake:
       return 8;

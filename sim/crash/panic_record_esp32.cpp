@@ -20,7 +20,10 @@ std::string esp32_stack_guard_details(const char* task, uint32_t pc, uint32_t sp
 }
 
 std::string postmortem_esp32(const Esp32Panic& p) {
-  std::string out = "Guru Meditation Error: Core  0 panic'ed (" + p.reason + "). " + p.description + "\n";
+  // esp_panic_handler: the reason line (none for an abort), the description, the details.
+  std::string out = p.preamble;
+  if (!p.reason.empty()) out += "Guru Meditation Error: Core  0 panic'ed (" + p.reason + "). ";
+  out += p.description + "\n";
   out += p.details + "\n";
   // panic_print_registers: the general registers by ABI name, four a line, then the CSRs.
   static const char* const kNames[] = {
@@ -52,13 +55,24 @@ std::string postmortem_esp32(const Esp32Panic& p) {
   if (words < 256) {
     char buf[96];
     std::snprintf(buf, sizeof buf, "(%zu more lines up to %08x: contents not modelled)\n", (256 - words) / 8,
-                  p.stack_from + 1024);
+                  (p.stack.empty() ? p.sp & ~3u : p.stack_from) + 1024);
     out += buf;
   }
   char sha[16];
   std::snprintf(sha, sizeof sha, "%08x%x", p.elf_sha, (p.elf_sha >> 28) ^ (p.elf_sha & 0xF));
   out += "\n\nELF file SHA256: " + std::string(sha, 9) + "\n\nRebooting...\n";
   return out + rom_boot_banner_esp32c3(p.mepc);
+}
+
+std::string esp32_task_wdt_lines(uint32_t ms, const char* starved, const char* running) {
+  char buf[512];
+  const unsigned t = ms;
+  std::snprintf(buf, sizeof buf,
+                "E (%u) task_wdt: Task watchdog got triggered. The following tasks/users did not reset the watchdog "
+                "in time:\nE (%u) task_wdt:  - %s (CPU 0)\nE (%u) task_wdt: Tasks currently running:\nE (%u) "
+                "task_wdt: CPU 0: %s\nE (%u) task_wdt: Aborting.\n",
+                t, t, starved, t, t, running, t);
+  return buf;
 }
 
 std::string rom_boot_banner_esp32c3(uint32_t saved_pc) {

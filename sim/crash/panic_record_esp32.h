@@ -1,6 +1,7 @@
 // sim/crash/panic_record_esp32.h — ESP-IDF's panic handler text on the ESP32-C3, for the resets the
-// engine models there: "Guru Meditation Error: Core  0 panic'ed (REASON). DESCRIPTION", the
-// reason's details (the hardware stack guard's task, stack pointer and bounds), the RISC-V
+// engine models there: what was logged before it (the task watchdog's lines), "Guru Meditation
+// Error: Core  0 panic'ed (REASON). DESCRIPTION" (not for an abort, which the task watchdog's
+// panic is), the reason's details (the hardware stack guard's task, stack pointer and bounds), the RISC-V
 // register dump, "Stack memory:" rows from the stack pointer up, "ELF file SHA256:", "Rebooting...",
 // then the ROM's banner of the restart. The format is components/esp_system/panic.c and
 // port/arch/riscv/panic_arch.c of ESP-IDF v5; addresses are the chip's (the device heap below
@@ -13,7 +14,9 @@
 namespace espfleet {
 
 struct Esp32Panic {
-  std::string reason;       // "Stack protection fault", "Load access fault", "Interrupt wdt timeout on CPU0"
+  std::string preamble;     // lines logged before the panic handler runs (the task watchdog's), may be empty
+  std::string reason;       // "Stack protection fault", "Load access fault", "Interrupt wdt timeout on CPU0";
+                            // empty for an abort (no "Guru Meditation" line)
   std::string description;  // after the reason line ("Exception was unhandled."), may be empty
   std::string details;      // the reason's own lines (print_assist_debug_details), may be empty
   uint32_t mepc = 0, ra = 0, sp = 0, gp = 0, tp = 0;
@@ -27,10 +30,15 @@ struct Esp32Panic {
 std::string esp32_stack_guard_details(const char* task, uint32_t pc, uint32_t sp, uint32_t bottom, uint32_t top);
 // The whole post-mortem, ending with the ROM banner of the software CPU reset that follows.
 std::string postmortem_esp32(const Esp32Panic& p);
+// The task watchdog's log lines before its abort (components/esp_system/task_wdt/task_wdt.c):
+// which task did not reset it in time, which one was running, "Aborting." ms: the log's
+// timestamp (milliseconds since boot).
+std::string esp32_task_wdt_lines(uint32_t ms, const char* starved, const char* running);
 // The ESP32-C3 ROM's boot lines after a panic's restart (rst:0xc RTC_SW_CPU_RST).
 std::string rom_boot_banner_esp32c3(uint32_t saved_pc);
 
 inline constexpr uint32_t kEsp32c3McauseAssistDebug = 27;  // ETS_ASSIST_DEBUG_INUM: the stack guard
+inline constexpr uint32_t kEsp32c3McauseIntWdt = 24;       // PANIC_RSN_INTWDT_CPU0 = ETS_INT_WDT_INUM
 inline constexpr uint32_t kEsp32c3Gp = 0x3FC8E000;         // the global pointer of the image (DRAM, .sdata)
 
 }  // namespace espfleet

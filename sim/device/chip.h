@@ -7,6 +7,7 @@
 
 #include "chip_heap.h"
 #include "chip_kind.h"
+#include "watchdog.h"
 
 namespace espfleet {
 
@@ -19,17 +20,20 @@ struct ChipModel {
   HeapKind heap;              // its allocator
   bool thunk;                 // BearSSL runs on a second stack (the ESP8266 core's StackThunk)
   uint32_t task_tcb_bytes;    // a FreeRTOS task's control block, allocated beside its stack (0: none)
+  WatchdogSet watchdogs;      // the SDK's soft and hardware WDT, or ESP-IDF's task and interrupt WDT
 };
 
 // The ESP8266: user DRAM ends at 0x3FFFC000; the cont stack of 4096 bytes ends at 0x3fffffc0;
 // umm_malloc; BearSSL on the thunk stack.
-inline constexpr ChipModel kEsp8266{Chip::esp8266, "esp8266", 0x3FFFC000, 0x3fffffc0, 4096, HeapKind::umm, true, 0};
+inline constexpr ChipModel kEsp8266{Chip::esp8266, "esp8266", 0x3FFFC000, 0x3fffffc0,          4096,
+                                    HeapKind::umm, true,      0,          WatchdogSet::esp8266};
 // The ESP32-C3 (ESP-IDF v5 with the Arduino core): the heap region ends where the ROM's reserved
 // DRAM begins (0x3FCDE710); the loop task's stack — 8192 bytes by default, Tasmota's
 // SET_ESP32_STACK_SIZE — and its TCB are allocated from the heap when the task is created;
 // multi_heap on TLSF; no thunk (BearSSL runs on the loop task's stack, under ESP-IDF's hardware
 // stack guard).
-inline constexpr ChipModel kEsp32c3{Chip::esp32c3, "esp32c3", 0x3FCDE710, 0, 8192, HeapKind::tlsf, false, 344};
+inline constexpr ChipModel kEsp32c3{Chip::esp32c3, "esp32c3", 0x3FCDE710,          0, 8192, HeapKind::tlsf,
+                                    false,         344,       WatchdogSet::esp_idf};
 
 inline constexpr const ChipModel& chip_model(Chip c) { return c == Chip::esp32c3 ? kEsp32c3 : kEsp8266; }
 

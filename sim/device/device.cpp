@@ -136,7 +136,10 @@ void Device::boot() {
   platform_.boot();
   wifi_.reset(!program_.image);  // a sketch joins when it calls WiFi.begin(); the built-in firmware is up
   gpio_.reset();
-  watchdog_.arm(env_.soft_wdt, env_.hardware_wdt);
+  if (chip_.watchdogs == WatchdogSet::esp_idf)
+    watchdog_.arm(WatchdogSet::esp_idf, env_.task_wdt, env_.interrupt_wdt);
+  else
+    watchdog_.arm(WatchdogSet::esp8266, env_.soft_wdt, env_.hardware_wdt);
   life_.boots_++;
   life_.state_ = DeviceState::booting;
   alloc_saved_ = &heap_;  // a new program: its `new` goes to the device heap

@@ -140,10 +140,12 @@ struct DeviceEnv {
   std::function<void(Device&)> after_slice;  // replay
   VTime soft_wdt = Watchdog::kSoftDefault;
   VTime hardware_wdt = Watchdog::kHardwareDefault;
-  bool skip_idle_steps = true;                // esp_delay skips the steps nothing can end (delay_while.cpp)
-  const SketchNetwork* sketch_net = nullptr;  // sketch devices: their names and ports (none: as given)
-  FleetActivity* activity = nullptr;          // where it notes its connects, drops, crashes, failures
-  bool record_publishes = false;              // keep a PublishMark of every publish (fleet.observe)
+  VTime task_wdt = Watchdog::kTaskDefault;            // ESP-IDF chips: the loop task's
+  VTime interrupt_wdt = Watchdog::kInterruptDefault;  // ESP-IDF chips: interrupts off this long
+  bool skip_idle_steps = true;                        // esp_delay skips the steps nothing can end (delay_while.cpp)
+  const SketchNetwork* sketch_net = nullptr;          // sketch devices: their names and ports (none: as given)
+  FleetActivity* activity = nullptr;                  // where it notes its connects, drops, crashes, failures
+  bool record_publishes = false;                      // keep a PublishMark of every publish (fleet.observe)
 };
 
 class Device final : private FaultTarget {

@@ -65,8 +65,22 @@ void DevicePlatform::charge(uint32_t c) { d_.clock().charge(c); }
 
 void DevicePlatform::delay_ms(uint32_t ms) {
   effect();
+  // On an ESP-IDF chip Tasmota's delay() feeds the loop task's watchdog before the wait and after
+  // it, not during it: a delay longer than the timeout ends in the task watchdog's panic, with
+  // the loop task blocked (IDLE running).
+  Watchdog& wdt = d_.watchdog();
+  const bool idf = wdt.set() == WatchdogSet::esp_idf;
+  if (idf && ms) wdt.feed();
   d_.clock().charge(cost::kYieldUs * d_.clock().mhz());
-  const VTime wake = d_.now() + VTime::from_ms(ms);
+  VTime wake = d_.now() + VTime::from_ms(ms);
+  bool starves = false;
+  if (idf) {
+    wdt.hold(true);
+    if (const uint64_t due = wdt.task_due(); due != UINT64_MAX && cycles_to_time(due, d_.clock().mhz()) < wake) {
+      wake = cycles_to_time(due, d_.clock().mhz());
+      starves = true;
+    }
+  }
   // The system runs while the sketch sleeps: a timer due before the wake fires at its time.
   VTime due{};
   while (next_timer(&due) && due < wake) {
@@ -79,6 +93,11 @@ void DevicePlatform::delay_ms(uint32_t ms) {
   {
     HostSection host;
     d_.sched().park_until(d_.task(), wake, d_.waits_on());
+  }
+  if (idf) {
+    wdt.hold(false);
+    if (starves) reset_on_watchdog(d_, true);
+    wdt.feed();
   }
   run_due_timers();
 }
@@ -206,6 +225,7 @@ uint32_t DevicePlatform::random32() {
 
 void DevicePlatform::wdt_feed() { d_.watchdog().feed(); }
 void DevicePlatform::wdt_enable_soft(bool on) { d_.watchdog().enable_soft(on); }
+void DevicePlatform::interrupts_enabled(bool on) { d_.watchdog().set_interrupts(on); }
 
 void DevicePlatform::serial_write(const char* bytes, size_t len) {
   effect();

@@ -46,6 +46,7 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   uint32_t random32() override;
   void wdt_feed() override;
   void wdt_enable_soft(bool on) override;
+  void interrupts_enabled(bool on) override;
   void wifi_begin() override;
   void wifi_disconnect() override;
   uint8_t wifi_status() override;

@@ -130,10 +130,36 @@ std::vector<StackSection> device_stacks(const Device& d, uint32_t thunk_depth, u
 
 // operator new failed (device_new.cpp has recorded its caller): the core's
 // __unhandled_exception("OOM") post-mortem, with the stacks and the last failed allocation.
+namespace {
+// abort() on ESP-IDF (newlib/abort.c, then panic_abort: a store to NULL enters the panic handler):
+// what was printed before it, "abort() was called at PC 0x… on core 0" as the panic's details (no
+// reason line), the registers of that store (MCAUSE 7, MTVAL 0), ESP_RST_PANIC.
+[[noreturn]] void reset_esp32_abort(Device& d, const void* sp, std::string preamble, std::string summary,
+                                    const std::string& note) {
+  uint32_t bottom, top;
+  loop_stack_bounds(d, &bottom, &top);
+  Esp32Panic p = esp32_panic_at(d, top - cont_depth_estimate(d, sp), top);
+  const uint32_t called_at = flash_code(call_site_address("abort", 0));
+  char details[64];
+  std::snprintf(details, sizeof details, "abort() was called at PC 0x%x on core 0", called_at);
+  p.preamble = std::move(preamble);
+  p.details = details;
+  p.mepc = 0x40380000u | (call_site_address("panic_abort", 0) & 0xFFFFu);  // IRAM
+  p.ra = called_at;
+  p.mcause = 7;  // panic_abort's store to NULL
+  p.mtval = 0;
+  d.reset(ResetReason::panic, std::string(details) + " (" + summary + ")", postmortem_esp32(p), note);
+}
+}  // namespace
+
 void reset_out_of_memory(Device& d, size_t size, const void* caller, const void* sp) {
   HostSection host;
   d.heap().remember_failure(FailedAlloc{{}, caller, uint32_t(std::min<size_t>(size, UINT32_MAX))});
   const FailedAlloc& f = d.heap().last_failed();
+  if (d.chip().kind == Chip::esp32c3)  // C++ exceptions on (Arduino-ESP32): std::bad_alloc, uncaught
+    reset_esp32_abort(d, sp,
+                      "terminate called after throwing an instance of 'std::bad_alloc'\n  what():  std::bad_alloc\n",
+                      "std::bad_alloc: new of " + std::to_string(size) + " B", last_failed_alloc_note(f));
   std::string record = postmortem_oom(device_stacks(d, thunk_depth_estimate(sp), cont_depth_estimate(d, sp), 0),
                                       last_failed_alloc_line(f), last_failed_alloc_address(f));
   d.reset(ResetReason::sw_exception,
@@ -144,6 +170,7 @@ void reset_out_of_memory(Device& d, size_t size, const void* caller, const void*
 void reset_abort(Device& d, const char* what, const void* sp) {
   HostSection host;
   const FailedAlloc& f = d.heap().last_failed();
+  if (d.chip().kind == Chip::esp32c3) reset_esp32_abort(d, sp, {}, what, last_failed_alloc_note(f));
   std::string record = postmortem_abort(device_stacks(d, thunk_depth_estimate(sp), cont_depth_estimate(d, sp), 0),
                                         last_failed_alloc_line(f));
   d.reset(ResetReason::sw_exception, std::string("Abort called (") + what + ")",
@@ -162,13 +189,51 @@ void reset_stack_smash(Device& d, const ThunkBlock::Call& call) {
   d.reset(ResetReason::stack_smash, summary, record + rom_boot_banner(ResetReason::stack_smash));
 }
 
-void reset_on_watchdog(Device& d) {
+namespace {
+// ESP-IDF's watchdogs on the C3. The task WDT's interrupt finds the loop task starved: its lines,
+// "Aborting.", then the panic handler as for an abort (no reason line), the registers of the task
+// it interrupted — the loop task when it spins, IDLE when the loop task waits in one long delay —
+// and ESP_RST_TASK_WDT. The interrupt WDT: "Interrupt wdt timeout on CPU0", ESP_RST_INT_WDT.
+[[noreturn]] void reset_esp_idf_watchdog(Device& d, WatchdogKind kind, double ran, bool loop_blocked) {
+  uint32_t bottom, top;
+  loop_stack_bounds(d, &bottom, &top);
+  const uint32_t heap_start = d.chip().dram_end - uint32_t(d.heap().size());
+  char summary[160];
+  if (kind == WatchdogKind::interrupt) {
+    Esp32Panic p = esp32_panic_at(d, top - cont_depth_estimate(d, __builtin_frame_address(0)), top);
+    p.reason = "Interrupt wdt timeout on CPU0";
+    p.mcause = kEsp32c3McauseIntWdt;
+    p.mepc = p.ra = flash_code(call_site_address("loopTask", 0));
+    std::snprintf(summary, sizeof summary, "Interrupt wdt timeout on CPU0 (interrupts off for %.3f s)", ran);
+    d.reset(ResetReason::int_wdt, summary, postmortem_esp32(p));
+  }
+  // The interrupted task: the loop task's own frame, or IDLE's on its static stack (.bss, below
+  // the heap, not modelled).
+  Esp32Panic p = loop_blocked ? esp32_panic_at(d, heap_start - 0x200, heap_start - 0x100)
+                              : esp32_panic_at(d, top - cont_depth_estimate(d, __builtin_frame_address(0)), top);
+  const char* running = loop_blocked ? "IDLE" : "loopTask";
+  p.preamble = esp32_task_wdt_lines(uint32_t(d.clock().cycles() / d.clock().mhz() / 1000u), "loopTask", running);
+  p.mcause = 0x80000000u;  // an interrupt (the line esp_intr_alloc gave the timer is not modelled)
+  p.mepc = p.ra = flash_code(call_site_address(running, 0));
+  std::snprintf(summary, sizeof summary, "Task watchdog got triggered (loopTask did not reset it for %.3f s; %s)", ran,
+                loop_blocked ? "IDLE running, the loop task in one delay()" : "loopTask running");
+  d.reset(ResetReason::task_wdt, summary, postmortem_esp32(p));
+}
+}  // namespace
+
+void reset_on_watchdog(Device& d, bool loop_blocked) {
   // Only on the device's own fiber (never from the scheduler, e.g. the boot-time charge of a
   // reboot), and once.
   if (!d.task().fiber().active() || d.life().reset_pending()) return;
   HostSection host;
   Watchdog& w = d.watchdog();
-  bool soft = w.soft_fires();
+  const WatchdogKind kind = w.fires();
+  if (w.set() == WatchdogSet::esp_idf) {
+    const double ran = w.since_feed().seconds();
+    w.disarm();
+    reset_esp_idf_watchdog(d, kind, ran, loop_blocked);
+  }
+  bool soft = kind == WatchdogKind::soft;
   ResetReason reason = soft ? ResetReason::soft_wdt : ResetReason::hardware_wdt;
   w.disarm();
   // Inside a thunked BearSSL call the reset shows the bearssl stack first, as on the chip.

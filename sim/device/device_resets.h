@@ -28,7 +28,8 @@ class Device;
 // fault)", ResetReason::panic.
 [[noreturn]] void reset_stack_overflow(Device& d, const ThunkBlock::Call& call, uint32_t caller);
 // The watchdog alarm: resets the device when it is the one running (on its own fiber), once.
-void reset_on_watchdog(Device& d);
+// loop_blocked: ESP-IDF's task WDT fired while the loop task waited in one delay() (IDLE runs).
+void reset_on_watchdog(Device& d, bool loop_blocked = false);
 // A SIGSEGV/SIGBUS in the device's code (crash/fault_guard.h): the reset it leaves with.
 void fault_reset(Device& d, const FaultInfo& f, ResetReason& reason, std::string& summary, std::string& record,
                  std::string& note);

@@ -40,6 +40,8 @@ Fleet::Fleet(FleetOptions opts, size_t max_devices, size_t max_heap_bytes)
            opts_.after_slice,
            opts_.soft_wdt,
            opts_.hardware_wdt,
+           opts_.task_wdt,
+           opts_.interrupt_wdt,
            opts_.skip_idle_steps,
            opts_.sketch_net ? &*opts_.sketch_net : nullptr,
            &activity_,

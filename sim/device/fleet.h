@@ -34,6 +34,8 @@ struct FleetOptions {
   // Watchdogs, in the device's virtual time since its last yield (VTime{} = off; watchdog.h).
   VTime soft_wdt = Watchdog::kSoftDefault;
   VTime hardware_wdt = Watchdog::kHardwareDefault;
+  VTime task_wdt = Watchdog::kTaskDefault;            // ESP-IDF chips: the loop task's
+  VTime interrupt_wdt = Watchdog::kInterruptDefault;  // ESP-IDF chips: interrupts off this long
   // Called when a device resets for any reason but a requested restart, before it reboots.
   std::function<void(Device&, ResetReason, const std::string& summary, const std::string& record)> on_crash;
   std::vector<HostEvent> host_events;        // in time order

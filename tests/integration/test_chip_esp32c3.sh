@@ -7,7 +7,9 @@
 # with BearSSL on the 8192-byte loop task stack and no thunk; the summary splits its figures by
 # chip. Then a C3 whose loop task stack is too small for CA validation dies in the handshake with
 # ESP-IDF's stack guard post-mortem (Guru Meditation … Stack protection fault) and reboots, and
-# `replay --until-crash` reaches the same crash digest.
+# `replay --until-crash` reaches the same crash digest. C3s sent Crash 1 / Crash 2 (access faults)
+# and Tasmota's Wdt / BlockedLoop (the task watchdog's panic, 5 s after the command, replayed to
+# the same digest) with mosquitto_pub reboot and come back; an ESP8266's Wdt is its soft WDT.
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 
@@ -141,42 +143,107 @@ digest=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.arg
 grep -q "Stack protection fault" "$WORK/replay.out" && grep -q "digest $digest" "$WORK/replay.out" ||
   fail "replay did not reach the same crash ($digest): $(cat "$WORK/replay.out")"
 # Bad pointers on a C3 (the firmware's Crash 1: a store through NULL; Crash 2: a load): ESP-IDF's
-# panic handler, "Store/Load access fault. Exception was unhandled.", MTVAL 0, then a reboot.
+# panic handler, "Store/Load access fault. Exception was unhandled.", MTVAL 0, then a reboot. And
+# its watchdogs (Tasmota's debug commands): Wdt spins without yielding, BlockedLoop waits in
+# delays of 10 s; the task watchdog on the loop task panics 5 s after its last feed either way.
 PLAIN="$(free_port)"
 start_mosquitto "$WORK" "$PLAIN" false plain
-printf '[fleet]\ndevices = 2\nduration = "14s"\nseed = 4\nmode = "realtime"\n[device]\nchip = "esp32c3"\n[tls]\nenabled = false\n' > "$WORK/crash.toml"
-mosquitto_sub -h 127.0.0.1 -p "$PLAIN" -t 'tele/+/LWT' -F '%t %p' > "$WORK/crash_lwt.txt" 2>/dev/null &
-PIDS+=("$!")
-sleep 0.3
-"$ESPFLEET" run "$WORK/crash.toml" --broker "127.0.0.1:$PLAIN" --quiet --out "$WORK/crash" > "$WORK/crash.out" 2>&1 &
-RUN_PID=$!
-PIDS+=("$RUN_PID")
-topics() { grep -c ' Online$' "$WORK/crash_lwt.txt" 2>/dev/null || true; }
-for _ in $(seq 1 100); do [ "$(topics)" -ge 2 ] && break; sleep 0.1; done
-[ "$(topics)" -ge 2 ] || fail "the two C3s did not come online"
-n=1
-for t in $(grep ' Online$' "$WORK/crash_lwt.txt" | cut -d/ -f2 | sort -u); do
-  mosquitto_pub -h 127.0.0.1 -p "$PLAIN" -t "cmnd/$t/Crash" -m "$n" || fail "mosquitto_pub Crash $n"
-  n=$((n + 1))
-done
-wait "$RUN_PID" || { cat "$WORK/crash.out"; fail "the crash run failed"; }
+# commands_run NAME N "CMD [ARG]"...: a realtime run of $WORK/NAME.toml's N devices on the plain
+# broker; once mosquitto_sub has seen all N online, the i-th topic (sorted) gets the i-th command
+# with mosquitto_pub; it waits for the run to end ($WORK/NAME; what mosquitto_sub saw of
+# tele/+/LWT and stat/+/RESULT in $WORK/NAME_seen.txt).
+commands_run() {
+  local name="$1" n="$2" t cmd arg sub run
+  shift 2
+  mosquitto_sub -h 127.0.0.1 -p "$PLAIN" -t 'tele/+/LWT' -t 'stat/+/RESULT' -F '%t %p' > "$WORK/${name}_seen.txt" 2>/dev/null &
+  sub=$!
+  PIDS+=("$sub")
+  sleep 0.3
+  "$ESPFLEET" run "$WORK/$name.toml" --broker "127.0.0.1:$PLAIN" --quiet --out "$WORK/$name" > "$WORK/$name.out" 2>&1 &
+  run=$!
+  PIDS+=("$run")
+  online() { grep -c ' Online$' "$WORK/${name}_seen.txt" 2>/dev/null || true; }
+  for _ in $(seq 1 100); do [ "$(online)" -ge "$n" ] && break; sleep 0.1; done
+  [ "$(online)" -ge "$n" ] || fail "$name: the $n devices did not come online"
+  for t in $(grep ' Online$' "$WORK/${name}_seen.txt" | cut -d/ -f2 | sort -u); do
+    cmd="${1%% *}"
+    arg="${1#"$cmd"}"
+    mosquitto_pub -h 127.0.0.1 -p "$PLAIN" -t "cmnd/$t/$cmd" -m "${arg# }" || fail "$name: mosquitto_pub $1"
+    shift
+  done
+  wait "$run" || { cat "$WORK/$name.out"; fail "the $name run failed"; }
+  sleep 0.3
+  kill "$sub" 2>/dev/null
+  wait "$sub" 2>/dev/null || true
+}
+printf '[fleet]\ndevices = 5\nduration = "16s"\nseed = 4\nmode = "realtime"\n[device]\nchip = "esp32c3"\n[tls]\nenabled = false\n' > "$WORK/crash.toml"
+commands_run crash 5 "Crash 1" "Crash 2" "Crash 3" "Wdt" "BlockedLoop"
 PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK/crash" <<'PY' || fail "the C3's access faults"
 import json, os, re, sys
 from itcheck import check, finish
 w = sys.argv[1]
 devs = [json.loads(l) for l in open(os.path.join(w, "devices.jsonl"))]
 log = open(os.path.join(w, "devices.log")).read()
-kinds = sorted(r.split(" (")[0] for d in devs for r in d["crash_reasons"])
-check(kinds == ["Load access fault", "Store access fault"], "one store and one load fault: %s" % kinds)
+kinds = sorted(re.sub(r"0x[0-9a-f]+", "0x…", r.split(" (")[0]) for d in devs for r in d["crash_reasons"])
+check(kinds == ["Load access fault", "Store access fault", "Task watchdog got triggered", "Task watchdog got triggered",
+                "abort() was called at PC 0x… on core 0"],
+      "a store fault, a load fault, an abort and two task watchdogs: %s" % kinds)
 for d in devs:
     mine = "\n".join(l for l in log.splitlines() if re.search(r"\] dev %d " % d["id"], l))
-    check(d["crash_codes"] == [4] and d["boots"] == 2 and d["state"] == "connected",
-          "dev %d: ESP_RST_PANIC, rebooted, back online: %s %d %s" % (d["id"], d["crash_codes"], d["boots"], d["state"]))
-    check(re.search(r"Guru Meditation Error: Core  0 panic'ed \((Store|Load) access fault\)\. Exception was unhandled\.", mine)
-          and "MTVAL   : 0x00000000" in mine and re.search(r"MCAUSE  : 0x0000000[57]", mine) and "rst:0xc (RTC_SW_CPU_RST)" in mine,
-          "dev %d: ESP-IDF's access-fault post-mortem" % d["id"])
+    wdt = d["crash_reasons"] and d["crash_reasons"][0].startswith("Task watchdog")
+    check(d["crash_codes"] == ([6] if wdt else [4]) and d["boots"] == 2 and d["state"] == "connected",
+          "dev %d: ESP_RST_%s, rebooted, back online: %s %d %s" % (d["id"], "TASK_WDT" if wdt else "PANIC",
+                                                                   d["crash_codes"], d["boots"], d["state"]))
+    if d["crash_reasons"] and d["crash_reasons"][0].startswith("abort()"):
+        # Crash 3: new beyond the heap, std::bad_alloc uncaught, ESP-IDF's abort().
+        check("terminate called after throwing an instance of 'std::bad_alloc'" in mine
+              and re.search(r"abort\(\) was called at PC 0x42[0-9a-f]{6} on core 0", mine) and "Guru Meditation" not in mine
+              and "MCAUSE  : 0x00000007  MTVAL   : 0x00000000" in mine, "dev %d: terminate, abort(), the panic" % d["id"])
+        continue
+    if not wdt:
+        check(re.search(r"Guru Meditation Error: Core  0 panic'ed \((Store|Load) access fault\)\. Exception was unhandled\.", mine)
+              and "MTVAL   : 0x00000000" in mine and re.search(r"MCAUSE  : 0x0000000[57]", mine)
+              and "rst:0xc (RTC_SW_CPU_RST)" in mine, "dev %d: ESP-IDF's access-fault post-mortem" % d["id"])
+        continue
+    # Wdt: the loop task was running; BlockedLoop: it waited in its delay and IDLE ran.
+    spun = "APP: Wdt" in mine
+    check(spun != ("APP: BlockedLoop" in mine), "dev %d: one of Wdt / BlockedLoop ran" % d["id"])
+    running = "loopTask" if spun else "IDLE"
+    check(re.search(r"E \(\d+\) task_wdt: Task watchdog got triggered\. The following tasks/users did not reset the watchdog in time:", mine)
+          and "task_wdt:  - loopTask (CPU 0)" in mine and ("task_wdt: CPU 0: %s" % running) in mine
+          and "task_wdt: Aborting." in mine and "Guru Meditation" not in mine and "rst:0xc (RTC_SW_CPU_RST)" in mine,
+          "dev %d: the task watchdog's lines, %s running, and the restart" % (d["id"], running))
+    # 5 s of device time after the command's line (the last feed: the command's own line comes
+    # just before the spin, or just before the first 10 s delay, fed as it begins).
+    at = lambda what: float(re.search(r"\[ *(\d+\.\d+)\] dev %d %s" % (d["id"], what), mine).group(1))
+    took = at(r"E \(\d+\) task_wdt: Aborting") - at("APP: (Wdt|BlockedLoop)")
+    check(5.0 <= took < 5.001, "dev %d: the task watchdog fired %.6f s after the command" % (d["id"], took))
 s = json.load(open(os.path.join(w, "summary.json")))
-check(s.get("crashes_by_reason") == {"load_fault": 1, "store_fault": 1}, "by reason: %s" % s.get("crashes_by_reason"))
+check(s.get("crashes_by_reason") == {"bad_alloc": 1, "load_fault": 1, "store_fault": 1, "task_wdt": 2},
+      "by reason: %s" % s.get("crashes_by_reason"))
+finish()
+PY
+# Both watchdog deaths replay from their tapes to the digests the run recorded.
+for dev in $(python3 -c 'import json,sys; print(" ".join(str(d["id"]) for d in map(json.loads, open(sys.argv[1])) if d["crash_codes"] == [6]))' "$WORK/crash/devices.jsonl"); do
+  "$ESPFLEET" replay "$WORK/crash" --device "$dev" --until-crash > "$WORK/replay_wdt.out" 2>&1 || fail "replay of dev $dev: $(cat "$WORK/replay_wdt.out")"
+  grep -q "crash: Task watchdog got triggered" "$WORK/replay_wdt.out" &&
+    grep -q "crash digests so far same as recorded" "$WORK/replay_wdt.out" ||
+    fail "replay of dev $dev did not die the same way: $(cat "$WORK/replay_wdt.out")"
+done
+# The same commands on an ESP8266: Wdt ends in the SDK's soft WDT at 3.2 s (reason 3);
+# BlockedLoop is refused, in the reply mosquitto_sub sees (its OsWatch is not modelled).
+printf '[fleet]\ndevices = 2\nduration = "10s"\nseed = 5\nmode = "realtime"\n[tls]\nenabled = false\n' > "$WORK/wdt8266.toml"
+commands_run wdt8266 2 Wdt BlockedLoop
+PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK/wdt8266" "$WORK/wdt8266_seen.txt" <<'PY' || fail "the ESP8266's Wdt and BlockedLoop"
+import json, os, sys
+from itcheck import check, finish
+devs = [json.loads(l) for l in open(os.path.join(sys.argv[1], "devices.jsonl"))]
+seen = open(sys.argv[2]).read()
+resets = sorted(r for d in devs for r in d["crash_reasons"])
+check(len(resets) == 1 and resets[0].startswith("Soft WDT reset (ran 3.2"), "one soft WDT: %s" % resets)
+check([c for d in devs for c in d["crash_codes"]] == [3], "REASON_SOFT_WDT_RST: %s" % [d["crash_codes"] for d in devs])
+check('{"BlockedLoop":"Error: ESP32 only here' in seen, "BlockedLoop refused in stat/+/RESULT")
+check(all(d["state"] == "connected" for d in devs), "both back online: %s" % [d["state"] for d in devs])
 finish()
 PY
 

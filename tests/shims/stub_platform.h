@@ -36,6 +36,7 @@ struct StubPlatform : EspPlatform {
   uint32_t random32() override { return 4; }
   void wdt_feed() override {}
   void wdt_enable_soft(bool) override {}
+  void interrupts_enabled(bool) override {}
   void serial_write(const char*, size_t) override {}
   void serial_flush() override {}
   bool flash_read(uint32_t, void*, size_t) override { return false; }

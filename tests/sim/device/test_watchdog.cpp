@@ -1,7 +1,9 @@
 // tests/sim/device/test_watchdog.cpp — the soft and hardware watchdogs in virtual time: a device that
 // never yields is reset at 3.2 s (soft) or, with the soft WDT disabled, 8.2 s (hardware) of its
 // own clock, within one charge, with the core's post-mortem in its record; then it reboots. A
-// device that yields (or waits in delay) keeps running.
+// device that yields (or waits in delay) keeps running. An ESP32-C3 has ESP-IDF's task watchdog
+// on its loop task (5 s; a delay feeds it only around the wait) and interrupt watchdog (300 ms
+// with interrupts off), each with its panic text and reset reason.
 #include <doctest/doctest.h>
 
 #include <spdlog/sinks/null_sink.h>
@@ -190,4 +192,150 @@ TEST_CASE("watchdog: off when the engine sets no timeouts") {
   DeviceConfig c = cfg(80);
   Device& d = eng.add_device(0, c, 1, {}, VTime{});
   CHECK(d.clock().alarm_at() == UINT64_MAX);
+}
+
+// --- The ESP32-C3: ESP-IDF's task watchdog on the loop task and the interrupt watchdog ---------
+
+namespace {
+
+DeviceConfig c3(uint32_t heap = 65536) {
+  DeviceConfig c = test::plain_device(160, heap);
+  c.chip = Chip::esp32c3;
+  return c;
+}
+
+// One wait longer than the task watchdog's timeout: Tasmota's BlockedLoop on an ESP32.
+void delay_forever_10s() {
+  for (;;) delay(10000);
+}
+
+// 4.9 s of work, then a short delay: the watchdog is fed around every delay.
+void c3_long_bursts() {
+  for (;;) {
+    for (int i = 0; i < 49; ++i) delayMicroseconds(100000);
+    delay(1);
+  }
+}
+
+// 4.9 s of work, then a yield (Tasmota's yield() feeds the loop task's watchdog).
+void c3_bursts_then_yield() {
+  for (;;) {
+    for (int i = 0; i < 49; ++i) delayMicroseconds(100000);
+    yield();
+  }
+}
+
+// Delays of 4.9 s: each is fed before and after, so none starves the watchdog.
+void c3_long_delays() {
+  for (;;) delay(4900);
+}
+
+// Interrupts off, then busy: the interrupt watchdog at 300 ms.
+void interrupts_off_spin() {
+  noInterrupts();
+  for (;;) delayMicroseconds(1000);
+}
+
+// Interrupts off for 250 ms at a time, then on again: never the interrupt watchdog.
+void interrupts_off_briefly() {
+  for (;;) {
+    noInterrupts();
+    delayMicroseconds(250000);
+    interrupts();
+    delay(10);
+  }
+}
+
+VTime since_boot(const Reset& r, uint32_t mhz) { return r.at - cycles_to_time(r.fed_at, mhz); }
+
+}  // namespace
+
+TEST_CASE("watchdog (ESP32-C3): a loop that never yields gets the task watchdog's panic at 5 s, ESP_RST_TASK_WDT") {
+  g_resets.clear();
+  Fleet eng(options(&spin_forever, 12), 1, 65536);
+  Device& d = eng.add_device(0, c3(), 1, {}, VTime{});
+  eng.run();
+  REQUIRE(g_resets.size() >= 2);
+  const Reset& r = g_resets[0];
+  CHECK(r.reason == reset_code(ResetReason::task_wdt));
+  CHECK(reset_code(ResetReason::task_wdt, Chip::esp32c3) == 6);  // ESP_RST_TASK_WDT
+  CHECK(since_boot(r, 160) >= VTime::from_s(5));
+  CHECK(since_boot(r, 160) <= VTime::from_s(5) + cycles_to_time(kClockReadCycles, 160) + VTime::from_ns(1));
+  CHECK(r.summary.find("Task watchdog got triggered (loopTask did not reset it for 5.000 s; loopTask running)") == 0);
+  for (const char* line :
+       {"task_wdt: Task watchdog got triggered. The following tasks/users did not reset the watchdog in time:\n",
+        "task_wdt:  - loopTask (CPU 0)\n", "task_wdt: Tasks currently running:\n", "task_wdt: CPU 0: loopTask\n",
+        "task_wdt: Aborting.\n", "Core  0 register dump:", "MCAUSE  : 0x80000000",
+        "Stack memory:", "ELF file SHA256: ", "Rebooting...", "rst:0xc (RTC_SW_CPU_RST)"})
+    CHECK_MESSAGE(r.record.find(line) != std::string::npos, line);
+  // An abort: the panic handler prints no reason line; nothing of the ESP8266's formats.
+  CHECK(r.record.find("Guru Meditation") == std::string::npos);
+  CHECK(r.record.find("Soft WDT") == std::string::npos);
+  CHECK(r.record.find("E (5000) task_wdt:") != std::string::npos);  // the log's milliseconds
+  CHECK(crash_kind(ResetReason::task_wdt, r.summary) == "task_wdt");
+  // It rebooted and was reset again 5 s after that boot.
+  CHECK(g_resets[1].reason == reset_code(ResetReason::task_wdt));
+  CHECK(since_boot(g_resets[1], 160) <= VTime::from_s(5) + VTime::from_us(1));
+  CHECK(d.life().boots() == g_resets.size() + 1);
+}
+
+TEST_CASE("watchdog (ESP32-C3): one delay longer than 5 s starves the task watchdog, IDLE running") {
+  g_resets.clear();
+  Fleet eng(options(&delay_forever_10s, 12), 1, 65536);
+  Device& d = eng.add_device(0, c3(), 1, {}, VTime{});
+  eng.run();
+  REQUIRE(!g_resets.empty());
+  const Reset& r = g_resets[0];
+  CHECK(r.reason == reset_code(ResetReason::task_wdt));
+  // Fed when the delay began, fired 5 s into it, exactly (a park ends at the deadline).
+  CHECK(since_boot(r, 160) == VTime::from_s(5));
+  CHECK(r.summary.find("IDLE running, the loop task in one delay()") != std::string::npos);
+  // IDLE's stack is static (.bss, below the heap): its rows are not modelled.
+  CHECK(r.record.find("(32 more lines up to 3fc") != std::string::npos);
+  CHECK(r.record.find("task_wdt: CPU 0: IDLE\n") != std::string::npos);
+  CHECK(r.record.find("task_wdt:  - loopTask (CPU 0)\n") != std::string::npos);
+  CHECK(d.life().boots() >= 2);
+}
+
+TEST_CASE("watchdog (ESP32-C3): work under 5 s between yields or delays, and delays under 5 s, keep running") {
+  for (void (*program)() : {&c3_long_bursts, &c3_bursts_then_yield, &c3_long_delays, &interrupts_off_briefly}) {
+    g_resets.clear();
+    Fleet eng(options(program, 20), 1, 65536);
+    Device& d = eng.add_device(0, c3(), 1, {}, VTime{});
+    eng.run();
+    CHECK(g_resets.empty());
+    CHECK(d.life().boots() == 1);
+    CHECK(d.now() >= VTime::from_s(19));
+  }
+}
+
+TEST_CASE("watchdog (ESP32-C3): interrupts off for 300 ms give the interrupt watchdog's panic, ESP_RST_INT_WDT") {
+  g_resets.clear();
+  Fleet eng(options(&interrupts_off_spin, 3), 1, 65536);
+  Device& d = eng.add_device(0, c3(), 1, {}, VTime{});
+  eng.run();
+  REQUIRE(g_resets.size() >= 2);
+  const Reset& r = g_resets[0];
+  CHECK(r.reason == reset_code(ResetReason::int_wdt));
+  CHECK(reset_code(ResetReason::int_wdt, Chip::esp32c3) == 5);  // ESP_RST_INT_WDT
+  CHECK(r.summary.find("Interrupt wdt timeout on CPU0 (interrupts off for 0.30") == 0);
+  CHECK(r.record.find("Guru Meditation Error: Core  0 panic'ed (Interrupt wdt timeout on CPU0). \n") == 0);
+  CHECK(r.record.find("MCAUSE  : 0x00000018") != std::string::npos);  // PANIC_RSN_INTWDT_CPU0
+  CHECK(r.record.find("task_wdt") == std::string::npos);
+  CHECK(crash_kind(ResetReason::int_wdt, r.summary) == "int_wdt");
+  // 300 ms (within a busy-wait step of 1 ms) after the boot that turned interrupts off.
+  const VTime gap = g_resets[1].at - r.at;
+  CHECK(gap >= VTime::from_ms(300));
+  CHECK(gap <= VTime::from_ms(700));  // the reboot's own time plus 300 ms
+  CHECK(d.life().boots() == g_resets.size() + 1);
+}
+
+TEST_CASE("watchdog (ESP32-C3): the ESP8266's ESP.wdtDisable() has no effect there") {
+  g_resets.clear();
+  Fleet eng(options(&spin_without_soft_wdt, 7), 1, 65536);
+  eng.add_device(0, c3(), 1, {}, VTime{});
+  eng.run();
+  REQUIRE(!g_resets.empty());
+  CHECK(g_resets[0].reason == reset_code(ResetReason::task_wdt));
+  CHECK(since_boot(g_resets[0], 160) <= VTime::from_s(5) + VTime::from_us(1));
 }

@@ -148,6 +148,37 @@ TEST_CASE("new beyond the heap aborts only that device with OOM (reason 254) and
   CHECK(find("survived", healthy.identity().chip_id) == 1);
 }
 
+TEST_CASE("new beyond an ESP32-C3's heap: std::bad_alloc, uncaught, abort() and ESP-IDF's panic (ESP_RST_PANIC)") {
+  test::records().clear();
+  FleetOptions o = fast_options(&oom_program, 3);
+  static std::vector<std::pair<int, std::string>> resets;
+  resets.clear();
+  o.on_crash = [](Device& d, ResetReason r, const std::string& summary, const std::string& record) {
+    resets.emplace_back(reset_code(r, d.config().chip), summary + "\n" + record);
+  };
+  Fleet eng(o, 1, 65536);
+  DeviceConfig c = cfg_at(160, 24576);
+  c.chip = Chip::esp32c3;
+  Device& d = eng.add_device(0, c, 1, {}, VTime{});
+  eng.run();
+  REQUIRE(!resets.empty());
+  CHECK(resets[0].first == 4);  // ESP_RST_PANIC
+  const std::string& text = resets[0].second;
+  CHECK(text.find("abort() was called at PC 0x42") == 0);  // the summary
+  CHECK(text.find("(std::bad_alloc: new of 30000 B)") != std::string::npos);
+  // terminate's lines, a blank line, the abort as the panic's details (no reason line), the
+  // registers of panic_abort's store to NULL.
+  CHECK(text.find("\nterminate called after throwing an instance of 'std::bad_alloc'\n  what():  std::bad_alloc\n\n"
+                  "abort() was called at PC 0x42") != std::string::npos);
+  CHECK(text.find(" on core 0\nCore  0 register dump:\nMEPC    : 0x4038") != std::string::npos);
+  CHECK(text.find("MCAUSE  : 0x00000007  MTVAL   : 0x00000000") != std::string::npos);
+  CHECK(text.find("Guru Meditation") == std::string::npos);
+  CHECK(text.find("Unhandled C++ exception") == std::string::npos);
+  CHECK(text.find("rst:0xc (RTC_SW_CPU_RST)") != std::string::npos);
+  CHECK(crash_kind(ResetReason::panic, text.substr(0, text.find('\n'))) == "bad_alloc");
+  CHECK(d.life().boots() >= 2);
+}
+
 TEST_CASE("fast mode: an hour of delay() takes no wall time and lands on exact virtual times") {
   test::records().clear();
   auto t0 = std::chrono::steady_clock::now();
