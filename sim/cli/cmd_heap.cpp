@@ -62,11 +62,12 @@ HeapTag tag_of_id(std::string_view id) {
 
 }  // namespace
 
-int run_heap_trace(std::istream& in, const std::string& name, Chip chip, size_t heap_bytes, std::ostream& out,
-                   std::ostream& err, const HeapMapRequest& map) {
-  const HeapKind kind = chip_model(chip).heap;
+int run_heap_trace(std::istream& in, const std::string& name, Chip chip, HeapKind kind, size_t heap_bytes,
+                   std::ostream& out, std::ostream& err, const HeapMapRequest& map) {
   if (std::string why = chip_heap_size_problem(kind, heap_bytes); !why.empty()) {
-    err << "espfleet heap: --heap-bytes " << heap_bytes << " (" << enum_name(kChipNames, chip) << "): " << why << "\n";
+    err << "espfleet heap: --heap-bytes " << heap_bytes << " (" << enum_name(kChipNames, chip);
+    if (kind != chip_model(chip).heap) err << ", --allocator " << enum_name(kHeapKindNames, kind);
+    err << "): " << why << "\n";
     return 2;
   }
   // Trace sizes are the chip's: charged and held as they are, so every chunk stays in place.

@@ -1,11 +1,13 @@
-// sim/cli/cmd_heap.h — `espfleet heap [--chip C] [--heap-bytes N] TRACE`: replay an allocation trace
-// on a chip's heap model (umm_malloc, UmmHeap, on the esp8266; multi_heap on TLSF, TlsfHeap, on the
-// esp32c3) and print one JSON line of results and heap metrics per op.
+// sim/cli/cmd_heap.h — `espfleet heap [--chip C] [--allocator A] [--heap-bytes N] TRACE`: replay an
+// allocation trace on a chip's heap model (umm_malloc, UmmHeap, on the esp8266; multi_heap on TLSF,
+// TlsfHeap, on the esp32c3; or the SDK's own heap NodeMCU uses, SdkHeap) and print one JSON line
+// of results and heap metrics per op.
 #pragma once
 #include <cstddef>
 #include <iosfwd>
 #include <string>
 
+#include "chip_heap.h"
 #include "chip_kind.h"
 
 namespace espfleet {
@@ -24,7 +26,8 @@ struct HeapMapRequest {
   bool ascii = false;
 };
 
-int run_heap_trace(std::istream& in, const std::string& name, Chip chip, size_t heap_bytes, std::ostream& out,
-                   std::ostream& err, const HeapMapRequest& map = {});
+// kind: the allocator (the chip's, or another one's: `--allocator`).
+int run_heap_trace(std::istream& in, const std::string& name, Chip chip, HeapKind kind, size_t heap_bytes,
+                   std::ostream& out, std::ostream& err, const HeapMapRequest& map = {});
 
 }  // namespace espfleet

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "chip.h"
 #include "cmd_fingerprint.h"
 #include "cmd_heap.h"
 #include "cmd_merge.h"
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
   espfleet::ReportOptions report;
   CLI::App* report_cmd = espfleet::add_report_command(app, report);
 
-  std::string trace, heap_chip = "esp8266";
+  std::string trace, heap_chip = "esp8266", heap_allocator;
   size_t heap_bytes = 0;
   CLI::App* heap_cmd = app.add_subcommand(
       "heap",
@@ -46,6 +47,11 @@ int main(int argc, char** argv) {
   heap_cmd->add_option("--chip", heap_chip, "Which chip's allocator: esp8266 (umm_malloc) or esp32c3 (TLSF)")
       ->check(CLI::IsMember({"esp8266", "esp32c3"}))
       ->capture_default_str();
+  heap_cmd
+      ->add_option("--allocator", heap_allocator,
+                   "Another allocator than the chip's: umm, tlsf, or sdk (the ESP8266 non-OS SDK's own heap, "
+                   "which NodeMCU uses: FreeRTOS heap_5, first fit)")
+      ->check(CLI::IsMember({"umm", "tlsf", "sdk"}));
   heap_cmd->add_option("--heap-bytes", heap_bytes,
                        "Heap size in bytes (esp8266: a multiple of 8, default 49152; esp32c3: the region, default "
                        "155648)");
@@ -93,8 +99,11 @@ int main(int argc, char** argv) {
   if (*heap_cmd) {
     const espfleet::Chip chip = *espfleet::enum_parse(espfleet::kChipNames, heap_chip);
     if (!heap_bytes) heap_bytes = espfleet::chip_defaults(chip).heap_bytes;
+    const espfleet::HeapKind kind = heap_allocator.empty()
+                                        ? espfleet::chip_model(chip).heap
+                                        : *espfleet::enum_parse(espfleet::kHeapKindNames, heap_allocator);
     if (trace == "-")
-      return espfleet::run_heap_trace(std::cin, "<stdin>", chip, heap_bytes, std::cout, std::cerr, heap_map);
+      return espfleet::run_heap_trace(std::cin, "<stdin>", chip, kind, heap_bytes, std::cout, std::cerr, heap_map);
     std::error_code ec;
     if (std::filesystem::is_directory(trace, ec)) {
       std::cerr << "espfleet heap: " << trace << ": is a directory, not a trace file\n";
@@ -105,7 +114,7 @@ int main(int argc, char** argv) {
       std::cerr << "espfleet heap: cannot open trace file '" << trace << "': " << std::strerror(errno) << "\n";
       return 2;
     }
-    return espfleet::run_heap_trace(in, trace, chip, heap_bytes, std::cout, std::cerr, heap_map);
+    return espfleet::run_heap_trace(in, trace, chip, kind, heap_bytes, std::cout, std::cerr, heap_map);
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "heap_sdk.h"
 #include "heap_tlsf.h"
 #include "heap_umm.h"
 #include "rng.h"
@@ -17,16 +18,36 @@ void ChipHeap::record(char op, size_t charge, uint32_t from, uint32_t to) {
 }
 
 std::unique_ptr<ChipHeap> make_chip_heap(HeapKind kind, void* mem, size_t bytes) {
-  if (kind == HeapKind::tlsf) return std::make_unique<TlsfHeap>(mem, bytes);
-  return std::make_unique<UmmHeap>(mem, bytes);
+  switch (kind) {
+    case HeapKind::tlsf:
+      return std::make_unique<TlsfHeap>(mem, bytes);
+    case HeapKind::sdk:
+      return std::make_unique<SdkHeap>(mem, bytes);
+    default:
+      return std::make_unique<UmmHeap>(mem, bytes);
+  }
 }
 
 size_t chip_heap_arena_bytes(HeapKind kind, size_t bytes) {
-  return kind == HeapKind::tlsf ? TlsfHeap::arena_bytes(bytes) : UmmHeap::arena_bytes(bytes);
+  switch (kind) {
+    case HeapKind::tlsf:
+      return TlsfHeap::arena_bytes(bytes);
+    case HeapKind::sdk:
+      return SdkHeap::arena_bytes(bytes);
+    default:
+      return UmmHeap::arena_bytes(bytes);
+  }
 }
 
 std::string chip_heap_size_problem(HeapKind kind, size_t bytes) {
-  return kind == HeapKind::tlsf ? TlsfHeap::size_problem(bytes) : UmmHeap::size_problem(bytes);
+  switch (kind) {
+    case HeapKind::tlsf:
+      return TlsfHeap::size_problem(bytes);
+    case HeapKind::sdk:
+      return SdkHeap::size_problem(bytes);
+    default:
+      return UmmHeap::size_problem(bytes);
+  }
 }
 
 }  // namespace espfleet

@@ -1,6 +1,6 @@
 // sim/heap/chip_heap.h — a device's heap allocator as the rest of the simulator sees it, whichever
-// chip's it models: umm_malloc on the ESP8266 (heap_umm.h) or ESP-IDF's multi_heap on TLSF on the
-// ESP32-C3 (heap_tlsf.h). Both work in place on caller-owned memory holding the chip's image of
+// chip's it models: umm_malloc on the ESP8266 (heap_umm.h), ESP-IDF's multi_heap on TLSF on the
+// ESP32-C3 (heap_tlsf.h), or the ESP8266 SDK's own heap that NodeMCU uses (heap_sdk.h). Both work in place on caller-owned memory holding the chip's image of
 // the heap; both take each request charged the chip's size with room for the host's (64-bit
 // objects are larger than the chip's), report the figures the chip's API does, name each live
 // chunk by a key (its number in the model), walk their chunks in address order for heap maps,
@@ -20,8 +20,10 @@ namespace espfleet {
 enum class HeapKind : uint8_t {
   umm,   // the ESP8266 Arduino core's umm_malloc: 8-byte blocks, best fit
   tlsf,  // ESP-IDF's multi_heap on TLSF (ESP32-C3): 4-byte alignment, good fit
+  sdk,   // the ESP8266 non-OS SDK's own heap (NodeMCU): FreeRTOS heap_5, first fit, 8-byte alignment
 };
-inline constexpr EnumName<HeapKind> kHeapKindNames[] = {{HeapKind::umm, "umm"}, {HeapKind::tlsf, "tlsf"}};
+inline constexpr EnumName<HeapKind> kHeapKindNames[] = {
+    {HeapKind::umm, "umm"}, {HeapKind::tlsf, "tlsf"}, {HeapKind::sdk, "sdk"}};
 
 class ChipHeap {
  public:

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::ostringstream out, err;
     HeapMapRequest map;
     map.ascii = ascii;
-    const int rc = run_heap_trace(in, "fuzz.trace", Chip::esp8266, 8192, out, err, map);
+    const int rc = run_heap_trace(in, "fuzz.trace", Chip::esp8266, HeapKind::umm, 8192, out, err, map);
     if (rc != 0 && rc != 2) std::abort();
     if (rc == 2 && err.str().rfind("fuzz.trace:", 0) != 0) std::abort();  // a refusal names the trace and its line
     if (rc == 0 && !err.str().empty()) std::abort();

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "chip.h"
 #include "cmd_heap.h"
 
 using namespace espfleet;
@@ -20,7 +21,7 @@ struct Replay {
 Replay replay(const std::string& trace, size_t heap_bytes = 4096, Chip chip = Chip::esp8266) {
   std::istringstream in(trace);
   std::ostringstream out, err;
-  int rc = run_heap_trace(in, "t.trace", chip, heap_bytes, out, err);
+  int rc = run_heap_trace(in, "t.trace", chip, chip_model(chip).heap, heap_bytes, out, err);
   return {rc, out.str(), err.str()};
 }
 
