@@ -68,6 +68,11 @@ class EspPlatform {
   virtual void* heap_realloc(void* ptr, size_t size, const char* file, int line) = 0;
   virtual void heap_free(void* ptr, const char* file, int line) = 0;
   virtual uint32_t heap_free_bytes() = 0;
+  virtual bool heap_holds(const void* p) = 0;  // p is (in) a block of the device heap
+  // Host memory of at least `bytes` the device keeps for its program's read-only data made at
+  // boot (NodeMCU's module tables, in flash on the chip): the same region every boot, never the
+  // device heap's; nullptr if it cannot be had.
+  virtual void* program_rom(size_t bytes) = 0;
   virtual uint32_t heap_max_block() = 0;
   virtual uint8_t heap_fragmentation() = 0;
   // The lowest free heap since boot, as ESP-IDF keeps it (0 on a chip that keeps none).

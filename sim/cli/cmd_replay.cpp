@@ -92,7 +92,13 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     DeviceConfig cfg = sc.for_device(id);
     // A sketch's run replays with the run's own copy of the sketch.
     std::unique_ptr<SketchImage> sketch;
-    if (std::optional<RunFirmware> fw = load_replay_firmware(dir)) sketch = SketchImage::load(fw->so, fw->name);
+    bool nodemcu = false;  // NodeMCU: its Lua files are in the boot flash
+    if (std::optional<RunFirmware> fw = load_replay_firmware(dir)) {
+      if (fw->kind == FirmwareKind::nodemcu)
+        nodemcu = true;
+      else
+        sketch = SketchImage::load(fw->so, fw->name);
+    }
 
     VTime stop_at = h.duration;
     if (!o.stop_at.empty()) {
@@ -153,8 +159,10 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
                   o.run_dir.c_str(), id, tape.events(), tape.size_bytes(), h.realtime ? "realtime" : "fast");
       std::printf("command: %s\n", command_line.c_str());
     }
-    Device& dev = engine.add_device(
-        DeviceSpec{id, cfg, h.master_seed, h.flash, h.boot_at, sketch ? sketch->program() : kTasmotaProgram});
+    Device& dev = engine.add_device(DeviceSpec{id, cfg, h.master_seed, h.flash, h.boot_at,
+                                               sketch    ? sketch->program()
+                                               : nodemcu ? kNodeMcuProgram
+                                                         : kTasmotaProgram});
     if (!o.json)
       std::printf("seed: fleet %llu, device 0x%016llx (%s)\n", (unsigned long long)h.master_seed,
                   (unsigned long long)dev.identity().seed, dev.identity().client_id.c_str());

@@ -23,6 +23,7 @@
 #include "heap_timeline.h"
 #include "host_usage.h"
 #include "live_metrics.h"
+#include "nodemcu_files.h"
 #include "output_file.h"
 #include "progress_line.h"
 #include "report.h"
@@ -122,7 +123,8 @@ struct CrashMaps {
 // A shard's devices (cfgs[i] is device shard.first + i) boot when they would in the whole fleet.
 bool provision_fleet(Fleet& fleet, const Scenario& sc, const ShardRange& shard, const std::vector<DeviceConfig>& cfgs,
                      RunBroker& b, const fs::path& dir, bool record_tapes, const std::vector<bool>& timeline_for,
-                     std::vector<std::unique_ptr<Tape>>& tapes, const RunSignals& signals, const Program& program) {
+                     std::vector<std::unique_ptr<Tape>>& tapes, const RunSignals& signals, const Program& program,
+                     const std::vector<FlashFile>& program_files) {
   const uint32_t utc = uint32_t(std::time(nullptr));
   Rng boot_rng(mix_seed(sc.fleet.seed, uint64_t(SeedPurpose::boot)));
   if (record_tapes) make_directory(dir / "tapes", 0700);  // the boot flash holds the device's key
@@ -133,8 +135,8 @@ bool provision_fleet(Fleet& fleet, const Scenario& sc, const ShardRange& shard, 
     if (!shard.holds(id)) continue;
     if (signals.interrupted()) return false;
     const DeviceConfig& c = cfgs[id - shard.first];
-    std::vector<uint8_t> flash =
-        provision_device(id, sc.fleet.seed, c, b.endpoint, b.ca ? &*b.ca : nullptr, utc, program.image != nullptr);
+    std::vector<uint8_t> flash = provision_device(id, sc.fleet.seed, c, b.endpoint, b.ca ? &*b.ca : nullptr, utc,
+                                                  program.image != nullptr || !program_files.empty(), &program_files);
     if (record_tapes) write_boot_flash(boot_flash_path(dir, id).string(), flash);
     Device& dev = fleet.add_device(DeviceSpec{id, c, sc.fleet.seed, std::move(flash), boot_at, program});
     if (record_tapes) {
@@ -201,8 +203,9 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
                  "shards of one fleet share it so each device's certificate is the same in any shard")
       ->check(CLI::ExistingDirectory);
   cmd.add_option("--firmware", o.firmware,
-                 "Run this Arduino sketch folder (NAME/NAME.ino) on every device instead of the built-in firmware "
-                 "(docs/sketches.md)");
+                 "Run this Arduino sketch folder (NAME/NAME.ino, docs/sketches.md), or this NodeMCU project folder "
+                 "(its init.lua and the files it loads, docs/nodemcu.md), on every device instead of the built-in "
+                 "firmware");
   cmd.add_option("--library", o.libraries,
                  "A library the sketch may include (Arduino layout), or a folder of libraries (repeatable)");
 }
@@ -230,7 +233,14 @@ int cmd_run(const RunOptions& o) {
     // A user's sketch instead of the built-in firmware: built (or found in the cache) and loaded
     // before anything is written, so a sketch that cannot run leaves no run directory behind.
     LoadedSketch loaded;
-    if (!o.firmware.empty()) {
+    std::vector<FlashFile> lua_files;  // a NodeMCU project's files
+    const bool nodemcu = !o.firmware.empty() && is_nodemcu_project(o.firmware);
+    if (nodemcu) {
+      lua_files = nodemcu_project_files(o.firmware);
+      if (!o.quiet)
+        std::fprintf(stderr, "espfleet: firmware: NodeMCU (Lua 5.1), %zu files from %s\n", lua_files.size(),
+                     o.firmware.c_str());
+    } else if (!o.firmware.empty()) {
       loaded = load_sketch(SketchSource{o.firmware, {o.libraries.begin(), o.libraries.end()}, default_sketch_cache()});
       if (!o.quiet)
         std::fprintf(stderr, "espfleet: firmware: sketch %s%s, %zu bytes of globals per device\n",
@@ -246,8 +256,10 @@ int cmd_run(const RunOptions& o) {
       std::fprintf(stderr, "espfleet: Prometheus metrics at http://%s/metrics\n", o.metrics.c_str());
     }
     fs::path dir = prepare_run_dir(o.out, o.force);
-    const RunFirmware fw = sketch ? RunFirmware{loaded.build.name, loaded.build.so} : RunFirmware{};
-    write_replay_inputs(dir, o.scenario, ov.sets, sketch ? &fw : nullptr);
+    const RunFirmware fw = sketch    ? RunFirmware{loaded.build.name, loaded.build.so}
+                           : nodemcu ? RunFirmware{"nodemcu", {}, FirmwareKind::nodemcu}
+                                     : RunFirmware{};
+    write_replay_inputs(dir, o.scenario, ov.sets, sketch || nodemcu ? &fw : nullptr);
     write_file_atomically(dir / "scenario.resolved.json", sc.resolved().dump(2) + "\n");
     auto dlog = device_logger(dir / "devices.log", "device");
 
@@ -307,7 +319,10 @@ int cmd_run(const RunOptions& o) {
     if (signals.interrupted())
       facts.interrupted_in = "setup";
     else if (!provision_fleet(fleet, sc, shard, cfgs, rb, dir, facts.record_tapes, timeline_for, tapes, signals,
-                              sketch ? sketch->program() : kTasmotaProgram))
+                              sketch    ? sketch->program()
+                              : nodemcu ? kNodeMcuProgram
+                                        : kTasmotaProgram,
+                              lua_files))
       facts.interrupted_in = "provisioning";
     facts.setup_s = seconds_since(t0);
     facts.cpu_before = cpu_seconds_self();  // the run itself, not provisioning (certificate signing)

@@ -41,8 +41,9 @@ std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()
 
 std::vector<uint8_t> provision_device(uint32_t id, uint64_t fleet_seed, const DeviceConfig& c,
                                       const BrokerEndpoint& broker, CertificateAuthority* ca, uint32_t utc_at_boot,
-                                      bool sketch_files) {
+                                      bool sketch_files, const std::vector<FlashFile>* extra_files) {
   FlashInputs fi;
+  if (extra_files) fi.files = *extra_files;
   fi.mqtt_host = broker.host;
   fi.mqtt_port = c.tls_enabled ? broker.tls_port : broker.plain_port;
   fi.utc_at_boot = utc_at_boot;

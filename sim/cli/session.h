@@ -10,6 +10,8 @@
 
 #include "chip.h"
 #include "firmware_entry.h"
+#include "flash_image.h"
+#include "nodemcu.h"
 #include "scenario.h"
 
 namespace spdlog {
@@ -22,6 +24,8 @@ class CertificateAuthority;
 
 // The built-in Tasmota-like firmware (core/).
 inline const Program kTasmotaProgram{"tasmota", &tasmota_main, nullptr, true};
+// NodeMCU (nodemcu/): Lua 5.1 and NodeMCU's modules, on the SDK's own heap.
+inline const Program kNodeMcuProgram{"nodemcu", &nodemcu_main, nullptr, true, HeapKind::sdk};
 
 // The devices' log: every console line with its device id and virtual time, into `file` (an
 // empty path: nowhere). Lines are written as they come; warnings flush.
@@ -42,8 +46,9 @@ struct BrokerEndpoint {
 // presents a client certificate and `ca` is given, a key and a certificate (CN = its client id)
 // issued now. A sketch's device (sketch_files) also gets them as files (docs/sketches.md, "Files"):
 // /ca.crt and /ca.der, /client.crt, /client.der and /client.key.
+// extra_files: the firmware's own files (NodeMCU: the user's Lua files), before the keys'.
 std::vector<uint8_t> provision_device(uint32_t id, uint64_t fleet_seed, const DeviceConfig& c,
                                       const BrokerEndpoint& broker, CertificateAuthority* ca, uint32_t utc_at_boot,
-                                      bool sketch_files = false);
+                                      bool sketch_files = false, const std::vector<FlashFile>* extra_files = nullptr);
 
 }  // namespace espfleet

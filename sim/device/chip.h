@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "chip_heap.h"
 #include "chip_kind.h"
@@ -61,6 +62,8 @@ struct Program {
   // Tasmota's own NTP exchange is not modelled, as its Wi-Fi is not); else it is set once the
   // program's configTime() has been answered.
   bool clock_from_boot = false;
+  // The program's own allocator, when it is not the chip's (NodeMCU: the SDK's heap).
+  std::optional<HeapKind> heap{};
 };
 
 }  // namespace espfleet

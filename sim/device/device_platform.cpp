@@ -189,6 +189,15 @@ void DevicePlatform::heap_free(void* ptr, const char* file, int line) {
 }
 
 uint32_t DevicePlatform::heap_free_bytes() { return d_.heap().model().free_bytes(); }
+bool DevicePlatform::heap_holds(const void* p) { return d_.heap().contains(p); }
+void* DevicePlatform::program_rom(size_t bytes) {
+  if (rom_bytes_ < bytes) {
+    HostSection host;                               // the simulator's memory, not the device heap's
+    rom_.reset(new (std::nothrow) uint8_t[bytes]);  // untouched pages stay virtual
+    rom_bytes_ = rom_ ? bytes : 0;
+  }
+  return rom_.get();
+}
 uint32_t DevicePlatform::heap_size() { return uint32_t(d_.heap().size()); }
 uint32_t DevicePlatform::heap_min_free() { return d_.heap().model().minimum_free_bytes(); }
 const char* DevicePlatform::chip_model() { return d_.chip().kind == Chip::esp32c3 ? "ESP32-C3" : "ESP8266"; }
@@ -227,13 +236,16 @@ void DevicePlatform::wdt_feed() { d_.watchdog().feed(); }
 void DevicePlatform::wdt_enable_soft(bool on) { d_.watchdog().enable_soft(on); }
 void DevicePlatform::interrupts_enabled(bool on) { d_.watchdog().set_interrupts(on); }
 
+// The UART: the console's line buffer is the simulator's, never the device heap's.
 void DevicePlatform::serial_write(const char* bytes, size_t len) {
   effect();
+  HostSection host;
   d_.serial_write(bytes, len);
 }
 
 void DevicePlatform::serial_flush() {
   effect();
+  HostSection host;
   d_.serial_flush();
 }
 

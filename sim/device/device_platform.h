@@ -34,6 +34,8 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   void* heap_realloc(void* ptr, size_t size, const char* file, int line) override;
   void heap_free(void* ptr, const char* file, int line) override;
   uint32_t heap_free_bytes() override;
+  bool heap_holds(const void* p) override;
+  void* program_rom(size_t bytes) override;
   uint32_t heap_max_block() override;
   uint8_t heap_fragmentation() override;
   [[noreturn]] void oom_abort(size_t size) override;
@@ -154,7 +156,9 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
     void (*fire)(void*);
     uint64_t due, period;  // cycles; period 0: once
   };
-  std::vector<SoftTimer> timers_;  // armed, in no order (a sketch has a few); cleared at boot
+  std::vector<SoftTimer> timers_;   // armed, in no order (a sketch has a few); cleared at boot
+  std::unique_ptr<uint8_t[]> rom_;  // program_rom: the program's boot-time read-only data (host memory)
+  size_t rom_bytes_ = 0;
   uint64_t timers_fired_ = 0;
   bool handshaking_ = false;
   void* loop_stack_ = nullptr;    // a FreeRTOS chip's loop task stack (a heap block), since boot

@@ -29,8 +29,9 @@ Fleet::Fleet(FleetOptions opts, size_t max_devices, size_t max_heap_bytes)
       live_(opts_.transport ? nullptr : std::make_unique<UvTransport>(sched_)),
       // A slot holds either chip's heap of up to max_heap_bytes (TLSF's needs a little more).
       arenas_(max_devices, opts_.stack_bytes,
-              std::max(chip_heap_arena_bytes(HeapKind::umm, max_heap_bytes),
-                       chip_heap_arena_bytes(HeapKind::tlsf, max_heap_bytes))),
+              std::max({chip_heap_arena_bytes(HeapKind::umm, max_heap_bytes),
+                        chip_heap_arena_bytes(HeapKind::tlsf, max_heap_bytes),
+                        chip_heap_arena_bytes(HeapKind::sdk, max_heap_bytes)})),
       activity_(opts_.duration),
       env_{sched_,
            opts_.transport ? *opts_.transport : *live_,
@@ -57,10 +58,11 @@ Fleet::~Fleet() {
 Device& Fleet::add_device(DeviceSpec spec) {
   size_t slot = devices_.size();
   if (slot >= arenas_.slots()) throw std::length_error("fleet: more devices than arena slots");
-  if (chip_heap_arena_bytes(chip_model(spec.config.chip).heap, spec.config.heap_bytes) > arenas_.data_bytes())
-    throw std::invalid_argument("fleet: device heap larger than the arena slot");
   if (!spec.program.entry && !spec.program.image) spec.program = opts_.program;
   if (!spec.program.entry && !spec.program.image) throw std::invalid_argument("fleet: no device program");
+  const HeapKind heap = spec.program.heap.value_or(chip_model(spec.config.chip).heap);
+  if (chip_heap_arena_bytes(heap, spec.config.heap_bytes) > arenas_.data_bytes())
+    throw std::invalid_argument("fleet: device heap larger than the arena slot");
   const std::string* source =
       opts_.source_addresses.empty() ? nullptr : &opts_.source_addresses[spec.id % opts_.source_addresses.size()];
   devices_.push_back(

@@ -20,10 +20,11 @@ constexpr const char* kColour[kHeapTagCount] = {
     "#2ca02c",  // mqtt
     "#ff7f0e",  // app
     "#bcbd22",  // new
+    "#17becf",  // lua
 };
 constexpr const char* kFreeColour = "#e8e8e8";
 constexpr const char* kHeaderColour = "#404040";
-constexpr char kChar[kHeapTagCount] = {'o', 'T', 'B', 'K', 'X', 'L', 'M', 'A', 'N'};
+constexpr char kChar[kHeapTagCount] = {'o', 'T', 'B', 'K', 'X', 'L', 'M', 'A', 'N', 'U'};
 
 std::string figures(const HeapMapData& m) {
   std::ostringstream s;

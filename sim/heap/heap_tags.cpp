@@ -29,6 +29,8 @@ const char* heap_tag_name(HeapTag t) {
       return "app";
     case HeapTag::new_op:
       return "new";
+    case HeapTag::lua:
+      return "lua";
   }
   return "other";
 }
@@ -52,6 +54,7 @@ HeapTag heap_tag_for(const char* file, size_t size) {
   if (is("lwip")) return HeapTag::lwip;
   if (is("mqtt_client.cpp") || is("mqtt_codec.cpp")) return HeapTag::mqtt;
   if (is("app.cpp") || is("heap_workload.cpp")) return HeapTag::app;
+  if (is("lua")) return HeapTag::lua;
   return HeapTag::other;
 }
 

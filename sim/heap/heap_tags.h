@@ -22,8 +22,9 @@ enum class HeapTag : uint8_t {
   mqtt,         // core/mqtt_client.cpp, core/mqtt_codec.cpp
   app,          // core/app.cpp, heap_workload.cpp
   new_op,       // operator new (no call site)
+  lua,          // a NodeMCU device's Lua state (nodemcu/lua_alloc.cpp)
 };
-constexpr size_t kHeapTagCount = 9;
+constexpr size_t kHeapTagCount = 10;
 
 const char* heap_tag_name(HeapTag t);  // "tls", "tls_buffers", …, "new"
 // The owner of an allocation of `size` bytes (the request, before target sizing) made at `file`

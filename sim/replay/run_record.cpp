@@ -27,7 +27,9 @@ void write_replay_inputs(const fs::path& dir, const std::string& scenario_path, 
   j["scenario"] = "scenario.toml";
   j["scenario_source"] = scenario_path;
   j["sets"] = sets;
-  if (sketch) {
+  if (sketch && sketch->kind == FirmwareKind::nodemcu) {
+    j["firmware"] = {{"nodemcu", sketch->name}};
+  } else if (sketch) {
     const fs::path copy = fs::path("firmware") / (sketch->name + ".so");
     fs::create_directories(dir / "firmware", ec);
     if (!ec) fs::copy_file(sketch->so, dir / copy, fs::copy_options::overwrite_existing, ec);
@@ -50,9 +52,11 @@ std::optional<RunFirmware> load_replay_firmware(const fs::path& dir) {
   }
   if (!j.contains("firmware")) return std::nullopt;
   const nlohmann::json& fw = j["firmware"];
+  if (fw.is_object() && fw.contains("nodemcu") && fw["nodemcu"].is_string())
+    return RunFirmware{fw["nodemcu"].get<std::string>(), {}, FirmwareKind::nodemcu};
   if (!fw.is_object() || !fw.contains("sketch") || !fw.contains("so") || !fw["sketch"].is_string() ||
       !fw["so"].is_string())
-    throw std::runtime_error(run.string() + ": \"firmware\" needs \"sketch\" and \"so\" strings");
+    throw std::runtime_error(run.string() + ": \"firmware\" needs \"sketch\" and \"so\" strings (or \"nodemcu\")");
   RunFirmware r{fw["sketch"].get<std::string>(), dir / fw["so"].get<std::string>()};
   if (!fs::is_regular_file(r.so))
     throw std::runtime_error(r.so.string() + ": the run's copy of sketch " + r.name + " is missing");

@@ -19,9 +19,14 @@ class HeapTimeline;
 class Tape;
 
 // The firmware a run's devices ran when it was a user's sketch: its name and the built shared object.
+enum class FirmwareKind : uint8_t {
+  sketch,   // an Arduino sketch, built to a shared object (copied into the run directory)
+  nodemcu,  // NodeMCU with the user's Lua files (each device's boot flash holds them)
+};
 struct RunFirmware {
   std::string name;
-  std::filesystem::path so;
+  std::filesystem::path so;  // a sketch's; empty for NodeMCU
+  FirmwareKind kind = FirmwareKind::sketch;
 };
 
 // Copies the scenario file and records the overrides (--set and the CLI's own) in run.json; a

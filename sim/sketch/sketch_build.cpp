@@ -132,7 +132,9 @@ SketchBuild build_sketch(const SketchSource& src, const fs::path& espfleet_exe) 
   b.name = dir.filename().string();
   const fs::path main_ino = dir / (b.name + ".ino");
   if (!fs::is_regular_file(main_ino))
-    throw SketchError(dir.string() + ": no " + b.name + ".ino (an Arduino sketch folder NAME holds NAME.ino)");
+    throw SketchError(
+        dir.string() + ": no " + b.name +
+        ".ino (an Arduino sketch folder NAME holds NAME.ino) and no init.lua (a NodeMCU project holds init.lua)");
   std::vector<fs::path> roots = {dir, fs::path(ESPFLEET_SHIMS_DIR)};
   std::vector<fs::path> libs;
   for (const fs::path& l : src.libraries) {

@@ -25,6 +25,8 @@ struct StubPlatform : EspPlatform {
   void* heap_realloc(void* p, size_t size, const char*, int) override { return (realloc)(p, size); }
   void heap_free(void* p, const char*, int) override { (free)(p); }
   uint32_t heap_free_bytes() override { return 0; }
+  bool heap_holds(const void*) override { return false; }
+  void* program_rom(size_t) override { return nullptr; }
   uint32_t heap_max_block() override { return 0; }
   uint8_t heap_fragmentation() override { return 0; }
   [[noreturn]] void oom_abort(size_t) override { std::abort(); }
