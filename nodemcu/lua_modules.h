@@ -1,7 +1,7 @@
 // nodemcu/lua_modules.h — what NodeMCU's modules share inside the firmware: opening each module,
 // the protected call every callback goes through (luaL_pcallx: a failing callback's traceback is
 // reported by a posted task through node.setonerror's handler, which by default prints it and
-// restarts the device 2 s later), and the device's Lua state record.
+// restarts the device 2 s later), and the registry keys the firmware keeps.
 #pragma once
 #include <stdint.h>
 

@@ -144,14 +144,8 @@ uint32_t SdkHeap::data_of(const void* p) const {
 
 uint32_t SdkHeap::chunk_data(const void* p) const {
   if (!contains(p)) return 0;
-  uint32_t key = HostSpill::kNone;
-  if (spill_.in_pool(p)) {
-    if (uint32_t row = spill_.pool_row_of(p); row != HostSpill::kNone) key = spill_.pool_key(row);
-  } else if (spill_.in_map(p)) {
-    key = spill_.map_key(p);
-  } else {
-    return data_of(p);
-  }
+  if (!spill_.in_pool(p) && !spill_.in_map(p)) return data_of(p);
+  const uint32_t key = spill_.key_of(p);
   if (key == HostSpill::kNone || uint64_t(key) * kAlign >= bytes_) return 0;
   return data_of(base_ + size_t(key) * kAlign);
 }

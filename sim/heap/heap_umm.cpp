@@ -91,12 +91,8 @@ uint32_t UmmHeap::chunk_of(const void* p) const {
     size_t off = size_t(a - reinterpret_cast<uintptr_t>(base_));
     if (off >= bytes_ || off % kBlockBytes != 4) return 0;
     c = uint32_t(off / kBlockBytes);
-  } else if (spill_.in_pool(p)) {  // a pool object names its chunk
-    uint32_t row = spill_.pool_row_of(p);
-    if (row == HostSpill::kNone) return 0;
-    c = spill_.pool_key(row);
-  } else {  // mapped: 16c in the data map
-    c = spill_.map_key(p);
+  } else {  // a pool object names its chunk; mapped: 16c in the data map
+    c = spill_.key_of(p);
     if (c == HostSpill::kNone) return 0;
   }
   return live_chunk(c) ? c : 0;

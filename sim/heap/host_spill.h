@@ -59,6 +59,16 @@ class HostSpill {
     return off % (2 * key_bytes_) == 0 ? uint32_t(off / (2 * key_bytes_)) : kNone;
   }
 
+  // The chunk key a pointer into either area names: a listed pool object's, or the key whose
+  // map room starts at p; kNone for anything else.
+  uint32_t key_of(const void* p) const {
+    if (in_pool(p)) {
+      const uint32_t row = pool_row_of(p);
+      return row == kNone ? kNone : pool_key(row);
+    }
+    return in_map(p) ? map_key(p) : kNone;
+  }
+
   // "" when the pool is an address-ordered list of tagged, disjoint objects, each of a different
   // chunk for which live(key) holds.
   std::string check(const std::function<bool(uint32_t key)>& live) const;
