@@ -10,6 +10,9 @@
    itself, so the block headers heap_5.c writes hold the chip's addresses and the image can be
    compared byte for byte with the model's (the `end` line).
 
+   Texts before V11.1 lack some of the calls below; the script then builds compat.c (which includes
+   the text) in its place and defines HEAP5_COMPAT here (see compat.c).
+
    The layer above heap_5.c is ours, the SDK's as sim/heap/heap_sdk.h assumes it:
      register: vPortHeapResetState(); vPortDefineHeapRegions({{start, R}, {NULL, 0}}).
      malloc:   pvPortMalloc.   free: vPortFree.   calloc: pvPortCalloc (32-bit overflow -> NULL).
@@ -174,10 +177,18 @@ static unsigned char* region; /* chip address REGION_END - R */
 static uint32_t region_bytes;
 static void* slot[SLOTS];
 
+#ifdef HEAP5_COMPAT
+size_t harness_largest_free_block(void); /* compat.c, for texts before V11.1 */
+#endif
 static uint32_t largest(void) {
+#ifdef HEAP5_COMPAT
+  size_t bytes = harness_largest_free_block();
+#else
   HeapStats_t s;
   vPortGetHeapStats(&s);
-  return s.xSizeOfLargestFreeBlockInBytes > 8 ? (uint32_t)s.xSizeOfLargestFreeBlockInBytes - 8 : 0;
+  size_t bytes = s.xSizeOfLargestFreeBlockInBytes;
+#endif
+  return bytes > 8 ? (uint32_t)bytes - 8 : 0;
 }
 /* The data bytes of the allocated block behind p: xBlockSize (the header's second word) without
    the allocated bit, less the header. */

@@ -19,6 +19,8 @@
 
 typedef long BaseType_t;
 typedef unsigned long UBaseType_t;
+typedef uint32_t TickType_t;
+#define portMAX_DELAY ((TickType_t)0xffffffffUL) /* heap_5.c V11.1-V11.2 take it as SIZE_MAX */
 
 #define PRIVILEGED_FUNCTION
 #define PRIVILEGED_DATA
