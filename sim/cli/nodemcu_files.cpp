@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <system_error>
 
+#include "FS.h"
 #include "cli_error.h"
+#include "device_platform.h"
 #include "input_file.h"
 
 namespace espfleet {
@@ -12,8 +14,9 @@ namespace espfleet {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr size_t kMaxName = 30;           // the file region's names: "/" + 30 (shims/FS.h)
-constexpr size_t kMaxTotal = 512 * 1024;  // what the region may hold in all
+constexpr size_t kMaxName = kFsMaxName - 1;  // the file region's names: "/" + 30 (shims/FS.h)
+// What the region may hold in all: the device's flash from the region's start on.
+constexpr size_t kMaxTotal = DevicePlatform::kFlashBytes - kFsFlashAddr;
 }  // namespace
 
 bool is_nodemcu_project(const fs::path& dir) {
@@ -39,7 +42,7 @@ std::vector<FlashFile> nodemcu_project_files(const fs::path& dir) {
     total += bytes.size();
     if (total > kMaxTotal)
       throw CliError(p.string() + ": the project's files exceed the " + std::to_string(kMaxTotal / 1024) +
-                     " KiB the device's file region holds");
+                     " KiB of flash the device's file region can have");
     files.push_back({"/" + name, std::vector<uint8_t>(bytes.begin(), bytes.end())});
   }
   return files;

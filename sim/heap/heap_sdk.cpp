@@ -171,11 +171,16 @@ uint8_t* SdkHeap::place(uint32_t data, size_t host_bytes) {
   return p ? p : spill_.mapped(data / kAlign);
 }
 
-void* SdkHeap::malloc(size_t charge, size_t host_bytes) {
-  const size_t took = effective_charge(charge, host_bytes);
+uint32_t SdkHeap::take(size_t took) {
   const uint32_t r = took > UINT32_MAX ? 0 : p_malloc(uint32_t(took));
   if (took && !r) last_failed_ = took;
   set_live(r, true);
+  return r;
+}
+
+void* SdkHeap::malloc(size_t charge, size_t host_bytes) {
+  const size_t took = effective_charge(charge, host_bytes);
+  const uint32_t r = take(took);
   record('m', took, 0, r / kAlign);
   return r ? place(r, host_bytes) : nullptr;
 }
@@ -212,9 +217,7 @@ void SdkHeap::free(void* p) {
 void* SdkHeap::realloc(void* p, size_t charge, size_t host_bytes) {
   const size_t took = effective_charge(charge, host_bytes);
   if (!p) {
-    const uint32_t r = took > UINT32_MAX ? 0 : p_malloc(uint32_t(took));
-    if (took && !r) last_failed_ = took;
-    set_live(r, true);
+    const uint32_t r = take(took);
     record('r', took, 0, r / kAlign);
     return r ? place(r, host_bytes) : nullptr;
   }
@@ -235,13 +238,11 @@ void* SdkHeap::realloc(void* p, size_t charge, size_t host_bytes) {
   // malloc, copy, free: the new block never overlaps the old one, so the host bytes can move
   // straight from wherever they are to wherever the new block's go.
   const size_t keep = std::min(room_at(p), host_bytes);
-  const uint32_t r = took > UINT32_MAX ? 0 : p_malloc(uint32_t(took));
+  const uint32_t r = take(took);
   if (!r) {
-    last_failed_ = took;
     record('r', took, d / kAlign, 0);
     return nullptr;
   }
-  set_live(r, true);
   uint8_t* dst;
   if (host_bytes <= bsize(r - kHeader) - kHeader) {
     dst = base_ + r;

@@ -125,6 +125,8 @@ class SdkHeap final : public ChipHeap {
   void p_free(uint32_t data);
   void insert_free(uint32_t b);
 
+  // pvPortMalloc of the charge, booked: a failure remembered, the block marked live (0: none).
+  uint32_t take(size_t took);
   uint32_t data_of(const void* p) const;     // an allocated block's data offset for p in the image, 0 if none
   uint32_t chunk_data(const void* p) const;  // ... for p in the image or beside it (host bytes)
   uint8_t* place(uint32_t data, size_t host_bytes);
