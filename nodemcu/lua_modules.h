@@ -3,9 +3,11 @@
 // reported by a posted task through node.setonerror's handler, which by default prints it and
 // restarts the device 2 s later), and the registry keys the firmware keeps.
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
 extern "C" {
+#include <lauxlib.h>
 #include <lua.h>
 }
 
@@ -16,8 +18,37 @@ inline constexpr const char* kErrHandlerKey = "errhandler";  // luaL_pcallx's ha
 inline constexpr const char* kOomReportKey = "oomreport";    // the "out of memory" report, made at boot
 inline constexpr const char* kOomTaskKey = "oomtask";        // its task record
 
+struct Pollable;
+struct TlsConfig;
+
+// The device's firmware state that the modules share: on the device's cont for as long as the
+// Lua state lives, found through the registry.
+inline constexpr size_t kCertPageBytes = 4096;
+struct FirmwareState {
+  Pollable* polled = nullptr;  // what the event loop watches (events.h)
+  // tls.cert.verify: whether secure connections verify the server, and the Lua function that
+  // supplies CA certificates (LUA_NOREF: the certificates in the flash page).
+  bool tls_verify = false;
+  int tls_verify_fn = LUA_NOREF;
+  // The flash page's view (the chip maps its flash; here the device's read-only program memory).
+  char* cert_page = nullptr;
+};
+void firmware_state_init(lua_State* L, FirmwareState* fs);
+FirmwareState* firmware_state(lua_State* L);
+
+// The Wi-Fi station is associated (and has its address): what lwIP needs to connect.
+bool station_up();
+
 int luaopen_node(lua_State* L);
 int luaopen_tmr(lua_State* L);
+int luaopen_wifi(lua_State* L);
+int luaopen_net(lua_State* L);  // also the tls.socket type
+int luaopen_tls(lua_State* L);
+int luaopen_mqtt(lua_State* L);
+int tls_create_connection(lua_State* L);
+// What a secure connection verifies against now (tls.cert.verify): true when it pushed a value
+// (the callback's certificates, which `out` points into) that the caller pops after connecting.
+bool tls_config_push(lua_State* L, TlsConfig* out);
 
 // lua_pcall with NodeMCU's error handling: on an error, the traceback (debug.traceback, from the
 // failing function) is handed to the onerror handler from a task of its own; an allocation failure

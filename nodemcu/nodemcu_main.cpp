@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "events.h"
 #include "lua_modules.h"
 #include "platform.h"
 
@@ -165,7 +166,11 @@ void open_libs(lua_State* L) {
                            {LUA_MATHLIBNAME, luaopen_math},
                            {LUA_DBLIBNAME, luaopen_debug},
                            {"node", luaopen_node},
-                           {"tmr", luaopen_tmr}};
+                           {"tmr", luaopen_tmr},
+                           {"wifi", luaopen_wifi},
+                           {"net", luaopen_net},
+                           {"tls", luaopen_tls},
+                           {"mqtt", luaopen_mqtt}};
   for (const luaL_Reg& l : libs) {
     lua_pushcfunction(L, l.func);
     lua_pushstring(L, l.name);
@@ -308,6 +313,22 @@ void post_oom(lua_State* L) {
 
 }  // namespace
 
+namespace {
+constexpr const char* kFirmwareStateKey = "firmware";
+}
+
+void firmware_state_init(lua_State* L, FirmwareState* fs) {
+  lua_pushlightuserdata(L, fs);
+  lua_setfield(L, LUA_REGISTRYINDEX, kFirmwareStateKey);
+}
+
+FirmwareState* firmware_state(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kFirmwareStateKey);
+  auto* fs = static_cast<FirmwareState*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return fs;
+}
+
 int nodemcu_pcallx(lua_State* L, int narg, int nres) {
   const int base = lua_gettop(L) - narg;
   // The handler made at boot (NodeMCU's is a light function: pushing it allocates nothing).
@@ -344,16 +365,26 @@ int nodemcu_default_onerror(lua_State* L) {
 
 void nodemcu_main() {
   Serial.begin(115200);
-  uart("\nNodeMCU (espfleet) powered by Lua 5.1 on the device platform\n\tmodules: node,tmr\n");
-  AllocPhase phase;  // on this cont: the device's own, for as long as the state lives
-  phase.rom = static_cast<uint8_t*>(esp_platform()->program_rom(kRomBytes));
-  phase.rom_bytes = phase.rom ? kRomBytes : 0;
+  uart("\nNodeMCU (espfleet) powered by Lua 5.1 on the device platform\n\tmodules: mqtt,net,node,tls,tmr,wifi\n");
+  // On this cont: the device's own, for as long as the state lives. The read-only region holds
+  // the flash page tls.cert.verify uses, then what the state makes at boot.
+  AllocPhase phase;
+  FirmwareState fs;
+  auto* rom = static_cast<uint8_t*>(esp_platform()->program_rom(kRomBytes + kCertPageBytes));
+  if (!rom) {
+    uart("PANIC: no program memory\n");
+    for (;;) delayMicroseconds(1000);
+  }
+  fs.cert_page = reinterpret_cast<char*>(rom);
+  phase.rom = rom + kCertPageBytes;
+  phase.rom_bytes = kRomBytes;
   lua_State* L = lua_newstate(device_alloc, &phase);
   if (!L) {
     uart("PANIC: not enough memory for the Lua state\n");
     for (;;) delayMicroseconds(1000);
   }
   lua_atpanic(L, panic);
+  firmware_state_init(L, &fs);
   open_libs(L);
   lua_pushcfunction(L, nodemcu_default_onerror);
   lua_setfield(L, LUA_REGISTRYINDEX, kOnErrorKey);
@@ -372,7 +403,6 @@ void nodemcu_main() {
   lua_pushcfunction(L, run_init);
   lua_call(L, 0, 0);
   uart("> ");
-  // Everything else happens in callbacks: the SDK's timers (and the network's events) run while
-  // the firmware waits here.
-  for (;;) delay(3600000);
+  // Everything else happens in callbacks: the SDK's timers and the network's events.
+  events_run(L);
 }

@@ -139,7 +139,7 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     eo.transport = &transport;
     eo.after_slice = [&transport](Device& d) { transport.after_slice(d.net()); };
     // A sketch's names resolve as in the run (to the broker); the tape stands in for what answers.
-    if (sketch) eo.sketch_net = SketchNetwork{"127.0.0.1", 1883, 8883};
+    if (sketch || nodemcu) eo.sketch_net = SketchNetwork{"127.0.0.1", 1883, 8883};
     eo.on_crash = [&](Device& d, ResetReason reason, const std::string& text, const std::string&) {
       crashes.push_back(
           {text, reset_code(reason, d.config().chip), d.now().seconds(), digest_hex(d.life().crashes().back().digest)});

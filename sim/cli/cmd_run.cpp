@@ -271,8 +271,8 @@ int cmd_run(const RunOptions& o) {
       max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
     }
     FleetNeeds needs = fleet_needs(cfgs);
-    needs.plain |= bool(sketch);      // a sketch's MQTT port 1883 is the broker's plain listener
-    needs.plain |= sc.fleet.observe;  // so is the delivery observer's
+    needs.plain |= sketch || nodemcu;  // a sketch's MQTT port 1883 is the broker's plain listener
+    needs.plain |= sc.fleet.observe;   // so is the delivery observer's
     RunBroker rb = open_run_broker(o, sc, broker_url, dir, needs);
     // The backend's view: what arrives of the devices' publishes (docs/faults.md, "Delivery").
     std::unique_ptr<DeliveryObserver> observer;
@@ -307,7 +307,8 @@ int cmd_run(const RunOptions& o) {
     };
     eo.host_events = std::move(host_events);
     eo.record_publishes = bool(observer);
-    if (sketch) eo.sketch_net = SketchNetwork{rb.endpoint.host, rb.endpoint.plain_port, rb.endpoint.tls_port};
+    if (sketch || nodemcu)
+      eo.sketch_net = SketchNetwork{rb.endpoint.host, rb.endpoint.plain_port, rb.endpoint.tls_port};
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
     Fleet fleet(eo, n, max_heap);

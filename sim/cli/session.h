@@ -23,9 +23,9 @@ namespace espfleet {
 class CertificateAuthority;
 
 // The built-in Tasmota-like firmware (core/).
-inline const Program kTasmotaProgram{"tasmota", &tasmota_main, nullptr, true};
+inline const Program kTasmotaProgram{"tasmota", &tasmota_main, nullptr, true, {}, false, true};
 // NodeMCU (nodemcu/): Lua 5.1 and NodeMCU's modules, on the SDK's own heap.
-inline const Program kNodeMcuProgram{"nodemcu", &nodemcu_main, nullptr, true, HeapKind::sdk};
+inline const Program kNodeMcuProgram{"nodemcu", &nodemcu_main, nullptr, true, HeapKind::sdk, true};
 
 // The devices' log: every console line with its device id and virtual time, into `file` (an
 // empty path: nowhere). Lines are written as they come; warnings flush.

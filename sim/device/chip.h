@@ -64,6 +64,13 @@ struct Program {
   bool clock_from_boot = false;
   // The program's own allocator, when it is not the chip's (NodeMCU: the SDK's heap).
   std::optional<HeapKind> heap{};
+  // The program joins the Wi-Fi station itself (NodeMCU's wifi.sta.config); a sketch does (its
+  // WiFi.begin()) whatever this says; the built-in firmware's station is up from boot.
+  bool joins_wifi = false;
+  // The engine follows the firmware's MQTT session through its console lines (the built-in
+  // firmware's); else (a sketch, NodeMCU) a device is online while it has a connection open, and
+  // its handshakes are the ones its TLS client reports to the platform.
+  bool console_session = false;
 };
 
 }  // namespace espfleet

@@ -66,7 +66,7 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
   const uint64_t base = clock.cycles();
   for (;;) {
     VTime event{}, timer{};
-    const bool has_event = d.next_event(&event);
+    const bool has_event = d.platform().next_change(&event);  // a socket's, the station's, an input's
     const bool has_timer = d.platform().next_timer(&timer);
     // Walk the steps from `base`: the first whose evaluation could see something, or whose
     // delay is cut short, or the end.
@@ -102,7 +102,7 @@ static Skipped skip_steps(Device& d, uint32_t start_ms, uint32_t timeout_ms, uin
       d.sched().park_io(d.task(), prev.wake, d.waits_on());
       if (clock.cycles() != prev.eval) continue;  // woken earlier
       VTime again{};
-      if (d.next_event(&again) && again <= cycles_to_time(prev.eval, mhz)) continue;
+      if (d.platform().next_change(&again) && again <= cycles_to_time(prev.eval, mhz)) continue;
     }
     clock.charge(step_cost);  // that step's blocked(), which would have said "still blocked"
     return Skipped::at_step_start;
@@ -125,12 +125,15 @@ void DevicePlatform::delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_
       delay_ms(intvl_ms && intvl_ms < left ? intvl_ms : left);
     }
     at_evaluation = false;
-    const uint64_t calls = effects(), looks = d_.net().counters().looks, before = clock.cycles();
+    const uint64_t calls = effects(), before = clock.cycles();
     const bool still = blocked(ctx);  // the firmware's code: its allocations are the device's
     const uint64_t c = clock.cycles() - before;
     if (!still) return;
-    // Skippable: it looked at a socket (what can end the wait arrives there) and did nothing else.
-    const bool pure = d_.env().skip_idle_steps && effects() == calls && d_.net().counters().looks != looks;
+    // Skippable: it did nothing but look at sockets (what can end the wait arrives there, or comes
+    // from a timer, which runs inside a step's delay: the walk stops at it) or at the firmware's
+    // own memory (which only the firmware's code, a timer's included, changes). A predicate that
+    // looks at nothing at all is NodeMCU's event loop with no socket open.
+    const bool pure = d_.env().skip_idle_steps && effects() == calls;
     same = pure && c == cost ? same + 1 : pure ? 1 : 0;
     cost = c;
     if (same < 2) continue;

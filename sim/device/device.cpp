@@ -135,7 +135,7 @@ void Device::boot() {
   if (const ProgramImage* im = program_.image; im && im->state_bytes)
     std::memcpy(program_state_.get(), im->pristine, im->state_bytes);
   platform_.boot();
-  wifi_.reset(!program_.image);  // a sketch joins when it calls WiFi.begin(); the built-in firmware is up
+  wifi_.reset(!program_.image && !program_.joins_wifi);  // a sketch joins when it calls WiFi.begin(); Tasmota is up
   gpio_.reset();
   if (chip_.watchdogs == WatchdogSet::esp_idf)
     watchdog_.arm(WatchdogSet::esp_idf, env_.task_wdt, env_.interrupt_wdt);
@@ -226,7 +226,7 @@ void Device::run_slice() {
   set_alloc_heap(alloc_saved_);
   // A handshake under way: the built-in firmware holds its thunk block for it alone; a sketch's
   // secure client (the core's block is held for the client's life) says when it is in one.
-  auto handshaking = [this] { return program_.image ? platform_.handshaking() : thunk_.held(); };
+  auto handshaking = [this] { return program_.console_session ? thunk_.held() : platform_.handshaking(); };
   bool in_handshake = handshaking();
   const ProgramImage* im = program_.image;
   if (im && im->state_bytes) std::memcpy(im->state, program_state_.get(), im->state_bytes);  // its globals in

@@ -212,10 +212,13 @@ class Device final : private FaultTarget {
   const ConsoleFigures& console() const { return console_; }
   const std::vector<PublishMark>& publishes() const { return publishes_; }
   // Connected to the broker now, and ever: the built-in firmware's MQTT session (its console
-  // says); a sketch's, an open TCP connection (the engine cannot read its MQTT library).
-  bool online() const { return program_.image ? net_.open_connections() > 0 : life_.state() == DeviceState::connected; }
+  // says); a sketch's or NodeMCU's, an open TCP connection (the engine cannot read its MQTT
+  // library).
+  bool online() const {
+    return program_.console_session ? life_.state() == DeviceState::connected : net_.open_connections() > 0;
+  }
   bool ever_online() const {
-    return program_.image ? net_.counters().tcp_established > 0 : console_.first_connected.ns >= 0;
+    return program_.console_session ? console_.first_connected.ns >= 0 : net_.counters().tcp_established > 0;
   }
   // A sketch's secure client reports its handshake (0: connected after ms, else its error): the
   // same figures the built-in firmware's console lines give (handshakes, TLS errors, failures).

@@ -38,14 +38,25 @@ uint32_t DevicePlatform::clock_ms() {
   return uint32_t(d_.clock().cycles() / d_.clock().mhz() / 1000u);
 }
 
+bool DevicePlatform::next_change(VTime* at) const {
+  bool any = false;
+  VTime event{};
+  auto take = [&](bool has) {
+    if (has && (!any || event < *at)) *at = event;
+    any |= has;
+  };
+  take(d_.next_event(&event));
+  take(d_.wifi().next_change(d_.now(), &event));
+  for (size_t i = 0; i < d_.config().gpio_inputs.size(); ++i)  // an input pin that changes
+    take(input_schedule(i).next_change(d_.now(), &event));
+  return any;
+}
+
 uint64_t DevicePlatform::quiet_until(uint64_t limit) const {
   const uint32_t mhz = d_.clock().mhz();
   VTime event{};
-  if (d_.next_event(&event)) limit = std::min(limit, time_to_cycles(event, mhz));
-  if (d_.wifi().next_change(d_.now(), &event)) limit = std::min(limit, time_to_cycles(event, mhz));
+  if (next_change(&event)) limit = std::min(limit, time_to_cycles(event, mhz));
   if (next_timer(&event)) limit = std::min(limit, time_to_cycles(event, mhz));
-  for (size_t i = 0; i < d_.config().gpio_inputs.size(); ++i)  // an input pin that changes
-    if (input_schedule(i).next_change(d_.now(), &event)) limit = std::min(limit, time_to_cycles(event, mhz));
   return limit;
 }
 

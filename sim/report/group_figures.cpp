@@ -17,7 +17,7 @@ void GroupFigures::add(const Device& d) {
   const HeapFigures& h = d.heap().figures();
   devices++;
   connected += d.online();
-  ever_connected += d.program().image ? d.ever_online() : s.mqtt_connects > 0;
+  ever_connected += d.program().console_session ? s.mqtt_connects > 0 : d.ever_online();
   connect_failures += s.connect_failures;
   crashes += d.life().crashes().size();
   for (const CrashEntry& c : d.life().crashes()) crashes_by_reason[crash_kind(c.reason, c.summary)]++;

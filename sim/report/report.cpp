@@ -106,9 +106,11 @@ json device_record(const Device& d) {
     for (const DeviceFault& x : d.config().faults) f.push_back(x.index);
     j["faults"] = f;
   }
-  if (d.program().image) {  // a sketch's device: what the engine itself saw of it
+  if (!d.program().console_session) {  // a sketch's or NodeMCU's device: what the engine itself saw of it
     j["wifi_joins"] = d.wifi().joins();
     j["tcp_connects"] = d.net().counters().tcp_connects;
+  }
+  if (d.program().image) {
     json gpio = json::object();
     for (uint8_t pin = 0; pin < GpioPins::kPins; ++pin)
       if (d.gpio().mode(pin) == GpioPins::kOutput) gpio[std::to_string(pin)] = d.gpio().level(pin);
@@ -152,15 +154,19 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   std::map<std::string, GroupFigures> groups, chips;
   uint64_t lagged_devices = 0;
   uint64_t host_ns = 0, host_hs_ns = 0;
-  std::vector<uint32_t> crashed;           // ids of devices that crashed (the first kMaxListedCrashed)
-  std::map<std::string, uint64_t> sketch;  // what the engine saw of sketch devices (no console figures)
+  std::vector<uint32_t> crashed;  // ids of devices that crashed (the first kMaxListedCrashed)
+  // What the engine saw of sketch and NodeMCU devices (no console figures).
+  std::map<std::string, uint64_t> sketch, nodemcu;
   for (auto& d : devices) {
+    if (!d->program().console_session && (d->program().image || d->program().joins_wifi)) {
+      std::map<std::string, uint64_t>& f = d->program().image ? sketch : nodemcu;
+      f["devices"]++;
+      f["wifi_joined"] += d->wifi().connected(d->now());
+      f["tcp_connects"] += d->net().counters().tcp_connects;
+      f["rx_bytes"] += d->net().counters().rx_bytes;
+      f["tx_bytes"] += d->net().counters().tx_bytes;
+    }
     if (d->program().image) {
-      sketch["devices"]++;
-      sketch["wifi_joined"] += d->wifi().connected(d->now());
-      sketch["tcp_connects"] += d->net().counters().tcp_connects;
-      sketch["rx_bytes"] += d->net().counters().rx_bytes;
-      sketch["tx_bytes"] += d->net().counters().tx_bytes;
       sketch["gpio_changed_devices"] += d->gpio().changes() > 0;
       sketch["loop_passes_run"] += d->platform().run_passes();
       sketch["loop_passes_skipped"] += d->platform().skipped_passes();
@@ -189,6 +195,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   j["groups"] = groups_record(groups);
   j["chips"] = groups_record(chips);  // the same figures per chip (device.chip)
   if (!sketch.empty()) j["sketch"] = sketch;
+  if (!nodemcu.empty()) j["nodemcu"] = nodemcu;
   j["host"] = {{"wall_s", es.wall_seconds},
                {"lag_max_ms", es.lag_max_ms},
                {"wakeups", es.wakeups},

@@ -89,3 +89,54 @@ TEST_CASE("esp_delay: skipped steps leave the same history as every step run") {
   MESSAGE("slices: every step " << every.slices << ", skipped " << skipped.slices);
   CHECK(skipped.slices + 50 < every.slices);
 }
+
+namespace {
+
+// A predicate that looks at nothing but the firmware's own memory (NodeMCU's event loop with no
+// socket open): only a timer, which runs inside a step's delay, can end it.
+bool g_flag = false;
+void set_flag(void*) { g_flag = true; }
+
+void timer_flag_program() {
+  g_flag = false;
+  esp_platform()->timer_arm(&g_flag, set_flag, 777, false);
+  esp_delay(
+      10000, []() { return !g_flag; }, 50);
+  record("flag seen", uint64_t(micros64()));
+  esp_delay(
+      2000, []() { return !g_flag || true; }, 50);  // nothing ends it: the timeout
+  record("memory timeout", uint64_t(micros64()));
+  for (;;) delay(1000);
+}
+
+struct FlagOutcome {
+  uint64_t seen = 0, timeout = 0, slices = 0;
+  std::string digest;
+};
+
+FlagOutcome run_flag(bool skip) {
+  records().clear();
+  FleetOptions o = fast_options(&timer_flag_program, 10);
+  o.skip_idle_steps = skip;
+  Fleet fleet(o, 1, 49152);
+  Device& d = fleet.add_device(0, plain_device(80), 3, {}, VTime{});
+  fleet.run();
+  const uint32_t chip = d.identity().chip_id;
+  return FlagOutcome{find("flag seen", chip), find("memory timeout", chip), d.task().slices(),
+                     std::to_string(d.digest())};
+}
+
+}  // namespace
+
+TEST_CASE("esp_delay: a predicate on the firmware's own memory is skipped up to the timer that changes it") {
+  FlagOutcome every = run_flag(false), skipped = run_flag(true);
+  CHECK(every.seen >= 777000);
+  CHECK(every.seen < 777000 + 60000);  // the first 50 ms step after the timer
+  CHECK(skipped.seen == every.seen);
+  CHECK(skipped.timeout == every.timeout);
+  CHECK(every.timeout >= every.seen + 1999000);  // 2 s from the millis() it started at
+  CHECK(every.timeout < every.seen + 2060000);
+  CHECK(skipped.digest == every.digest);
+  MESSAGE("slices: every step " << every.slices << ", skipped " << skipped.slices);
+  CHECK(skipped.slices + 40 < every.slices);
+}
