@@ -203,6 +203,18 @@ File FS::open(const char* path, const char* mode) {
   return f;
 }
 
+bool Dir::next() {
+  uint32_t i = 0;
+  const bool found = each_file([&](const char* name, uint32_t, uint32_t size) {
+    if (i++ < _index) return false;
+    strncpy(_name, rooted(name), sizeof _name - 1);
+    _size = size;
+    return true;
+  });
+  if (found) ++_index;
+  return found;
+}
+
 bool FS::exists(const char* path) {
   const char* want = rooted(path);
   return each_file([&](const char* name, uint32_t, uint32_t) { return strcmp(rooted(name), want) == 0; });

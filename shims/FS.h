@@ -61,6 +61,23 @@ class File : public Stream {
   Writer* _w = nullptr;
 };
 
+// The core's directory walk: `Dir d = LittleFS.openDir("/"); while (d.next()) d.fileName() …`.
+// The region has no directories: every file is in "/".
+class Dir {
+ public:
+  bool next();  // to the next file; false after the last
+  const char* fileName() const { return _name; }  // without the directory
+  size_t fileSize() const { return _size; }
+  bool isFile() const { return _index > 0; }
+  bool isDirectory() const { return false; }
+
+ private:
+  friend class FS;
+  uint32_t _index = 0;  // files passed so far
+  uint32_t _size = 0;
+  char _name[kFsMaxName + 2] = {0};
+};
+
 struct FSInfo {
   size_t totalBytes, usedBytes, blockSize, pageSize, maxOpenFiles, maxPathLength;
 };
@@ -80,12 +97,14 @@ class FS {
   bool remove(const String& path) { return remove(path.c_str()); }
   bool rename(const char* from, const char* to);
   bool rename(const String& from, const String& to) { return rename(from.c_str(), to.c_str()); }
+  Dir openDir(const char*) { return Dir(); }
   bool mkdir(const char*) { return true; }
   bool rmdir(const char*) { return false; }
 };
 
 }  // namespace fs
 
+using fs::Dir;
 using fs::File;
 using fs::FS;
 using fs::FSInfo;

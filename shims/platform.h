@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The chip's flash: 4 MB, as a NodeMCU / Wemos D1 mini's.
+static const uint32_t kEspFlashBytes = 4u << 20;
+
 // What a millis()/micros() call costs on the chip, in cycles (shims/arduino_time.cpp; the host's
 // esp_delay steps count it too).
 static const uint32_t kClockReadCycles = 64;

@@ -126,11 +126,11 @@ void copy_heap_files(const std::vector<Shard>& shards, const fs::path& to) {
 json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   json m;
   FleetHistograms hist;
-  json sketch = json::object(), broker_exits = json::array(), output_errors = json::array(), listed = json::array(),
+  json sketch = json::object(), nodemcu = json::object(), broker_exits = json::array(), output_errors = json::array(), listed = json::array(),
        activity, events = json::array(), delivery;
   std::vector<uint32_t> crashed;
   GroupFigures all;
-  std::map<std::string, GroupFigures> groups, chips;
+  std::map<std::string, GroupFigures> groups, chips, firmwares;
   bool interrupted = false;
   json host = json::object();
   double wall = 0, lag = 0, provision = 0, device_s = 0, hs_host_ms = 0, rss_delta = 0, tape_bytes = 0;
@@ -150,10 +150,13 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
       for (auto& [name, g] : shard_groups.items()) groups[name].merge(GroupFigures::from_json(g));
       const json shard_chips = j.value("chips", json::object());
       for (auto& [name, g] : shard_chips.items()) chips[name].merge(GroupFigures::from_json(g));
+      const json shard_firmware = j.value("firmware", json::object());
+      for (auto& [name, g] : shard_firmware.items()) firmwares[name].merge(GroupFigures::from_json(g));
     } catch (const std::exception& e) {
       throw CliError((s.dir / "summary.json").string() + ": " + e.what());
     }
     sum_map(sketch, j.value("sketch", json::object()));
+    sum_map(nodemcu, j.value("nodemcu", json::object()));
     for (auto& id : j.value("crashed_devices", json::array())) crashed.push_back(id.get<uint32_t>());
     const uint64_t n = u(j, "devices");
     interrupted |= j.value("interrupted", false);
@@ -221,7 +224,9 @@ json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   m["crashed_devices"] = crashed;
   m["groups"] = groups_record(groups);
   m["chips"] = groups_record(chips);
+  m["firmware"] = groups_record(firmwares);
   if (!sketch.empty()) m["sketch"] = sketch;
+  if (!nodemcu.empty()) m["nodemcu"] = nodemcu;
   host["wall_s"] = wall;
   host["lag_max_ms"] = lag;
   host["wakeups"] = uint64_t(host_sums["wakeups"]);

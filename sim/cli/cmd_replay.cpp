@@ -139,7 +139,7 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
     eo.transport = &transport;
     eo.after_slice = [&transport](Device& d) { transport.after_slice(d.net()); };
     // A sketch's names resolve as in the run (to the broker); the tape stands in for what answers.
-    if (sketch || nodemcu) eo.sketch_net = SketchNetwork{"127.0.0.1", 1883, 8883};
+    if (sketch || nodemcu || !cfg.firmware.empty()) eo.sketch_net = SketchNetwork{"127.0.0.1", 1883, 8883};
     eo.on_crash = [&](Device& d, ResetReason reason, const std::string& text, const std::string&) {
       crashes.push_back(
           {text, reset_code(reason, d.config().chip), d.now().seconds(), digest_hex(d.life().crashes().back().digest)});
@@ -159,10 +159,12 @@ int cmd_replay(const ReplayOptions& o, const std::string& command_line) {
                   o.run_dir.c_str(), id, tape.events(), tape.size_bytes(), h.realtime ? "realtime" : "fast");
       std::printf("command: %s\n", command_line.c_str());
     }
+    // A group's device.firmware names its NodeMCU project (whose files are in the boot flash too).
+    nodemcu |= !cfg.firmware.empty();
     Device& dev = engine.add_device(DeviceSpec{id, cfg, h.master_seed, h.flash, h.boot_at,
-                                               sketch    ? sketch->program()
-                                               : nodemcu ? kNodeMcuProgram
-                                                         : kTasmotaProgram});
+                                               nodemcu  ? kNodeMcuProgram
+                                               : sketch ? sketch->program()
+                                                        : kTasmotaProgram});
     if (!o.json)
       std::printf("seed: fleet %llu, device 0x%016llx (%s)\n", (unsigned long long)h.master_seed,
                   (unsigned long long)dev.identity().seed, dev.identity().client_id.c_str());

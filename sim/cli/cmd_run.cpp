@@ -118,13 +118,44 @@ struct CrashMaps {
   }
 };
 
+// What each device runs: a group's NodeMCU project (device.firmware), else the run's program (the
+// built-in firmware, or --firmware's sketch or NodeMCU project), with the files it brings.
+struct RunPrograms {
+  Program base;
+  std::vector<FlashFile> base_files;
+  std::map<std::string, std::vector<FlashFile>> nodemcu;  // device.firmware as written → its files
+
+  const Program& program(const DeviceConfig& c) const { return c.firmware.empty() ? base : kNodeMcuProgram; }
+  const std::vector<FlashFile>& files(const DeviceConfig& c) const {
+    return c.firmware.empty() ? base_files : nodemcu.at(c.firmware);
+  }
+};
+
+// The NodeMCU projects the scenario's groups name, each read once (relative to the scenario file's
+// folder); a folder that is not one is refused, naming the key and the group.
+void load_group_firmware(const Scenario& sc, const std::vector<DeviceConfig>& cfgs, RunPrograms& p, bool quiet) {
+  for (const DeviceConfig& c : cfgs) {
+    if (c.firmware.empty() || p.nodemcu.count(c.firmware)) continue;
+    fs::path dir = c.firmware;
+    if (dir.is_relative()) dir = fs::path(sc.source).parent_path() / dir;
+    if (!is_nodemcu_project(dir))
+      throw CliError(sc.source + ": " + (c.group.empty() ? std::string() : "group " + c.group + ": ") +
+                     "device.firmware = " + c.firmware + ": " + dir.string() +
+                     " is not a NodeMCU project folder (no init.lua in it)");
+    p.nodemcu[c.firmware] = nodemcu_project_files(dir);
+    if (!quiet)
+      std::fprintf(stderr, "espfleet: firmware of group %s: NodeMCU (Lua 5.1), %zu files from %s\n",
+                   c.group.empty() ? "default" : c.group.c_str(), p.nodemcu[c.firmware].size(), dir.c_str());
+  }
+}
+
 // Every device, booted within fleet.connect_spread, its flash kept beside its tape; stops early
 // (returning false) when a signal arrives.
 // A shard's devices (cfgs[i] is device shard.first + i) boot when they would in the whole fleet.
 bool provision_fleet(Fleet& fleet, const Scenario& sc, const ShardRange& shard, const std::vector<DeviceConfig>& cfgs,
                      RunBroker& b, const fs::path& dir, bool record_tapes, const std::vector<bool>& timeline_for,
-                     std::vector<std::unique_ptr<Tape>>& tapes, const RunSignals& signals, const Program& program,
-                     const std::vector<FlashFile>& program_files) {
+                     std::vector<std::unique_ptr<Tape>>& tapes, const RunSignals& signals,
+                     const RunPrograms& programs) {
   const uint32_t utc = uint32_t(std::time(nullptr));
   Rng boot_rng(mix_seed(sc.fleet.seed, uint64_t(SeedPurpose::boot)));
   if (record_tapes) make_directory(dir / "tapes", 0700);  // the boot flash holds the device's key
@@ -135,6 +166,8 @@ bool provision_fleet(Fleet& fleet, const Scenario& sc, const ShardRange& shard, 
     if (!shard.holds(id)) continue;
     if (signals.interrupted()) return false;
     const DeviceConfig& c = cfgs[id - shard.first];
+    const Program& program = programs.program(c);
+    const std::vector<FlashFile>& program_files = programs.files(c);
     std::vector<uint8_t> flash = provision_device(id, sc.fleet.seed, c, b.endpoint, b.ca ? &*b.ca : nullptr, utc,
                                                   program.image != nullptr || !program_files.empty(), &program_files);
     if (record_tapes) write_boot_flash(boot_flash_path(dir, id).string(), flash);
@@ -270,8 +303,11 @@ int cmd_run(const RunOptions& o) {
       cfgs.push_back(sc.for_device(id));
       max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
     }
+    RunPrograms programs{sketch ? sketch->program() : nodemcu ? kNodeMcuProgram : kTasmotaProgram, lua_files, {}};
+    load_group_firmware(sc, cfgs, programs, o.quiet);
+    const bool user_net = sketch || nodemcu || !programs.nodemcu.empty();  // names and ports as a sketch's
     FleetNeeds needs = fleet_needs(cfgs);
-    needs.plain |= sketch || nodemcu;  // a sketch's MQTT port 1883 is the broker's plain listener
+    needs.plain |= user_net;  // a sketch's MQTT port 1883 is the broker's plain listener
     needs.plain |= sc.fleet.observe;   // so is the delivery observer's
     RunBroker rb = open_run_broker(o, sc, broker_url, dir, needs);
     // The backend's view: what arrives of the devices' publishes (docs/faults.md, "Delivery").
@@ -307,8 +343,7 @@ int cmd_run(const RunOptions& o) {
     };
     eo.host_events = std::move(host_events);
     eo.record_publishes = bool(observer);
-    if (sketch || nodemcu)
-      eo.sketch_net = SketchNetwork{rb.endpoint.host, rb.endpoint.plain_port, rb.endpoint.tls_port};
+    if (user_net) eo.sketch_net = SketchNetwork{rb.endpoint.host, rb.endpoint.plain_port, rb.endpoint.tls_port};
     if (n > 20000)
       for (int i = 2; i < 32; ++i) eo.source_addresses.push_back("127.0.0." + std::to_string(i));
     Fleet fleet(eo, n, max_heap);
@@ -320,10 +355,7 @@ int cmd_run(const RunOptions& o) {
     if (signals.interrupted())
       facts.interrupted_in = "setup";
     else if (!provision_fleet(fleet, sc, shard, cfgs, rb, dir, facts.record_tapes, timeline_for, tapes, signals,
-                              sketch    ? sketch->program()
-                              : nodemcu ? kNodeMcuProgram
-                                        : kTasmotaProgram,
-                              lua_files))
+                              programs))
       facts.interrupted_in = "provisioning";
     facts.setup_s = seconds_since(t0);
     facts.cpu_before = cpu_seconds_self();  // the run itself, not provisioning (certificate signing)

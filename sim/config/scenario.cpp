@@ -371,6 +371,11 @@ Scenario Loader::resolve() {
              shown + "device.loop_stack_bytes = " + std::to_string(s.device.loop_stack_bytes) +
                  ": only an esp32c3 has a loop task's stack to size (device.chip = \"esp32c3\"); the esp8266's cont "
                  "stack is 4096 bytes");
+    if (!s.device.firmware.empty() && s.device.chip != Chip::esp8266)
+      report(shown + "device.firmware", at,
+             shown + "device.firmware = " + json(s.device.firmware).dump() +
+                 ": NodeMCU runs on the esp8266 only (this group's device.chip is \"" +
+                 std::string(enum_name(kChipNames, s.device.chip)) + "\")");
   };
   chip_settings(base, "", Where{1, 1});
   for (Pending& p : pending) chip_settings(p.settings, p.shown, p.size_at);

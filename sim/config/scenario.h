@@ -143,6 +143,7 @@ struct HostMapping {
 // Everything one device needs; resolved per device (defaults, then its group's overrides).
 struct DeviceConfig {
   Chip chip = Chip::esp8266;                      // device.chip
+  std::string firmware;                           // device.firmware: "" = the built-in one, else a NodeMCU project
   uint32_t cpu_mhz = 80;                          // device.cpu_mhz: 80 | 160 (default: the chip's)
   uint32_t heap_bytes = 49152;                    // device.heap_bytes (multiple of 8, 4096..the chip's most)
   uint32_t loop_stack_bytes = 0;                  // device.loop_stack_bytes (esp32c3), 0 = the chip's 8192

@@ -110,6 +110,17 @@ const std::vector<Option>& options() {
        "on the loop task's stack); groups may mix them (docs/chips.md)",
        true, [](Settings& s, const toml::node& n) { s.device.chip = read_enum(n, kChipNames); },
        [](const Settings& s) { return enum_json(kChipNames, s.device.chip); }},
+      {"device.firmware", "string", "",
+       "what the device runs: \"tasmota\" (the built-in firmware) or a NodeMCU project folder holding an init.lua "
+       "(relative to the scenario file's folder; ESP8266 only); groups may mix them (docs/nodemcu.md). The command "
+       "line's --firmware replaces the built-in one",
+       true,
+       [](Settings& s, const toml::node& n) {
+         std::string v = read_string(n);
+         if (v.empty()) bad("must be \"tasmota\" or a NodeMCU project folder");
+         s.device.firmware = v == "tasmota" ? "" : v;
+       },
+       [](const Settings& s) { return json(s.device.firmware.empty() ? "tasmota" : s.device.firmware); }},
       {"device.cpu_mhz", "frequency", "MHz",
        "CPU clock, 80 or 160 (\"160MHz\" also accepted); default the chip's: 80 on the esp8266, 160 on the esp32c3",
        true,

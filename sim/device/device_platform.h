@@ -95,7 +95,7 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   void sntp_start() override;
   bool sntp_utc_us(uint64_t* us) override;
   // The chip's flash: 4 MB, as a NodeMCU / Wemos D1 mini's.
-  static constexpr uint64_t kFlashBytes = 4u << 20;
+  static constexpr uint64_t kFlashBytes = kEspFlashBytes;
   // SNTP's answer arrives this long after configTime() (one exchange with a LAN time server).
   static constexpr uint32_t kSntpReplyMs = 40;
   void thunk_call(void* engine, void (*fn)(void*), void* arg) override;

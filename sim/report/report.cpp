@@ -151,7 +151,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
                    const SchedulerStats* at_all_connected) {
   FleetHistograms hist;
   GroupFigures all;
-  std::map<std::string, GroupFigures> groups, chips;
+  std::map<std::string, GroupFigures> groups, chips, firmwares;
   uint64_t lagged_devices = 0;
   uint64_t host_ns = 0, host_hs_ns = 0;
   std::vector<uint32_t> crashed;  // ids of devices that crashed (the first kMaxListedCrashed)
@@ -174,6 +174,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
     all.add(*d);
     groups[group_key(*d)].add(*d);
     chips[std::string(enum_name(kChipNames, d->config().chip))].add(*d);
+    firmwares[d->program().name].add(*d);
     host_ns += d->host_use().ns;
     host_hs_ns += d->host_use().handshake_ns;
     if (!d->life().crashes().empty() && crashed.size() < kMaxListedCrashed) crashed.push_back(d->id());
@@ -194,6 +195,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   j["crashed_devices"] = crashed;
   j["groups"] = groups_record(groups);
   j["chips"] = groups_record(chips);  // the same figures per chip (device.chip)
+  j["firmware"] = groups_record(firmwares);  // and per firmware: "tasmota", "nodemcu", a sketch's name
   if (!sketch.empty()) j["sketch"] = sketch;
   if (!nodemcu.empty()) j["nodemcu"] = nodemcu;
   j["host"] = {{"wall_s", es.wall_seconds},
@@ -317,13 +319,13 @@ std::string summary_table(const json& s) {
     }
     out += "\n";
   }
-  for (const char* split : {"chips", "groups"})
+  for (const char* split : {"chips", "firmware", "groups"})
     if (const json& g = s.value(split, json::object()); g.size() > 1)
       for (auto& [name, f] : g.items()) {
         snprintf(buf, sizeof buf,
                  "  %-5s %-12s %llu devices, %llu connected, %llu failures, %llu crashes, handshake p99 %u ms, heap "
                  "free min %u B\n",
-                 split[0] == 'c' ? "chip" : "group", name.c_str(), (unsigned long long)f.value("devices", uint64_t(0)),
+                 split[0] == 'c' ? "chip" : split[0] == 'f' ? "fw" : "group", name.c_str(), (unsigned long long)f.value("devices", uint64_t(0)),
                  (unsigned long long)f.value("connected", uint64_t(0)),
                  (unsigned long long)f.value("connect_failures", uint64_t(0)),
                  (unsigned long long)f.value("crashes", uint64_t(0)),
