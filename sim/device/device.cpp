@@ -298,6 +298,7 @@ void Device::reboot() {
   net_.close_all();
   thunk_.drop();  // the heap that held it is reset below
   heap_.reset();
+  clock_.set_work_mhz(0);                                // the chip boots at its own clock
   clock_.charge(time_to_cycles(r.sleep, clock_.mhz()));  // asleep: the timer runs, nothing else
   clock_.charge(time_to_cycles(kBootTime, clock_.mhz()));
   boot();
