@@ -225,8 +225,9 @@ void Device::run_slice() {
   fault_guard_set_target(this);
   set_alloc_heap(alloc_saved_);
   // A handshake under way: the built-in firmware holds its thunk block for it alone; a sketch's
-  // secure client (the core's block is held for the client's life) says when it is in one.
-  auto handshaking = [this] { return program_.image ? platform_.handshaking() : thunk_.held(); };
+  // secure client (the core's block is held for the client's life) and NodeMCU's TLS (no thunk)
+  // say when they are in one.
+  auto handshaking = [this] { return platform_.handshaking() || (!program_.image && thunk_.held()); };
   bool in_handshake = handshaking();
   const ProgramImage* im = program_.image;
   if (im && im->state_bytes) std::memcpy(im->state, program_state_.get(), im->state_bytes);  // its globals in

@@ -42,6 +42,7 @@ uint32_t DevicePlatform::cpu_mhz() { return d_.clock().mhz(); }
 // A boot: what the device held in RAM is gone (a probe under way, the time, EEPROM's copy, timers).
 void DevicePlatform::boot() {
   probing_ = false;
+  handshaking_ = false;  // a reset ends any handshake under way
   // The time is lost with the reset; the built-in firmware's is the network's from boot (Tasmota's
   // own NTP exchange is not modelled, as its Wi-Fi is not).
   sntp_answer_ms_ = d_.program().clock_from_boot ? 0 : UINT64_MAX;
