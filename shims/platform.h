@@ -47,6 +47,12 @@ class EspPlatform {
   virtual uint64_t cycles() = 0;
   virtual uint32_t cpu_mhz() = 0;
   virtual void charge(uint32_t cycles) = 0;
+  // The CPU's clock for the work that follows, as the SDK's system_update_cpu_freq (NodeMCU's TLS
+  // glue runs its handshake steps at 160 MHz): charges are then cycles at `mhz` (work of C cycles
+  // takes C / mhz µs), while cycles() and cpu_mhz() stay the device's own clock. 0: the device's
+  // own clock again. Returns the setting it replaces (0: none), to be handed back. For work only:
+  // a wait held under it (delayMicroseconds) would be shortened.
+  virtual uint32_t cpu_boost(uint32_t mhz) { return 0; }
   virtual void delay_ms(uint32_t ms) = 0;
   virtual void yield() = 0;
   // The core's optimistic_yield: yield only if the cont has run interval_us since it resumed.

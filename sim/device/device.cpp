@@ -225,7 +225,8 @@ void Device::run_slice() {
   fault_guard_set_target(this);
   set_alloc_heap(alloc_saved_);
   // A handshake under way: the built-in firmware holds its thunk block for it alone; a sketch's
-  // secure client (the core's block is held for the client's life) says when it is in one.
+  // secure client (the core's block is held for the client's life) and NodeMCU's TLS (no thunk)
+  // say when they are in one.
   auto handshaking = [this] { return program_.console_session ? thunk_.held() : platform_.handshaking(); };
   bool in_handshake = handshaking();
   const ProgramImage* im = program_.image;
@@ -298,6 +299,7 @@ void Device::reboot() {
   net_.close_all();
   thunk_.drop();  // the heap that held it is reset below
   heap_.reset();
+  clock_.set_work_mhz(0);                                // the chip boots at its own clock
   clock_.charge(time_to_cycles(r.sleep, clock_.mhz()));  // asleep: the timer runs, nothing else
   clock_.charge(time_to_cycles(kBootTime, clock_.mhz()));
   boot();

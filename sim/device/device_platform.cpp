@@ -42,6 +42,7 @@ uint32_t DevicePlatform::cpu_mhz() { return d_.clock().mhz(); }
 // A boot: what the device held in RAM is gone (a probe under way, the time, EEPROM's copy, timers).
 void DevicePlatform::boot() {
   probing_ = false;
+  handshaking_ = false;  // a reset ends any handshake under way
   // The time is lost with the reset; the built-in firmware's is the network's from boot (Tasmota's
   // own NTP exchange is not modelled, as its Wi-Fi is not).
   sntp_answer_ms_ = d_.program().clock_from_boot ? 0 : UINT64_MAX;
@@ -62,6 +63,13 @@ void DevicePlatform::boot() {
 }
 
 void DevicePlatform::charge(uint32_t c) { d_.clock().charge(c); }
+
+// Every charge goes through the clock's charge(), so the work clock scales them all there: heap
+// calls, TCP calls, clock reads and whatever a handshake step is charged (sim/engine/cycle_clock.h).
+uint32_t DevicePlatform::cpu_boost(uint32_t mhz) {
+  effect();
+  return d_.clock().set_work_mhz(mhz);
+}
 
 void DevicePlatform::delay_ms(uint32_t ms) {
   effect();
@@ -282,7 +290,7 @@ bool DevicePlatform::flash_erase_sector(uint32_t sector) {
   const uint64_t start = uint64_t(sector) * 4096;
   if (start + 4096 > kFlashBytes) return false;
   if (start < flash.size()) std::memset(flash.data() + start, 0xFF, std::min<uint64_t>(4096, flash.size() - start));
-  d_.clock().charge(uint64_t(d_.clock().mhz()) * 30000);  // ~30 ms sector erase
+  d_.clock().pass(uint64_t(d_.clock().mhz()) * 30000);  // ~30 ms sector erase, at any CPU clock
   return true;
 }
 
@@ -305,7 +313,8 @@ bool DevicePlatform::fs_rewrite(const std::vector<FlashFile>& files) {
   if (next.size() > kFlashBytes) return false;
   const size_t old_region = before > kFsFlashAddr ? before - kFsFlashAddr : 0, region = next.size() - kFsFlashAddr;
   const uint64_t sectors = (std::max(old_region, region) + 4095) / 4096;
-  d_.clock().charge(sectors * uint64_t(d_.clock().mhz()) * 30000 + region * 20);  // as flash_erase/flash_write
+  d_.clock().pass(sectors * uint64_t(d_.clock().mhz()) * 30000);  // as flash_erase_sector
+  d_.clock().charge(region * 20);                                 // as flash_write
   flash = std::move(next);
   return true;
 }

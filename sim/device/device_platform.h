@@ -21,6 +21,7 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   uint64_t cycles() override;
   uint32_t cpu_mhz() override;
   void charge(uint32_t cycles) override;
+  uint32_t cpu_boost(uint32_t mhz) override;
   void delay_ms(uint32_t ms) override;
   void yield() override;
   void optimistic_yield(uint32_t interval_us) override;

@@ -55,6 +55,10 @@ HeapTag heap_tag_for(const char* file, size_t size) {
   if (is("mqtt_client.cpp") || is("mqtt_codec.cpp")) return HeapTag::mqtt;
   if (is("app.cpp") || is("heap_workload.cpp")) return HeapTag::app;
   if (is("lua")) return HeapTag::lua;
+  // A NodeMCU device's TLS (nodemcu/tls/tls_session.h): mbed TLS's own blocks, its two record
+  // buffers (13 + 16 + 48 + 256 + 4096 bytes each) among them, and the glue's.
+  if (is("mbedtls")) return size == 4429 ? HeapTag::tls_buffers : HeapTag::tls;
+  if (is("tls_session.cpp")) return HeapTag::tls;
   return HeapTag::other;
 }
 

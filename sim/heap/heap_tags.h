@@ -14,8 +14,10 @@ class ChipHeap;
 enum class HeapTag : uint8_t {
   other,        // anything not listed below
   tls,          // core/tls_client.cpp (the BearSSL context), core/trust_anchor.cpp; a sketch's
-                //   WiFiClientSecure context and BearSSLHelpers (certificates, keys)
-  tls_buffers,  // core/tls_client.cpp's record buffers (TlsClient::kBufIn / kBufOut); WiFiClientSecure's
+                //   WiFiClientSecure context and BearSSLHelpers (certificates, keys); a NodeMCU
+                //   device's mbed TLS and its glue (nodemcu/tls/)
+  tls_buffers,  // core/tls_client.cpp's record buffers (TlsClient::kBufIn / kBufOut); WiFiClientSecure's;
+                //   mbed TLS's two on a NodeMCU device
   thunk,        // the BearSSL thunk stack block (StackThunk)
   x509,         // core/x509_checks.cpp; WiFiClientSecure's X.509 engine
   lwip,         // lwIP receive pbufs (sim/net/lwip_rx.cpp)

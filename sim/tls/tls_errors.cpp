@@ -1,10 +1,60 @@
 // sim/tls/tls_errors.cpp — the code → name table (from BearSSL's headers and the error table of
-// Tasmota's "SSL/TLS" documentation page).
+// Tasmota's "SSL/TLS" documentation page), and mbed TLS's codes (negative) that a NodeMCU device's
+// connection reports (nodemcu/tls/tls_session.h), by their names in mbed TLS's headers.
 #include "tls_errors.h"
 
 #include <bearssl.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509.h>
+
+#include <cstdio>
 
 namespace espfleet {
+namespace {
+
+// MBEDTLS_ERR_… without the prefix, for the codes a handshake or a connection ends with; others
+// by mbed TLS's own description.
+std::string mbedtls_name(int code) {
+  switch (code) {
+    case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+      return "X509_CERT_VERIFY_FAILED";
+    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+      return "SSL_FATAL_ALERT_MESSAGE";
+    case MBEDTLS_ERR_SSL_INVALID_RECORD:
+      return "SSL_INVALID_RECORD";
+    case MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE:
+      return "SSL_FEATURE_UNAVAILABLE";
+    case MBEDTLS_ERR_SSL_TIMEOUT:
+      return "SSL_TIMEOUT";
+    case MBEDTLS_ERR_SSL_CONN_EOF:
+      return "SSL_CONN_EOF";
+    case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+      return "SSL_ALLOC_FAILED";
+    case MBEDTLS_ERR_SSL_BAD_INPUT_DATA:
+      return "SSL_BAD_INPUT_DATA";
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
+      return "SSL_BAD_HS_SERVER_HELLO";
+    case MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE:
+      return "SSL_BAD_HS_CERTIFICATE";
+    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
+      return "SSL_NO_USABLE_CIPHERSUITE";
+    case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+      return "SSL_PEER_CLOSE_NOTIFY";
+    case MBEDTLS_ERR_NET_CONN_RESET:
+      return "NET_CONN_RESET";
+    default:
+      break;
+  }
+  char text[160];
+  mbedtls_strerror(code, text, sizeof text);
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "-0x%04X", unsigned(-code));
+  return std::string("MBEDTLS_") + hex + " (" + text + ")";
+}
+
+}  // namespace
 
 std::string tls_error_name(int code) {
   switch (code) {
@@ -135,6 +185,7 @@ std::string tls_error_name(int code) {
     default:
       break;
   }
+  if (code < 0) return mbedtls_name(code);
   if (code >= BR_ERR_SEND_FATAL_ALERT) return "SENT_ALERT_" + std::to_string(code - BR_ERR_SEND_FATAL_ALERT);
   if (code >= BR_ERR_RECV_FATAL_ALERT) return "RECEIVED_ALERT_" + std::to_string(code - BR_ERR_RECV_FATAL_ALERT);
   return "ERROR_" + std::to_string(code);
