@@ -117,7 +117,10 @@ int write_text(lua_State* L, bool newline) {
   }
   bool ok = u->f.write(reinterpret_cast<const uint8_t*>(s), n) == n;
   if (newline) ok = ok && u->f.write(uint8_t('\n')) == 1;
-  if (ok) lua_pushboolean(L, 1); else lua_pushnil(L);
+  if (ok)
+    lua_pushboolean(L, 1);
+  else
+    lua_pushnil(L);
   return 1;
 }
 int f_write(lua_State* L) { return write_text(L, false); }
@@ -195,7 +198,10 @@ int file_putcontents(lua_State* L) {
   fs::File f = LittleFS.open(path, "w");
   const bool ok = f && f.write(reinterpret_cast<const uint8_t*>(s), n) == n;
   f.close();
-  if (ok) lua_pushboolean(L, 1); else lua_pushnil(L);
+  if (ok)
+    lua_pushboolean(L, 1);
+  else
+    lua_pushnil(L);
   return 1;
 }
 
@@ -278,9 +284,9 @@ int file_fsinfo(lua_State* L) {
 }  // namespace
 
 int luaopen_file(lua_State* L) {
-  const luaL_Reg methods[] = {{"close", f_close}, {"read", f_read},   {"readline", f_readline},
-                              {"write", f_write}, {"writeline", f_writeline}, {"flush", f_flush},
-                              {"seek", f_seek},   {"__gc", f_gc},     {nullptr, nullptr}};
+  const luaL_Reg methods[] = {
+      {"close", f_close}, {"read", f_read}, {"readline", f_readline}, {"write", f_write}, {"writeline", f_writeline},
+      {"flush", f_flush}, {"seek", f_seek}, {"__gc", f_gc},           {nullptr, nullptr}};
   luaL_newmetatable(L, kMeta);
   lua_pushvalue(L, -1);
   lua_setfield(L, -2, "__index");

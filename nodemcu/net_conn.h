@@ -25,6 +25,8 @@ class NetConn {
  public:
   // lwIP's SYN retries on the chip give up after about 10 s.
   static constexpr uint32_t kConnectTimeoutMs = 10000;
+  // A bound of our own on a TLS handshake (NodeMCU's glue has none but the server's and lwIP's).
+  static constexpr uint32_t kHandshakeTimeoutMs = 15000;
 
   // tls: nullptr for a plain connection. On a TLS failure *tls_error is mbed TLS's code.
   ConnError open(const char* host, uint16_t port, const TlsConfig* tls, int* tls_error);

@@ -65,7 +65,7 @@ class File : public Stream {
 // The region has no directories: every file is in "/".
 class Dir {
  public:
-  bool next();  // to the next file; false after the last
+  bool next();                                    // to the next file; false after the last
   const char* fileName() const { return _name; }  // without the directory
   size_t fileSize() const { return _size; }
   bool isFile() const { return _index > 0; }

@@ -126,8 +126,8 @@ void copy_heap_files(const std::vector<Shard>& shards, const fs::path& to) {
 json merge_summaries(const std::vector<Shard>& shards, const fs::path& out) {
   json m;
   FleetHistograms hist;
-  json sketch = json::object(), nodemcu = json::object(), broker_exits = json::array(), output_errors = json::array(), listed = json::array(),
-       activity, events = json::array(), delivery;
+  json sketch = json::object(), nodemcu = json::object(), broker_exits = json::array(), output_errors = json::array(),
+       listed = json::array(), activity, events = json::array(), delivery;
   std::vector<uint32_t> crashed;
   GroupFigures all;
   std::map<std::string, GroupFigures> groups, chips, firmwares;

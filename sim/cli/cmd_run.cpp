@@ -281,6 +281,15 @@ int cmd_run(const RunOptions& o) {
                      loaded.image->image().state_bytes);
     }
     const SketchImage* sketch = loaded.image.get();
+    std::vector<DeviceConfig> cfgs;
+    cfgs.reserve(n);
+    size_t max_heap = 0;
+    for (uint32_t id = shard.first; id < shard.end; ++id) {
+      cfgs.push_back(sc.for_device(id));
+      max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
+    }
+    RunPrograms programs{sketch ? sketch->program() : nodemcu ? kNodeMcuProgram : kTasmotaProgram, lua_files, {}};
+    load_group_firmware(sc, cfgs, programs, o.quiet);
     // Listening first: an address that cannot be had stops the run before it writes anything.
     std::unique_ptr<LiveMetrics> metrics;
     if (!o.metrics.empty()) {
@@ -296,19 +305,10 @@ int cmd_run(const RunOptions& o) {
     write_file_atomically(dir / "scenario.resolved.json", sc.resolved().dump(2) + "\n");
     auto dlog = device_logger(dir / "devices.log", "device");
 
-    std::vector<DeviceConfig> cfgs;
-    cfgs.reserve(n);
-    size_t max_heap = 0;
-    for (uint32_t id = shard.first; id < shard.end; ++id) {
-      cfgs.push_back(sc.for_device(id));
-      max_heap = std::max<size_t>(max_heap, cfgs.back().heap_bytes);
-    }
-    RunPrograms programs{sketch ? sketch->program() : nodemcu ? kNodeMcuProgram : kTasmotaProgram, lua_files, {}};
-    load_group_firmware(sc, cfgs, programs, o.quiet);
     const bool user_net = sketch || nodemcu || !programs.nodemcu.empty();  // names and ports as a sketch's
     FleetNeeds needs = fleet_needs(cfgs);
-    needs.plain |= user_net;  // a sketch's MQTT port 1883 is the broker's plain listener
-    needs.plain |= sc.fleet.observe;   // so is the delivery observer's
+    needs.plain |= user_net;          // a sketch's MQTT port 1883 is the broker's plain listener
+    needs.plain |= sc.fleet.observe;  // so is the delivery observer's
     RunBroker rb = open_run_broker(o, sc, broker_url, dir, needs);
     // The backend's view: what arrives of the devices' publishes (docs/faults.md, "Delivery").
     std::unique_ptr<DeliveryObserver> observer;

@@ -194,7 +194,7 @@ json fleet_summary(const std::vector<std::unique_ptr<Device>>& devices, const Sc
   all.write_counts(j);
   j["crashed_devices"] = crashed;
   j["groups"] = groups_record(groups);
-  j["chips"] = groups_record(chips);  // the same figures per chip (device.chip)
+  j["chips"] = groups_record(chips);         // the same figures per chip (device.chip)
   j["firmware"] = groups_record(firmwares);  // and per firmware: "tasmota", "nodemcu", a sketch's name
   if (!sketch.empty()) j["sketch"] = sketch;
   if (!nodemcu.empty()) j["nodemcu"] = nodemcu;
@@ -325,7 +325,10 @@ std::string summary_table(const json& s) {
         snprintf(buf, sizeof buf,
                  "  %-5s %-12s %llu devices, %llu connected, %llu failures, %llu crashes, handshake p99 %u ms, heap "
                  "free min %u B\n",
-                 split[0] == 'c' ? "chip" : split[0] == 'f' ? "fw" : "group", name.c_str(), (unsigned long long)f.value("devices", uint64_t(0)),
+                 split[0] == 'c'   ? "chip"
+                 : split[0] == 'f' ? "fw"
+                                   : "group",
+                 name.c_str(), (unsigned long long)f.value("devices", uint64_t(0)),
                  (unsigned long long)f.value("connected", uint64_t(0)),
                  (unsigned long long)f.value("connect_failures", uint64_t(0)),
                  (unsigned long long)f.value("crashes", uint64_t(0)),

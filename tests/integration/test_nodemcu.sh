@@ -19,6 +19,7 @@ nodemcu_run timers 10
 nodemcu_run cb_error 2
 nodemcu_run oom 2
 nodemcu_run syntax 2
+nodemcu_run files 2
 
 PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK" <<'PY' || fail "the NodeMCU devices"
 import json, os, re, sys
@@ -91,6 +92,18 @@ for dev, lines in logs("syntax").items():
           "dev %d: the interpreter's message" % dev)
 for d in devices("syntax"):
     check(d["boots"] == 1, "dev %d: no restart" % d["id"])
+# The file module: written, appended, read by line and by count, listed, renamed, removed; what
+# was written is still there after a restart.
+check(sorted(logs("files")) == [0, 1], "both file devices logged")
+for dev, lines in logs("files").items():
+    text = "\n".join(s for _, s in lines)
+    check("line 1 [first\n" in text and "] line 2 [second\n" in text and "] rest [third] then nil" in text,
+          "dev %d: read back by line and by count: %s" % (dev, text[-300:]))
+    check(re.search(r"list boots=1 init\.lua=\d+ log\.txt=18", text), "dev %d: file.list" % dev)
+    check("rename true exists false true" in text and "after remove false fsinfo true" in text,
+          "dev %d: rename, remove, fsinfo" % dev)
+    check("boot 2 kept kept|" in text, "dev %d: the files survive node.restart()" % dev)
+
 finish()
 PY
 

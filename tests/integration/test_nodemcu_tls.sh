@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# tests/integration/test_nodemcu_tls.sh — seed 002's TLS behaviour of NodeMCU devices, each against
+# a real Mosquitto started here with its own certificate, checked in the devices' console lines and
+# by an independent mosquitto_sub. tests/nodemcu/tls_cases: devices with an even chip id verify the
+# broker against the run's CA (tls.cert.verify), the others do not verify at all.
+#   - a server whose Certificate message is over one 4 KiB record: every handshake fails
+#     (mbed TLS without handshake-message reassembly: -0x7080), nobody publishes;
+#   - an expired certificate from the trusted CA: accepted (NodeMCU checks no dates);
+#   - a certificate for another name from the trusted CA: accepted (no host-name check);
+#   - a certificate from a CA the devices do not trust: the verifying devices fail (-0x2700,
+#     CONN_FAIL_SERVER_NOT_FOUND), the others connect and publish.
+ESPFLEET="$1"; ROOT="$2"
+source "$ROOT/tests/integration/lib.sh"
+P="$WORK/pki"
+make_pki "$P"
+make_ca "$P" other
+make_server_cert "$P" expired ca -1 "DNS:localhost,IP:127.0.0.1"
+make_server_cert "$P" wrongname ca 30 "DNS:wrong.example.org"
+make_server_cert "$P" untrusted other 30 "DNS:localhost,IP:127.0.0.1"
+make_server_cert "$P" big ca 30 "$(python3 -c 'print(",".join("DNS:host%03d.fleet.example.com" % i for i in range(160)))')"
+N=8
+
+tls_case() {  # CERT: a broker with P/CERT.crt on its TLS listener, a fleet against it, and the
+  # independent mosquitto_sub on the same broker's plain listener (it need not trust CERT).
+  local cert="$1" port plain sub mosq
+  port="$(free_port)"
+  plain="$(free_port)"
+  printf 'user root\nper_listener_settings false\nallow_anonymous true\npersistence false\nlog_dest file %s\n' \
+    "$WORK/$cert.mosquitto.log" > "$WORK/$cert.conf"
+  printf 'listener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nlistener %s 127.0.0.1\n' \
+    "$port" "$P/ca.crt" "$P/$cert.crt" "$P/$cert.key" "$plain" >> "$WORK/$cert.conf"
+  mosquitto -c "$WORK/$cert.conf" &
+  mosq=$!
+  PIDS+=("$mosq")
+  for _ in $(seq 1 50); do
+    python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$plain)))" && break
+    sleep 0.1
+  done
+  mosquitto_sub -h 127.0.0.1 -p "$plain" -t 'nodemcu/#' -v -W 30 > "$WORK/$cert.seen" 2>&1 &
+  sub=$!
+  PIDS+=("$sub")
+  sleep 0.3
+  "$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices "$N" --duration 8s --quiet --no-tapes \
+    --set fleet.connect_spread=1s --set fleet.mode=fast --set tls.client_cert=false --broker "localhost:$port" \
+    --ca "$P/ca.crt" --firmware "$ROOT/tests/nodemcu/tls_cases" --out "$WORK/$cert" > "$WORK/$cert.out" 2>&1 ||
+    fail "the $cert run: $(cat "$WORK/$cert.out")"
+  sleep 0.3
+  kill "$sub" "$mosq" 2>/dev/null || true
+  wait "$sub" "$mosq" 2>/dev/null || true
+}
+for c in big expired wrongname untrusted; do tls_case "$c"; done
+openssl x509 -in "$P/big.crt" -outform der > "$WORK/big.der"
+
+PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK" "$N" <<'PY' || fail "NodeMCU's TLS behaviour"
+import os, re, sys
+from itcheck import check, finish
+w, n = sys.argv[1], int(sys.argv[2])
+
+def devices(case):
+    out = {}
+    for l in open(os.path.join(w, case, "devices.log")):
+        m = re.match(r"\[\s*([\d.]+)\] dev (\d+) (?:> )?(.*)", l.rstrip("\n"))
+        if m:
+            out.setdefault(int(m.group(2)), []).append(m.group(3))
+    return out
+
+def seen(case):
+    return [l.split() for l in open(os.path.join(w, case + ".seen")) if l.startswith("nodemcu/")]
+
+check(os.path.getsize(os.path.join(w, "big.der")) > 4096, "the big certificate is over 4 KiB")
+modes = set()
+for case in ["big", "expired", "wrongname", "untrusted"]:
+    devs = devices(case)
+    check(len(devs) == n, "%s: %d devices logged" % (case, len(devs)))
+    for d, text in devs.items():
+        verify = "verify on" in text
+        modes.add(verify)
+        ok = any(t.startswith("connected, heap ") for t in text)
+        if case == "big":
+            check(not ok and "connect failed, reason -5" in text and "Reason:[-0x7080]" in text,
+                  "big chain, dev %d: the handshake fails: %s" % (d, text[-4:]))
+        elif case == "untrusted" and verify:
+            check(not ok and "Reason:[-0x2700]" in text and "connect failed, reason -5" in text,
+                  "untrusted CA, dev %d verifying: refused: %s" % (d, text[-4:]))
+        else:
+            check(ok and "hello acknowledged" in text, "%s, dev %d (verify %s): connected: %s" % (case, d, verify, text[-4:]))
+    hellos = seen(case)
+    want = {"big": 0, "expired": n, "wrongname": n}.get(case)
+    if want is not None:
+        check(len(hellos) == want, "%s: mosquitto_sub saw %d hellos, want %d" % (case, len(hellos), want))
+    else:
+        unverified = sum("verify off" in t for t in devs.values())
+        check(len(hellos) == unverified and all(p == "unverified" for _, p in hellos),
+              "untrusted: only the %d devices that do not verify published: %s" % (unverified, hellos))
+check(modes == {True, False}, "both kinds of device took part")
+finish("nodemcu tls: 4 cases x %d devices" % n)
+PY
