@@ -124,9 +124,11 @@ CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
   cmd->add_option("--seed", o.seed, "device seed")->capture_default_str();
   cmd->add_option("--out", o.out, "keep the device log, broker files and PKI in DIR");
   cmd->add_option("--firmware", o.firmware,
-                  "profile this Arduino sketch's first BearSSL::WiFiClientSecure connect instead (docs/sketches.md)");
+                  "profile this Arduino sketch's first BearSSL::WiFiClientSecure connect instead (docs/sketches.md); "
+                  "\"nodemcu\" (or a NodeMCU project folder): a NodeMCU device's first secure MQTT connect, on mbed "
+                  "TLS as NodeMCU configures it (docs/nodemcu-tls.md)");
   cmd->add_option("--library", o.libraries, "a library the sketch may include (Arduino layout; repeatable)");
-  cmd->add_option("--heap", o.heap, "the device's heap size, e.g. 30K (a sketch's profile; default 48K)");
+  cmd->add_option("--heap", o.heap, "the device's heap size, e.g. 30K (a sketch's or NodeMCU's profile; default 48K)");
   cmd->add_flag("--json", o.json, "print the result as JSON");
   return cmd;
 }
@@ -327,6 +329,16 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o) {
 
 int cmd_profile(const ProfileOptions& o) {
   try {
+    if (!o.firmware.empty() && is_nodemcu_profile(o.firmware)) {
+      if (o.chip != Chip::esp8266) throw std::runtime_error("--firmware nodemcu runs on the esp8266 only");
+      if (!o.libraries.empty()) throw std::runtime_error("--library goes with a sketch, not NodeMCU");
+      nlohmann::ordered_json r = run_nodemcu_profile(o);
+      if (o.json)
+        std::cout << r.dump(2) << "\n";
+      else
+        print_nodemcu_profile(r);
+      return 0;
+    }
     if (!o.firmware.empty()) {
       if (o.chip != Chip::esp8266)
         throw std::runtime_error(

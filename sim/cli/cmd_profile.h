@@ -59,5 +59,10 @@ nlohmann::ordered_json run_profile(const ProfileOptions& o);
 // that did not fit, no TLS connect within 60 s of device time).
 nlohmann::ordered_json run_sketch_profile(const ProfileOptions& o);
 void print_sketch_profile(const nlohmann::ordered_json& r);  // the table of run_sketch_profile's result
+// NodeMCU's (o.firmware "nodemcu", or a NodeMCU project folder): its first secure MQTT connect's
+// handshake heap and time (cmd_profile_nodemcu.cpp).
+bool is_nodemcu_profile(const std::string& firmware);
+nlohmann::ordered_json run_nodemcu_profile(const ProfileOptions& o);
+void print_nodemcu_profile(const nlohmann::ordered_json& r);
 
 }  // namespace espfleet
