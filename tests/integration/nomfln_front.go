@@ -1,11 +1,14 @@
 // tests/integration/nomfln_front.go — a TLS 1.2 front for a plain Mosquitto listener, built on
 // Go's crypto/tls, which does not implement the max_fragment_length extension (RFC 6066): it
 // ignores the device's MFLN request and, with dynamic record sizing off, sends records of up to
-// 16 KB. It stands for a broker that ignores MFLN. Bounded: exits after -lifetime.
+// 16 KB. It stands for a broker that ignores MFLN. With -require-sni it also stands for an
+// SNI-only endpoint (a shared front that picks the site by the name the client sends): a
+// ClientHello without server_name is refused with a fatal alert. Bounded: exits after -lifetime.
 package main
 
 import (
 	"crypto/tls"
+	"errors"
 	"flag"
 	"io"
 	"log"
@@ -20,6 +23,7 @@ func main() {
 	certFile := flag.String("cert", "", "server certificate (PEM)")
 	keyFile := flag.String("key", "", "server key (PEM)")
 	lifetime := flag.Duration("lifetime", 120*time.Second, "exit after this long")
+	requireSNI := flag.Bool("require-sni", false, "refuse a ClientHello that names no server (server_name)")
 	flag.Parse()
 	cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
 	if err != nil {
@@ -30,6 +34,14 @@ func main() {
 		MinVersion:                  tls.VersionTLS12,
 		MaxVersion:                  tls.VersionTLS12,
 		DynamicRecordSizingDisabled: true,
+	}
+	if *requireSNI {
+		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+			if hello.ServerName == "" {
+				return nil, errors.New("no server_name in the ClientHello: this endpoint serves by name only")
+			}
+			return nil, nil
+		}
 	}
 	ln, err := tls.Listen("tcp", *listen, cfg)
 	if err != nil {

@@ -8,7 +8,10 @@
 #   - an expired certificate from the trusted CA: accepted (NodeMCU checks no dates);
 #   - a certificate for another name from the trusted CA: accepted (no host-name check);
 #   - a certificate from a CA the devices do not trust: the verifying devices fail (-0x2700,
-#     CONN_FAIL_SERVER_NOT_FOUND), the others connect and publish.
+#     CONN_FAIL_SERVER_NOT_FOUND), the others connect and publish;
+#   - an SNI-only endpoint (nomfln_front.go -require-sni before a plain Mosquitto): NodeMCU sends no
+#     server_name, so every handshake gets the front's fatal alert (-0x7780), while mosquitto_pub,
+#     which names the host, gets through the same front.
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 P="$WORK/pki"
@@ -17,8 +20,15 @@ make_ca "$P" other
 make_server_cert "$P" expired ca -1 "DNS:localhost,IP:127.0.0.1"
 make_server_cert "$P" wrongname ca 30 "DNS:wrong.example.org"
 make_server_cert "$P" untrusted other 30 "DNS:localhost,IP:127.0.0.1"
-make_server_cert "$P" big ca 30 "$(python3 -c 'print(",".join("DNS:host%03d.fleet.example.com" % i for i in range(160)))')"
+make_server_cert "$P" big ca 30 \
+  "DNS:localhost,IP:127.0.0.1,$(python3 -c 'print(",".join("DNS:host%03d.fleet.example.com" % i for i in range(160)))')"
 N=8
+
+tasmota_run() {  # NAME PORT: 2 devices of the built-in firmware (CA mode, no client certificate) for contrast
+  "$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices 2 --duration 8s --quiet --no-tapes \
+    --set fleet.mode=fast --set tls.client_cert=false --broker "localhost:$2" --ca "$P/ca.crt" \
+    --out "$WORK/$1-tasmota" > "$WORK/$1-tasmota.out" 2>&1 || fail "the $1 Tasmota run: $(cat "$WORK/$1-tasmota.out")"
+}
 
 tls_case() {  # CERT: a broker with P/CERT.crt on its TLS listener, a fleet against it, and the
   # independent mosquitto_sub on the same broker's plain listener (it need not trust CERT).
@@ -44,11 +54,35 @@ tls_case() {  # CERT: a broker with P/CERT.crt on its TLS listener, a fleet agai
     --set fleet.connect_spread=1s --set fleet.mode=fast --set tls.client_cert=false --broker "localhost:$port" \
     --ca "$P/ca.crt" --firmware "$ROOT/tests/nodemcu/tls_cases" --out "$WORK/$cert" > "$WORK/$cert.out" 2>&1 ||
     fail "the $cert run: $(cat "$WORK/$cert.out")"
+  [ "$cert" = big ] && tasmota_run big "$port"
   sleep 0.3
   kill "$sub" "$mosq" 2>/dev/null || true
   wait "$sub" "$mosq" 2>/dev/null || true
 }
 for c in big expired wrongname untrusted; do tls_case "$c"; done
+
+# The SNI-only endpoint: the Go front before a plain Mosquitto.
+GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" go build -o "$WORK/front" "$ROOT/tests/integration/nomfln_front.go" ||
+  fail "could not build nomfln_front.go"
+UP="$(free_port)"
+FRONT="$(free_port)"
+start_mosquitto "$P" "$UP" false plain
+"$WORK/front" -listen "127.0.0.1:$FRONT" -upstream "127.0.0.1:$UP" -cert "$P/server.crt" -key "$P/server.key" \
+  -require-sni -lifetime 60s > "$WORK/front.log" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 1 50); do grep -q listening "$WORK/front.log" && break; sleep 0.1; done
+grep -q listening "$WORK/front.log" || fail "the front did not start: $(cat "$WORK/front.log")"
+mosquitto_sub -h 127.0.0.1 -p "$UP" -t 'nodemcu/#' -v -W 30 > "$WORK/sni.seen" 2>&1 &
+PIDS+=("$!")
+sleep 0.3
+"$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices "$N" --duration 8s --quiet --no-tapes \
+  --set fleet.connect_spread=1s --set fleet.mode=fast --set tls.client_cert=false --broker "localhost:$FRONT" \
+  --ca "$P/ca.crt" --firmware "$ROOT/tests/nodemcu/tls_cases" --out "$WORK/sni" > "$WORK/sni.out" 2>&1 ||
+  fail "the sni run: $(cat "$WORK/sni.out")"
+tasmota_run sni "$FRONT"
+mosquitto_pub -h localhost -p "$FRONT" --cafile "$P/ca.crt" -t nodemcu/sni/named -m named -q 1 ||
+  fail "mosquitto_pub, which sends the host's name, did not get through the SNI-only front: $(tail -3 "$WORK/front.log")"
+sleep 0.3
 openssl x509 -in "$P/big.crt" -outform der > "$WORK/big.der"
 
 PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK" "$N" <<'PY' || fail "NodeMCU's TLS behaviour"
@@ -69,7 +103,7 @@ def seen(case):
 
 check(os.path.getsize(os.path.join(w, "big.der")) > 4096, "the big certificate is over 4 KiB")
 modes = set()
-for case in ["big", "expired", "wrongname", "untrusted"]:
+for case in ["big", "expired", "wrongname", "untrusted", "sni"]:
     devs = devices(case)
     check(len(devs) == n, "%s: %d devices logged" % (case, len(devs)))
     for d, text in devs.items():
@@ -79,13 +113,16 @@ for case in ["big", "expired", "wrongname", "untrusted"]:
         if case == "big":
             check(not ok and "connect failed, reason -5" in text and "Reason:[-0x7080]" in text,
                   "big chain, dev %d: the handshake fails: %s" % (d, text[-4:]))
+        elif case == "sni":
+            check(not ok and "Reason:[-0x7780]" in text and "connect failed, reason -5" in text,
+                  "SNI-only endpoint, dev %d: the front's alert: %s" % (d, text[-4:]))
         elif case == "untrusted" and verify:
             check(not ok and "Reason:[-0x2700]" in text and "connect failed, reason -5" in text,
                   "untrusted CA, dev %d verifying: refused: %s" % (d, text[-4:]))
         else:
             check(ok and "hello acknowledged" in text, "%s, dev %d (verify %s): connected: %s" % (case, d, verify, text[-4:]))
     hellos = seen(case)
-    want = {"big": 0, "expired": n, "wrongname": n}.get(case)
+    want = {"big": 0, "expired": n, "wrongname": n, "sni": 1}.get(case)
     if want is not None:
         check(len(hellos) == want, "%s: mosquitto_sub saw %d hellos, want %d" % (case, len(hellos), want))
     else:
@@ -93,5 +130,14 @@ for case in ["big", "expired", "wrongname", "untrusted"]:
         check(len(hellos) == unverified and all(p == "unverified" for _, p in hellos),
               "untrusted: only the %d devices that do not verify published: %s" % (unverified, hellos))
 check(modes == {True, False}, "both kinds of device took part")
+front = open(os.path.join(w, "front.log")).read()
+check(front.count("no server_name") >= n, "the front refused %d nameless ClientHellos" % front.count("no server_name"))
+check(seen("sni") == [["nodemcu/sni/named", "named"]], "only the named client got through: %s" % seen("sni"))
+# Tasmota, for contrast: it streams the big certificate through BearSSL's X.509 decoder, and names
+# its MqttHost in the ClientHello.
+import json
+for case in ["big", "sni"]:
+    t = json.load(open(os.path.join(w, case + "-tasmota", "summary.json")))
+    check(t["connected"] == 2 and t["connect_failures"] == 0, "%s: Tasmota connects: %s" % (case, t.get("tls_errors")))
 finish("nodemcu tls: 4 cases x %d devices" % n)
 PY
