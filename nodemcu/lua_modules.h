@@ -46,6 +46,7 @@ int luaopen_net(lua_State* L);  // also the tls.socket type
 int luaopen_tls(lua_State* L);
 int luaopen_mqtt(lua_State* L);
 int luaopen_file(lua_State* L);
+int luaopen_sjson(lua_State* L);
 int tls_create_connection(lua_State* L);
 // What a secure connection verifies against now (tls.cert.verify): true when it pushed a value
 // (the callback's certificates, which `out` points into) that the caller pops after connecting.

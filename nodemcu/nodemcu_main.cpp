@@ -171,7 +171,8 @@ void open_libs(lua_State* L) {
                            {"net", luaopen_net},
                            {"tls", luaopen_tls},
                            {"mqtt", luaopen_mqtt},
-                           {"file", luaopen_file}};
+                           {"file", luaopen_file},
+                           {"sjson", luaopen_sjson}};
   for (const luaL_Reg& l : libs) {
     lua_pushcfunction(L, l.func);
     lua_pushstring(L, l.name);
@@ -366,7 +367,9 @@ int nodemcu_default_onerror(lua_State* L) {
 
 void nodemcu_main() {
   Serial.begin(115200);
-  uart("\nNodeMCU (espfleet) powered by Lua 5.1 on the device platform\n\tmodules: file,mqtt,net,node,tls,tmr,wifi\n");
+  uart(
+      "\nNodeMCU (espfleet) powered by Lua 5.1 on the device platform\n\tmodules: "
+      "file,mqtt,net,node,sjson,tls,tmr,wifi\n");
   // On this cont: the device's own, for as long as the state lives. The read-only region holds
   // the flash page tls.cert.verify uses, then what the state makes at boot.
   AllocPhase phase;

@@ -20,6 +20,7 @@ nodemcu_run cb_error 2
 nodemcu_run oom 2
 nodemcu_run syntax 2
 nodemcu_run files 2
+nodemcu_run sjson 1
 
 PYTHONPATH="$ROOT/tests/integration" python3 - "$WORK" <<'PY' || fail "the NodeMCU devices"
 import json, os, re, sys
@@ -103,6 +104,15 @@ for dev, lines in logs("files").items():
     check("rename true exists false true" in text and "after remove false fsinfo true" in text,
           "dev %d: rename, remove, fsinfo" % dev)
     check("boot 2 kept kept|" in text, "dev %d: the files survive node.restart()" % dev)
+
+# sjson: decoded and encoded as NodeMCU's module does; malformed text and a bad key are errors.
+sj = [s for _, s in logs("sjson")[0]]
+check("decoded\ttrue\t1\t2.5\t-300\ttrue\tfalse\ttrue\ttable" in sj, "sjson.decode: %s" % sj)
+check('encoded [1,2.5,"q\\"x",null,{"k":true}]' in sj and 'object {"only":"one"}' in sj, "sjson.encode: %s" % sj)
+check("null as\t0" in sj, "decode's null option")
+check(any(s.startswith("malformed\tfalse\tsjson: expected a string key at offset 7") for s in sj), "malformed: %s" % sj)
+check(any(s.startswith("bad key\tfalse\tsjson: cannot encode a table key of type boolean") for s in sj), sj)
+check('round trip {"heap":true,"list":[3,2,1]}' in sj or 'round trip {"list":[3,2,1],"heap":true}' in sj, sj)
 
 finish()
 PY
