@@ -36,6 +36,13 @@ struct FirmwareState {
 void firmware_state_init(lua_State* L, FirmwareState* fs);
 FirmwareState* firmware_state(lua_State* L);
 
+// A registry reference dropped (LUA_NOREF and LUA_REFNIL are none) and set to LUA_NOREF.
+void nodemcu_unref(lua_State* L, int* ref);
+// An event callback as the network modules make it (net.c, tls.c, mqtt.c): the function `fn_ref`
+// with the object `self_ref` and the `nargs` values on the stack's top (popped), by a plain
+// lua_call — an error in it is NodeMCU's panic. Nothing is called when either is LUA_NOREF.
+void nodemcu_event_call(lua_State* L, int fn_ref, int self_ref, int nargs);
+
 // The Wi-Fi station is associated (and has its address): what lwIP needs to connect.
 bool station_up();
 

@@ -65,26 +65,10 @@ struct Client {
   char host[64];
 };
 
-void unref(lua_State* L, int* ref) {
-  if (*ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, *ref);
-  *ref = LUA_NOREF;
-}
-
 Client* check(lua_State* L) { return static_cast<Client*>(luaL_checkudata(L, 1, kMeta)); }
 
 // Callback `which` with the client and `nargs` values already on the stack's top (popped).
-void call(Client* c, int which, int nargs) {
-  lua_State* L = c->L;
-  if (c->cb[which] == LUA_NOREF || c->self_ref == LUA_NOREF) {
-    lua_pop(L, nargs);
-    return;
-  }
-  lua_rawgeti(L, LUA_REGISTRYINDEX, c->cb[which]);
-  lua_insert(L, -nargs - 1);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, c->self_ref);
-  lua_insert(L, -nargs - 1);
-  lua_call(L, nargs + 1, 0);
-}
+void call(Client* c, int which, int nargs) { nodemcu_event_call(c->L, c->cb[which], c->self_ref, nargs); }
 
 void timer_fired(void* arg);
 Client* client_of_timer(void* key) {
@@ -110,7 +94,7 @@ void disconnected(Client* c) {
   c->state = State::init;
   c->keepalive_sent = c->puback_due = c->offline_due = false;
   if (was_up) call(c, kOffline, 0);
-  unref(c->L, &c->self_ref);
+  nodemcu_unref(c->L, &c->self_ref);
 }
 
 // A connect that did not succeed: the failure callback and nothing else.
@@ -121,7 +105,7 @@ void connect_failed(Client* c, int reason) {
   c->self_ref = keep;
   lua_pushinteger(c->L, reason);
   call(c, kConnfail, 1);
-  unref(c->L, &c->self_ref);
+  nodemcu_unref(c->L, &c->self_ref);
 }
 
 bool send(Client* c, const uint8_t* buf, size_t len) {
@@ -454,13 +438,13 @@ int m_connect(lua_State* L) {
   }
   if (lua_isfunction(L, at)) {
     lua_pushvalue(L, at);
-    unref(L, &c->cb[kConnect]);
+    nodemcu_unref(L, &c->cb[kConnect]);
     c->cb[kConnect] = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   ++at;
   if (lua_isfunction(L, at)) {
     lua_pushvalue(L, at);
-    unref(L, &c->cb[kConnfail]);
+    nodemcu_unref(L, &c->cb[kConnfail]);
     c->cb[kConnfail] = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   memcpy(c->host, host, n + 1);
@@ -489,8 +473,8 @@ int m_lwt(lua_State* L) {
   Client* c = check(L);
   luaL_checkstring(L, 2);
   luaL_checkstring(L, 3);
-  unref(L, &c->will_topic_ref);
-  unref(L, &c->will_message_ref);
+  nodemcu_unref(L, &c->will_topic_ref);
+  nodemcu_unref(L, &c->will_message_ref);
   lua_pushvalue(L, 2);
   c->will_topic_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushvalue(L, 3);
@@ -509,7 +493,7 @@ int m_on(lua_State* L) {
   for (int i = 0; i < kCbCount; ++i)
     if (!strcmp(ev, kCbNames[i])) {
       lua_pushvalue(L, 3);
-      unref(L, &c->cb[i]);
+      nodemcu_unref(L, &c->cb[i]);
       c->cb[i] = luaL_ref(L, LUA_REGISTRYINDEX);
       return 0;
     }
@@ -519,7 +503,7 @@ int m_on(lua_State* L) {
 void optional_cb(lua_State* L, Client* c, int index, int which) {
   if (!lua_isfunction(L, index)) return;
   lua_pushvalue(L, index);
-  unref(L, &c->cb[which]);
+  nodemcu_unref(L, &c->cb[which]);
   c->cb[which] = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
@@ -587,8 +571,9 @@ int m_gc(lua_State* L) {
   drop_rx(c);
   c->conn.close();
   events_unwatch(L, &c->poll);
-  for (int& r : c->cb) unref(L, &r);
-  for (int* r : {&c->client_id_ref, &c->user_ref, &c->pass_ref, &c->will_topic_ref, &c->will_message_ref}) unref(L, r);
+  for (int& r : c->cb) nodemcu_unref(L, &r);
+  for (int* r : {&c->client_id_ref, &c->user_ref, &c->pass_ref, &c->will_topic_ref, &c->will_message_ref})
+    nodemcu_unref(L, r);
   return 0;
 }
 

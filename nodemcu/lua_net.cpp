@@ -41,11 +41,6 @@ struct Socket {
   char host[64];
 };
 
-void unref(lua_State* L, int* ref) {
-  if (*ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, *ref);
-  *ref = LUA_NOREF;
-}
-
 Socket* check(lua_State* L) {
   void* p = lua_touserdata(L, 1);
   if (p && lua_getmetatable(L, 1)) {
@@ -60,18 +55,7 @@ Socket* check(lua_State* L) {
 }
 
 // The callback `ref` with the socket and `nargs` values already pushed on the stack's top.
-void call(Socket* s, int ref, int nargs) {
-  lua_State* L = s->L;
-  if (ref == LUA_NOREF || s->self_ref == LUA_NOREF) {
-    lua_pop(L, nargs);
-    return;
-  }
-  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-  lua_insert(L, -nargs - 1);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, s->self_ref);
-  lua_insert(L, -nargs - 1);
-  lua_call(L, nargs + 1, 0);
-}
+void call(Socket* s, int ref, int nargs) { nodemcu_event_call(s->L, ref, s->self_ref, nargs); }
 
 // The socket is done with its connection: off the loop, its self-reference dropped.
 void finish(Socket* s) {
@@ -79,7 +63,7 @@ void finish(Socket* s) {
   s->state = SockState::idle;
   s->sent_due = false;
   events_unwatch(s->L, &s->poll);
-  unref(s->L, &s->self_ref);
+  nodemcu_unref(s->L, &s->self_ref);
 }
 
 bool ready(Pollable* p) {
@@ -109,7 +93,7 @@ void dispatch(lua_State* L, Pollable* p) {
       else
         lua_pushinteger(L, station ? kErrRst : kErrRte);
       call(s, ref, 1);
-      unref(L, &s->self_ref);
+      nodemcu_unref(L, &s->self_ref);
       return;
     }
     s->state = SockState::open;
@@ -141,7 +125,7 @@ void dispatch(lua_State* L, Pollable* p) {
     lua_pushinteger(L, 0);
     call(s, s->cb_disconnection, 1);
   }
-  unref(L, &s->self_ref);
+  nodemcu_unref(L, &s->self_ref);
 }
 
 int create(lua_State* L, bool secure) {
@@ -170,7 +154,7 @@ int s_on(lua_State* L) {
              : !strcmp(ev, "sent")          ? &s->cb_sent
                                             : nullptr;
   if (!ref) return luaL_error(L, "invalid callback name");
-  unref(L, ref);
+  nodemcu_unref(L, ref);
   if (lua_isfunction(L, 3)) {
     lua_pushvalue(L, 3);
     *ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -203,7 +187,7 @@ int s_send(lua_State* L) {
   if (s->state != SockState::open) return luaL_error(L, "not connected");
   if (lua_isfunction(L, 3)) {
     lua_pushvalue(L, 3);
-    unref(L, &s->cb_sent);
+    nodemcu_unref(L, &s->cb_sent);
     s->cb_sent = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   s->conn.write(reinterpret_cast<const uint8_t*>(data), n);
@@ -222,7 +206,7 @@ int s_gc(lua_State* L) {
   s->conn.close();
   events_unwatch(L, &s->poll);
   for (int* ref : {&s->cb_connection, &s->cb_reconnection, &s->cb_disconnection, &s->cb_receive, &s->cb_sent})
-    unref(L, ref);
+    nodemcu_unref(L, ref);
   return 0;
 }
 

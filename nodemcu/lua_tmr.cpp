@@ -30,11 +30,6 @@ struct Timer {
   uint8_t mode;
 };
 
-void unref(lua_State* L, int* ref) {
-  if (*ref != LUA_NOREF && *ref != LUA_REFNIL) luaL_unref(L, LUA_REGISTRYINDEX, *ref);
-  *ref = LUA_NOREF;
-}
-
 void disarm(Timer* t) { esp_platform()->timer_disarm(t); }
 
 // The timer fired (from the system, between the script's own steps).
@@ -45,12 +40,12 @@ void fire(void* arg) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, t->fn_ref);
   lua_rawgeti(L, LUA_REGISTRYINDEX, t->self_ref);
   if (t->mode == kSingle) {
-    unref(L, &t->fn_ref);
-    unref(L, &t->self_ref);
+    nodemcu_unref(L, &t->fn_ref);
+    nodemcu_unref(L, &t->self_ref);
     t->mode = kOff;
   } else if (t->mode == kSemi) {
     t->mode |= kIdle;
-    unref(L, &t->self_ref);
+    nodemcu_unref(L, &t->self_ref);
   }
   nodemcu_pcallx(L, 1, 0);
 }
@@ -68,7 +63,7 @@ int t_register(lua_State* L) {
   luaL_argcheck(L, lua_isfunction(L, 4), 4, "Must be function");
   if (!(t->mode & kIdle) && t->mode != kOff) disarm(t);
   lua_pushvalue(L, 4);
-  unref(L, &t->fn_ref);
+  nodemcu_unref(L, &t->fn_ref);
   t->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   t->mode = uint8_t(mode) | kIdle;
   t->interval = uint32_t(interval);
@@ -103,7 +98,7 @@ int t_alarm(lua_State* L) {
 int t_stop(lua_State* L) {
   Timer* t = check(L);
   const bool idle = t->mode == kOff || (t->mode & kIdle);
-  unref(L, &t->self_ref);
+  nodemcu_unref(L, &t->self_ref);
   if (!idle) disarm(t);
   if (t->mode != kOff) t->mode |= kIdle;
   lua_pushboolean(L, !idle);
@@ -112,8 +107,8 @@ int t_stop(lua_State* L) {
 
 int t_unregister(lua_State* L) {
   Timer* t = check(L);
-  unref(L, &t->self_ref);
-  unref(L, &t->fn_ref);
+  nodemcu_unref(L, &t->self_ref);
+  nodemcu_unref(L, &t->fn_ref);
   if (!(t->mode & kIdle) && t->mode != kOff) disarm(t);
   t->mode = kOff;
   return 0;

@@ -50,11 +50,6 @@ Station* station(lua_State* L) {
   return s;
 }
 
-void unref(lua_State* L, int* ref) {
-  if (*ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, *ref);
-  *ref = LUA_NOREF;
-}
-
 void dotted(char* out, size_t cap, uint32_t ip) {
   snprintf(out, cap, "%u.%u.%u.%u", ip & 0xFF, (ip >> 8) & 0xFF, (ip >> 16) & 0xFF, ip >> 24);
 }
@@ -141,7 +136,7 @@ int wifi_getmode(lua_State* L) {
 void take_cb(lua_State* L, int* ref, int index, const char* name) {
   lua_getfield(L, index, name);
   if (lua_isfunction(L, -1)) {
-    unref(L, ref);
+    nodemcu_unref(L, ref);
     *ref = luaL_ref(L, LUA_REGISTRYINDEX);
   } else {
     lua_pop(L, 1);
@@ -178,7 +173,7 @@ int sta_connect(lua_State* L) {
   Station* s = station(L);
   if (lua_isfunction(L, 1)) {
     lua_pushvalue(L, 1);
-    unref(L, &s->config_cb[kEvConnected]);
+    nodemcu_unref(L, &s->config_cb[kEvConnected]);
     s->config_cb[kEvConnected] = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   join(s);
@@ -237,7 +232,7 @@ int eventmon_register(lua_State* L) {
   Station* s = station(L);
   const lua_Integer ev = luaL_checkinteger(L, 1);
   luaL_argcheck(L, ev >= 0 && ev < kEvCount, 1, "valid wifi events:0-4");
-  unref(L, &s->eventmon[ev]);
+  nodemcu_unref(L, &s->eventmon[ev]);
   if (lua_isfunction(L, 2)) {
     lua_pushvalue(L, 2);
     s->eventmon[ev] = luaL_ref(L, LUA_REGISTRYINDEX);

@@ -331,6 +331,23 @@ FirmwareState* firmware_state(lua_State* L) {
   return fs;
 }
 
+void nodemcu_unref(lua_State* L, int* ref) {
+  if (*ref != LUA_NOREF && *ref != LUA_REFNIL) luaL_unref(L, LUA_REGISTRYINDEX, *ref);
+  *ref = LUA_NOREF;
+}
+
+void nodemcu_event_call(lua_State* L, int fn_ref, int self_ref, int nargs) {
+  if (fn_ref == LUA_NOREF || self_ref == LUA_NOREF) {
+    lua_pop(L, nargs);
+    return;
+  }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, fn_ref);
+  lua_insert(L, -nargs - 1);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, self_ref);
+  lua_insert(L, -nargs - 1);
+  lua_call(L, nargs + 1, 0);
+}
+
 int nodemcu_pcallx(lua_State* L, int narg, int nres) {
   const int base = lua_gettop(L) - narg;
   // The handler made at boot (NodeMCU's is a light function: pushing it allocates nothing).

@@ -103,6 +103,40 @@ Duration profile_rtt(const std::string& rtt) {
   return d;
 }
 
+DeviceConfig profile_user_device(const ProfileOptions& o, bool client_cert) {
+  DeviceConfig cfg;
+  cfg.cpu_mhz = o.cpu_mhz ? o.cpu_mhz : chip_defaults(Chip::esp8266).cpu_mhz;
+  cfg.tls_enabled = true;
+  cfg.client_cert = client_cert;
+  if (!o.heap.empty()) {
+    uint64_t v;
+    try {
+      v = parse_bytes(o.heap);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("--heap '" + o.heap + "': " + e.what());
+    }
+    if (v < 4096 || v > 81920 || v % 8)
+      throw std::runtime_error("--heap " + o.heap + ": must be a multiple of 8 between 4096 and 81920");
+    cfg.heap_bytes = uint32_t(v);
+  }
+  cfg.rtt = profile_rtt(o.rtt);
+  cfg.jitter = Duration::from_us(0);
+  return cfg;
+}
+
+LocalBroker start_profile_broker(const std::filesystem::path& dir, const ProfileOptions& o, bool require_certificate) {
+  stop_stale_brokers_saying_so();
+  LocalBrokerOptions lo;
+  lo.pki_dir = dir / "pki";
+  lo.broker_dir = dir / "broker";
+  lo.ca_name = "espfleet profile CA";
+  lo.seed = o.seed;
+  lo.server_key = o.server_key;
+  lo.require_certificate = require_certificate;
+  lo.plain_listener = true;  // a user firmware's 1883
+  return start_local_broker(lo);
+}
+
 CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o) {
   CLI::App* cmd = app.add_subcommand(
       "profile", "One device, fast mode, against the embedded broker: the heap and time its first TLS connect costs");

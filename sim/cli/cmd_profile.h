@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "key_type.h"
+#include "local_broker.h"
 #include "scenario.h"
 #include "units.h"
 
@@ -47,6 +48,12 @@ struct ProfileDir {
   ProfileDir& operator=(const ProfileDir&) = delete;
 };
 Duration profile_rtt(const std::string& rtt);
+// A user firmware's device for a profile (a sketch's, NodeMCU's): the ESP8266 at --cpu, with --heap,
+// --rtt and no jitter, TLS on.
+DeviceConfig profile_user_device(const ProfileOptions& o, bool client_cert);
+// The profile's own Mosquitto in dir: TLS (with --server-key) and the plain listener a user
+// firmware's port 1883 leads to.
+LocalBroker start_profile_broker(const std::filesystem::path& dir, const ProfileOptions& o, bool require_certificate);
 
 CLI::App* add_profile_command(CLI::App& app, ProfileOptions& o);
 int cmd_profile(const ProfileOptions& o);

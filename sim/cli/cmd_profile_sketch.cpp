@@ -66,36 +66,12 @@ nlohmann::ordered_json run_sketch_profile(const ProfileOptions& o) {
   LoadedSketch sketch =
       load_sketch(SketchSource{o.firmware, {o.libraries.begin(), o.libraries.end()}, default_sketch_cache()});
 
-  DeviceConfig cfg;
-  cfg.cpu_mhz = o.cpu_mhz ? o.cpu_mhz : chip_defaults(Chip::esp8266).cpu_mhz;
-  cfg.tls_enabled = true;
-  cfg.client_cert = true;  // the device's own certificate and key in its files (the sketch may use them)
-  if (!o.heap.empty()) {
-    uint64_t v;
-    try {
-      v = parse_bytes(o.heap);
-    } catch (const std::exception& e) {
-      throw std::runtime_error("--heap '" + o.heap + "': " + e.what());
-    }
-    if (v < 4096 || v > 81920 || v % 8)
-      throw std::runtime_error("--heap " + o.heap + ": must be a multiple of 8 between 4096 and 81920");
-    cfg.heap_bytes = uint32_t(v);
-  }
-  cfg.rtt = profile_rtt(o.rtt);
-  cfg.jitter = Duration::from_us(0);
+  // The device's own certificate and key in its files (the sketch may use them).
+  DeviceConfig cfg = profile_user_device(o, /*client_cert=*/true);
   ProfileDir work(o.out);
   const fs::path& dir = work.path;
 
-  stop_stale_brokers_saying_so();
-  LocalBrokerOptions lo;
-  lo.pki_dir = dir / "pki";
-  lo.broker_dir = dir / "broker";
-  lo.ca_name = "espfleet profile CA";
-  lo.seed = o.seed;
-  lo.server_key = o.server_key;
-  lo.require_certificate = o.client_cert;
-  lo.plain_listener = true;  // a sketch's 1883
-  LocalBroker local = start_local_broker(lo);
+  LocalBroker local = start_profile_broker(dir, o, o.client_cert);
   EmbeddedBroker& broker = *local.broker;
 
   SketchCapture cap;

@@ -119,6 +119,19 @@ CONF
   fail "mosquitto did not listen on $port within 10 s"
 }
 
+# embedded_plain_port ERRFILE: the port of the plain listener of the embedded Mosquitto that a run
+# started in the background reports on its stderr (ERRFILE), printed once it has said it; fails
+# the test after 10 s.
+embedded_plain_port() {
+  local port=""
+  for _ in $(seq 1 100); do
+    port="$(sed -n 's/.*embedded mosquitto pid [0-9]* on localhost:[0-9]* (TLS), plain \([0-9]*\).*/\1/p' "$1")"
+    [ -n "$port" ] && { echo "$port"; return 0; }
+    sleep 0.1
+  done
+  fail "the run did not say where its broker listens: $(cat "$1")"
+}
+
 # start_checker_sub PKI PORT OUT SECONDS TOPIC...: the independent mosquitto_sub, with make_pki's
 # client certificate, on the TLS listener at PORT, lines "topic payload" into OUT; sets SUB_PID.
 start_checker_sub() {

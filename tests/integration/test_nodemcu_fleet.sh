@@ -12,13 +12,7 @@ N=500
   > "$WORK/out.txt" 2> "$WORK/err.txt" &
 RUN=$!
 PIDS+=("$RUN")
-plain=""
-for _ in $(seq 1 100); do
-  plain="$(sed -n 's/.*embedded mosquitto pid [0-9]* on localhost:[0-9]* (TLS), plain \([0-9]*\).*/\1/p' "$WORK/err.txt")"
-  [ -n "$plain" ] && break
-  sleep 0.1
-done
-[ -n "$plain" ] || fail "the run did not say where its broker listens: $(cat "$WORK/err.txt")"
+plain="$(embedded_plain_port "$WORK/err.txt")"
 mosquitto_sub -h 127.0.0.1 -p "$plain" -t 'nodemcu/+/LWT' -t 'nodemcu/+/tele' -v > "$WORK/seen.txt" 2>&1 &
 SUB=$!
 PIDS+=("$SUB")
