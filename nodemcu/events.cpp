@@ -5,11 +5,13 @@
 #include <coredecls.h>
 
 #include "lua_modules.h"
+#include "platform.h"
 
 namespace {
 
 bool nothing_ready(void* ctx) {
   auto* fs = static_cast<FirmwareState*>(ctx);
+  if (!fs->polled) esp_platform()->net_looked();  // nothing open: only a timer can change that
   for (Pollable* p = fs->polled; p; p = p->next)
     if (p->ready(p)) return false;
   return true;

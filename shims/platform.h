@@ -158,6 +158,10 @@ class EspPlatform {
   // TCP (under WiFiClient): connect blocks up to timeout_ms; nullptr when it fails.
   virtual EspTcp* tcp_connect(const char* host, uint16_t port, uint32_t timeout_ms) = 0;
   virtual bool host_by_name(const char* host, uint32_t* ipv4) = 0;
+  // The firmware looked for the network's events with no connection open (NodeMCU's event loop):
+  // as a look at a socket, only a timer or an arrival can change what it saw (the host may then
+  // skip the steps of an esp_delay, docs/scale.md).
+  virtual void net_looked() {}
 
   // Stack thunk (BearSSL's second stack): the device-side block and the engine-call boundary.
   virtual bool thunk_acquire(uint32_t size_bytes) = 0;

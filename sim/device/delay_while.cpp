@@ -125,15 +125,15 @@ void DevicePlatform::delay_while(uint32_t start_ms, uint32_t timeout_ms, uint32_
       delay_ms(intvl_ms && intvl_ms < left ? intvl_ms : left);
     }
     at_evaluation = false;
-    const uint64_t calls = effects(), before = clock.cycles();
+    const uint64_t calls = effects(), looks = d_.net().counters().looks, before = clock.cycles();
     const bool still = blocked(ctx);  // the firmware's code: its allocations are the device's
     const uint64_t c = clock.cycles() - before;
     if (!still) return;
-    // Skippable: it did nothing but look at sockets (what can end the wait arrives there, or comes
-    // from a timer, which runs inside a step's delay: the walk stops at it) or at the firmware's
-    // own memory (which only the firmware's code, a timer's included, changes). A predicate that
-    // looks at nothing at all is NodeMCU's event loop with no socket open.
-    const bool pure = d_.env().skip_idle_steps && effects() == calls;
+    // Skippable: it looked for the network's events (at a socket, or, with none open, through
+    // net_looked: what can end the wait arrives there or comes from a timer, which runs inside a
+    // step's delay, where the walk stops) and did nothing else. A predicate that looks at nothing
+    // is not skipped: it may read what no count here sees.
+    const bool pure = d_.env().skip_idle_steps && effects() == calls && d_.net().counters().looks != looks;
     same = pure && c == cost ? same + 1 : pure ? 1 : 0;
     cost = c;
     if (same < 2) continue;

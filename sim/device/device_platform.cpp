@@ -437,6 +437,8 @@ EspTcp* DevicePlatform::tcp_connect(const char* host, uint16_t port, uint32_t ti
   return d_.net().connect(host, port, timeout_ms);
 }
 
+void DevicePlatform::net_looked() { d_.net().counters().looks++; }
+
 bool DevicePlatform::host_by_name(const char* host, uint32_t* ipv4) {
   effect();
   HostSection h;

@@ -90,6 +90,7 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   bool fs_rename(const char* from, const char* to) override;
   // The earliest armed timer's due time (false: none).
   bool next_timer(VTime* due) const;
+  void net_looked() override;
   // The earliest moment something outside the firmware's memory can change what it sees without a
   // call of its own: a socket's event, the station joining or dropping, an input pin (false: none).
   bool next_change(VTime* at) const;
