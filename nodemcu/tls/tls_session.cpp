@@ -194,11 +194,11 @@ class Session final : public TlsSession {
     int ret = 0;
     while (ssl_.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
       ret = mbedtls_ssl_handshake_step(&ssl_);
-      // Here each step's work is to be charged (at the boosted clock, as every charge now). It
-      // is not yet: mbed TLS's compute costs the device nothing, a step only its heap and TCP
-      // calls. The chip's cost of a step — by its state on the way in and out and what it did
-      // (a signature checked, a key exchanged, records sealed) — is for a table measured on the
-      // lx106 under QEMU, as tools/calibrate measures BearSSL's; docs/nodemcu-tls.md.
+      // The step's compute is charged as it runs, at the boosted clock: the mbed TLS functions
+      // that do it (scalar multiplications, signature checks, certificate parsing, hashes, record
+      // sealing) are wrapped at link time and charge the lx106's measured instructions at the
+      // chip's CPI for 160 MHz (sim/tls/mbedtls_cost.cpp, sim/tls/chip_costs_mbedtls.json); its
+      // heap and TCP calls are charged by the platform. docs/nodemcu-tls.md.
       if (ret != 0) break;
     }
     p->wdt_enable_soft(true);

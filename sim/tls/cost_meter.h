@@ -33,6 +33,9 @@ class CostMeter {
     clock_.charge(cycles);
   }
   uint32_t mhz() const { return clock_.mhz(); }
+  // The clock the work being charged runs at: the device's own, or a boost (the NodeMCU glue's 160
+  // MHz around its handshake steps) — the one whose CPI a charge takes.
+  uint32_t work_mhz() const { return clock_.work_mhz(); }
   const ChipCostTable& costs() const { return costs_; }    // the chip's instructions per operation
   const CostAccount& account() const { return account_; }  // since the device was made
   // The categories charged since the last call, as bits (1 << CostCat): what a thunked call ran.

@@ -59,4 +59,27 @@ uint32_t stack_scan(uint32_t sp);
 
 void out_str(const char* s);
 void out_u32(uint32_t v);
+
+/* One benchmark: run() called `iters` times between two counter readings, `reps` times. */
+typedef struct {
+  const char* name;
+  uint32_t units;      /* operations per run() call (blocks, bytes...) */
+  uint32_t iters;      /* run() calls per timed repetition (resolution: CCOUNT ticks are coarse) */
+  uint32_t reps;       /* timed repetitions */
+  void (*setup)(void); /* untimed, before each repetition */
+  void (*run)(void);   /* timed */
+} bench;
+
+/* bench.c: the loop, failures, what a bench excludes from its own count (nested operations timed
+ * on their own), and the two calibration benches (an empty call, a known number of instructions). */
+void run_bench(const bench* b);
+void fail(const char* what);
+uint32_t stack_use(void (*fn)(void));
+void run_null(void);
+void run_loop(void);
+void bss_clear(void);
+extern uint32_t g_excluded;
+extern int g_failed;
+extern const char* g_current;
+
 int run_handshake(void); /* handshake.c: 0 on success */

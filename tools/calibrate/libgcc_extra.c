@@ -1,6 +1,8 @@
 /* tools/calibrate/libgcc_extra.c — integer helpers Debian's lx106 libgcc lacks (on the chip they
  * sit in ROM). Plain C that compiles without calling any helper itself. BearSSL built with
- * BR_LOMUL=1 barely uses them: they do not weigh on the measured counts. */
+ * BR_LOMUL=1 barely uses them: they do not weigh on its counts. mbed TLS's big numbers (32-bit
+ * limbs) call __muldi3 for every limb product, so in the mbed TLS table these stand in for the
+ * ROM's (docs/calibration.md section 6). */
 #include <stdint.h>
 
 uint64_t __umulsidi3(uint32_t a, uint32_t b) {
@@ -48,4 +50,19 @@ int32_t __divsi3(int32_t n, int32_t d) {
   uint32_t r, un = n < 0 ? 0u - (uint32_t)n : (uint32_t)n, ud = d < 0 ? 0u - (uint32_t)d : (uint32_t)d;
   uint32_t q = udivmod(un, ud, &r);
   return ((n < 0) != (d < 0)) ? (int32_t)(0u - q) : (int32_t)q;
+}
+
+/* 64-bit by 64-bit unsigned division: mbed TLS's big-number division (mbedtls_int_div_int, a
+ * 64-by-32 quotient per limb) calls it. Bit by bit, as udivmod above; the chip's ROM has its own. */
+uint64_t __udivdi3(uint64_t n, uint64_t d) {
+  uint64_t q = 0, r = 0;
+  if (d == 0) return ~(uint64_t)0;
+  for (int i = 63; i >= 0; i--) {
+    r = (r << 1) | ((n >> i) & 1);
+    if (r >= d) {
+      r -= d;
+      q |= (uint64_t)1 << i;
+    }
+  }
+  return q;
 }

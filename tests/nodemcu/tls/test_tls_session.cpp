@@ -26,12 +26,15 @@
 #include <thread>
 #include <vector>
 
+#include "chip_cost_table.h"
+#include "cost_meter.h"
 #include "device_test_support.h"
 #include "heap_tags.h"
 #include "loopback_peer.h"
 #include "mbedtls/error.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509.h"
+#include "mbedtls_cost.h"
 #include "pem.h"
 #include "pki.h"
 #include "stub_platform.h"
@@ -70,12 +73,13 @@ struct Seen {
   int mfl = -1;  // SSL_SESSION_get_max_fragment_length: 4 is 4096 bytes
   bool sni = false;
   std::string cipher;
+  std::string group;  // the ECDHE group the server chose
   std::vector<uint8_t> client_random;
 };
 
 // An OpenSSL server context for `cert`, with `extra` copies of the CA's certificate sent after it
-// (a longer Certificate message), TLS 1.3 only when asked.
-SslCtxPtr server_context(const IssuedCert& cert, int extra = 0, bool tls13_only = false) {
+// (a longer Certificate message), TLS 1.3 only when asked, its ECDHE groups limited when given.
+SslCtxPtr server_context(const IssuedCert& cert, int extra = 0, bool tls13_only = false, const char* groups = nullptr) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
   X509Ptr x = pem_to_x509(cert.cert_pem);
   PkeyPtr k = pem_to_private_key(cert.key_pem);
@@ -83,6 +87,7 @@ SslCtxPtr server_context(const IssuedCert& cert, int extra = 0, bool tls13_only 
   REQUIRE(SSL_CTX_use_PrivateKey(ctx.get(), k.get()) == 1);
   for (int i = 0; i < extra; ++i) REQUIRE(SSL_CTX_add_extra_chain_cert(ctx.get(), X509_dup(pki().ca.x509())) == 1);
   if (tls13_only) SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
+  if (groups) REQUIRE(SSL_CTX_set1_groups_list(ctx.get(), groups) == 1);
   return ctx;
 }
 
@@ -98,6 +103,7 @@ Seen serve(SSL_CTX* ctx, int fd, std::mutex* m = nullptr, std::vector<Seen>* see
     w.mfl = SSL_SESSION_get_max_fragment_length(SSL_get_session(s));
     w.sni = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name) != nullptr;
     w.cipher = SSL_get_cipher_name(s);
+    if (const int nid = SSL_get_negotiated_group(s); nid > 0) w.group = OBJ_nid2sn(nid);
     w.client_random.resize(32);
     SSL_get_client_random(s, w.client_random.data(), 32);
   }
@@ -124,8 +130,8 @@ struct TlsServer {
   std::thread t;
   std::mutex m;
   std::vector<Seen> seen;
-  TlsServer(const IssuedCert& cert, int extra = 0, bool tls13_only = false)
-      : ctx(server_context(cert, extra, tls13_only)) {
+  TlsServer(const IssuedCert& cert, int extra = 0, bool tls13_only = false, const char* groups = nullptr)
+      : ctx(server_context(cert, extra, tls13_only, groups)) {
     // A client that gives up mid-handshake closes while the server still writes: no SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
     listen_fd = listen_loopback(&port, 4);
@@ -148,6 +154,7 @@ struct TlsServer {
 uint16_t g_port = 0;
 std::vector<uint8_t> g_ca;  // empty: no verification
 uint32_t g_timeout_ms = 10000;
+uint32_t g_mhz = 80;  // the device's own clock
 
 void tls_program() {
   WiFi.begin("lab", "secret");
@@ -160,7 +167,9 @@ void tls_program() {
   }
   const uint32_t before = p->heap_free_bytes(), lowest_before = p->heap_min_free();
   int err = 1;
+  const uint64_t start_us = micros64();
   TlsSession* s = TlsSession::start(tcp, g_ca.empty() ? nullptr : g_ca.data(), g_ca.size(), g_timeout_ms, &err);
+  record("handshake us", micros64() - start_us);
   record("error", uint64_t(int64_t(err)));
   record("connected", s != nullptr);
   // The lowest free heap since boot: this program allocates nothing else, so it is the handshake's.
@@ -196,6 +205,8 @@ struct Result {
   std::vector<uint32_t> handshake_ms;
   int tls_error = 0;
   uint64_t host_handshake_ns = 0, host_ns = 0;
+  uint64_t handshake_us = 0;  // the device's virtual time in TlsSession::start
+  CostAccount charged{};      // the device's cycles by kind of work, the whole run
 };
 
 Result connect(TlsServer& server, const std::vector<uint8_t>& ca, uint64_t seed = 5, uint32_t timeout_ms = 10000) {
@@ -206,7 +217,7 @@ Result connect(TlsServer& server, const std::vector<uint8_t>& ca, uint64_t seed 
   FleetOptions o = fast_options(&tls_program, 20);
   o.program.heap = HeapKind::sdk;  // a NodeMCU device's heap
   Fleet fleet(o, 1, 49152);
-  Device& d = fleet.add_device(0, plain_device(80), seed, {}, VTime{});
+  Device& d = fleet.add_device(0, plain_device(g_mhz), seed, {}, VTime{});
   fleet.run();
   const uint32_t chip = uint32_t(d.identity().chip_id);
   REQUIRE(find("tcp", chip) == 1);
@@ -226,6 +237,8 @@ Result connect(TlsServer& server, const std::vector<uint8_t>& ca, uint64_t seed 
   r.tls_error = d.console().tls_error;
   r.host_handshake_ns = d.host_use().handshake_ns;
   r.host_ns = d.host_use().ns;
+  r.handshake_us = find("handshake us", chip);
+  r.charged = d.costs().account();
   return r;
 }
 
@@ -471,4 +484,93 @@ TEST_CASE("tls_error_text: mbed TLS's own descriptions") {
   char buf[120];
   CHECK(std::string(tls_error_text(MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, buf, sizeof buf)).find("X509") == 0);
   CHECK(std::string(tls_error_text(MBEDTLS_ERR_SSL_TIMEOUT, buf, sizeof buf)).find("timed out") != std::string::npos);
+}
+
+// The handshake's compute, from the lx106's measured table (sim/tls/chip_costs_mbedtls.json) at the
+// chip's CPI for 160 MHz, the clock the glue runs the steps at: what the table says each operation
+// the handshake did costs, and the device's virtual time in it. docs/nodemcu-tls.md has the figures.
+TEST_CASE("TlsSession: mbed TLS's compute is charged from the lx106 table, at the glue's 160 MHz") {
+  auto at = [](double instructions, uint32_t mhz) { return kLx106Costs.cycles_for(instructions, mhz); };
+  auto curve_bits = [](const std::string& group) { return group == "secp384r1" ? 384u : 256u; };
+  g_mhz = 80;
+  TlsServer server(pki().server);
+  Result r = connect(server, {});
+  REQUIRE(r.connected);
+  REQUIRE(r.seen.cipher.rfind("ECDHE-RSA-", 0) == 0);
+  REQUIRE((r.seen.group == "secp384r1" || r.seen.group == "prime256v1"));
+  const unsigned bits = curve_bits(r.seen.group);
+  // ECDHE: the own key d·G and the shared secret d·Q; the ServerKeyExchange's RSA-2048 signature.
+  const uint64_t ecdhe = at(mbedtls_cost::ecp_mul(bits, true), 160) + at(mbedtls_cost::ecp_mul(bits, false), 160);
+  const uint64_t rsa = at(mbedtls_cost::rsa_verify(256, false), 160);
+  CHECK(r.charged[size_t(CostCat::ecdhe)] == ecdhe);
+  CHECK(r.charged[size_t(CostCat::rsa)] == rsa);
+  CHECK(r.charged[size_t(CostCat::ecdsa_verify)] == 0);
+  CHECK(r.charged[size_t(CostCat::hashing)] > 0);
+  CHECK(r.charged[size_t(CostCat::x509)] >= at(mbedtls_cost::x509_der(pki().server.cert_der.size(), false), 160));
+  // Records: both directions' keys and Finished messages in the handshake, then the echo at 80 MHz.
+  const int aead = r.seen.cipher.find("CHACHA20") != std::string::npos ? 2
+                   : r.seen.cipher.find("AES256") != std::string::npos ? 1
+                                                                       : 0;
+  CHECK(r.charged[size_t(CostCat::record_crypto)] >=
+        2 * at(mbedtls_cost::setkey(aead), 160) + at(mbedtls_cost::record(aead, true, 16), 160) +
+            at(mbedtls_cost::record(aead, false, 16), 160) + at(mbedtls_cost::record(aead, true, 19), 80) +
+            at(mbedtls_cost::record(aead, false, 19), 80));
+  // The device's time in the handshake: the big operations take (cycles at 160 MHz) / 160 µs of it,
+  // the rest (hashing, parsing, the network, the glue's polls) little. At the device's own 80 MHz the
+  // same work would take instructions × CPI(80) / 80: about twice as long.
+  const double compute_us = double(ecdhe + rsa) / 160.0;
+  const double unboosted_us =
+      double(at(mbedtls_cost::ecp_mul(bits, true), 80) + at(mbedtls_cost::ecp_mul(bits, false), 80) +
+             at(mbedtls_cost::rsa_verify(256, false), 80)) /
+      80.0;
+  CHECK(double(r.handshake_us) >= compute_us);
+  CHECK(double(r.handshake_us) < compute_us + 200'000);
+  CHECK(double(r.handshake_us) < unboosted_us * 0.6);
+  MESSAGE("ECDHE-RSA-2048 (", r.seen.cipher, ", ", r.seen.group, "), no verification, 80 MHz device: handshake ",
+          r.handshake_us / 1000, " ms of which ECDHE + RSA ", uint64_t(compute_us / 1000), " ms; unboosted ",
+          uint64_t(unboosted_us / 1000), " ms");
+
+  // With the CA: the chain's RSA-2048 signature too, and the CA's PEM parsed (before the handshake,
+  // at the device's own clock).
+  TlsServer verified(pki().server);
+  Result v = connect(verified, bytes(pki().ca.cert_pem()));
+  REQUIRE(v.connected);
+  CHECK(v.charged[size_t(CostCat::rsa)] == 2 * rsa);
+  CHECK(v.charged[size_t(CostCat::x509)] >= at(mbedtls_cost::x509_pem(pki().ca.cert_pem().size() + 1), 80));
+  MESSAGE("ECDHE-RSA-2048, CA in PEM: handshake ", v.handshake_us / 1000, " ms");
+
+  // ECDHE-ECDSA: the ServerKeyExchange's P-256 signature instead of the RSA one; the chain's
+  // signature (the RSA CA's) stays.
+  TlsServer ec(pki().ec_server);
+  Result e = connect(ec, bytes(pki().ca.cert_pem()));
+  REQUIRE(e.connected);
+  REQUIRE(e.seen.cipher.rfind("ECDHE-ECDSA-", 0) == 0);
+  CHECK(e.charged[size_t(CostCat::ecdsa_verify)] == at(mbedtls_cost::ecdsa_verify(256), 160));
+  CHECK(e.charged[size_t(CostCat::rsa)] == rsa);
+  CHECK(e.charged[size_t(CostCat::ecdhe)] == at(mbedtls_cost::ecp_mul(curve_bits(e.seen.group), true), 160) +
+                                                 at(mbedtls_cost::ecp_mul(curve_bits(e.seen.group), false), 160));
+  MESSAGE("ECDHE-ECDSA-P256 (", e.seen.cipher, ", ", e.seen.group, "), CA in PEM: handshake ", e.handshake_us / 1000,
+          " ms");
+
+  // OpenSSL follows the client's order of groups (secp384r1 first, as NodeMCU's); a server that
+  // offers only P-256 gets the cheaper ECDHE.
+  for (const IssuedCert* cert : {&pki().server, &pki().ec_server}) {
+    TlsServer p256(*cert, 0, false, "P-256");
+    Result q = connect(p256, bytes(pki().ca.cert_pem()));
+    REQUIRE(q.connected);
+    CHECK(q.seen.group == "prime256v1");
+    CHECK(q.charged[size_t(CostCat::ecdhe)] ==
+          at(mbedtls_cost::ecp_mul(256, true), 160) + at(mbedtls_cost::ecp_mul(256, false), 160));
+    MESSAGE(q.seen.cipher, " over P-256, CA in PEM: handshake ", q.handshake_us / 1000, " ms");
+  }
+
+  // A 160 MHz device: the same cycles (the steps ran at 160 MHz on the 80 MHz one too), the same time.
+  g_mhz = 160;
+  TlsServer fast(pki().server);
+  Result f = connect(fast, {});
+  g_mhz = 80;
+  REQUIRE(f.connected);
+  CHECK(f.charged[size_t(CostCat::ecdhe)] == r.charged[size_t(CostCat::ecdhe)]);
+  CHECK(f.charged[size_t(CostCat::rsa)] == r.charged[size_t(CostCat::rsa)]);
+  CHECK(double(f.handshake_us) == doctest::Approx(double(r.handshake_us)).epsilon(0.02));
 }
