@@ -12,7 +12,10 @@
 
 #include <string.h>
 
+#include <atomic>
+
 #include "events.h"
+#include "lua_chip.h"
 #include "lua_modules.h"
 #include "platform.h"
 
@@ -40,7 +43,26 @@ struct AllocPhase {
 };
 constexpr size_t kRomBytes = 256 * 1024;  // the host's 64-bit objects of the boot state, with room
 
+// The charge counts (nodemcu.h), every device's.
+std::atomic<uint64_t> g_heap_requests{0}, g_host_sized{0};
+std::atomic<const char*> g_host_sized_site{nullptr};
+std::atomic<size_t> g_host_sized_bytes{0};
+
+// The bytes a heap request of nsize host bytes is charged: what the chip's Lua asks for
+// (nodemcu/lua51/lmem_chip.h says it), else the host's, counted.
+size_t charge_of(size_t chip, const char* site, size_t nsize) {
+  g_heap_requests.fetch_add(1, std::memory_order_relaxed);
+  if (chip) return chip;
+  g_host_sized.fetch_add(1, std::memory_order_relaxed);
+  g_host_sized_site.store(site, std::memory_order_relaxed);
+  g_host_sized_bytes.store(nsize, std::memory_order_relaxed);
+  return nsize;
+}
+
 void* device_alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
+  // What Lua said of this request, read before anything else can run on this thread.
+  const char* site = nullptr;
+  const size_t chip = espfleet_lua_take_request(&site);
   auto* ph = static_cast<AllocPhase*>(ud);
   EspPlatform* p = esp_platform();
   const bool rom_block = ptr && ph->in_rom(ptr);
@@ -57,8 +79,11 @@ void* device_alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
       return ph->rom + at;
     }
   }
-  if (!rom_block) return p->heap_realloc(ptr, nsize, "lua", 0);
-  void* moved = p->heap_malloc(nsize, "lua", 0);
+  // On the heap: the host's bytes, charged the chip's (the host block holds the host bytes, so a
+  // growing vector is copied whole).
+  const size_t charge = charge_of(chip, site, nsize);
+  if (!rom_block) return p->heap_realloc_sized(ptr, nsize, charge, "lua", 0);
+  void* moved = p->heap_malloc_sized(nsize, charge, "lua", 0);
   if (!moved) return nullptr;  // Lua keeps the old block
   memcpy(moved, ptr, osize < nsize ? osize : nsize);
   return moved;
@@ -220,6 +245,22 @@ int run_init(lua_State* L) {
 }
 
 }  // namespace
+
+LuaChargeStats nodemcu_lua_charge_stats() {
+  LuaChargeStats s;
+  s.heap_requests = g_heap_requests.load(std::memory_order_relaxed);
+  s.host_sized = g_host_sized.load(std::memory_order_relaxed);
+  s.last_host_sized_site = g_host_sized_site.load(std::memory_order_relaxed);
+  s.last_host_sized_bytes = g_host_sized_bytes.load(std::memory_order_relaxed);
+  return s;
+}
+
+void nodemcu_lua_charge_stats_reset() {
+  g_heap_requests = 0;
+  g_host_sized = 0;
+  g_host_sized_site = nullptr;
+  g_host_sized_bytes = 0;
+}
 
 // --- luaL_pcallx and its posted report ----------------------------------------------------------
 
