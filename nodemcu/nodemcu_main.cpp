@@ -17,6 +17,7 @@
 #include "events.h"
 #include "lua_chip.h"
 #include "lua_modules.h"
+#include "lua_udata.h"
 #include "platform.h"
 
 extern "C" {
@@ -266,12 +267,7 @@ void nodemcu_lua_charge_stats_reset() {
 
 namespace {
 
-// A posted task: a 0 ms timer whose argument is this record, a userdata anchored in the registry.
-struct Posted {
-  lua_State* L;
-  int fn_ref;    // the closure to call
-  int self_ref;  // this userdata
-};
+using nodemcu_ud::Posted;
 
 int run_posted(lua_State* L) {
   auto* t = static_cast<Posted*>(lua_touserdata(L, 1));
@@ -292,7 +288,7 @@ void fire_posted(void* arg) {
 
 // Post the function on the stack's top (popped) as a task of its own.
 void post_task(lua_State* L) {
-  auto* t = static_cast<Posted*>(lua_newuserdata(L, sizeof(Posted)));
+  auto* t = NODEMCU_NEW_USERDATA(L, Posted);
   t->L = L;
   t->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   t->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -330,10 +326,7 @@ void restart_now(void*) { ESP.restart(); }
 
 // The report of a failure that left no memory to report it with: made at boot (a closure of
 // report_error with "out of memory", and the record of its task), posted without allocating.
-struct OomReport {
-  lua_State* L;
-  bool pending;
-};
+using nodemcu_ud::OomReport;
 void fire_oom(void* arg) {
   auto* r = static_cast<OomReport*>(arg);
   r->pending = false;
@@ -440,7 +433,7 @@ void nodemcu_main() {
   lua_pushliteral(L, "out of memory");
   lua_pushcclosure(L, report_error, 1);
   lua_setfield(L, LUA_REGISTRYINDEX, kOomReportKey);
-  auto* oom = static_cast<OomReport*>(lua_newuserdata(L, sizeof(OomReport)));
+  auto* oom = NODEMCU_NEW_USERDATA(L, OomReport);
   *oom = OomReport{L, false};
   lua_setfield(L, LUA_REGISTRYINDEX, kOomTaskKey);
   lua_gc(L, LUA_GCCOLLECT, 0);
