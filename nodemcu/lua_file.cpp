@@ -11,6 +11,7 @@
 #include <new>
 
 #include "lua_modules.h"
+#include "lua_udata.h"
 #include "platform.h"
 
 extern "C" {
@@ -19,14 +20,11 @@ extern "C" {
 
 namespace {
 
+using nodemcu_ud::FileUd;
+
 constexpr const char* kMeta = "file.obj";
 constexpr const char* kCurrentKey = "file.current";  // the registry's reference to the last opened
 constexpr size_t kReadDefault = 1024;                // LUAL_BUFFERSIZE: read()'s default
-
-struct FileUd {
-  fs::File f;
-  bool writing;
-};
 
 void path_of(char* out, size_t cap, const char* name) { snprintf(out, cap, "/%s", name[0] == '/' ? name + 1 : name); }
 
@@ -154,7 +152,7 @@ int file_open(lua_State* L) {
   luaL_argcheck(L, strchr("rwa", mode[0]) && mode[0], 2, "invalid mode");
   char path[kFsMaxName + 2];
   path_of(path, sizeof path, name);
-  auto* u = static_cast<FileUd*>(lua_newuserdata(L, sizeof(FileUd)));
+  auto* u = NODEMCU_NEW_USERDATA(L, FileUd);
   new (u) FileUd{};
   luaL_getmetatable(L, kMeta);
   lua_setmetatable(L, -2);

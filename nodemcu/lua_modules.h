@@ -6,9 +6,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string_view>
+
+#include "generated/udata_sizes.h"  // build/generated/, by tools/target-sizes
+#include "lua_chip.h"
+
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
+}
+
+// lua_newuserdata for a firmware struct T of nodemcu/lua_udata.h: its Udata is charged T's sizeof
+// on the chip (docs/nodemcu.md, "Sizes"), measured by nodemcu/udata_sizes.probe.cc's cross-compile.
+#define NODEMCU_NEW_USERDATA(L, T) static_cast<T*>(nodemcu_new_userdata(L, sizeof(T), udata_chip_sizeof<T>(#T)))
+inline void* nodemcu_new_userdata(lua_State* L, size_t host, size_t chip) {
+  espfleet_lua_next_udata(host, chip);
+  return lua_newuserdata(L, host);
+}
+// T's chip sizeof from the generated table; a compile error when T is not listed there or the
+// table's host size is not this build's (a stale table).
+template <class T>
+consteval size_t udata_chip_sizeof(std::string_view name) {
+  for (const auto& r : espfleet::generated::kUdataSizes)
+    if (name == r.type) {
+      if (r.host != sizeof(T)) throw "build/generated/udata_sizes.h is stale: rebuild";
+      return r.target;
+    }
+  throw "not listed in nodemcu/udata_sizes.probe.cc";
 }
 
 // The registry keys the firmware keeps (LUA_REGISTRYINDEX).

@@ -18,6 +18,7 @@
 
 #include "events.h"
 #include "lua_modules.h"
+#include "lua_udata.h"
 #include "mqtt_codec.h"
 #include "net_conn.h"
 #include "platform.h"
@@ -27,6 +28,9 @@ extern "C" {
 }
 
 namespace {
+
+using nodemcu_ud::Client, nodemcu_ud::State;
+using enum nodemcu_ud::Cb;
 
 constexpr const char* kMeta = "mqtt.socket";
 constexpr uint32_t kSendTimeoutMs = 5000;  // MQTT_SEND_TIMEOUT
@@ -38,32 +42,9 @@ constexpr size_t kBufSize = 1024;  // MQTT_BUF_SIZE: the stack buffer a control 
 // Failure reasons (mqtt.CONN_FAIL_*; 1..5 are the CONNACK's return codes).
 constexpr int kFailServerNotFound = -5, kFailNotConnack = -4, kFailDns = -3, kFailTimeoutReceiving = -2;
 
-enum Cb { kConnect, kConnfail, kOffline, kMessage, kOverflow, kPuback, kSuback, kUnsuback, kCbCount };
 constexpr const char* kCbNames[kCbCount] = {"connect",  "connfail", "offline", "message",
                                             "overflow", "puback",   "suback",  "unsuback"};
 
-enum class State : uint8_t { init, connecting, connect_sent, data };
-
-struct Client {
-  Pollable poll;  // first: the loop's handle is the client
-  NetConn conn;
-  lua_State* L;
-  State state;
-  bool secure, clean, will_retain, keepalive_sent, puback_due, offline_due;
-  uint8_t will_qos;
-  uint16_t keepalive, port, next_id, max_message;
-  int self_ref;
-  int cb[kCbCount];
-  int client_id_ref, user_ref, pass_ref, will_topic_ref, will_message_ref;
-  // A packet split across segments: its bytes so far (a heap block of its full size), or its
-  // fixed header while that is still incomplete; or how much of an oversized one is left to skip.
-  uint8_t* rx;
-  uint32_t rx_have, rx_need, skip_left;
-  uint8_t hdr[kMqttMaxFixedHeader];
-  uint8_t hdr_have;
-  char timer_key;  // the system timer's identity (mqttTimer)
-  char host[64];
-};
 
 Client* check(lua_State* L) { return static_cast<Client*>(luaL_checkudata(L, 1, kMeta)); }
 
@@ -387,7 +368,7 @@ void dispatch(lua_State* L, Pollable* p) {
 
 // mqtt.Client(clientid, keepalive[, username, password, cleansession, max_message_length])
 int mqtt_client(lua_State* L) {
-  auto* c = static_cast<Client*>(lua_newuserdata(L, sizeof(Client)));
+  auto* c = NODEMCU_NEW_USERDATA(L, Client);
   *c = Client{};
   c->poll.ready = ready;
   c->poll.dispatch = dispatch;

@@ -11,6 +11,7 @@
 
 #include "events.h"
 #include "lua_modules.h"
+#include "lua_udata.h"
 #include "net_conn.h"
 #include "platform.h"
 
@@ -20,26 +21,14 @@ extern "C" {
 
 namespace {
 
+using nodemcu_ud::SockState, nodemcu_ud::Socket;
+
 constexpr const char* kNetMeta = "net.tcpsocket";
 constexpr const char* kTlsMeta = "tls.socket";
 constexpr size_t kSegment = 1460;  // what one callback delivers at most: lwIP's TCP_MSS
 constexpr int kErrRte = -4;        // lwIP's ERR_RTE: no route (the station is down)
 constexpr int kErrRst = -14;       // ERR_RST: refused, or no answer
 
-enum class SockState : uint8_t { idle, connecting, open };
-
-struct Socket {
-  Pollable poll;  // first: the loop's handle is the socket
-  NetConn conn;
-  lua_State* L;
-  bool secure;
-  bool sent_due;  // a send() whose "sent" callback has not run yet
-  SockState state;
-  uint16_t port;
-  int self_ref;  // while connecting or connected
-  int cb_connection, cb_reconnection, cb_disconnection, cb_receive, cb_sent;
-  char host[64];
-};
 
 Socket* check(lua_State* L) {
   void* p = lua_touserdata(L, 1);
@@ -129,7 +118,7 @@ void dispatch(lua_State* L, Pollable* p) {
 }
 
 int create(lua_State* L, bool secure) {
-  auto* s = static_cast<Socket*>(lua_newuserdata(L, sizeof(Socket)));
+  auto* s = NODEMCU_NEW_USERDATA(L, Socket);
   *s = Socket{};
   s->poll.ready = ready;
   s->poll.dispatch = dispatch;

@@ -9,6 +9,7 @@
 #include <Esp.h>
 
 #include "lua_modules.h"
+#include "lua_udata.h"
 #include "platform.h"
 
 extern "C" {
@@ -17,18 +18,13 @@ extern "C" {
 
 namespace {
 
+using nodemcu_ud::Timer;
+
 constexpr int kSingle = 0, kAuto = 1, kSemi = 2, kOff = 3;
 constexpr uint8_t kIdle = 1 << 7;
 constexpr uint32_t kMaxTimeout = 0x68D7A3;  // the SDK's limit (ms)
 constexpr const char* kMeta = "tmr.timer";
 
-struct Timer {
-  lua_State* L;
-  int fn_ref;    // the callback
-  int self_ref;  // this userdata, while it may fire
-  uint32_t interval;
-  uint8_t mode;
-};
 
 void disarm(Timer* t) { esp_platform()->timer_disarm(t); }
 
@@ -140,7 +136,7 @@ int t_state(lua_State* L) {
 }
 
 int tmr_create(lua_State* L) {
-  auto* t = static_cast<Timer*>(lua_newuserdata(L, sizeof(Timer)));
+  auto* t = NODEMCU_NEW_USERDATA(L, Timer);
   *t = Timer{L, LUA_NOREF, LUA_NOREF, 0, kOff};
   luaL_getmetatable(L, kMeta);
   lua_setmetatable(L, -2);

@@ -14,6 +14,7 @@
 
 #include "events.h"
 #include "lua_modules.h"
+#include "lua_udata.h"
 #include "platform.h"
 
 extern "C" {
@@ -22,10 +23,12 @@ extern "C" {
 
 namespace {
 
+using nodemcu_ud::kEvConnected, nodemcu_ud::kEvDisconnected, nodemcu_ud::kEvGotIp, nodemcu_ud::kEvCount;
+using nodemcu_ud::Station;
+
 // wifi.sta.status() values (the SDK's station_status_t).
 constexpr int kStaIdle = 0, kStaConnecting = 1, kStaGotIp = 5;
 // wifi.eventmon events, and the config table's callback names for them.
-constexpr int kEvConnected = 0, kEvDisconnected = 1, kEvGotIp = 3, kEvCount = 5;
 constexpr const char* kConfigCb[kEvCount] = {"connected_cb", "disconnected_cb", "authmode_change_cb", "got_ip_cb",
                                              "dhcp_timeout_cb"};
 constexpr uint8_t kWlConnected = 3;            // the platform's wl_status_t (the core's WL_CONNECTED)
@@ -33,14 +36,6 @@ constexpr uint8_t kReasonBeaconTimeout = 200;  // the SDK's REASON_BEACON_TIMEOU
 // The station's network: 10.0.0.0/8 (the platform's addresses), its gateway 10.0.0.1.
 constexpr uint32_t kGateway = 10u | (1u << 24);
 
-struct Station {
-  lua_State* L = nullptr;
-  int mode = 1;  // wifi.STATION
-  char ssid[33] = {0};
-  bool joining = false, up = false;
-  int eventmon[kEvCount] = {LUA_NOREF, LUA_NOREF, LUA_NOREF, LUA_NOREF, LUA_NOREF};
-  int config_cb[kEvCount] = {LUA_NOREF, LUA_NOREF, LUA_NOREF, LUA_NOREF, LUA_NOREF};
-};
 constexpr const char* kStationKey = "wifi.station";
 
 Station* station(lua_State* L) {
@@ -255,7 +250,7 @@ void set_int(lua_State* L, const char* name, int v) {
 bool station_up() { return esp_platform()->wifi_status() == kWlConnected; }
 
 int luaopen_wifi(lua_State* L) {
-  auto* s = static_cast<Station*>(lua_newuserdata(L, sizeof(Station)));
+  auto* s = NODEMCU_NEW_USERDATA(L, Station);
   *s = Station{};
   s->L = L;
   lua_setfield(L, LUA_REGISTRYINDEX, kStationKey);

@@ -12,8 +12,12 @@
 
 #include <string.h>
 
+#include <atomic>
+
 #include "events.h"
+#include "lua_chip.h"
 #include "lua_modules.h"
+#include "lua_udata.h"
 #include "platform.h"
 
 extern "C" {
@@ -40,7 +44,26 @@ struct AllocPhase {
 };
 constexpr size_t kRomBytes = 256 * 1024;  // the host's 64-bit objects of the boot state, with room
 
+// The charge counts (nodemcu.h), every device's.
+std::atomic<uint64_t> g_heap_requests{0}, g_host_sized{0};
+std::atomic<const char*> g_host_sized_site{nullptr};
+std::atomic<size_t> g_host_sized_bytes{0};
+
+// The bytes a heap request of nsize host bytes is charged: what the chip's Lua asks for
+// (nodemcu/lua51/lmem_chip.h says it), else the host's, counted.
+size_t charge_of(size_t chip, const char* site, size_t nsize) {
+  g_heap_requests.fetch_add(1, std::memory_order_relaxed);
+  if (chip) return chip;
+  g_host_sized.fetch_add(1, std::memory_order_relaxed);
+  g_host_sized_site.store(site, std::memory_order_relaxed);
+  g_host_sized_bytes.store(nsize, std::memory_order_relaxed);
+  return nsize;
+}
+
 void* device_alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
+  // What Lua said of this request, read before anything else can run on this thread.
+  const char* site = nullptr;
+  const size_t chip = espfleet_lua_take_request(&site);
   auto* ph = static_cast<AllocPhase*>(ud);
   EspPlatform* p = esp_platform();
   const bool rom_block = ptr && ph->in_rom(ptr);
@@ -57,8 +80,11 @@ void* device_alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
       return ph->rom + at;
     }
   }
-  if (!rom_block) return p->heap_realloc(ptr, nsize, "lua", 0);
-  void* moved = p->heap_malloc(nsize, "lua", 0);
+  // On the heap: the host's bytes, charged the chip's (the host block holds the host bytes, so a
+  // growing vector is copied whole).
+  const size_t charge = charge_of(chip, site, nsize);
+  if (!rom_block) return p->heap_realloc_sized(ptr, nsize, charge, "lua", 0);
+  void* moved = p->heap_malloc_sized(nsize, charge, "lua", 0);
   if (!moved) return nullptr;  // Lua keeps the old block
   memcpy(moved, ptr, osize < nsize ? osize : nsize);
   return moved;
@@ -221,16 +247,27 @@ int run_init(lua_State* L) {
 
 }  // namespace
 
+LuaChargeStats nodemcu_lua_charge_stats() {
+  LuaChargeStats s;
+  s.heap_requests = g_heap_requests.load(std::memory_order_relaxed);
+  s.host_sized = g_host_sized.load(std::memory_order_relaxed);
+  s.last_host_sized_site = g_host_sized_site.load(std::memory_order_relaxed);
+  s.last_host_sized_bytes = g_host_sized_bytes.load(std::memory_order_relaxed);
+  return s;
+}
+
+void nodemcu_lua_charge_stats_reset() {
+  g_heap_requests = 0;
+  g_host_sized = 0;
+  g_host_sized_site = nullptr;
+  g_host_sized_bytes = 0;
+}
+
 // --- luaL_pcallx and its posted report ----------------------------------------------------------
 
 namespace {
 
-// A posted task: a 0 ms timer whose argument is this record, a userdata anchored in the registry.
-struct Posted {
-  lua_State* L;
-  int fn_ref;    // the closure to call
-  int self_ref;  // this userdata
-};
+using nodemcu_ud::Posted;
 
 int run_posted(lua_State* L) {
   auto* t = static_cast<Posted*>(lua_touserdata(L, 1));
@@ -251,7 +288,7 @@ void fire_posted(void* arg) {
 
 // Post the function on the stack's top (popped) as a task of its own.
 void post_task(lua_State* L) {
-  auto* t = static_cast<Posted*>(lua_newuserdata(L, sizeof(Posted)));
+  auto* t = NODEMCU_NEW_USERDATA(L, Posted);
   t->L = L;
   t->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   t->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -289,10 +326,7 @@ void restart_now(void*) { ESP.restart(); }
 
 // The report of a failure that left no memory to report it with: made at boot (a closure of
 // report_error with "out of memory", and the record of its task), posted without allocating.
-struct OomReport {
-  lua_State* L;
-  bool pending;
-};
+using nodemcu_ud::OomReport;
 void fire_oom(void* arg) {
   auto* r = static_cast<OomReport*>(arg);
   r->pending = false;
@@ -416,7 +450,7 @@ void nodemcu_main() {
   lua_pushliteral(L, "out of memory");
   lua_pushcclosure(L, report_error, 1);
   lua_setfield(L, LUA_REGISTRYINDEX, kOomReportKey);
-  auto* oom = static_cast<OomReport*>(lua_newuserdata(L, sizeof(OomReport)));
+  auto* oom = NODEMCU_NEW_USERDATA(L, OomReport);
   *oom = OomReport{L, false};
   lua_setfield(L, LUA_REGISTRYINDEX, kOomTaskKey);
   lua_gc(L, LUA_GCCOLLECT, 0);

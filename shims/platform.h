@@ -76,6 +76,16 @@ class EspPlatform {
   virtual void* heap_calloc(size_t count, size_t size, const char* file, int line) = 0;
   virtual void* heap_realloc(void* ptr, size_t size, const char* file, int line) = 0;
   virtual void heap_free(void* ptr, const char* file, int line) = 0;
+  // malloc / realloc of host_bytes charged as chip_bytes: for firmware that knows the chip's size
+  // of what it allocates (NodeMCU's Lua, whose objects are smaller on the 32-bit chip:
+  // docs/nodemcu.md, "Sizes"); heap_malloc's requests are charged by the heap's table of
+  // firmware types instead (docs/heap.md, "Target sizes"). By default the host's bytes.
+  virtual void* heap_malloc_sized(size_t host_bytes, size_t chip_bytes, const char* file, int line) {
+    return heap_malloc(host_bytes, file, line);
+  }
+  virtual void* heap_realloc_sized(void* ptr, size_t host_bytes, size_t chip_bytes, const char* file, int line) {
+    return heap_realloc(ptr, host_bytes, file, line);
+  }
   virtual uint32_t heap_free_bytes() = 0;
   virtual bool heap_holds(const void* p) = 0;  // p is (in) a block of the device heap
   // Host memory of at least `bytes` the device keeps for its program's read-only data made at

@@ -26,11 +26,12 @@ namespace {
 const HeapSite kThunkSite{"StackThunk.cpp", 0};
 const HeapSite kLoopTaskSite{"loopTask", 0};  // xTaskCreate's stack and TCB (ESP32)
 
-// A firmware allocation: charged the chip's size for a listed type (target_sizes.h), owned by
-// its call site.
-HeapRequest request(size_t size, const char* file, int line) {
-  return HeapRequest{size, target_size_of(size), heap_tag_for(file, size), HeapSite{file, line}};
+// A firmware allocation of `size` host bytes charged `charge`, owned by its call site.
+HeapRequest request(size_t size, size_t charge, const char* file, int line) {
+  return HeapRequest{size, charge, heap_tag_for(file, size), HeapSite{file, line}};
 }
+// ... charged the chip's size for a listed type (target_sizes.h).
+HeapRequest request(size_t size, const char* file, int line) { return request(size, target_size_of(size), file, line); }
 }  // namespace
 
 uint64_t DevicePlatform::cycles() {
@@ -188,6 +189,18 @@ void* DevicePlatform::heap_realloc(void* ptr, size_t size, const char* file, int
   effect();
   d_.clock().charge(cost::kMalloc);
   return d_.heap().realloc(ptr, request(size, file, line));
+}
+
+void* DevicePlatform::heap_malloc_sized(size_t host_bytes, size_t chip_bytes, const char* file, int line) {
+  effect();
+  d_.clock().charge(cost::kMalloc);
+  return d_.heap().malloc(request(host_bytes, chip_bytes, file, line));
+}
+
+void* DevicePlatform::heap_realloc_sized(void* ptr, size_t host_bytes, size_t chip_bytes, const char* file, int line) {
+  effect();
+  d_.clock().charge(cost::kMalloc);
+  return d_.heap().realloc(ptr, request(host_bytes, chip_bytes, file, line));
 }
 
 void DevicePlatform::heap_free(void* ptr, const char* file, int line) {

@@ -34,6 +34,8 @@ class DevicePlatform final : public EspPlatform, public EffectGuard {
   void* heap_calloc(size_t count, size_t size, const char* file, int line) override;
   void* heap_realloc(void* ptr, size_t size, const char* file, int line) override;
   void heap_free(void* ptr, const char* file, int line) override;
+  void* heap_malloc_sized(size_t host_bytes, size_t chip_bytes, const char* file, int line) override;
+  void* heap_realloc_sized(void* ptr, size_t host_bytes, size_t chip_bytes, const char* file, int line) override;
   uint32_t heap_free_bytes() override;
   bool heap_holds(const void* p) override;
   void* program_rom(size_t bytes) override;
