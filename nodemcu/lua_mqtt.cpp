@@ -45,7 +45,6 @@ constexpr int kFailServerNotFound = -5, kFailNotConnack = -4, kFailDns = -3, kFa
 constexpr const char* kCbNames[kCbCount] = {"connect",  "connfail", "offline", "message",
                                             "overflow", "puback",   "suback",  "unsuback"};
 
-
 Client* check(lua_State* L) { return static_cast<Client*>(luaL_checkudata(L, 1, kMeta)); }
 
 // Callback `which` with the client and `nargs` values already on the stack's top (popped).

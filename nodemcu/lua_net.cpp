@@ -29,7 +29,6 @@ constexpr size_t kSegment = 1460;  // what one callback delivers at most: lwIP's
 constexpr int kErrRte = -4;        // lwIP's ERR_RTE: no route (the station is down)
 constexpr int kErrRst = -14;       // ERR_RST: refused, or no answer
 
-
 Socket* check(lua_State* L) {
   void* p = lua_touserdata(L, 1);
   if (p && lua_getmetatable(L, 1)) {

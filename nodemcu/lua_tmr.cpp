@@ -25,7 +25,6 @@ constexpr uint8_t kIdle = 1 << 7;
 constexpr uint32_t kMaxTimeout = 0x68D7A3;  // the SDK's limit (ms)
 constexpr const char* kMeta = "tmr.timer";
 
-
 void disarm(Timer* t) { esp_platform()->timer_disarm(t); }
 
 // The timer fired (from the system, between the script's own steps).
