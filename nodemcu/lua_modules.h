@@ -54,8 +54,13 @@ struct FirmwareState {
   // supplies CA certificates (LUA_NOREF: the certificates in the flash page).
   bool tls_verify = false;
   int tls_verify_fn = LUA_NOREF;
-  // The flash page's view (the chip maps its flash; here the device's read-only program memory).
+  // tls.cert.auth: whether secure connections present the client's certificate and key, and the
+  // Lua function that supplies them (LUA_NOREF: the flash page's).
+  bool tls_auth = false;
+  int tls_auth_fn = LUA_NOREF;
+  // The flash pages' views (the chip maps its flash; here the device's read-only program memory).
   char* cert_page = nullptr;
+  char* auth_page = nullptr;
 };
 void firmware_state_init(lua_State* L, FirmwareState* fs);
 FirmwareState* firmware_state(lua_State* L);
@@ -79,9 +84,10 @@ int luaopen_mqtt(lua_State* L);
 int luaopen_file(lua_State* L);
 int luaopen_sjson(lua_State* L);
 int tls_create_connection(lua_State* L);
-// What a secure connection verifies against now (tls.cert.verify): true when it pushed a value
-// (the callback's certificates, which `out` points into) that the caller pops after connecting.
-bool tls_config_push(lua_State* L, TlsConfig* out);
+// What a secure connection verifies against and presents now (tls.cert.verify, tls.cert.auth): how
+// many values it pushed (the callbacks' texts, which `out` points into), for the caller to pop
+// after connecting.
+int tls_config_push(lua_State* L, TlsConfig* out);
 
 // lua_pcall with NodeMCU's error handling: on an error, the traceback (debug.traceback, from the
 // failing function) is handed to the onerror handler from a task of its own; an allocation failure

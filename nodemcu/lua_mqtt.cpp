@@ -340,10 +340,10 @@ void dispatch(lua_State* L, Pollable* p) {
       return;
     }
     TlsConfig tls;
-    const bool pushed = c->secure && tls_config_push(L, &tls);
+    const int pushed = c->secure ? tls_config_push(L, &tls) : 0;
     int tls_error = 0;
     const ConnError e = c->conn.open(c->host, c->port, c->secure ? &tls : nullptr, &tls_error);
-    if (pushed) lua_pop(L, 1);
+    lua_pop(L, pushed);
     if (e != ConnError::none) {
       connect_failed(c, e == ConnError::dns ? kFailDns : kFailServerNotFound);
       return;

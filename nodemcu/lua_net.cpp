@@ -66,10 +66,10 @@ void dispatch(lua_State* L, Pollable* p) {
     int tls_error = 0;
     const bool station = station_up();
     TlsConfig tls;
-    const bool pushed = station && s->secure && tls_config_push(L, &tls);
+    const int pushed = station && s->secure ? tls_config_push(L, &tls) : 0;
     const ConnError e =
         station ? s->conn.open(s->host, s->port, s->secure ? &tls : nullptr, &tls_error) : ConnError::connect;
-    if (pushed) lua_pop(L, 1);
+    lua_pop(L, pushed);
     if (e != ConnError::none) {
       const int ref = s->cb_reconnection != LUA_NOREF ? s->cb_reconnection : s->cb_disconnection;
       const int keep = s->self_ref;

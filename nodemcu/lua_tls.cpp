@@ -1,9 +1,9 @@
 // nodemcu/lua_tls.cpp — NodeMCU's `tls` module: createConnection() (the socket is lua_net.cpp's),
-// cert.verify(enable | pem[, pem…] | callback) and cert.auth. As tls.c does: the PEM texts given to
-// cert.verify are written to a 4 KiB flash page that later boots keep (here the sector the Arduino
-// core's EEPROM would use, which NodeMCU has no use for); verification is off at boot, on once
-// cert.verify(true) finds certificates in the page or a callback supplies them. What a secure
-// connection then verifies, and what it does not (the time, the name), is docs/nodemcu.md's.
+// cert.verify(enable | pem[, pem…] | callback) and cert.auth(enable | cert, key | callback). As tls.c
+// does: the PEM texts given to either are written to a 4 KiB flash page of its own that later boots
+// keep; each is off at boot, on once it finds its texts in its page or a callback supplies them.
+// What a secure connection then verifies, and what it does not (the time, the name), is
+// docs/nodemcu.md's.
 #include <string.h>
 
 #include "events.h"
@@ -17,55 +17,67 @@ extern "C" {
 
 namespace {
 
-constexpr uint32_t kCertSector = 2;  // 0x2000: the flash page tls.cert.verify writes
-constexpr const char* kPemBegin = "-----BEGIN CERTIFICATE-----";
-constexpr const char* kPemEnd = "-----END CERTIFICATE-----";
+// The two flash pages: tls.cert.verify's CA certificates, tls.cert.auth's certificate and key.
+constexpr uint32_t kCaSector = 2;    // 0x2000 (the Arduino core's EEPROM sector: NodeMCU has no use for it)
+constexpr uint32_t kAuthSector = 1;  // 0x1000 (the built-in firmware's second settings sector)
+constexpr const char* kCertBegin = "-----BEGIN CERTIFICATE-----";
+constexpr const char* kCertEnd = "-----END CERTIFICATE-----";
 
-void drop_callback(lua_State* L, FirmwareState* fs) {
-  if (fs->tls_verify_fn != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, fs->tls_verify_fn);
-  fs->tls_verify_fn = LUA_NOREF;
+void drop_ref(lua_State* L, int* ref) { nodemcu_unref(L, ref); }
+
+// A page as the device reads its flash: its texts back to back, each NUL-terminated; nothing when
+// it is erased (0xFF) or empty. `index` picks the text (0: the first).
+const char* page_text(char* view, uint32_t sector, int index, size_t* len) {
+  if (!esp_platform()->flash_read(sector * kCertPageBytes, view, kCertPageBytes)) return nullptr;
+  const char* at = view;
+  const char* end = view + kCertPageBytes;
+  for (int i = 0; i <= index; ++i) {
+    if (at >= end || *at == 0 || static_cast<unsigned char>(*at) == 0xFF) return nullptr;
+    const size_t n = strnlen(at, size_t(end - at));
+    if (i == index) {
+      *len = n;
+      return at;
+    }
+    at += n + 1;
+  }
+  return nullptr;
 }
 
-// The page's certificates, as the device reads its flash: NUL-terminated PEM text, or nothing
-// (an erased page starts with 0xFF).
-const char* page_pem(FirmwareState* fs, size_t* len) {
-  if (!esp_platform()->flash_read(kCertSector * kCertPageBytes, fs->cert_page, kCertPageBytes)) return nullptr;
-  const char* page = fs->cert_page;
-  if (page[0] == 0 || static_cast<unsigned char>(page[0]) == 0xFF) return nullptr;
-  *len = strnlen(page, kCertPageBytes);
-  return page;
-}
-
-// Each argument a PEM text holding CERTIFICATE blocks; together, NUL-terminated, in one page.
-int store_pems(lua_State* L) {
+// The arguments from `first` on, each NUL-terminated, written to the page (erased first).
+void store_texts(lua_State* L, uint32_t sector, int first) {
   const int n = lua_gettop(L);
   size_t total = 0;
-  for (int i = 1; i <= n; ++i) {
+  for (int i = first; i <= n; ++i) {
     size_t len = 0;
-    const char* pem = luaL_checklstring(L, i, &len);
-    const char* begin = strstr(pem, kPemBegin);
-    if (!begin || !strstr(begin, kPemEnd)) return luaL_error(L, "no certificate found in argument %d", i);
-    total += len;
+    luaL_checklstring(L, i, &len);
+    total += len + 1;
   }
-  if (total + 1 > kCertPageBytes)
-    return luaL_error(L, "too much data (%d bytes, a page holds %d)", int(total), int(kCertPageBytes) - 1);
+  if (total > kCertPageBytes)
+    luaL_error(L, "too much data (%d bytes, a page holds %d)", int(total), int(kCertPageBytes));
   EspPlatform* p = esp_platform();
-  if (!p->flash_erase_sector(kCertSector)) return luaL_error(L, "flash erase failed");
-  uint32_t at = kCertSector * kCertPageBytes;
-  for (int i = 1; i <= n; ++i) {
+  if (!p->flash_erase_sector(sector)) luaL_error(L, "flash erase failed");
+  uint32_t at = sector * kCertPageBytes;
+  for (int i = first; i <= n; ++i) {
     size_t len = 0;
-    const char* pem = lua_tolstring(L, i, &len);
-    if (!p->flash_write(at, pem, len)) return luaL_error(L, "flash write failed");
-    at += uint32_t(len);
+    const char* text = lua_tolstring(L, i, &len);
+    const char nul = 0;
+    if (!p->flash_write(at, text, len) || !p->flash_write(at + uint32_t(len), &nul, 1))
+      luaL_error(L, "flash write failed");
+    at += uint32_t(len) + 1;
   }
-  const char nul = 0;
-  p->flash_write(at, &nul, 1);
-  return 0;
 }
 
+bool holds(lua_State* L, int i, const char* what) {
+  size_t n = 0;
+  const char* s = lua_tolstring(L, i, &n);
+  return s && strstr(s, what);
+}
+
+// cert.verify(enable | pem[, pem…] | callback): verification on against the page (or the CA
+// certificates the callback returns), or off.
 int cert_verify(lua_State* L) {
   FirmwareState* fs = firmware_state(L);
-  drop_callback(L, fs);
+  drop_ref(L, &fs->tls_verify_fn);
   if (lua_type(L, 1) == LUA_TFUNCTION) {
     lua_settop(L, 1);
     fs->tls_verify_fn = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -73,59 +85,104 @@ int cert_verify(lua_State* L) {
     lua_pushboolean(L, 1);
     return 1;
   }
-  bool enable;
+  bool enable = lua_toboolean(L, 1);
   if (lua_type(L, 1) == LUA_TSTRING) {
-    store_pems(L);
+    for (int i = 1; i <= lua_gettop(L); ++i)
+      if (!holds(L, i, kCertBegin) || !holds(L, i, kCertEnd))
+        return luaL_error(L, "no certificate found in argument %d", i);
+    store_texts(L, kCaSector, 1);
     enable = true;
-  } else {
-    enable = lua_toboolean(L, 1);
   }
   size_t len = 0;
-  if (enable && !page_pem(fs, &len)) return luaL_error(L, "no certificates found");
+  if (enable && !page_text(fs->cert_page, kCaSector, 0, &len)) return luaL_error(L, "no certificates found");
   fs->tls_verify = enable;
   lua_pushboolean(L, 1);
   return 1;
 }
 
+// cert.auth(enable | cert_pem, key_pem | callback): the client's certificate and key presented
+// to servers that ask for one (the page's, or the callback's: k = 0 the key, k = 1 the certificate).
 int cert_auth(lua_State* L) {
-  if (lua_gettop(L) == 0 || (lua_isboolean(L, 1) && !lua_toboolean(L, 1))) {
+  FirmwareState* fs = firmware_state(L);
+  drop_ref(L, &fs->tls_auth_fn);
+  if (lua_type(L, 1) == LUA_TFUNCTION) {
+    lua_settop(L, 1);
+    fs->tls_auth_fn = luaL_ref(L, LUA_REGISTRYINDEX);
+    fs->tls_auth = true;
     lua_pushboolean(L, 1);
     return 1;
   }
-  return luaL_error(L, "tls.cert.auth: client certificates are not modelled for NodeMCU devices yet");
+  bool enable = lua_toboolean(L, 1);
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    luaL_checkstring(L, 2);
+    lua_settop(L, 2);
+    if (!holds(L, 1, kCertBegin)) return luaL_error(L, "no certificate found in argument 1");
+    if (!holds(L, 2, "PRIVATE KEY-----")) return luaL_error(L, "no private key found in argument 2");
+    store_texts(L, kAuthSector, 1);
+    enable = true;
+  }
+  size_t len = 0;
+  if (enable && (!page_text(fs->auth_page, kAuthSector, 0, &len) || !page_text(fs->auth_page, kAuthSector, 1, &len)))
+    return luaL_error(L, "no certificate and key found");
+  fs->tls_auth = enable;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+// The callback's texts for k = from, from + 1, … until it returns nil (at most `most`), joined,
+// pushed; its length.
+size_t push_from_callback(lua_State* L, int fn, int from, int most) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int k = from; k < from + most; ++k) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
+    lua_pushinteger(L, k);
+    lua_call(L, 1, 1);
+    if (!lua_isstring(L, -1)) {
+      lua_pop(L, 1);
+      break;
+    }
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  size_t len = 0;
+  lua_tolstring(L, -1, &len);
+  return len;
 }
 
 }  // namespace
 
-bool tls_config_push(lua_State* L, TlsConfig* out) {
+int tls_config_push(lua_State* L, TlsConfig* out) {
   FirmwareState* fs = firmware_state(L);
   *out = TlsConfig{};
-  if (!fs->tls_verify) return false;
-  if (fs->tls_verify_fn != LUA_NOREF) {
-    // The callback's k-th CA certificate, k = 1, 2, … until it returns nil.
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (int k = 1; k <= 16; ++k) {
-      lua_rawgeti(L, LUA_REGISTRYINDEX, fs->tls_verify_fn);
-      lua_pushinteger(L, k);
-      lua_call(L, 1, 1);
-      if (!lua_isstring(L, -1)) {
-        lua_pop(L, 1);
-        break;
-      }
-      luaL_addvalue(&b);
-    }
-    luaL_pushresult(&b);
-    size_t len = 0;
-    const char* ca = lua_tolstring(L, -1, &len);
-    if (len == 0) return true;  // no certificates: the endpoint is not verified
-    *out = TlsConfig{true, ca, len};
-    return true;
-  }
+  int pushed = 0;
   size_t len = 0;
-  const char* ca = page_pem(fs, &len);
-  if (ca) *out = TlsConfig{true, ca, len};
-  return false;
+  if (fs->tls_verify) {
+    out->verify = true;  // with no certificates, the endpoint is not verified
+    if (fs->tls_verify_fn != LUA_NOREF) {
+      len = push_from_callback(L, fs->tls_verify_fn, 1, 16);
+      ++pushed;
+      if (len) out->ca = lua_tostring(L, -1), out->ca_len = len;
+    } else if (const char* ca = page_text(fs->cert_page, kCaSector, 0, &len)) {
+      out->ca = ca, out->ca_len = len;
+    }
+  }
+  if (fs->tls_auth) {
+    if (fs->tls_auth_fn != LUA_NOREF) {
+      const size_t key_len = push_from_callback(L, fs->tls_auth_fn, 0, 1);
+      const char* key = lua_tostring(L, -1);
+      const size_t cert_len = push_from_callback(L, fs->tls_auth_fn, 1, 8);
+      const char* cert = lua_tostring(L, -1);
+      pushed += 2;
+      if (key_len && cert_len) out->cert = cert, out->cert_len = cert_len, out->key = key, out->key_len = key_len;
+    } else {
+      size_t cert_len = 0, key_len = 0;
+      const char* cert = page_text(fs->auth_page, kAuthSector, 0, &cert_len);
+      const char* key = page_text(fs->auth_page, kAuthSector, 1, &key_len);
+      if (cert && key) out->cert = cert, out->cert_len = cert_len, out->key = key, out->key_len = key_len;
+    }
+  }
+  return pushed;
 }
 
 int luaopen_tls(lua_State* L) {

@@ -22,8 +22,11 @@ ConnError NetConn::open(const char* host, uint16_t port, const TlsConfig* tls, i
     const bool verify = tls->verify && tls->ca && tls->ca_len;
     // espconn_mbedtls.c's console lines around the handshake.
     Serial.print("client handshake start.\n");
-    tls_ = TlsSession::start(tcp, verify ? reinterpret_cast<const uint8_t*>(tls->ca) : nullptr,
-                             verify ? tls->ca_len : 0, kHandshakeTimeoutMs, tls_error);
+    TlsSession::ClientAuth auth{reinterpret_cast<const uint8_t*>(tls->cert), tls->cert_len,
+                                reinterpret_cast<const uint8_t*>(tls->key), tls->key_len};
+    tls_ =
+        TlsSession::start(tcp, verify ? reinterpret_cast<const uint8_t*>(tls->ca) : nullptr, verify ? tls->ca_len : 0,
+                          tls->cert && tls->key ? &auth : nullptr, kHandshakeTimeoutMs, tls_error);
     if (!tls_) {  // the session closed the connection
       char line[48];
       snprintf(line, sizeof line, "client handshake failed!\nReason:[-0x%2x]\n", unsigned(-*tls_error));

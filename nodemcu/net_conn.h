@@ -13,12 +13,17 @@ class TlsSession;
 // Why opening failed.
 enum class ConnError : uint8_t { none, dns, connect, tls };
 
-// A secure connection's settings (tls.cert.verify's): whether the server is verified, against the
-// CA certificates in `ca` (PEM, one or more, `ca_len` bytes).
+// A secure connection's settings: whether the server is verified, against the CA certificates in
+// `ca` (PEM, one or more, `ca_len` bytes: tls.cert.verify's), and the client's own certificate and
+// key when it presents them (tls.cert.auth's; null: none).
 struct TlsConfig {
   bool verify = false;
   const char* ca = nullptr;
   size_t ca_len = 0;
+  const char* cert = nullptr;
+  size_t cert_len = 0;
+  const char* key = nullptr;
+  size_t key_len = 0;
 };
 
 class NetConn {

@@ -425,13 +425,14 @@ void nodemcu_main() {
   // the flash page tls.cert.verify uses, then what the state makes at boot.
   AllocPhase phase;
   FirmwareState fs;
-  auto* rom = static_cast<uint8_t*>(esp_platform()->program_rom(kRomBytes + kCertPageBytes));
+  auto* rom = static_cast<uint8_t*>(esp_platform()->program_rom(kRomBytes + 2 * kCertPageBytes));
   if (!rom) {
     uart("PANIC: no program memory\n");
     for (;;) delayMicroseconds(1000);
   }
   fs.cert_page = reinterpret_cast<char*>(rom);
-  phase.rom = rom + kCertPageBytes;
+  fs.auth_page = reinterpret_cast<char*>(rom + kCertPageBytes);
+  phase.rom = rom + 2 * kCertPageBytes;
   phase.rom_bytes = kRomBytes;
   lua_State* L = lua_newstate(device_alloc, &phase);
   if (!L) {

@@ -36,7 +36,7 @@ constexpr size_t kPlainChunk = 1460;
 constexpr char kPersonalisation[] = "client";
 
 // NodeMCU's mbedtls_session: what the connection's certificates are parsed into, freed once the
-// handshake is over (the client's own certificate and key stay empty: tls.cert.auth is not here).
+// handshake is over (the client's own certificate and key: tls.cert.auth's, when it is on).
 struct Credentials {
   mbedtls_x509_crt cacert, clicert;
   mbedtls_pk_context pkey;
@@ -87,7 +87,7 @@ class Session final : public TlsSession {
 
   // mbedtls_msg_config: the defaults, the record buffers, the generator, the CA (verification
   // required when there is one, none at all otherwise), the socket calls. No host name.
-  int configure(const uint8_t* ca, size_t ca_len) {
+  int configure(const uint8_t* ca, size_t ca_len, const TlsSession::ClientAuth* auth) {
     int ret = mbedtls_ssl_config_defaults(&conf_, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                           MBEDTLS_SSL_PRESET_DEFAULT);
     if (ret == 0) ret = mbedtls_ssl_setup(&ssl_, &conf_);
@@ -103,6 +103,16 @@ class Session final : public TlsSession {
       verify_ = true;
     } else {
       mbedtls_ssl_conf_authmode(&conf_, MBEDTLS_SSL_VERIFY_NONE);
+    }
+    if (auth && auth->cert && auth->key) {  // tls.cert.auth: the client's own certificate and key
+      ret = load_block(auth->cert, auth->cert_len,
+                       [this](const uint8_t* b, size_t n) { return mbedtls_x509_crt_parse(&creds_->clicert, b, n); });
+      if (ret == 0)
+        ret = load_block(auth->key, auth->key_len, [this](const uint8_t* b, size_t n) {
+          return mbedtls_pk_parse_key(&creds_->pkey, b, n, nullptr, 0);
+        });
+      if (ret == 0) ret = mbedtls_ssl_conf_own_cert(&conf_, &creds_->clicert, &creds_->pkey);
+      if (ret != 0) return ret;
     }
     mbedtls_ssl_conf_rng(&conf_, mbedtls_ctr_drbg_random, &drbg_);
     mbedtls_ssl_set_bio(&ssl_, this, &Session::bio_send, &Session::bio_recv, nullptr);
@@ -206,16 +216,22 @@ class Session final : public TlsSession {
     return ret;
   }
 
-  // tls.cert.verify's CA: mbedtls_msg_info_load reads it from flash into a block of its length + 4
-  // (zeroed: PEM text is parsed with its terminating NUL), parses it and frees the block.
-  int load_ca(const uint8_t* ca, size_t len) {
+  // tls.cert.verify's CA, tls.cert.auth's certificate and key: mbedtls_msg_info_load reads each from
+  // flash into a block of its length + 4 (zeroed: PEM text is parsed with its terminating NUL),
+  // parses it and frees the block.
+  template <class Parse>
+  int load_block(const uint8_t* data, size_t len, Parse parse) {
     auto* block = static_cast<uint8_t*>(esp_platform()->heap_calloc(1, len + 4, kTlsSessionHeapSite, __LINE__));
     if (!block) return MBEDTLS_ERR_SSL_ALLOC_FAILED;
-    memcpy(block, ca, len);
+    memcpy(block, data, len);
     const bool pem = memmem(block, len, "-----BEGIN", 10) != nullptr;
-    const int ret = mbedtls_x509_crt_parse(&creds_->cacert, block, pem ? len + 1 : len);
+    const int ret = parse(block, pem ? len + 1 : len);
     esp_platform()->heap_free(block, kTlsSessionHeapSite, 0);
     return ret < 0 ? ret : 0;  // a positive count: some of several PEM certificates did not parse
+  }
+  int load_ca(const uint8_t* ca, size_t len) {
+    return load_block(ca, len,
+                      [this](const uint8_t* b, size_t n) { return mbedtls_x509_crt_parse(&creds_->cacert, b, n); });
   }
 
   void free_credentials() {
@@ -292,12 +308,17 @@ class Session final : public TlsSession {
 }  // namespace
 
 TlsSession* TlsSession::start(EspTcp* tcp, const uint8_t* ca, size_t ca_len, uint32_t timeout_ms, int* err) {
+  return start(tcp, ca, ca_len, nullptr, timeout_ms, err);
+}
+
+TlsSession* TlsSession::start(EspTcp* tcp, const uint8_t* ca, size_t ca_len, const ClientAuth* auth,
+                              uint32_t timeout_ms, int* err) {
   EspPlatform* p = esp_platform();
   p->tls_handshake_begin();
   const uint32_t start_ms = uint32_t(millis());
   Session* s = heap_new<Session>(__LINE__, tcp);
   int ret = s ? s->allocate() : MBEDTLS_ERR_SSL_ALLOC_FAILED;
-  if (ret == 0) ret = s->configure(ca, ca_len);
+  if (ret == 0) ret = s->configure(ca, ca_len, auth);
   if (ret == 0) ret = s->handshake(start_ms, timeout_ms);
   const uint32_t ms = uint32_t(millis()) - start_ms;
   p->tls_handshake_end(ret, ms);

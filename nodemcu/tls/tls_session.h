@@ -48,6 +48,17 @@ class TlsSession {
   // returns nullptr with *err the mbed TLS error code, everything freed and tcp closed. timeout_ms
   // bounds the whole handshake (MBEDTLS_ERR_SSL_TIMEOUT). From here on the session owns tcp.
   static TlsSession* start(EspTcp* tcp, const uint8_t* ca, size_t ca_len, uint32_t timeout_ms, int* err);
+  // The same, presenting the client's own certificate and key (tls.cert.auth: PEM or DER each),
+  // parsed for the connection and freed once its handshake is over, as the CA is. The key's
+  // signature in CertificateVerify is not charged (no lx106 measurement of it: docs/nodemcu-tls.md).
+  struct ClientAuth {
+    const uint8_t* cert = nullptr;
+    size_t cert_len = 0;
+    const uint8_t* key = nullptr;
+    size_t key_len = 0;
+  };
+  static TlsSession* start(EspTcp* tcp, const uint8_t* ca, size_t ca_len, const ClientAuth* auth, uint32_t timeout_ms,
+                           int* err);
 
   // Plaintext bytes taken (at most 1460 a call, NodeMCU's MBEDTLS_SSL_PLAIN_ADD), 0 when none
   // could be sent now (call again with the same bytes), or <0 (an error code: the connection is

@@ -30,36 +30,43 @@ tasmota_run() {  # NAME PORT: 2 devices of the built-in firmware (CA mode, no cl
     --out "$WORK/$1-tasmota" > "$WORK/$1-tasmota.out" 2>&1 || fail "the $1 Tasmota run: $(cat "$WORK/$1-tasmota.out")"
 }
 
-tls_case() {  # CERT: a broker with P/CERT.crt on its TLS listener, a fleet against it, and the
-  # independent mosquitto_sub on the same broker's plain listener (it need not trust CERT).
-  local cert="$1" port plain sub mosq
+tls_case() {  # NAME CERT [REQUIRE [RUN ARGS...]]: a broker with P/CERT.crt on its TLS listener (asking
+  # for client certificates when REQUIRE is true), a fleet against it, and the independent
+  # mosquitto_sub on the same broker's plain listener (it need not trust CERT).
+  local name="$1" cert="$2" req="${3:-false}" port plain sub mosq
+  shift 2; [ $# -gt 0 ] && shift
   port="$(free_port)"
   plain="$(free_port)"
   printf 'user root\nper_listener_settings false\nallow_anonymous true\npersistence false\nlog_dest file %s\n' \
-    "$WORK/$cert.mosquitto.log" > "$WORK/$cert.conf"
-  printf 'listener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nlistener %s 127.0.0.1\n' \
-    "$port" "$P/ca.crt" "$P/$cert.crt" "$P/$cert.key" "$plain" >> "$WORK/$cert.conf"
-  mosquitto -c "$WORK/$cert.conf" &
+    "$WORK/$name.mosquitto.log" > "$WORK/$name.conf"
+  printf 'listener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate %s\n' \
+    "$port" "$P/ca.crt" "$P/$cert.crt" "$P/$cert.key" "$req" >> "$WORK/$name.conf"
+  printf 'use_identity_as_username %s\nlistener %s 127.0.0.1\n' "$req" "$plain" >> "$WORK/$name.conf"
+  mosquitto -c "$WORK/$name.conf" &
   mosq=$!
   PIDS+=("$mosq")
   for _ in $(seq 1 50); do
     python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$plain)))" && break
     sleep 0.1
   done
-  mosquitto_sub -h 127.0.0.1 -p "$plain" -t 'nodemcu/#' -v -W 30 > "$WORK/$cert.seen" 2>&1 &
+  mosquitto_sub -h 127.0.0.1 -p "$plain" -t 'nodemcu/#' -v -W 30 > "$WORK/$name.seen" 2>&1 &
   sub=$!
   PIDS+=("$sub")
   sleep 0.3
   "$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices "$N" --duration 8s --quiet --no-tapes \
     --set fleet.connect_spread=1s --set fleet.mode=fast --set tls.client_cert=false --broker "localhost:$port" \
-    --ca "$P/ca.crt" --firmware "$ROOT/tests/nodemcu/tls_cases" --out "$WORK/$cert" > "$WORK/$cert.out" 2>&1 ||
-    fail "the $cert run: $(cat "$WORK/$cert.out")"
-  [ "$cert" = big ] && tasmota_run big "$port"
+    --ca "$P/ca.crt" --firmware "$ROOT/tests/nodemcu/tls_cases" --out "$WORK/$name" "$@" > "$WORK/$name.out" 2>&1 ||
+    fail "the $name run: $(cat "$WORK/$name.out")"
+  [ "$name" = big ] && tasmota_run big "$port"
   sleep 0.3
   kill "$sub" "$mosq" 2>/dev/null || true
   wait "$sub" "$mosq" 2>/dev/null || true
 }
-for c in big expired wrongname untrusted; do tls_case "$c"; done
+for c in big expired wrongname untrusted; do tls_case "$c" "$c"; done
+# A broker that asks for client certificates: devices given their own (tls.client_cert, issued by
+# the broker's CA) present them with tls.cert.auth and get in; devices without are refused.
+tls_case mutual server true --set tls.client_cert=true --device-ca-cert "$P/ca.crt" --device-ca-key "$P/ca.key"
+tls_case nocert server true
 
 # The SNI-only endpoint: the Go front before a plain Mosquitto.
 GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" go build -o "$WORK/front" "$ROOT/tests/integration/nomfln_front.go" ||
@@ -103,7 +110,7 @@ def seen(case):
 
 check(os.path.getsize(os.path.join(w, "big.der")) > 4096, "the big certificate is over 4 KiB")
 modes = set()
-for case in ["big", "expired", "wrongname", "untrusted", "sni"]:
+for case in ["big", "expired", "wrongname", "untrusted", "sni", "mutual", "nocert"]:
     devs = devices(case)
     check(len(devs) == n, "%s: %d devices logged" % (case, len(devs)))
     for d, text in devs.items():
@@ -113,6 +120,12 @@ for case in ["big", "expired", "wrongname", "untrusted", "sni"]:
         if case == "big":
             check(not ok and "connect failed, reason -5" in text and "Reason:[-0x7080]" in text,
                   "big chain, dev %d: the handshake fails: %s" % (d, text[-4:]))
+        elif case == "nocert":
+            check(not ok and "connect failed, reason -5" in text and "client certificate presented" not in text,
+                  "a broker that wants a certificate, dev %d without one: refused: %s" % (d, text[-4:]))
+        elif case == "mutual":
+            check(ok and "client certificate presented" in text and "hello acknowledged" in text,
+                  "mutual TLS, dev %d (verify %s): its certificate accepted: %s" % (d, verify, text[-4:]))
         elif case == "sni":
             check(not ok and "Reason:[-0x7780]" in text and "connect failed, reason -5" in text,
                   "SNI-only endpoint, dev %d: the front's alert: %s" % (d, text[-4:]))
@@ -122,7 +135,7 @@ for case in ["big", "expired", "wrongname", "untrusted", "sni"]:
         else:
             check(ok and "hello acknowledged" in text, "%s, dev %d (verify %s): connected: %s" % (case, d, verify, text[-4:]))
     hellos = seen(case)
-    want = {"big": 0, "expired": n, "wrongname": n, "sni": 1}.get(case)
+    want = {"big": 0, "expired": n, "wrongname": n, "sni": 1, "mutual": n, "nocert": 0}.get(case)
     if want is not None:
         check(len(hellos) == want, "%s: mosquitto_sub saw %d hellos, want %d" % (case, len(hellos), want))
     else:
@@ -130,6 +143,9 @@ for case in ["big", "expired", "wrongname", "untrusted", "sni"]:
         check(len(hellos) == unverified and all(p == "unverified" for _, p in hellos),
               "untrusted: only the %d devices that do not verify published: %s" % (unverified, hellos))
 check(modes == {True, False}, "both kinds of device took part")
+# The broker logged each mutual-TLS device under its certificate's CN (use_identity_as_username).
+mlog = open(os.path.join(w, "mutual.mosquitto.log")).read()
+check(len(set(re.findall(r"u'(DVES_[0-9A-F]{6})'", mlog))) == n, "the broker saw %d certificate names" % n)
 front = open(os.path.join(w, "front.log")).read()
 check(front.count("no server_name") >= n, "the front refused %d nameless ClientHellos" % front.count("no server_name"))
 check(seen("sni") == [["nodemcu/sni/named", "named"]], "only the named client got through: %s" % seen("sni"))
