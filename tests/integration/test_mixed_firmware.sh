@@ -7,7 +7,7 @@
 # that puts NodeMCU on an ESP32-C3, or names a folder without init.lua, is refused before the run.
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
-"$ESPFLEET" run "$ROOT/scenarios/mixed_fleet.toml" --duration 20s --no-tapes --out "$WORK/run" \
+"$ESPFLEET" run "$ROOT/scenarios/mixed_fleet.toml" --duration 13s --no-tapes --out "$WORK/run" \
   > "$WORK/out.txt" 2> "$WORK/err.txt" &
 RUN=$!
 PIDS+=("$RUN")

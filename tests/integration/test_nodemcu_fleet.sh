@@ -8,7 +8,7 @@
 ESPFLEET="$1"; ROOT="$2"
 source "$ROOT/tests/integration/lib.sh"
 N=500
-"$ESPFLEET" run "$ROOT/scenarios/nodemcu.toml" --devices "$N" --duration 30s --no-tapes --out "$WORK/run" \
+"$ESPFLEET" run "$ROOT/scenarios/nodemcu.toml" --devices "$N" --duration 22s --set fleet.connect_spread=8s --no-tapes --out "$WORK/run" \
   > "$WORK/out.txt" 2> "$WORK/err.txt" &
 RUN=$!
 PIDS+=("$RUN")

@@ -69,7 +69,7 @@ PY
 
 # The broker goes away at about 4 s and comes back 3 s later.
 : > "$WORK/seen2.txt"
-"$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices 10 --duration 24s --quiet --no-tapes \
+"$ESPFLEET" run "$ROOT/scenarios/quickstart.toml" --devices 10 --duration 19s --quiet --no-tapes \
   --set tls.enabled=false --set fleet.connect_spread=1s --broker "127.0.0.1:$PORT" \
   --firmware "$ROOT/tests/nodemcu/mqtt_plain" --out "$WORK/run2" > "$WORK/run2.out" 2>&1 &
 RUN=$!
