@@ -23,8 +23,6 @@ constexpr uint32_t kAuthSector = 1;  // 0x1000 (the built-in firmware's second s
 constexpr const char* kCertBegin = "-----BEGIN CERTIFICATE-----";
 constexpr const char* kCertEnd = "-----END CERTIFICATE-----";
 
-void drop_ref(lua_State* L, int* ref) { nodemcu_unref(L, ref); }
-
 // A page as the device reads its flash: its texts back to back, each NUL-terminated; nothing when
 // it is erased (0xFF) or empty. `index` picks the text (0: the first).
 const char* page_text(char* view, uint32_t sector, int index, size_t* len) {
@@ -77,7 +75,7 @@ bool holds(lua_State* L, int i, const char* what) {
 // certificates the callback returns), or off.
 int cert_verify(lua_State* L) {
   FirmwareState* fs = firmware_state(L);
-  drop_ref(L, &fs->tls_verify_fn);
+  nodemcu_unref(L, &fs->tls_verify_fn);
   if (lua_type(L, 1) == LUA_TFUNCTION) {
     lua_settop(L, 1);
     fs->tls_verify_fn = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -104,7 +102,7 @@ int cert_verify(lua_State* L) {
 // to servers that ask for one (the page's, or the callback's: k = 0 the key, k = 1 the certificate).
 int cert_auth(lua_State* L) {
   FirmwareState* fs = firmware_state(L);
-  drop_ref(L, &fs->tls_auth_fn);
+  nodemcu_unref(L, &fs->tls_auth_fn);
   if (lua_type(L, 1) == LUA_TFUNCTION) {
     lua_settop(L, 1);
     fs->tls_auth_fn = luaL_ref(L, LUA_REGISTRYINDEX);

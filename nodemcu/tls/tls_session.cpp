@@ -29,7 +29,7 @@ namespace {
 
 // lwIPSocket.c's receive ring: ringbuf_new(TCP_SND_BUF), TCP_SND_BUF = 2 × TCP_MSS (1460) in
 // NodeMCU's lwipopts.h, one byte more for the ring's gap.
-constexpr size_t kRingBytes = 2 * 1460 + 1;
+constexpr size_t kRingBytes = kTlsRingBytes;
 // espconn_ssl_sent hands mbedtls_ssl_write at most MBEDTLS_SSL_PLAIN_ADD (= TCP_MSS) bytes.
 constexpr size_t kPlainChunk = 1460;
 // mbedtls_ctr_drbg_seed's personalisation string in mbedtls_msg_config.

@@ -39,6 +39,8 @@ class EspTcp;
 // maps them to tags (sim/heap/heap_tags.cpp).
 inline constexpr const char* kMbedtlsHeapSite = ESPFLEET_MBEDTLS_HEAP_SITE;
 inline constexpr const char* kTlsSessionHeapSite = "tls_session.cpp";
+// lwIPSocket's receive ring between TCP and mbed TLS: two segments and one byte.
+inline constexpr size_t kTlsRingBytes = 2 * 1460 + 1;
 // The CPU clock NodeMCU's glue sets around the handshake's steps (system_update_cpu_freq(160)).
 inline constexpr uint32_t kTlsHandshakeMhz = 160;
 

@@ -3,10 +3,8 @@
 // measure theirs (cmd_profile.cpp, cmd_profile_sketch.cpp).
 //
 // The device: NodeMCU (Lua 5.1 on the SDK heap, mbed TLS as NodeMCU configures it) running the
-// folder's init.lua, or this file's own script — the CA from ca.crt with tls.cert.verify (unless
-// --validation none... there is no such setting: NodeMCU verifies against a CA or not at all, so
-// the built-in script verifies), then mqtt:connect(host, 8883, true) once the station has its
-// address.
+// folder's init.lua, or this file's own script — the CA from ca.crt with tls.cert.verify, then
+// mqtt:connect(host, 8883, true) once the station has its address.
 // Memory: every heap request is observed with its site and the free heap around it. The handshake
 // begins with the glue's first allocation (tls_session.cpp: its contexts, then lwIP's receive ring,
 // then mbed TLS's own: the two record buffers at mbedtls_ssl_setup, the parsed CA, the server's
@@ -27,6 +25,7 @@
 #include "nodemcu_files.h"
 #include "session.h"
 #include "tls_errors.h"
+#include "tls_session.h"
 #include "units.h"
 
 namespace fs = std::filesystem;
@@ -55,16 +54,12 @@ struct Row {
   uint32_t requested = 0, drop = 0;
 };
 
-constexpr uint32_t kHandshakeMhz = 160;  // NodeMCU's glue: system_update_cpu_freq(160) around the steps
-
 struct NodeMcuCapture {
   bool started = false, done = false;
-  VTime begin{};
   uint32_t free_before = 0, free_min = UINT32_MAX, free_after = 0, largest = 0;
-  std::vector<Row> record_buffers;       // mbed TLS's two 4429-byte buffers
-  Row ring, contexts;                    // the glue's receive ring; its first block (the session)
-  uint32_t mbedtls_blocks = 0;           // mbed TLS's allocations during the handshake
-  std::map<const void*, uint32_t> live;  // handshake blocks still held: their drops
+  std::vector<Row> record_buffers;  // mbed TLS's two 4429-byte buffers
+  Row ring;                         // the glue's receive ring
+  uint32_t mbedtls_blocks = 0;      // mbed TLS's allocations during the handshake
   int error = 0;
   uint32_t reported_ms = 0;
   CostAccount at_begin{}, at_end{};  // the device's charged work by kind, at both ends
@@ -72,7 +67,7 @@ struct NodeMcuCapture {
 
 bool tls_site(const HeapEvent& e) {
   const std::string site = e.site.file ? e.site.file : "";
-  return site == "mbedtls" || site == "tls_session.cpp";
+  return site == kMbedtlsHeapSite || site == kTlsSessionHeapSite;
 }
 
 }  // namespace
@@ -134,9 +129,7 @@ nlohmann::ordered_json run_nodemcu_profile(const ProfileOptions& o) {
       if (!cap.started) {
         if (!tls_site(e) || !alloc) return;
         cap.started = true;
-        cap.begin = e.at;
         cap.free_before = e.free_before;
-        cap.contexts = {uint32_t(e.size), drop};
         cap.at_begin = dev->costs().account();
       }
       cap.free_min = std::min(cap.free_min, e.free_after);
@@ -144,8 +137,8 @@ nlohmann::ordered_json run_nodemcu_profile(const ProfileOptions& o) {
       cap.largest = std::max<uint32_t>(cap.largest, uint32_t(e.size));
       const std::string site = e.site.file ? e.site.file : "";
       if (e.tag == HeapTag::tls_buffers) cap.record_buffers.push_back({uint32_t(e.size), drop});
-      if (site == "mbedtls") cap.mbedtls_blocks++;
-      if (site == "tls_session.cpp" && e.size == 2921) cap.ring = {uint32_t(e.size), drop};
+      if (site == kMbedtlsHeapSite) cap.mbedtls_blocks++;
+      if (site == kTlsSessionHeapSite && e.size == kTlsRingBytes) cap.ring = {uint32_t(e.size), drop};
     }
   } observer(cap, dev, engine_ptr);
 
@@ -172,7 +165,7 @@ nlohmann::ordered_json run_nodemcu_profile(const ProfileOptions& o) {
   r["config"] = {{"firmware", name},
                  {"tls", "mbed TLS 2.28 as NodeMCU configures it"},
                  {"cpu_mhz", cfg.cpu_mhz},
-                 {"handshake_mhz", kHandshakeMhz},
+                 {"handshake_mhz", kTlsHandshakeMhz},
                  {"heap_bytes", cfg.heap_bytes},
                  {"heap", "sdk"},
                  {"server_key", key_type_name(o.server_key)},
@@ -195,7 +188,7 @@ nlohmann::ordered_json run_nodemcu_profile(const ProfileOptions& o) {
   json bd = json::object();
   double compute = 0;
   for (size_t c = 0; c < size_t(CostCat::count); ++c) {
-    const double ms = double(cap.at_end[c] - cap.at_begin[c]) / (double(kHandshakeMhz) * 1000.0);
+    const double ms = double(cap.at_end[c] - cap.at_begin[c]) / (double(kTlsHandshakeMhz) * 1000.0);
     if (ms <= 0) continue;
     compute += ms;
     bd[cost_cat_name(CostCat(c))] = ms;
